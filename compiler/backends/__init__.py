@@ -1,0 +1,19 @@
+"""Backends: a compiled tree written in one output format."""
+
+from __future__ import annotations
+
+import importlib
+
+from compiler import ir
+from compiler.tree import Tree
+
+FORMATS = ("json",)
+
+
+def emit(tree: Tree[ir.Expr], format: str) -> str:
+    """`tree` as text in `format`; each backend is a module with an `emit(tree)` function."""
+    if format not in FORMATS:
+        raise ValueError(f"unknown output format {format!r}; choose from {', '.join(FORMATS)}")
+    backend = importlib.import_module(f"compiler.backends.{format}")
+    text: str = backend.emit(tree)
+    return text

@@ -1,0 +1,62 @@
+"""The JSON backend: the expanded tree of SEMANTICS §5 with formulas printed as in §6."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from compiler import ir
+from compiler.diagnostics import Diagnostics, KcError
+from compiler.limits import Limits
+from compiler.printer import to_text
+from compiler.tree import Leaf, Node, Tree
+
+
+def _node(node: Node[ir.Expr], text: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"kernel_type": "basic" if isinstance(node, Leaf) else "composite", "operation": node.operation}
+    if node.analysis is not None:
+        out["analysis"] = node.analysis
+    out.update(node.extras)
+    if isinstance(node, Leaf):
+        out["flops"] = text(node.flops)
+        out["memory_access"] = {"read": text(node.read), "write": text(node.write)}
+    else:
+        if node.module is not None:
+            out["module"] = node.module
+        if node.repeat is not None:
+            out["repeat"] = text(node.repeat)
+        out["sub_kernels"] = [_node(child, text) for child in node.children]
+    return out
+
+
+def document(tree: Tree[ir.Expr]) -> dict[str, Any]:
+    """The output tree as JSON-ready data."""
+    if tree.kernels is None:
+        diagnostics = Diagnostics()
+        diagnostics.error(
+            "KC906",
+            f"the expanded tree of {tree.class_name} would have up to {tree.size:,} nodes; "
+            f"the limit is {Limits.current().tree_nodes:,}",
+            hint="compile with --totals-only for the closed forms, or --emit py for cost functions",
+        )
+        raise KcError(diagnostics)
+    printed: dict[ir.Expr, str] = {}
+
+    def text(expr: ir.Expr) -> str:
+        if expr not in printed:
+            printed[expr] = to_text(expr)
+        return printed[expr]
+
+    return {
+        "class_name": tree.class_name,
+        "parameters": [p.name for p in tree.parameters],
+        "totals": {
+            "flops": text(tree.totals.flops),
+            "memory_access": {"read": text(tree.totals.read), "write": text(tree.totals.write)},
+        },
+        "kernels": [_node(node, text) for node in tree.kernels],
+    }
+
+
+def emit(tree: Tree[ir.Expr]) -> str:
+    return json.dumps(document(tree), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,205 @@
+"""The `kc` command line.
+
+Exit status: 0 success, 1 problems in the input (diagnostics on stderr),
+2 usage errors, 3 an internal error of kc itself, 130 interrupted.
+Heavy modules are imported inside the commands, so `kc --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from compiler import __version__
+
+if TYPE_CHECKING:
+    from compiler.diagnostics import Diagnostics
+    from compiler.library import Library
+
+EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 1, 2, 3, 130
+
+_LIB_HELP = "Add DIR to the search path (repeatable; searched in order, before $KC_PATH and the built-in library)."
+
+
+def _color(stream: Any) -> bool:
+    return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
+
+
+def _show(diagnostics: Diagnostics, library: Library) -> None:
+    from compiler.report import render_text
+
+    color = _color(sys.stderr)
+    for diagnostic in diagnostics:
+        click.echo(render_text(diagnostic, library.source, color=color), err=True)
+
+
+def _fail(diagnostics: Diagnostics, library: Library) -> NoReturn:
+    from compiler.report import summary
+
+    _show(diagnostics, library)
+    click.echo(f"kc: failed with {summary(diagnostics)}", err=True)
+    sys.exit(EXIT_PROBLEMS)
+
+
+def _renames(pairs: Iterable[str]) -> dict[str, str]:
+    table = {}
+    for pair in pairs:
+        old, equals, new = pair.partition("=")
+        if not equals or not old.isidentifier() or not new.isidentifier():
+            raise click.BadParameter(f"expected OLD=NEW with two names, got {pair!r}", param_hint="--rename")
+        table[old] = new
+    return table
+
+
+def _library(module: str, lib: tuple[str, ...], renames: dict[str, str] | None = None) -> tuple[Library, str]:
+    """The search path for MODULE, and the module's name; a file's directory comes first."""
+    from compiler.library import Library
+
+    directories = list(lib)
+    name = module
+    if module.endswith(".json") or os.sep in module or "/" in module:
+        path = Path(module)
+        directories.insert(0, str(path.parent))
+        name = path.name.removesuffix(".json")
+    return Library.from_path(directories, renames=renames), name
+
+
+def _write(text: str, output: str | None) -> None:
+    if output is None or output == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        from compiler.output import write_atomic
+
+        write_atomic(output, text)
+
+
+def _guard(command: Callable[..., None]) -> Callable[..., None]:
+    """No traceback reaches a user: interrupts and kc's own bugs end with one line."""
+
+    def run(*args: Any, **kwargs: Any) -> None:
+        try:
+            command(*args, **kwargs)
+        except KeyboardInterrupt:
+            click.echo("kc: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as error:  # noqa: BLE001 - the last line of defence
+            if os.environ.get("KC_DEBUG"):
+                traceback.print_exc()
+            click.echo(f"kc: internal error: {type(error).__name__}: {error}", err=True)
+            click.echo("kc: this is a bug in kc; set KC_DEBUG=1 to see where it happened", err=True)
+            sys.exit(EXIT_INTERNAL)
+
+    run.__name__ = command.__name__
+    run.__doc__ = command.__doc__
+    return run
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "-V", "--version", prog_name="kc")
+def main() -> None:
+    """kc, the kernel cost compiler: FLOPs and bytes of neural-network modules as exact formulas.
+
+    A library is a search path of directories of module analyses (one JSON
+    file per module class). kc expands every ${Module}(args) reference in a
+    module, simplifies the formulas exactly, and writes the expanded tree.
+
+    \b
+    Examples:
+      kc list
+      kc compile transformers.models.llama.modeling_llama.LlamaMLP
+      kc compile path/to/MyBlock.json --lib more/modules -o block.json
+      kc plan transformers.models.gpt2.modeling_gpt2.GPT2LMHeadModel --lib gpt2/
+    """
+
+
+@main.command("compile")
+@click.argument("module")
+@click.option("--lib", "lib", multiple=True, metavar="DIR", help=_LIB_HELP)
+@click.option("--emit", type=click.Choice(["json"]), default="json", show_default=True, help="Output format.")
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of standard output.")
+@click.option("--lenient", is_flag=True, help="Drop extra arguments and keep unbound parameters as free names, with warnings, instead of failing.")
+@click.option("--rename", "renames", multiple=True, metavar="OLD=NEW", help="Also spell OLD as NEW in every module (repeatable), after the built-in aliases.")
+@_guard
+def compile_command(module: str, lib: tuple[str, ...], emit: str, output: str | None, lenient: bool, renames: tuple[str, ...]) -> None:
+    """Compile MODULE (a class name, or a path to its JSON file) into its expanded tree.
+
+    Every reference is expanded recursively; each formula is simplified
+    exactly; `totals` holds the closed forms. Warnings go to stderr; on any
+    error nothing is written and the exit status is 1.
+    """
+    from compiler.backends import emit as emit_tree
+    from compiler.diagnostics import KcError
+    from compiler.pipeline import compile_tree
+
+    library, name = _library(module, lib, _renames(renames))
+    try:
+        compilation = compile_tree(library, name, lenient=lenient)
+        assert compilation.tree is not None
+        text = emit_tree(compilation.tree, emit)
+    except KcError as error:
+        _fail(error.diagnostics, library)
+    _show(compilation.diagnostics, library)
+    _write(text, output)
+
+
+@main.command("plan")
+@click.argument("module")
+@click.option("--lib", "lib", multiple=True, metavar="DIR", help=_LIB_HELP)
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output.")
+@_guard
+def plan_command(module: str, lib: tuple[str, ...], output: str | None) -> None:
+    """Show how MODULE would be expanded, as Markdown: references, files, order, depth.
+
+    Every missing module is listed; the exit status is 1 when one is missing
+    or another problem stops the expansion.
+    """
+    from compiler.diagnostics import Diagnostics
+    from compiler.passes.resolve import resolve
+    from compiler.plan import plan
+
+    library, name = _library(module, lib)
+    diagnostics = Diagnostics()
+    graph = resolve(library, name, diagnostics)
+    _write(plan(graph, library), output)
+    if diagnostics.errors:
+        _fail(diagnostics, library)
+    _show(diagnostics, library)
+
+
+@main.command("list")
+@click.option("--lib", "lib", multiple=True, metavar="DIR", help=_LIB_HELP)
+@_guard
+def list_command(lib: tuple[str, ...]) -> None:
+    """List the modules on the search path and the file each comes from."""
+    from compiler.library import Library
+
+    library = Library.from_path(lib)
+    modules = library.names()
+    width = max((len(name) for name in modules), default=0)
+    for name, path in modules.items():
+        shadowed = len(library.files(name)) - 1
+        note = f"  (shadows {shadowed} other{'s' if shadowed > 1 else ''})" if shadowed else ""
+        click.echo(f"{name:<{width}}  {path}{note}")
+
+
+@main.command("schema")
+@click.argument("which", type=click.Choice(["input", "output"]))
+@_guard
+def schema_command(which: str) -> None:
+    """Print the JSON Schema of module files (input) or of compiled trees (output)."""
+    from importlib import resources
+
+    click.echo((resources.files("compiler") / "schemas" / f"{which}.schema.json").read_text(encoding="utf-8"), nl=False)
+
+
+if __name__ == "__main__":
+    main()

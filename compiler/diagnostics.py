@@ -1,0 +1,188 @@
+"""Diagnostics: every problem kc finds, with a stable code and a precise location.
+
+Passes report into a `Diagnostics` collector and carry on, so one run shows
+every problem; commands render the collection once, as text for people or as
+JSON objects for editors and CI.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from compiler.ir import Span
+
+Path_ = tuple[str | int, ...]
+"""A location inside a module file: ("kernels", 3, "memory_access", "read")."""
+
+
+class Severity(enum.StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+
+CODES: dict[str, str] = {
+    # Files and JSON
+    "KC001": "file cannot be read",
+    "KC002": "invalid JSON",
+    "KC003": "does not match the input schema",
+    "KC004": "invalid module name",
+    "KC005": "module not found",
+    "KC006": "class_name differs from the file name",
+    "KC007": "module shadowed by an earlier directory",
+    "KC008": "file outside its library directory",
+    # Formulas
+    "KC101": "syntax error",
+    "KC102": "unknown function",
+    "KC103": "wrong number of function arguments",
+    "KC104": "division by zero",
+    # References
+    "KC201": "unresolved reference",
+    "KC202": "reference cycle",
+    # Binding
+    "KC301": "too many arguments",
+    "KC302": "unknown keyword argument",
+    "KC303": "parameter bound twice",
+    "KC304": "parameter left unbound",
+    "KC305": "suspicious argument order",
+    "KC306": "name not among the declared parameters",
+    "KC307": "invalid parameter declaration",
+    "KC308": "two names rename to one",
+    # Structure of the expansion
+    "KC401": "reference used inside a non-linear expression",
+    "KC402": "reference scaled differently in different fields",
+    "KC403": "kernel_type label disagrees with the kernel",
+    # Units and names
+    "KC501": "byte count without a byte factor",
+    "KC502": "FLOP count with a precision name",
+    "KC503": "name with a unified spelling",
+    # Limits
+    "KC901": "formula too long",
+    "KC902": "number literal too large",
+    "KC903": "formula nested too deeply",
+    "KC904": "number too large to compute",
+    "KC905": "file too large",
+    "KC906": "expanded tree too large",
+    "KC907": "library too large",
+    "KC908": "expression too large",
+    "KC909": "references nested too deeply",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A place in a module file, and, for a formula, its text and a span of it."""
+
+    file: str | None
+    path: Path_ = ()
+    text: str | None = None
+    span: Span | None = None
+    offset: int | None = None
+    """A raw offset into the file, for problems that have no JSON path (bad JSON)."""
+
+    @property
+    def pointer(self) -> str:
+        return format_path(self.path)
+
+    def at(self, span: Span | None) -> Location:
+        return Location(self.file, self.path, self.text, span, self.offset)
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    message: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    severity: Severity
+    code: str
+    message: str
+    location: Location | None = None
+    chain: tuple[str, ...] = ()
+    """Modules that led to the problem, root first."""
+    related: tuple[Related, ...] = ()
+    notes: tuple[str, ...] = ()
+    hint: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:
+            raise ValueError(f"unknown diagnostic code {self.code}")
+
+
+@dataclass
+class Diagnostics:
+    """Collects diagnostics of one run, each reported once."""
+
+    items: list[Diagnostic] = field(default_factory=list)
+    _seen: set[tuple[object, ...]] = field(default_factory=set, repr=False)
+
+    def report(self, diagnostic: Diagnostic) -> None:
+        location = diagnostic.location
+        key = (diagnostic.code, diagnostic.message, location)
+        if key not in self._seen:
+            self._seen.add(key)
+            self.items.append(diagnostic)
+
+    def extend(self, diagnostics: Iterable[Diagnostic]) -> None:
+        for diagnostic in diagnostics:
+            self.report(diagnostic)
+
+    def error(self, code: str, message: str, location: Location | None = None, **more: object) -> None:
+        self.report(Diagnostic(Severity.ERROR, code, message, location, **more))  # type: ignore[arg-type]
+
+    def warning(self, code: str, message: str, location: Location | None = None, **more: object) -> None:
+        self.report(Diagnostic(Severity.WARNING, code, message, location, **more))  # type: ignore[arg-type]
+
+    def note(self, code: str, message: str, location: Location | None = None, **more: object) -> None:
+        self.report(Diagnostic(Severity.NOTE, code, message, location, **more))  # type: ignore[arg-type]
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity is Severity.WARNING]
+
+    def __iter__(self) -> Iterator[Diagnostic]:
+        return iter(sorted(self.items, key=_order))
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+_FIELD_ORDER = {"class_name": 0, "parameters": 1, "kernels": 2, "repeat": 3, "sub_kernels": 4, "flops": 5}
+
+
+def _order(diagnostic: Diagnostic) -> tuple[object, ...]:
+    location = diagnostic.location
+    if location is None:
+        return ("", ())
+    path = tuple((0, part, "") if isinstance(part, int) else (1, _FIELD_ORDER.get(part, 9), part) for part in location.path)
+    return (location.file or "", path, location.span.start if location.span else -1)
+
+
+def format_path(path: Path_) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+class KcError(Exception):
+    """Compilation failed; `diagnostics` says why, all of it."""
+
+    def __init__(self, diagnostics: Diagnostics) -> None:
+        self.diagnostics = diagnostics
+        errors = diagnostics.errors
+        first = errors[0].message if errors else "compilation failed"
+        more = f" (and {len(errors) - 1} more errors)" if len(errors) > 1 else ""
+        super().__init__(first + more)
+
+
+Sources = Callable[[str], str | None]
+"""Gives the raw text of a file by name, to turn JSON paths into lines and columns."""

@@ -1,0 +1,261 @@
+"""Frontend: formula text to IR through the LALR grammar in `grammar/formula.lark`.
+
+The transformer runs inside the parser (no parse tree is built, nothing
+recurses), and only constructs IR; the checks that follow a successful parse
+(known functions, nesting depth, literal sizes) collect every problem of the
+formula instead of stopping at the first.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from fractions import Fraction
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import lark
+from lark import Token, Transformer, v_args
+
+from compiler.ir import (
+    FUNCTIONS,
+    Binary,
+    Call,
+    Conditional,
+    Expr,
+    Keyword,
+    Name,
+    Number,
+    Reference,
+    Span,
+    Unary,
+    children,
+)
+from compiler.limits import Limits
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a formula: a diagnostic code, a message and where."""
+
+    code: str
+    message: str
+    span: Span | None
+
+
+class FormulaError(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems
+
+
+def grammar_text() -> str:
+    """The grammar, from inside the installed package or from the source tree."""
+    packaged = resources.files("compiler") / "grammar" / "formula.lark"
+    if packaged.is_file():
+        return packaged.read_text(encoding="utf-8")
+    return (Path(__file__).parent.parent / "grammar" / "formula.lark").read_text(encoding="utf-8")
+
+
+def _span(item: Any) -> Span:
+    if isinstance(item, Token):
+        return Span(item.start_pos or 0, item.end_pos or 0)
+    span: Span = item.span
+    return span
+
+
+def _cover(first: Any, last: Any) -> Span:
+    return Span(_span(first).start, _span(last).end)
+
+
+@v_args(inline=True)
+class _Build(Transformer[Token, Expr]):
+    """One method per grammar alias; each builds one IR node and its span."""
+
+    def number(self, token: Token) -> Number:
+        return Number(_literal(token), span=_span(token))
+
+    def name(self, token: Token) -> Name:
+        return Name(str(token), span=_span(token))
+
+    def binary(self, left: Expr, op: Token, right: Expr) -> Binary:
+        return Binary(str(op), left, right, span=_cover(left, right))
+
+    def power(self, left: Expr, op: Token, right: Expr) -> Binary:
+        return Binary("**", left, right, span=_cover(left, right))
+
+    def compare(self, left: Expr, op: Token, right: Expr) -> Binary:
+        return Binary(str(op), left, right, span=_cover(left, right))
+
+    def logical_and(self, left: Expr, right: Expr) -> Binary:
+        return Binary("and", left, right, span=_cover(left, right))
+
+    def logical_or(self, left: Expr, right: Expr) -> Binary:
+        return Binary("or", left, right, span=_cover(left, right))
+
+    def logical_not(self, operand: Expr) -> Unary:
+        return Unary("not", operand, span=operand.span)
+
+    def negate(self, op: Token, operand: Expr) -> Unary:
+        return Unary("-", operand, span=_cover(op, operand))
+
+    def positive(self, op: Token, operand: Expr) -> Expr:
+        return operand
+
+    def conditional(self, body: Expr, test: Expr, orelse: Expr) -> Conditional:
+        return Conditional(test, body, orelse, span=_cover(body, orelse))
+
+    def call(self, function: Token, *arguments: Expr) -> Call:
+        return Call(str(function), arguments, span=_cover(function, arguments[-1]))
+
+    def keyword(self, name: Token, value: Expr) -> Keyword:
+        return Keyword(str(name), value, span=_cover(name, value))
+
+    def arguments(self, *items: Expr | None) -> tuple[Expr, ...]:
+        return tuple(item for item in items if item is not None)
+
+    def reference(self, module: Token, arguments: tuple[Expr, ...] | None = None) -> Reference:
+        span = Span((module.start_pos or 2) - 2, (module.end_pos or 0) + 1)
+        if arguments is None:
+            return Reference(str(module), called=False, span=span)
+        positional = tuple(a for a in arguments if not isinstance(a, Keyword))
+        keywords = tuple(a for a in arguments if isinstance(a, Keyword))
+        if positional and keywords and keywords[0].span and positional[-1].span:
+            if positional[-1].span.start > keywords[0].span.start:
+                message = "positional argument follows keyword argument"
+                raise _Invalid("KC101", message, _span(positional[-1]))
+        if arguments:
+            span = Span(span.start, _span(arguments[-1]).end + 1)
+        return Reference(str(module), positional, keywords, span=span)
+
+
+class _Invalid(Exception):
+    """A problem found while building a node, raised out of the parser."""
+
+    def __init__(self, code: str, message: str, span: Span) -> None:
+        self.problem = Problem(code, message, span)
+
+
+def _literal(token: Token) -> Fraction:
+    text = str(token)
+    mantissa, _, exponent = text.lower().partition("e")
+    limits = Limits.current()
+    if len(mantissa) > limits.literal_digits or (
+        exponent and abs(int(exponent)) > limits.literal_exponent
+    ):
+        raise _Invalid("KC902", f"number literal {_shorten(text)} is too large", _span(token))
+    return Fraction(text)
+
+
+@functools.cache
+def _parser() -> lark.Lark:
+    return lark.Lark(grammar_text(), parser="lalr", transformer=_Build(), maybe_placeholders=True)
+
+
+_TERMINALS = {
+    "NAME": "a name",
+    "NUMBER": "a number",
+    "MODULE": "a module name",
+    "LPAR": "'('",
+    "RPAR": "')'",
+    "LBRACE": "'{'",
+    "RBRACE": "'}'",
+    "COMMA": "','",
+    "DOLLAR": "'${'",
+    "$END": "end of formula",
+}
+
+
+def _describe(terminal: str) -> str:
+    if terminal in _TERMINALS:
+        return _TERMINALS[terminal]
+    pattern = _parser().get_terminal(terminal).pattern
+    return repr(pattern.value) if pattern.type == "str" else terminal.lower()
+
+
+def _syntax_problem(error: lark.exceptions.LarkError, text: str) -> Problem:
+    if isinstance(error, lark.exceptions.UnexpectedCharacters):
+        position = error.pos_in_stream
+        return Problem("KC101", f"unexpected character {text[position]!r}", Span(position, position + 1))
+    if isinstance(error, lark.exceptions.UnexpectedToken):
+        token = error.token
+        if token.type == "$END":
+            start = len(text.rstrip())
+            what = "unexpected end of formula"
+            span = Span(start, start + 1)
+        else:
+            what = f"unexpected {str(token)!r}"
+            span = _span(token)
+        expected = sorted({_describe(t) for t in error.expected})
+        if expected and len(expected) <= 6:
+            what += f"; expected {', '.join(expected)}"
+        return Problem("KC101", what, span)
+    if isinstance(error, lark.exceptions.UnexpectedEOF):
+        return Problem("KC101", "unexpected end of formula", Span(len(text), len(text) + 1))
+    return Problem("KC101", str(error), None)
+
+
+def parse(text: str) -> Expr:
+    """Parse one formula into IR; raise `FormulaError` with every problem found."""
+    limits = Limits.current()
+    if len(text) > limits.formula_length:
+        raise FormulaError([
+            Problem(
+                "KC901",
+                f"formula is {len(text):,} characters long; the limit is {limits.formula_length:,}",
+                Span(limits.formula_length, len(text)),
+            )
+        ])
+    try:
+        expr: Expr = _parser().parse(text)
+    except _Invalid as error:
+        raise FormulaError([error.problem]) from None
+    except lark.exceptions.LarkError as error:
+        raise FormulaError([_syntax_problem(error, text)]) from None
+    problems = check(expr, limits)
+    if problems:
+        raise FormulaError(problems)
+    return expr
+
+
+def check(expr: Expr, limits: Limits) -> list[Problem]:
+    """Unknown functions, wrong function arity, and nesting beyond the limit."""
+    problems = []
+    stack: list[tuple[Expr, int]] = [(expr, 1)]
+    deepest: tuple[Expr, int] = (expr, 1)
+    while stack:
+        node, depth = stack.pop()
+        if depth > deepest[1]:
+            deepest = (node, depth)
+        if isinstance(node, Call):
+            problems.extend(_check_call(node))
+        stack.extend((child, depth + 1) for child in children(node))
+    if deepest[1] > limits.nesting_depth:
+        problems.append(
+            Problem(
+                "KC903",
+                f"formula nests {deepest[1]} levels deep; the limit is {limits.nesting_depth}",
+                deepest[0].span,
+            )
+        )
+    return sorted(problems, key=lambda p: p.span.start if p.span else 0)
+
+
+def _check_call(call: Call) -> list[Problem]:
+    name_span = Span(call.span.start, call.span.start + len(call.function)) if call.span else None
+    arity = FUNCTIONS.get(call.function)
+    if arity is None:
+        known = ", ".join(sorted(FUNCTIONS))
+        return [Problem("KC102", f"unknown function {call.function!r} (known: {known})", name_span)]
+    given = len(call.arguments)
+    if call.function in ("min", "max"):
+        if given < arity:
+            return [Problem("KC103", f"{call.function}() takes at least 2 arguments, {given} given", name_span)]
+    elif given != arity:
+        return [Problem("KC103", f"{call.function}() takes exactly 1 argument, {given} given", name_span)]
+    return []
+
+
+def _shorten(text: str, width: int = 24) -> str:
+    return text if len(text) <= width else f"{text[: width // 2]}…{text[-width // 2 :]}"

@@ -1,0 +1,223 @@
+"""The formula IR: a closed set of small frozen nodes built by the frontend.
+
+Spans locate a node in its formula's text; they never take part in equality,
+so two references written differently but meaning the same compare equal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+
+PRECISION_NAMES = ("a_bytes", "w_bytes")
+UNIFIED_NAMES = ("batch_size", "seq_len", "cache_len", "w_bytes", "a_bytes")
+FUNCTIONS = {"min": 2, "max": 2, "ceil": 1, "floor": 1, "abs": 1, "sqrt": 1, "log2": 1}
+"""Known functions and their arity; `min` and `max` take that many or more."""
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Expr:
+    span: Span | None = field(default=None, compare=False, kw_only=True, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Number(Expr):
+    value: Fraction
+
+
+@dataclass(frozen=True, slots=True)
+class Name(Expr):
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Unary(Expr):
+    op: str  # "-" or "not"
+    operand: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Binary(Expr):
+    op: str  # + - * / // % ** and or == != < <= > >=
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Call(Expr):
+    function: str
+    arguments: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Conditional(Expr):
+    test: Expr
+    body: Expr
+    orelse: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Keyword(Expr):
+    name: str
+    value: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Reference(Expr):
+    """`${module}(arguments, keywords)`; `called` is False for the bare `${module}` form."""
+
+    module: str
+    arguments: tuple[Expr, ...] = ()
+    keywords: tuple[Keyword, ...] = ()
+    called: bool = True
+
+
+def children(expr: Expr) -> tuple[Expr, ...]:
+    """The direct sub-expressions of a node, in source order."""
+    match expr:
+        case Number() | Name():
+            return ()
+        case Unary(operand=operand):
+            return (operand,)
+        case Binary(left=left, right=right):
+            return (left, right)
+        case Call(arguments=arguments):
+            return arguments
+        case Conditional(test=test, body=body, orelse=orelse):
+            return (body, test, orelse)
+        case Keyword(value=value):
+            return (value,)
+        case Reference(arguments=arguments, keywords=keywords):
+            return (*arguments, *keywords)
+    raise TypeError(f"not an IR node: {expr!r}")
+
+
+def walk(expr: Expr) -> Iterator[Expr]:
+    """Every node of `expr`, parents before children, in source order."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(reversed(children(node)))
+
+
+def references(expr: Expr) -> Iterator[Reference]:
+    return (node for node in walk(expr) if isinstance(node, Reference))
+
+
+def names(expr: Expr) -> Iterator[Name]:
+    """Names in order of first appearance; keyword names are not `Name` nodes."""
+    return (node for node in walk(expr) if isinstance(node, Name))
+
+
+def rename(expr: Expr, mapping: Mapping[str, str]) -> Expr:
+    """Rename every name and keyword name found in `mapping`."""
+    if not mapping:
+        return expr
+
+    def visit(node: Expr) -> Expr:
+        match node:
+            case Name(id=identifier) if identifier in mapping:
+                return replace(node, id=mapping[identifier])
+            case Keyword(name=name, value=value):
+                return replace(node, name=mapping.get(name, name), value=visit(value))
+        return rebuild(node, visit)
+
+    return visit(expr)
+
+
+def rebuild(node: Expr, visit: Callable[[Expr], Expr]) -> Expr:
+    """`node` with `visit` applied to each direct child."""
+    match node:
+        case Number() | Name():
+            return node
+        case Unary(operand=operand):
+            return replace(node, operand=visit(operand))
+        case Binary(left=left, right=right):
+            return replace(node, left=visit(left), right=visit(right))
+        case Call(arguments=arguments):
+            return replace(node, arguments=tuple(map(visit, arguments)))
+        case Conditional(test=test, body=body, orelse=orelse):
+            return replace(node, test=visit(test), body=visit(body), orelse=visit(orelse))
+        case Keyword(value=value):
+            return replace(node, value=visit(value))
+        case Reference(arguments=arguments, keywords=keywords):
+            return replace(
+                node,
+                arguments=tuple(map(visit, arguments)),
+                keywords=tuple(replace(k, value=visit(k.value)) for k in keywords),
+            )
+    raise TypeError(f"not an IR node: {node!r}")
+
+
+# The module IR: what a module file says, once parsed.
+
+FIELDS = ("flops", "read", "write")
+FIELD_PATHS: dict[str, tuple[str, ...]] = {
+    "flops": ("flops",),
+    "read": ("memory_access", "read"),
+    "write": ("memory_access", "write"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Formula:
+    """A formula as written (`text`) and parsed (`expr`, None when it did not parse)."""
+
+    text: str
+    expr: Expr | None
+    path: tuple[str | int, ...] = field(compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    name: str
+    default: Formula | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Kernel:
+    operation: str
+    analysis: str | None
+    path: tuple[str | int, ...]
+    fields: dict[str, Formula] | None = None
+    """flops, read and write of a leaf; None for a kernel with sub_kernels."""
+    sub_kernels: tuple[Kernel, ...] = ()
+    repeat: Formula | None = None
+    label: str | None = None
+    """`kernel_type` as written; informational only."""
+    module: str | None = None
+    """The callee a composite was expanded from, in compiled input."""
+    extras: tuple[tuple[str, object], ...] = ()
+    """Keys kc does not interpret, carried to the output unchanged, in input order."""
+
+    def formulas(self) -> Iterator[Formula]:
+        """Every formula of this kernel and its sub-kernels, in reading order."""
+        if self.repeat is not None:
+            yield self.repeat
+        if self.fields is not None:
+            yield from (self.fields[name] for name in FIELDS)
+        for kernel in self.sub_kernels:
+            yield from kernel.formulas()
+
+
+@dataclass(frozen=True, slots=True)
+class Module:
+    name: str
+    file: str
+    kernels: tuple[Kernel, ...]
+    parameters: tuple[Parameter, ...] | None = None
+    """The declared signature, or None when it is inferred."""
+    class_name: str | None = None
+
+    def formulas(self) -> Iterator[Formula]:
+        for kernel in self.kernels:
+            yield from kernel.formulas()

@@ -1,0 +1,192 @@
+"""Assemble: the expanded tree of SEMANTICS §5.
+
+Each input kernel becomes one node: a leaf when it has no reference; a
+composite holding each distinct callee's expanded kernels when every field
+is a sum of direct terms and scaled references; a leaf of closed forms (with
+a warning) when a reference is used any other way. Subtrees are built once
+per module and scope, so a module used 80 times with the same arguments is
+expanded once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import sympy
+
+from compiler import ir
+from compiler.diagnostics import Location
+from compiler.library import short_name
+from compiler.passes.inline import ONE, ZERO, Inliner, Scope, scope_key
+from compiler.symbolic import Expr, canonical, equal
+from compiler.tree import Composite, Leaf, Node
+
+Decomposed = tuple[Expr, list[tuple[ir.Reference, Expr]]]
+"""Direct terms, and each reference with its factor."""
+
+
+def _has_reference(expr: ir.Expr) -> bool:
+    return any(True for _ in ir.references(expr))
+
+
+def decompose(expr: ir.Expr, value: Callable[[ir.Expr], Expr]) -> Decomposed | None:
+    """`expr` as direct terms plus references times reference-free factors; None if it is not."""
+    if not _has_reference(expr):
+        return value(expr), []
+    match expr:
+        case ir.Reference():
+            return ZERO, [(expr, ONE)]
+        case ir.Binary(op="+" | "-", left=left, right=right):
+            a, b = decompose(left, value), decompose(right, value)
+            if a is None or b is None:
+                return None
+            sign = 1 if expr.op == "+" else -1
+            return a[0] + sign * b[0], a[1] + [(r, sign * f) for r, f in b[1]]
+        case ir.Unary(op="-", operand=operand):
+            return _scale(decompose(operand, value), -ONE)
+        case ir.Binary(op="*", left=left, right=right) if not _has_reference(left):
+            return _scale(decompose(right, value), value(left))
+        case ir.Binary(op="*", left=left, right=right) if not _has_reference(right):
+            return _scale(decompose(left, value), value(right))
+        case ir.Binary(op="/", left=left, right=right) if not _has_reference(right):
+            return _scale(decompose(left, value), 1 / value(right))
+    return None
+
+
+def _scale(parts: Decomposed | None, factor: Expr) -> Decomposed | None:
+    if parts is None:
+        return None
+    direct, terms = parts
+    return direct * factor, [(r, f * factor) for r, f in terms]
+
+
+@dataclass
+class _Group:
+    """One distinct callee expansion referenced by a kernel, with its factor in each field."""
+
+    module: str
+    scope: Scope
+    factors: dict[str, Expr] = field(default_factory=dict)
+
+    def factor(self, name: str) -> Expr:
+        return self.factors.get(name, ZERO)
+
+    def uniform(self) -> bool:
+        flops = self.factor("flops")
+        return all(equal(flops, self.factor(f)) for f in ("read", "write"))
+
+
+class Assembler:
+    def __init__(self, inliner: Inliner) -> None:
+        self.inliner = inliner
+        self.graph = inliner.graph
+        self.diagnostics = inliner.diagnostics
+        self._nodes: dict[tuple[str, object], tuple[Node[Expr], ...]] = {}
+        self._renamed: dict[tuple[str, object], tuple[Node[Expr], ...]] = {}
+
+    def size(self) -> int:
+        """An upper bound on the nodes of the root's tree, computed without building it."""
+        sizes: dict[str, int] = {}
+
+        def kernel_size(kernel: ir.Kernel) -> int:
+            if kernel.fields is None:
+                return 1 + sum(map(kernel_size, kernel.sub_kernels))
+            callees = {r.module for f in kernel.fields.values() if f.expr for r in ir.references(f.expr)}
+            return 1 + sum(1 + sizes.get(c, 0) for c in callees) + (1 if callees else 0)
+
+        for name in self.graph.order:
+            sizes[name] = sum(map(kernel_size, self.graph.modules[name].kernels))
+        return sizes.get(self.graph.root, 0)
+
+    def nodes(self, name: str, scope: Scope) -> tuple[Node[Expr], ...]:
+        """The expanded kernels of module `name` in `scope`, built once."""
+        key = (name, scope_key(scope))
+        if key not in self._nodes:
+            module = self.graph.modules[name]
+            self._nodes[key] = tuple(self._kernel(k, module, scope) for k in module.kernels)
+        return self._nodes[key]
+
+    def _suffixed(self, group: _Group) -> tuple[Node[Expr], ...]:
+        key = (group.module, scope_key(group.scope))
+        if key not in self._renamed:
+            suffix = f" (from {short_name(group.module)})"
+            nodes = self.nodes(group.module, group.scope)
+            self._renamed[key] = tuple(replace(n, operation=n.operation + suffix) for n in nodes)
+        return self._renamed[key]
+
+    def _kernel(self, kernel: ir.Kernel, module: ir.Module, scope: Scope) -> Node[Expr]:
+        value = self.inliner.value
+        if kernel.fields is None:
+            children = tuple(self._kernel(k, module, scope) for k in kernel.sub_kernels)
+            repeat = None if kernel.repeat is None else value(kernel.repeat, module, scope)
+            return Composite(kernel.operation, kernel.analysis, children, repeat, kernel.module, kernel.extras)
+        formulas = [kernel.fields[f] for f in ir.FIELDS]
+        if not any(f.expr is not None and _has_reference(f.expr) for f in formulas):
+            return Leaf(kernel.operation, kernel.analysis, *(value(f, module, scope) for f in formulas), extras=kernel.extras)
+        parts = [self._decompose(f, module, scope) for f in formulas]
+        linear = [p for p in parts if p is not None]
+        if len(linear) == len(parts):
+            return self._composite(kernel, module, scope, linear)
+        for formula, part in zip(formulas, parts):
+            if part is None:
+                self.diagnostics.warning(
+                    "KC401",
+                    "a reference is used inside a non-linear expression, so the kernel becomes one leaf of closed forms",
+                    Location(module.file, formula.path, formula.text),
+                    chain=self.graph.chains.get(module.name, ()),
+                    hint="write the field as direct terms plus references times factors to keep the callee's kernels",
+                )
+        values = (value(f, module, scope, index) for index, f in enumerate(formulas))
+        return Leaf(kernel.operation, kernel.analysis, *values, extras=kernel.extras)
+
+    def _decompose(self, formula: ir.Formula, module: ir.Module, scope: Scope) -> Decomposed | None:
+        if formula.expr is None:
+            return ZERO, []
+        return decompose(formula.expr, lambda e: self.inliner.value(replace(formula, expr=e), module, scope))
+
+    def _composite(self, kernel: ir.Kernel, module: ir.Module, scope: Scope, parts: list[Decomposed]) -> Composite[Expr]:
+        groups: dict[tuple[str, object], _Group] = {}
+        for name, (_, terms) in zip(ir.FIELDS, parts):
+            for reference, factor in terms:
+                inner = self.inliner.scope(reference, scope)
+                group = groups.setdefault((reference.module, scope_key(inner)), _Group(reference.module, inner))
+                group.factors[name] = group.factor(name) + factor
+        direct = [canonical(d) for d, _ in parts]
+        has_direct = any(d != 0 for d in direct)
+        operation, analysis, extras = kernel.operation, kernel.analysis, kernel.extras
+        only = next(iter(groups.values())) if len(groups) == 1 and not has_direct else None
+        if only is not None and only.uniform():
+            factor = canonical(only.factor("flops"))
+            return Composite(operation, analysis, self._suffixed(only), None if factor == 1 else factor, only.module, extras)
+        children: list[Node[Expr]] = []
+        for group in groups.values():
+            if not group.uniform():
+                self._warn_factors(kernel, module, group)
+                factors = [canonical(group.factor(f)) for f in ir.FIELDS]
+                children.extend(_scaled(n, factors) for n in self._suffixed(group))
+            elif (factor := canonical(group.factor("flops"))) == 1:
+                children.extend(self._suffixed(group))
+            else:
+                children.append(Composite(short_name(group.module), None, self._suffixed(group), factor, group.module))
+        if has_direct:
+            children.append(Leaf(operation, analysis, *direct, extras=extras))
+        return Composite(operation, analysis, tuple(children), None, only.module if only else None, extras)
+
+    def _warn_factors(self, kernel: ir.Kernel, module: ir.Module, group: _Group) -> None:
+        factors = ", ".join(f"{sympy.sstr(canonical(group.factor(f)))} in {f}" for f in ir.FIELDS)
+        self.diagnostics.warning(
+            "KC402",
+            f"{short_name(group.module)} is scaled differently in each field ({factors}), "
+            "so the factors are multiplied into its leaves instead of becoming a repeat",
+            Location(module.file, kernel.path),
+            chain=self.graph.chains.get(module.name, ()),
+            hint="use the same factor in flops, read and write if the module runs that many times",
+        )
+
+
+def _scaled(node: Node[Expr], factors: list[Expr]) -> Node[Expr]:
+    if isinstance(node, Leaf):
+        flops, read, write = (v * f for v, f in zip(node.formulas(), factors))
+        return replace(node, flops=flops, read=read, write=write)
+    return replace(node, children=tuple(_scaled(c, factors) for c in node.children))

@@ -1,0 +1,226 @@
+"""Bind: signatures, and how each reference binds its callee's parameters (SEMANTICS §3).
+
+A signature is the module's `parameters` list when declared, else its free
+names in order of first appearance. Positional arguments bind in signature
+order, then keywords by name; precision names bind only by keyword. Strict
+mode makes every binding problem an error; lenient mode drops extra
+arguments and keeps unbound parameters as free names, with warnings.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from compiler import ir
+from compiler.diagnostics import Diagnostics, Location, Related
+from compiler.library import short_name
+from compiler.passes.resolve import Graph, Site
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    module: str
+    file: str
+    parameters: tuple[ir.Parameter, ...]
+    declared: bool
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.parameters)
+
+    def describe(self) -> str:
+        how = "declared" if self.declared else "inferred from its formulas"
+        return f"signature of {self.module} ({how}): ({', '.join(self.names)})"
+
+    def location(self) -> Location:
+        return Location(self.file, ("parameters",) if self.declared else ())
+
+
+def signature(module: ir.Module) -> Signature:
+    if module.parameters is not None:
+        parameters = tuple(p for p in module.parameters if p.name not in ir.PRECISION_NAMES)
+        return Signature(module.name, module.file, parameters, True)
+    seen: dict[str, None] = {}
+    for formula in module.formulas():
+        if formula.expr is not None:
+            seen.update((n.id, None) for n in ir.names(formula.expr) if n.id not in ir.PRECISION_NAMES)
+    return Signature(module.name, module.file, tuple(map(ir.Parameter, seen)), False)
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """What each parameter of a callee receives, as expressions in the caller's scope."""
+
+    arguments: tuple[tuple[str, ir.Expr], ...]
+    defaults: tuple[str, ...] = ()
+    unbound: tuple[str, ...] = ()
+    precision: tuple[tuple[str, ir.Expr], ...] = ()
+
+
+def check_declarations(module: ir.Module, diagnostics: Diagnostics, *, lenient: bool) -> None:
+    """Problems of a declared `parameters` list: duplicates, precision names, bad defaults, undeclared names."""
+    if module.parameters is None:
+        return
+    declared: list[str] = []
+    for index, parameter in enumerate(module.parameters):
+        location = Location(module.file, ("parameters", index))
+        if parameter.name in ir.PRECISION_NAMES:
+            diagnostics.error("KC307", f"{parameter.name!r} cannot be declared: precision names are bound by keyword only", location)
+        elif parameter.name in declared:
+            diagnostics.error("KC307", f"parameter {parameter.name!r} is declared twice", location)
+        if parameter.default is not None and parameter.default.expr is not None:
+            default = parameter.default
+            for node in ir.walk(default.expr):
+                where = Location(module.file, default.path, default.text, node.span)
+                if isinstance(node, ir.Reference):
+                    diagnostics.error("KC307", "a default cannot reference a module", where)
+                elif isinstance(node, ir.Name) and node.id not in declared and node.id not in ir.PRECISION_NAMES:
+                    diagnostics.error(
+                        "KC307",
+                        f"default of {parameter.name!r} uses {node.id!r}, which is not a parameter declared before it",
+                        where,
+                    )
+        declared.append(parameter.name)
+    report = diagnostics.warning if lenient else diagnostics.error
+    for formula in module.formulas():
+        if formula.expr is None:
+            continue
+        for name in ir.names(formula.expr):
+            if name.id not in declared and name.id not in ir.PRECISION_NAMES:
+                report(
+                    "KC306",
+                    f"{name.id!r} is not among the declared parameters of {short_name(module.name)}",
+                    Location(module.file, formula.path, formula.text, name.span),
+                    hint=f"add {name.id!r} to \"parameters\"" + (" (kept as a free name)" if lenient else ""),
+                )
+
+
+def _head(reference: ir.Reference) -> ir.Span | None:
+    """The `${module}` part of a reference."""
+    if reference.span is None:
+        return None
+    return ir.Span(reference.span.start, reference.span.start + len(reference.module) + 3)
+
+
+def _join(names: Iterable[str]) -> str:
+    return ", ".join(map(repr, names))
+
+
+def bind(
+    site: Site,
+    callee: Signature,
+    diagnostics: Diagnostics,
+    *,
+    lenient: bool,
+    chain: tuple[str, ...] = (),
+    also: Sequence[Site] = (),
+) -> Binding:
+    """Bind the reference at `site` to `callee`, reporting every problem; `also` repeats it elsewhere."""
+    reference = site.reference
+    names = callee.names
+    if not reference.called:
+        return Binding(tuple((n, ir.Name(n)) for n in names))
+    report = diagnostics.warning if lenient else diagnostics.error
+    short = short_name(callee.module)
+    related = (Related("declared at", callee.location()),) if callee.declared else ()
+    notes = [callee.describe()]
+    if also:
+        notes.append(f"the same reference is in {', '.join(s.location.pointer for s in also)}")
+    context = {"chain": chain, "notes": tuple(notes), "related": related}
+
+    positional = reference.arguments
+    if len(positional) > len(names):
+        extra = positional[len(names) :]
+        span = ir.Span(extra[0].span.start, extra[-1].span.end) if extra[0].span and extra[-1].span else reference.span
+        report(
+            "KC301",
+            f"too many arguments: {short} takes {len(names)} parameter{'s' if len(names) != 1 else ''}, {len(positional)} given",
+            site.location.at(span),
+            hint="the extra arguments are dropped" if lenient else "remove the extra arguments, or declare the parameters the callee takes",
+            **context,  # type: ignore[arg-type]
+        )
+    bound: dict[str, ir.Expr] = dict(zip(names, positional))
+    _check_order(site, callee, diagnostics, chain)
+
+    precision: dict[str, ir.Expr] = {}
+    for keyword in reference.keywords:
+        where = site.location.at(keyword.span)
+        if keyword.name in bound or keyword.name in precision:
+            diagnostics.error("KC303", f"parameter {keyword.name!r} of {short} is bound twice", where, **context)  # type: ignore[arg-type]
+        elif keyword.name in ir.PRECISION_NAMES:
+            precision[keyword.name] = keyword.value
+        elif keyword.name in names:
+            bound[keyword.name] = keyword.value
+        else:
+            close = difflib.get_close_matches(keyword.name, names, n=1)
+            report(
+                "KC302",
+                f"unknown keyword argument {keyword.name!r}: {short} has no such parameter",
+                where,
+                hint=f"did you mean {close[0]!r}?" if close else ("the argument is dropped" if lenient else None),
+                **context,  # type: ignore[arg-type]
+            )
+
+    defaults = tuple(p.name for p in callee.parameters if p.name not in bound and p.default is not None)
+    unbound = tuple(p.name for p in callee.parameters if p.name not in bound and p.default is None)
+    if unbound:
+        plural = "s" if len(unbound) > 1 else ""
+        report(
+            "KC304",
+            f"parameter{plural} {_join(unbound)} of {short} left unbound: {len(positional)} of {len(names)} arguments given",
+            site.location.at(_head(reference)),
+            hint="kept as free names" if lenient else "pass every parameter, by position or keyword, or declare a default",
+            **context,  # type: ignore[arg-type]
+        )
+    arguments = tuple((n, bound[n]) for n in names if n in bound)
+    return Binding(arguments, defaults, unbound, tuple(sorted(precision.items())))
+
+
+def _check_order(site: Site, callee: Signature, diagnostics: Diagnostics, chain: tuple[str, ...]) -> None:
+    """Warn where a bare-name argument names a different parameter of the callee."""
+    names = callee.names
+    for index, argument in enumerate(site.reference.arguments[: len(names)]):
+        if isinstance(argument, ir.Name) and argument.id != names[index] and argument.id in names:
+            diagnostics.warning(
+                "KC305",
+                f"argument {argument.id!r} is passed as parameter {names[index]!r} of {short_name(callee.module)}, "
+                f"which has a parameter named {argument.id!r} at position {names.index(argument.id) + 1}",
+                site.location.at(argument.span),
+                chain=chain,
+                notes=(callee.describe(),),
+                hint=f"check the argument order, or pass it by keyword: {names[index]}={argument.id}",
+            )
+
+
+def bind_graph(graph: Graph, diagnostics: Diagnostics, *, lenient: bool) -> tuple[dict[str, Signature], dict[ir.Reference, Binding]]:
+    """Signatures of every module in the graph, and the binding of every reference."""
+    signatures = {name: signature(module) for name, module in graph.modules.items()}
+    bindings: dict[ir.Reference, Binding] = {}
+    for name, module in graph.modules.items():
+        check_declarations(module, diagnostics, lenient=lenient)
+        for site, also in kernel_sites(graph.sites[name]):
+            callee = signatures.get(site.reference.module)
+            if callee is not None:
+                chain = graph.chains[name]
+                bindings[site.reference] = bind(site, callee, diagnostics, lenient=lenient, chain=chain, also=also)
+    return signatures, bindings
+
+
+def kernel_sites(sites: Iterable[Site]) -> list[tuple[Site, list[Site]]]:
+    """Sites with the same reference in one kernel's fields, grouped: the first, and the others.
+
+    Real analyses repeat a reference in flops, read and write; its problems are
+    reported once, at the first, instead of three times.
+    """
+    groups: dict[tuple[object, ...], tuple[Site, list[Site]]] = {}
+    for site in sites:
+        path = site.location.path
+        kernel = path[: -2] if path[-2:-1] == ("memory_access",) else path[:-1]
+        key = (kernel, site.reference)
+        if key in groups:
+            groups[key][1].append(site)
+        else:
+            groups[key] = (site, [])
+    return list(groups.values())

@@ -1,0 +1,105 @@
+"""Inline: what a reference means (SEMANTICS §4), as closed forms.
+
+A callee is evaluated in a scope: a map from its parameters (and the
+precision names) to expressions over the root's names. Each module's closed
+form is computed once, bottom-up in the graph's expansion order and in the
+module's own names; a reference is that closed form with the callee's scope
+substituted simultaneously.
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from compiler import ir
+from compiler.diagnostics import Diagnostics, Location
+from compiler.passes.bind import Binding, Signature
+from compiler.passes.resolve import Graph
+from compiler.symbolic import Expr, SymbolicError, canonical, substitute, symbol, to_sympy
+
+Scope = dict[sympy.Symbol, Expr]
+"""Callee names to expressions over the root's names; a name not in it stays itself."""
+
+ZERO = sympy.Integer(0)
+ONE = sympy.Integer(1)
+
+
+def scope_key(scope: Scope) -> tuple[tuple[str, Expr], ...]:
+    """A hashable, order-independent form of `scope`, for memoizing per scope."""
+    return tuple(sorted((s.name, v) for s, v in scope.items()))
+
+
+class Inliner:
+    def __init__(
+        self,
+        graph: Graph,
+        signatures: dict[str, Signature],
+        bindings: dict[ir.Reference, Binding],
+        diagnostics: Diagnostics,
+    ) -> None:
+        self.graph, self.signatures, self.bindings = graph, signatures, bindings
+        self.diagnostics = diagnostics
+        self._closed: dict[str, tuple[Expr, Expr, Expr]] = {}
+        for name in graph.order:
+            self._closed[name] = self._module_closed(graph.modules[name])
+
+    def scope(self, reference: ir.Reference, outer: Scope) -> Scope:
+        """The scope of the callee of `reference`, written where names mean `outer`."""
+        binding = self.bindings[reference]
+        callee = self.signatures[reference.module]
+        inner: Scope = {}
+        keywords = dict(binding.precision)
+        for name in ir.PRECISION_NAMES:
+            s = symbol(name)
+            inner[s] = substitute(to_sympy(keywords[name]), outer) if name in keywords else outer.get(s, s)
+        arguments = dict(binding.arguments)
+        for parameter in callee.parameters:
+            s = symbol(parameter.name)
+            if parameter.name in arguments:
+                inner[s] = substitute(to_sympy(arguments[parameter.name]), outer)
+            elif parameter.default is not None and parameter.default.expr is not None:
+                inner[s] = substitute(to_sympy(parameter.default.expr), inner)
+            else:
+                inner[s] = s
+        return inner
+
+    def value(self, formula: ir.Formula, module: ir.Module, scope: Scope, field: int | None = None) -> Expr:
+        """The value of `formula` in `scope`; references become closed forms of `field` (0, 1, 2)."""
+        if formula.expr is None:
+            return ZERO
+
+        def reference(r: ir.Reference) -> Expr:
+            assert field is not None
+            return substitute(self._closed[r.module][field], self.scope(r, scope))
+
+        try:
+            return substitute(to_sympy(formula.expr, None if field is None else reference), scope)
+        except SymbolicError as error:
+            location = Location(module.file, formula.path, formula.text, error.span)
+            self.diagnostics.error(error.code, error.message, location, chain=self.graph.chains.get(module.name, ()))
+            return ZERO
+
+    def closed(self, name: str) -> tuple[Expr, Expr, Expr]:
+        """FLOPs, bytes read and bytes written of module `name`, in its own names."""
+        return self._closed[name]
+
+    def _module_closed(self, module: ir.Module) -> tuple[Expr, Expr, Expr]:
+        sums = [ZERO, ZERO, ZERO]
+        for kernel in module.kernels:
+            for index, value in enumerate(self._kernel_closed(kernel, module)):
+                sums[index] += value
+        try:
+            return canonical(sums[0]), canonical(sums[1]), canonical(sums[2])
+        except SymbolicError as error:
+            self.diagnostics.error(error.code, f"{module.name}: {error.message}", Location(module.file))
+            return ZERO, ZERO, ZERO
+
+    def _kernel_closed(self, kernel: ir.Kernel, module: ir.Module) -> list[Expr]:
+        if kernel.fields is None:
+            sums = [ZERO, ZERO, ZERO]
+            for child in kernel.sub_kernels:
+                for index, value in enumerate(self._kernel_closed(child, module)):
+                    sums[index] += value
+            repeat = ONE if kernel.repeat is None else self.value(kernel.repeat, module, {})
+            return [repeat * s for s in sums]
+        return [self.value(kernel.fields[f], module, {}, index) for index, f in enumerate(ir.FIELDS)]

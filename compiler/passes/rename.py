@@ -1,0 +1,105 @@
+"""Rename: spell every name of a module the unified way (SEMANTICS §2).
+
+Runs on each module as it is loaded: parameter declarations, names in
+formulas and keyword-argument names all go through one table, the built-in
+aliases plus the user's `--rename OLD=NEW` entries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+
+from compiler import ir
+from compiler.diagnostics import Diagnostic, Location, Severity
+
+ALIASES: dict[str, str] = {
+    "bsz": "batch_size",
+    "batch": "batch_size",
+    "n_batch": "batch_size",
+    "q_len": "seq_len",
+    "seqlen": "seq_len",
+    "seq_length": "seq_len",
+    "sequence_length": "seq_len",
+    "query_length": "seq_len",
+    "tgt_len": "seq_len",
+    "past_len": "cache_len",
+    "past_length": "cache_len",
+    "past_seq_len": "cache_len",
+    "past_kv_len": "cache_len",
+    "past_key_values_length": "cache_len",
+    "kv_cache_len": "cache_len",
+    "cache_length": "cache_len",
+    "dtype_bytes": "a_bytes",
+    "act_bytes": "a_bytes",
+    "activation_bytes": "a_bytes",
+    "bytes_per_activation": "a_bytes",
+    "weight_bytes": "w_bytes",
+    "param_bytes": "w_bytes",
+    "bytes_per_weight": "w_bytes",
+}
+"""Other spellings of the unified names, as they occur in real analyses."""
+
+
+def rename_table(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The built-in aliases overridden by `extra`; raises ValueError for a non-name."""
+    table = dict(ALIASES)
+    for old, new in (extra or {}).items():
+        for name in (old, new):
+            if not (name.isascii() and name.isidentifier()):
+                raise ValueError(f"cannot rename {old!r} to {new!r}: {name!r} is not a name")
+        table[old] = new
+    return table
+
+
+def rename(module: ir.Module, table: Mapping[str, str]) -> tuple[ir.Module, list[Diagnostic]]:
+    """`module` with every name renamed, and an error for each pair of names that collide."""
+    diagnostics = _collisions(module, table)
+
+    def formula(f: ir.Formula | None) -> ir.Formula | None:
+        if f is None or f.expr is None:
+            return f
+        return replace(f, expr=ir.rename(f.expr, table))
+
+    def kernel(k: ir.Kernel) -> ir.Kernel:
+        fields = None if k.fields is None else {n: formula(f) for n, f in k.fields.items()}
+        return replace(
+            k,
+            fields=fields,  # type: ignore[arg-type]
+            repeat=formula(k.repeat),
+            sub_kernels=tuple(map(kernel, k.sub_kernels)),
+        )
+
+    parameters = module.parameters
+    if parameters is not None:
+        parameters = tuple(
+            replace(p, name=table.get(p.name, p.name), default=formula(p.default)) for p in parameters
+        )
+    return replace(module, parameters=parameters, kernels=tuple(map(kernel, module.kernels))), diagnostics
+
+
+def _collisions(module: ir.Module, table: Mapping[str, str]) -> list[Diagnostic]:
+    first: dict[str, tuple[str, Location]] = {}
+    for parameter_index, parameter in enumerate(module.parameters or ()):
+        location = Location(module.file, ("parameters", parameter_index))
+        first.setdefault(table.get(parameter.name, parameter.name), (parameter.name, location))
+    diagnostics = []
+    formulas = [p.default for p in module.parameters or () if p.default] + list(module.formulas())
+    for formula in formulas:
+        if formula.expr is None:
+            continue
+        for name in ir.names(formula.expr):
+            target = table.get(name.id, name.id)
+            location = Location(module.file, formula.path, formula.text, name.span)
+            original, where = first.setdefault(target, (name.id, location))
+            if original != name.id:
+                diagnostics.append(
+                    Diagnostic(
+                        Severity.ERROR,
+                        "KC308",
+                        f"{name.id!r} and {original!r} both mean {target!r} after renaming",
+                        location,
+                        hint=f"use one spelling, {target!r}, throughout the module",
+                    )
+                )
+    return diagnostics

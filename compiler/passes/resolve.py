@@ -1,0 +1,144 @@
+"""Resolve: find every module the root reaches, and every reference that cannot be followed.
+
+The result is the reference graph: modules in discovery order, the reference
+sites of each, the chain of modules that first led to each one, and the
+expansion order (callees before callers). Missing modules and cycles are
+reported here, so later passes only ever see a complete, acyclic graph.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from compiler import ir
+from compiler.diagnostics import Diagnostics, Location
+from compiler.library import Library, short_name, valid_name
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """One reference, where it is written."""
+
+    caller: str
+    reference: ir.Reference
+    location: Location
+
+
+@dataclass
+class Graph:
+    root: str
+    modules: dict[str, ir.Module] = field(default_factory=dict)
+    sites: dict[str, list[Site]] = field(default_factory=dict)
+    chains: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)
+    """Expansion order: every module after the modules it references."""
+    missing: dict[str, list[Site]] = field(default_factory=dict)
+
+    def callees(self, name: str) -> list[str]:
+        return list(dict.fromkeys(s.reference.module for s in self.sites.get(name, ()) if s.reference.module in self.modules))
+
+    def depths(self) -> dict[str, int]:
+        """How many levels of references lie below each module."""
+        depth: dict[str, int] = {}
+        for name in self.order:
+            depth[name] = 1 + max((depth[c] for c in self.callees(name) if c in depth), default=-1)
+        return depth
+
+
+def sites(module: ir.Module) -> Iterator[Site]:
+    """Every reference in `module`, in reading order."""
+    for formula in module.formulas():
+        if formula.expr is None:
+            continue
+        for reference in ir.references(formula.expr):
+            yield Site(module.name, reference, Location(module.file, formula.path, formula.text, reference.span))
+
+
+def suggestions(name: str, library: Library) -> list[str]:
+    """Modules on the search path that `name` was probably meant to be."""
+    known = list(library.names())
+    same_class = [k for k in known if short_name(k) == short_name(name)]
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.8)
+    return list(dict.fromkeys(same_class + close))[:3]
+
+
+def resolve(library: Library, root: str, diagnostics: Diagnostics) -> Graph:
+    graph = Graph(root)
+    loaded = library.load(root)
+    diagnostics.extend(loaded.diagnostics)
+    if loaded.module is None:
+        if not loaded.diagnostics:
+            _report_missing_root(root, library, diagnostics)
+        return graph
+    _visit(graph, loaded.module, library, diagnostics)
+    return graph
+
+
+def _report_missing_root(root: str, library: Library, diagnostics: Diagnostics) -> None:
+    guesses = suggestions(root, library)
+    diagnostics.error(
+        "KC005",
+        f"module {root!r} not found: no {root}.json on the search path",
+        notes=tuple(f"searched {d}" for d in library.directories),
+        hint=f"did you mean {' or '.join(map(repr, guesses))}?" if guesses else "add its directory with --lib DIR or KC_PATH",
+    )
+
+
+def _visit(graph: Graph, root: ir.Module, library: Library, diagnostics: Diagnostics) -> None:
+    """Depth-first over references, without recursion, reporting missing modules and cycles."""
+    on_stack: list[str] = []
+    done: set[str] = set()
+    loaded_once: set[str] = {root.name}
+
+    def enter(module: ir.Module) -> Iterator[Site]:
+        graph.modules[module.name] = module
+        graph.chains[module.name] = (*on_stack, module.name)
+        graph.sites[module.name] = list(sites(module))
+        on_stack.append(module.name)
+        return iter(graph.sites[module.name])
+
+    stack = [enter(root)]
+    while stack:
+        site = next(stack[-1], None)
+        if site is None:
+            stack.pop()
+            name = on_stack.pop()
+            done.add(name)
+            graph.order.append(name)
+            continue
+        callee = site.reference.module
+        chain = tuple(on_stack)
+        if not valid_name(callee):
+            diagnostics.error("KC004", f"invalid module name {callee!r} in reference", site.location, chain=chain)
+            continue
+        loaded = library.load(callee)
+        if callee not in loaded_once:
+            loaded_once.add(callee)
+            diagnostics.extend(loaded.diagnostics)
+        if loaded.module is None:
+            if not loaded.diagnostics:
+                graph.missing.setdefault(callee, []).append(site)
+                guesses = suggestions(callee, library)
+                diagnostics.error(
+                    "KC201",
+                    f"unresolved reference: module {callee!r} not found on the search path",
+                    site.location,
+                    chain=chain,
+                    hint=f"did you mean {' or '.join(map(repr, guesses))}?" if guesses else f"add {callee}.json to a library directory",
+                )
+            continue
+        if callee in on_stack:
+            cycle = (*on_stack[on_stack.index(callee) :], callee)
+            diagnostics.error(
+                "KC202",
+                f"reference cycle: {' → '.join(map(short_name, cycle))}",
+                site.location,
+                chain=chain,
+                notes=(f"cycle: {' → '.join(cycle)}",),
+                hint="a module cannot reference itself, directly or through others",
+            )
+            continue
+        if callee not in done:
+            stack.append(enter(loaded.module))

@@ -1,0 +1,42 @@
+"""Simplify: every formula expanded to its canonical form and written back as ordered IR.
+
+The work is bounded: sums and products are expanded (refusing expansions
+past the term limit) and like terms combined, but sympy's general
+`simplify()` is never called. Equal formulas are simplified once.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from compiler import ir
+from compiler.diagnostics import Diagnostics
+from compiler.symbolic import Expr, Lowering, Order, SymbolicError, canonical
+from compiler.tree import Node, Totals, Tree, map_formulas
+
+
+class Simplifier:
+    def __init__(self, order: Order, diagnostics: Diagnostics) -> None:
+        self._lower = Lowering(order)
+        self._done: dict[Expr, ir.Expr] = {}
+        self.diagnostics = diagnostics
+
+    def __call__(self, expr: Expr) -> ir.Expr:
+        if expr not in self._done:
+            try:
+                self._done[expr] = self._lower(canonical(expr))
+            except SymbolicError as error:
+                self.diagnostics.error(error.code, error.message)
+                self._done[expr] = ir.Number(Fraction(0))
+        return self._done[expr]
+
+
+def simplify(tree: Tree[Expr], diagnostics: Diagnostics) -> Tree[ir.Expr]:
+    names = [p.name for p in tree.parameters]
+    simplifier = Simplifier(Order.of(names), diagnostics)
+    totals = Totals(simplifier(tree.totals.flops), simplifier(tree.totals.read), simplifier(tree.totals.write))
+    kernels: tuple[Node[ir.Expr], ...] | None = None
+    if tree.kernels is not None:
+        cache: dict[int, object] = {}
+        kernels = tuple(map_formulas(node, simplifier, cache) for node in tree.kernels)  # type: ignore[arg-type]
+    return Tree(tree.class_name, tree.parameters, totals, kernels, tree.source, tree.size)

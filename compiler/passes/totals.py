@@ -1,0 +1,50 @@
+"""Totals: the root's closed forms, and the interface of the result.
+
+The totals come from the closed forms of SEMANTICS §4, not from summing the
+tree, so they exist even when the tree is too large to build. The interface
+lists the result's free names: the root's signature in order, then names only
+deeper modules contribute, then the precision names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from compiler import ir
+from compiler.passes.bind import Signature
+from compiler.passes.inline import Inliner
+from compiler.symbolic import Expr, free_names
+from compiler.tree import Composite, Node, Totals
+
+
+def totals(inliner: Inliner, root: str) -> Totals[Expr]:
+    return Totals(*inliner.closed(root))
+
+
+def interface(signature: Signature, totals: Totals[Expr], kernels: Iterable[Node[Expr]] | None) -> tuple[ir.Parameter, ...]:
+    """The parameters of the compiled module, in the order SEMANTICS §5 and §6 give."""
+    names: set[str] = set()
+    for formula in (totals.flops, totals.read, totals.write):
+        names |= free_names(formula)
+    for formula in _formulas(kernels or ()):
+        names |= free_names(formula)
+    declared = {p.name for p in signature.parameters}
+    later = sorted(names - declared - set(ir.PRECISION_NAMES))
+    precision = [n for n in ir.PRECISION_NAMES if n in names]
+    return (*signature.parameters, *map(ir.Parameter, later), *map(ir.Parameter, precision))
+
+
+def _formulas(nodes: Iterable[Node[Expr]]) -> Iterable[Expr]:
+    seen: set[int] = set()
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, Composite):
+            stack.extend(node.children)
+            if node.repeat is not None:
+                yield node.repeat
+        else:
+            yield from node.formulas()

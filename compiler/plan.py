@@ -1,0 +1,47 @@
+"""The expansion plan of a module, as Markdown: what it references, from which files, in which order."""
+
+from __future__ import annotations
+
+from compiler import printer
+from compiler.library import Library, short_name
+from compiler.passes.bind import kernel_sites
+from compiler.passes.resolve import Graph
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def plan(graph: Graph, library: Library) -> str:
+    lines = [f"# Expansion plan: `{graph.root}`", ""]
+    if graph.root not in graph.modules:
+        lines += ["The module itself could not be loaded; see the diagnostics.", ""]
+        return "\n".join(lines)
+    lines += ["Search path, in order:", ""]
+    lines += [f"{i}. `{d}`" for i, d in enumerate(library.directories, 1)]
+    lines += ["", "## References", ""]
+    lines += ["| In module | Kernel | Reference | Resolves to |", "|---|---|---|---|"]
+    count = 0
+    for name in graph.modules:
+        for site, also in kernel_sites(graph.sites[name]):
+            count += 1
+            callee = site.reference.module
+            found = library.find(callee)
+            target = f"`{found}`" if found else "**missing**"
+            fields = ", ".join(s.location.pointer for s in (site, *also))
+            reference = printer.to_text(site.reference)
+            lines.append(f"| {short_name(name)} | `{_cell(fields)}` | `{_cell(reference)}` | {target} |")
+    if not count:
+        lines.append("| | | (none) | |")
+    depths = graph.depths()
+    lines += ["", "## Expansion order", "", "Callees before callers; depth counts the levels of references below a module.", ""]
+    lines += ["| # | Module | Depth | File |", "|---|---|---|---|"]
+    for index, name in enumerate(graph.order, 1):
+        lines.append(f"| {index} | `{name}` | {depths[name]} | `{graph.modules[name].file}` |")
+    lines += ["", f"Nesting depth below the root: {depths.get(graph.root, 0)}.", "", "## Missing modules", ""]
+    if not graph.missing:
+        lines.append("None: every reference resolves.")
+    for callee, sites in sorted(graph.missing.items()):
+        callers = ", ".join(sorted({f"`{short_name(s.caller)}` ({s.location.pointer})" for s in sites}))
+        lines.append(f"- `{callee}`, referenced from {callers}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,368 @@
+"""The edge between the IR and sympy: the only module that builds or reads sympy objects.
+
+`to_sympy` turns IR into exact sympy expressions (never by parsing text),
+`canonical` expands them under a bound on the work, and `to_ir` turns them
+back into IR whose sums and products follow the order of SEMANTICS §6.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import sympy
+from sympy.core.relational import Relational
+from sympy.logic.boolalg import Boolean, BooleanAtom, BooleanFalse, BooleanFunction, BooleanTrue
+
+from compiler import ir
+from compiler.limits import Limits
+
+Expr = sympy.Expr
+
+
+class SymbolicError(Exception):
+    """An expression kc cannot compute with; `code` is the diagnostic code."""
+
+    def __init__(self, code: str, message: str, span: ir.Span | None = None) -> None:
+        super().__init__(message)
+        self.code, self.message, self.span = code, message, span
+
+
+class log2(sympy.Function):  # noqa: N801 - named as the formula language spells it
+    """Base-2 logarithm, exact on powers of two."""
+
+    @classmethod
+    def eval(cls, x: Any) -> Any:
+        if x.is_Rational and x.is_positive:
+            p, q = int(x.p), int(x.q)
+            if p & (p - 1) == 0 and q & (q - 1) == 0:
+                return sympy.Integer(p.bit_length() - q.bit_length())
+        return None
+
+
+def symbol(name: str) -> sympy.Symbol:
+    return sympy.Symbol(name)
+
+
+def number(value: Fraction | int) -> Expr:
+    value = Fraction(value)
+    return sympy.Rational(value.numerator, value.denominator)
+
+
+_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "min": sympy.Min,
+    "max": sympy.Max,
+    "ceil": sympy.ceiling,
+    "floor": sympy.floor,
+    "abs": sympy.Abs,
+    "sqrt": sympy.sqrt,
+    "log2": log2,
+}
+_RELATIONS: dict[str, Callable[..., Any]] = {
+    "==": sympy.Eq,
+    "!=": sympy.Ne,
+    "<": sympy.Lt,
+    "<=": sympy.Le,
+    ">": sympy.Gt,
+    ">=": sympy.Ge,
+}
+
+
+def _is_truth(x: Any) -> bool:
+    # Symbols are sympy Booleans too; only these are truth values here.
+    return isinstance(x, (Relational, BooleanFunction, BooleanAtom))
+
+
+def _value(x: Any) -> Expr:
+    """A truth value used as a number is 1 or 0."""
+    if _is_truth(x):
+        if x is sympy.true:
+            return sympy.Integer(1)
+        if x is sympy.false:
+            return sympy.Integer(0)
+        return sympy.Piecewise((1, x), (0, True))
+    return x
+
+
+def _truth(x: Any) -> Boolean:
+    """A number used as a condition is true when it is not zero."""
+    return x if _is_truth(x) else sympy.Ne(x, 0)
+
+
+def _power(base: Expr, exponent: Expr, span: ir.Span | None) -> Expr:
+    if base.is_Number and exponent.is_Number and base != 0:
+        size = max(abs(base.p).bit_length(), abs(base.q).bit_length()) if base.is_Rational else 64
+        bits = abs(float(exponent)) * size
+        if bits > Limits.current().number_bits:
+            message = f"{base} ** {exponent} has about {_magnitude(bits)} bits; the limit is {Limits.current().number_bits}"
+            raise SymbolicError("KC904", message, span)
+    return sympy.Pow(base, exponent)
+
+
+def _magnitude(bits: float) -> str:
+    return f"{bits:,.0f}" if bits < 1e15 else f"10^{math.log10(bits):.0f}"
+
+
+def to_sympy(expr: ir.Expr, reference: Callable[[ir.Reference], Expr] | None = None) -> Expr:
+    """The exact value of `expr`; `reference` gives the value of each reference."""
+    return _value(_convert(expr, reference))
+
+
+def _convert(node: ir.Expr, reference: Callable[[ir.Reference], Expr] | None) -> Any:
+    def value(child: ir.Expr) -> Expr:
+        return _value(_convert(child, reference))
+
+    def truth(child: ir.Expr) -> Boolean:
+        return _truth(_convert(child, reference))
+
+    match node:
+        case ir.Number(value=v):
+            return number(v)
+        case ir.Name(id=name):
+            return symbol(name)
+        case ir.Unary(op="-", operand=operand):
+            return -value(operand)
+        case ir.Unary(op="not", operand=operand):
+            return sympy.Not(truth(operand))
+        case ir.Binary(op="and", left=left, right=right):
+            return sympy.And(truth(left), truth(right))
+        case ir.Binary(op="or", left=left, right=right):
+            return sympy.Or(truth(left), truth(right))
+        case ir.Binary(op=op, left=left, right=right) if op in _RELATIONS:
+            return _RELATIONS[op](value(left), value(right))
+        case ir.Binary(op=op, left=left, right=right):
+            a, b = value(left), value(right)
+            if op in ("/", "//", "%") and b == 0:
+                raise SymbolicError("KC104", "division by zero", node.span)
+            match op:
+                case "+":
+                    return a + b
+                case "-":
+                    return a - b
+                case "*":
+                    return a * b
+                case "/":
+                    return a / b
+                case "//":
+                    return sympy.floor(a / b)
+                case "%":
+                    return sympy.Mod(a, b)
+                case "**":
+                    return _power(a, b, node.span)
+        case ir.Call(function=function, arguments=arguments):
+            return _FUNCTIONS[function](*map(value, arguments))
+        case ir.Conditional(test=test, body=body, orelse=orelse):
+            return sympy.Piecewise((value(body), truth(test)), (value(orelse), True))
+        case ir.Reference() if reference is not None:
+            return reference(node)
+    raise SymbolicError("KC101", f"cannot compute with {type(node).__name__}", node.span)
+
+
+def substitute(expr: Expr, mapping: Mapping[Any, Any]) -> Expr:
+    """Replace symbols simultaneously."""
+    return expr.xreplace(mapping) if mapping else expr
+
+
+def free_names(expr: Expr) -> set[str]:
+    return {s.name for s in expr.free_symbols}
+
+
+def canonical(expr: Expr) -> Expr:
+    """Expand products and powers of sums, refusing expansions past the term limit."""
+    limit = Limits.current().expression_terms
+    estimate = _terms(expr)
+    if estimate > limit:
+        raise SymbolicError("KC908", f"formula would expand to about {_magnitude(estimate)} terms; the limit is {limit:,}")
+    result = sympy.expand(expr)
+    if result.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+        raise SymbolicError("KC104", "formula divides by zero")
+    if result.has(sympy.Piecewise):
+        result = sympy.Add(*map(_fold, sympy.Add.make_args(result)))
+    return result
+
+
+def _fold(term: Expr) -> Expr:
+    """`b * (x if c else 0)` becomes `b * x if c else 0`, one product at a time."""
+    if term.is_Mul and sum(isinstance(f, sympy.Piecewise) for f in term.args) == 1:
+        return sympy.piecewise_fold(term)
+    return term
+
+
+def _terms(expr: Any) -> float:
+    if expr.is_Add:
+        return float(sum(_terms(a) for a in expr.args))
+    if expr.is_Mul:
+        return math.prod(_terms(a) for a in expr.args)
+    if expr.is_Pow and expr.exp.is_Integer and expr.exp > 1 and expr.base.is_Add:
+        n, k = int(expr.exp), len(expr.base.args)
+        return float(math.comb(n + k - 1, k - 1)) if n < 10**6 else math.inf
+    return 1.0
+
+
+def equal(a: Expr, b: Expr) -> bool:
+    return a == b or canonical(a - b) == 0
+
+
+# Back to IR, ordered as SEMANTICS §6 says.
+
+_FIRST = ("batch_size", "seq_len", "cache_len")
+
+
+@dataclass(frozen=True)
+class Order:
+    """Ranks names for printing: the unified names, the signature, others, precision last."""
+
+    ranks: Mapping[str, int]
+
+    @classmethod
+    def of(cls, signature: Iterable[str], later: Iterable[str] = ()) -> Order:
+        names = [n for n in dict.fromkeys((*_FIRST, *signature, *later)) if n not in ir.PRECISION_NAMES]
+        return cls({name: index for index, name in enumerate(names)})
+
+    def key(self, name: str) -> tuple[int, int, str]:
+        if name in ir.PRECISION_NAMES:
+            return (3, ir.PRECISION_NAMES.index(name), name)
+        if name in self.ranks:
+            return (0, self.ranks[name], name)
+        return (1, 0, name)
+
+
+_END = (9,)
+
+
+class Lowering:
+    """Converts canonical sympy expressions to ordered IR, remembering what it did."""
+
+    def __init__(self, order: Order) -> None:
+        self.order = order
+        self._done: dict[Expr, ir.Expr] = {}
+
+    def __call__(self, expr: Expr) -> ir.Expr:
+        if expr not in self._done:
+            self._done[expr] = self._lower(expr)
+        return self._done[expr]
+
+    def _lower(self, expr: Any) -> ir.Expr:
+        if _is_truth(expr):
+            return self._condition(expr)
+        if expr.is_Rational:
+            return ir.Number(Fraction(int(expr.p), int(expr.q)))
+        if expr.is_Symbol:
+            return ir.Name(expr.name)
+        if expr.is_Add:
+            return self._sum(expr)
+        if expr.is_Mul or expr.is_Pow:
+            return self._product(expr)
+        if isinstance(expr, sympy.floor):
+            numerator, denominator = sympy.fraction(sympy.together(expr.args[0]))
+            if denominator != 1:
+                return ir.Binary("//", self(sympy.expand(numerator)), self(denominator))
+            return ir.Call("floor", (self(expr.args[0]),))
+        if isinstance(expr, sympy.Mod):
+            return ir.Binary("%", self(expr.args[0]), self(expr.args[1]))
+        if isinstance(expr, (sympy.Min, sympy.Max)):
+            arguments = sorted(expr.args, key=self._factor_key)
+            return ir.Call("min" if isinstance(expr, sympy.Min) else "max", tuple(map(self, arguments)))
+        for function, name in ((sympy.ceiling, "ceil"), (sympy.Abs, "abs"), (log2, "log2")):
+            if isinstance(expr, function):
+                return ir.Call(name, (self(expr.args[0]),))
+        if isinstance(expr, sympy.Piecewise):
+            return self._piecewise(expr.args)
+        raise SymbolicError("KC908", f"cannot write {expr} as a formula")
+
+    def _piecewise(self, pieces: tuple[Any, ...]) -> ir.Expr:
+        (value, condition), rest = pieces[0], pieces[1:]
+        if condition is sympy.true or not rest:
+            return self(value)
+        return ir.Conditional(self._condition(condition), self(value), self._piecewise(rest))
+
+    def _condition(self, condition: Any) -> ir.Expr:
+        if condition is sympy.true or isinstance(condition, BooleanTrue):
+            return ir.Number(Fraction(1))
+        if condition is sympy.false or isinstance(condition, BooleanFalse):
+            return ir.Number(Fraction(0))
+        if isinstance(condition, sympy.Ne) and condition.rhs == 0:
+            return self(condition.lhs)
+        if isinstance(condition, sympy.Not):
+            return ir.Unary("not", self._condition(condition.args[0]))
+        if isinstance(condition, (sympy.And, sympy.Or)):
+            parts = sorted(condition.args, key=sympy.default_sort_key)
+            op = "and" if isinstance(condition, sympy.And) else "or"
+            result = self._condition(parts[0])
+            for part in parts[1:]:
+                result = ir.Binary(op, result, self._condition(part))
+            return result
+        if isinstance(condition, Relational):
+            op = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}[condition.rel_op]
+            return ir.Binary(op, self(condition.lhs), self(condition.rhs))
+        raise SymbolicError("KC908", f"cannot write condition {condition} as a formula")
+
+    # Products: number first, then names by rank, other factors, precision names last.
+
+    def _split(self, expr: Any) -> tuple[Fraction, list[tuple[Any, Any]], list[tuple[Any, Any]]]:
+        """Coefficient, numerator factors and denominator factors, each (base, exponent)."""
+        coefficient, factors = expr.as_coeff_mul()
+        numerator, denominator = [], []
+        for factor in factors:
+            base, exponent = factor.as_base_exp()
+            if exponent.is_Number and exponent.is_negative:
+                denominator.append((base, -exponent))
+            else:
+                numerator.append((base, exponent))
+        numerator.sort(key=lambda f: self._factor_key(f[0]))
+        denominator.sort(key=lambda f: self._factor_key(f[0]))
+        return Fraction(int(coefficient.p), int(coefficient.q)), numerator, denominator
+
+    def _factor_key(self, base: Any) -> tuple[Any, ...]:
+        if base.is_Symbol:
+            return self.order.key(base.name)
+        return (2, 0, sympy.sstr(base, order="none"))
+
+    def _power_ir(self, base: Any, exponent: Any) -> ir.Expr:
+        if exponent == 1:
+            return self(base)
+        if exponent == sympy.Rational(1, 2):
+            return ir.Call("sqrt", (self(base),))
+        return ir.Binary("**", self(base), self(exponent))
+
+    def _product(self, expr: Any) -> ir.Expr:
+        coefficient, numerator, denominator = self._split(expr)
+        negative = coefficient < 0
+        coefficient = abs(coefficient)
+        parts = [self._power_ir(b, e) for b, e in numerator]
+        if coefficient.numerator != 1 or not parts:
+            parts.insert(0, ir.Number(Fraction(coefficient.numerator)))
+        result = parts[0]
+        for part in parts[1:]:
+            result = ir.Binary("*", result, part)
+        below = [self._power_ir(b, e) for b, e in denominator]
+        if coefficient.denominator != 1:
+            below.insert(0, ir.Number(Fraction(coefficient.denominator)))
+        if below:
+            divisor = below[0]
+            for part in below[1:]:
+                divisor = ir.Binary("*", divisor, part)
+            result = ir.Binary("/", result, divisor)
+        return ir.Unary("-", result) if negative else result
+
+    def _term_key(self, term: Any) -> tuple[Any, ...]:
+        _, numerator, denominator = self._split(term)
+        ranks: list[tuple[Any, ...]] = []
+        for base, exponent in numerator:
+            count = int(exponent) if exponent.is_Integer and 0 < exponent < 64 else 1
+            ranks.extend([self._factor_key(base)] * count)
+        return (*ranks, _END, sympy.sstr(term, order="none"))
+
+    def _sum(self, expr: Any) -> ir.Expr:
+        terms = sorted(expr.args, key=self._term_key)
+        result = self(terms[0])
+        for term in terms[1:]:
+            lowered = self(term)
+            if isinstance(lowered, ir.Unary) and lowered.op == "-":
+                result = ir.Binary("-", result, lowered.operand)
+            else:
+                result = ir.Binary("+", result, lowered)
+        return result
