@@ -60,15 +60,17 @@ class Binding:
 
 
 def check_declarations(module: ir.Module, diagnostics: Diagnostics, *, lenient: bool) -> None:
-    """Problems of a declared `parameters` list: duplicates, precision names, bad defaults, undeclared names."""
+    """Problems of a declared `parameters` list: duplicates, bad defaults, undeclared names.
+
+    Precision names may be listed (compiled output lists them); they still
+    take no position and bind by keyword only.
+    """
     if module.parameters is None:
         return
     declared: list[str] = []
     for index, parameter in enumerate(module.parameters):
         location = Location(module.file, ("parameters", index))
-        if parameter.name in ir.PRECISION_NAMES:
-            diagnostics.error("KC307", f"{parameter.name!r} cannot be declared: precision names are bound by keyword only", location)
-        elif parameter.name in declared:
+        if parameter.name in declared:
             diagnostics.error("KC307", f"parameter {parameter.name!r} is declared twice", location)
         if parameter.default is not None and parameter.default.expr is not None:
             default = parameter.default

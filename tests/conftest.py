@@ -1,0 +1,80 @@
+"""Shared fixtures: temporary libraries, the CLI as a subprocess, golden files, ../shared."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpora" / "lm-predictor-gpt2"
+SEED = SHARED / "seeds" / "expand_module_references.md"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="rewrite golden files from the current output")
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+def leaf(operation: str, flops: Any, read: Any, write: Any, **more: Any) -> dict[str, Any]:
+    """A kernel of a module file."""
+    return {"kernel_type": "basic", "operation": operation, "flops": flops, "memory_access": {"read": read, "write": write}, **more}
+
+
+def uniform(operation: str, formula: str, **more: Any) -> dict[str, Any]:
+    """A kernel with the same formula in all three fields, as real analyses write references."""
+    return leaf(operation, formula, formula, formula, **more)
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Callable[..., Path]:
+    """Write modules into a fresh directory: `library({"a.B": [kernels...] or {module...}})`."""
+
+    def write(modules: Mapping[str, Any], directory: str = "lib") -> Path:
+        root = tmp_path / directory
+        root.mkdir(exist_ok=True)
+        for name, body in modules.items():
+            data = body if isinstance(body, dict) else {"class_name": name, "kernels": body}
+            text = data if isinstance(data, str) else json.dumps(data, indent=2)
+            (root / f"{name}.json").write_text(text, encoding="utf-8")
+        return root
+
+    return write
+
+
+def run_kc(*args: str, cwd: Path | None = None, env: Mapping[str, str] | None = None, input: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the `kc` command line in a fresh interpreter."""
+    environment = {**os.environ, "NO_COLOR": "1", **(env or {})}
+    environment.pop("KC_PATH", None) if env is None or "KC_PATH" not in env else None
+    return subprocess.run(
+        [sys.executable, "-m", "compiler", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=environment,
+        input=input,
+        timeout=120,
+    )
+
+
+def assert_clean_failure(result: subprocess.CompletedProcess[str], *needles: str) -> None:
+    """Exit 1, every needle in stderr, no traceback, nothing on stdout."""
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+    for needle in needles:
+        assert needle in result.stderr, f"{needle!r} not in:\n{result.stderr}"
+
+
+requires_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared is not present")
