@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from compiler import __version__
+from compiler.backends import FORMATS
 
 if TYPE_CHECKING:
     from compiler.diagnostics import Diagnostics
@@ -80,6 +81,11 @@ def _write(text: str, output: str | None) -> None:
         write_atomic(output, text)
 
 
+def _backend_options(emit: str) -> dict[str, Any]:
+    """Options of the chosen backend, from the command line."""
+    return {}
+
+
 def _guard(command: Callable[..., None]) -> Callable[..., None]:
     """No traceback reaches a user: interrupts and kc's own bugs end with one line."""
 
@@ -124,7 +130,7 @@ def main() -> None:
 @main.command("compile")
 @click.argument("module")
 @click.option("--lib", "lib", multiple=True, metavar="DIR", help=_LIB_HELP)
-@click.option("--emit", type=click.Choice(["json"]), default="json", show_default=True, help="Output format.")
+@click.option("--emit", type=click.Choice(FORMATS), default="json", show_default=True, help="Output format.")
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of standard output.")
 @click.option("--lenient", is_flag=True, help="Drop extra arguments and keep unbound parameters as free names, with warnings, instead of failing.")
 @click.option("--rename", "renames", multiple=True, metavar="OLD=NEW", help="Also spell OLD as NEW in every module (repeatable), after the built-in aliases.")
@@ -144,7 +150,7 @@ def compile_command(module: str, lib: tuple[str, ...], emit: str, output: str | 
     try:
         compilation = compile_tree(library, name, lenient=lenient)
         assert compilation.tree is not None
-        text = emit_tree(compilation.tree, emit)
+        text = emit_tree(compilation.tree, emit, **_backend_options(emit))
     except KcError as error:
         _fail(error.diagnostics, library)
     _show(compilation.diagnostics, library)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 from compiler import ir
 from compiler.tree import Tree
@@ -10,10 +11,10 @@ from compiler.tree import Tree
 FORMATS = ("json",)
 
 
-def emit(tree: Tree[ir.Expr], format: str) -> str:
-    """`tree` as text in `format`; each backend is a module with an `emit(tree)` function."""
+def emit(tree: Tree[ir.Expr], format: str, **options: Any) -> str:
+    """`tree` as text in `format`; each backend is a module with an `emit(tree, **options)` function."""
     if format not in FORMATS:
         raise ValueError(f"unknown output format {format!r}; choose from {', '.join(FORMATS)}")
     backend = importlib.import_module(f"compiler.backends.{format}")
-    text: str = backend.emit(tree)
+    text: str = backend.emit(tree, **options)
     return text
