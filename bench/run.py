@@ -1,0 +1,83 @@
+"""Run every benchmark of the project and write `bench/results.md`.
+
+    python bench/run.py            # all benchmarks, table to stdout and bench/results.md
+    python bench/run.py --readme   # also regenerate README.md's performance section
+    python bench/run.py compile    # only the benchmark modules whose name contains "compile"
+
+Each `bench/bench_*.py` module exposes `run() -> list[Result]`. Figures are
+wall-clock times on whatever machine runs this; where a goal is a ratio, the
+baseline is measured in the same run, on the same machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import platform
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from common import Result  # noqa: E402
+
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+
+def _format(value: float, unit: str) -> str:
+    if unit == "s" and value < 1:
+        return f"{value * 1000:.1f} ms"
+    if unit == "s":
+        return f"{value:.2f} s"
+    if abs(value) >= 1e4:
+        return f"{value:,.0f} {unit}".strip()
+    return f"{value:.3g} {unit}".strip()
+
+
+def table(results: list[Result]) -> str:
+    lines = ["| benchmark | measured | baseline (same run) | ratio | goal | met |", "|---|---|---|---|---|---|"]
+    for r in results:
+        ratio = "" if r.ratio is None else f"{r.ratio:.2f}×" if r.ratio < 100 else f"{r.ratio:,.0f}×"
+        met = "" if r.met is None else ("yes" if r.met else "**no**")
+        name = r.name + (f" ({r.note})" if r.note else "")
+        lines.append(f"| {name} | {_format(r.value, r.unit)} | {r.baseline} | {ratio} | {r.goal} | {met} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("only", nargs="*", help="run only benchmark modules whose name contains one of these")
+    parser.add_argument("--readme", action="store_true", help="regenerate README.md's performance section")
+    arguments = parser.parse_args()
+    modules = sorted(p.stem for p in HERE.glob("bench_*.py"))
+    if arguments.only:
+        modules = [m for m in modules if any(o in m for o in arguments.only)]
+    results: list[Result] = []
+    for name in modules:
+        started = time.perf_counter()
+        print(f"running {name} …", file=sys.stderr, flush=True)
+        results.extend(importlib.import_module(name).run())
+        print(f"  done in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
+    machine = f"{platform.python_implementation()} {platform.python_version()}, {platform.machine()}, {_cpus()} CPUs"
+    text = f"Measured with `python bench/run.py` on {machine}.\n\n{table(results)}\n"
+    (HERE / "results.md").write_text(text, encoding="utf-8")
+    print(text)
+    if arguments.readme:
+        readme = HERE.parent / "README.md"
+        content = readme.read_text(encoding="utf-8")
+        head, _, rest = content.partition(BEGIN)
+        _, _, tail = rest.partition(END)
+        readme.write_text(f"{head}{BEGIN}\n{text}{END}{tail}", encoding="utf-8")
+
+
+def _cpus() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+if __name__ == "__main__":
+    main()
