@@ -187,7 +187,10 @@ def canonical(expr: Expr) -> Expr:
 def _fold(term: Expr) -> Expr:
     """`b * (x if c else 0)` becomes `b * x if c else 0`, one product at a time."""
     if term.is_Mul and sum(isinstance(f, sympy.Piecewise) for f in term.args) == 1:
-        return sympy.piecewise_fold(term)
+        folded = sympy.piecewise_fold(term)
+        if isinstance(folded, sympy.Piecewise):
+            return sympy.Piecewise(*((sympy.expand(value), condition) for value, condition in folded.args))
+        return folded
     return term
 
 
@@ -257,10 +260,13 @@ class Lowering:
         if expr.is_Mul or expr.is_Pow:
             return self._product(expr)
         if isinstance(expr, sympy.floor):
-            numerator, denominator = sympy.fraction(sympy.together(expr.args[0]))
-            if denominator != 1:
-                return ir.Binary("//", self(sympy.expand(numerator)), self(denominator))
-            return ir.Call("floor", (self(expr.args[0]),))
+            # A single quotient prints as `a // b`; anything else stays `floor(...)`, so
+            # that printing and parsing again reach the same canonical form.
+            argument = expr.args[0]
+            numerator, denominator = sympy.fraction(argument)
+            if not argument.is_Add and denominator != 1:
+                return ir.Binary("//", self(numerator), self(denominator))
+            return ir.Call("floor", (self(argument),))
         if isinstance(expr, sympy.Mod):
             return ir.Binary("%", self(expr.args[0]), self(expr.args[1]))
         if isinstance(expr, (sympy.Min, sympy.Max)):
