@@ -101,6 +101,8 @@ _BIG_PARENTHESES = 9.5  # \left( \right) around something taller than a line
 _FRACTION_RULE = 2.4  # the null delimiters on both sides of \frac
 _CASES = 19.3  # the brace of `cases` and the space between its columns
 _TEXT_IF, _TEXT_OTHERWISE = 9.17, 41.19
+_NARROW = 80.0  # a product at most this wide goes above the bar of its coefficient: a/2, not ½a
+_WIDE = 150.0  # a product wider than this does not go above a fraction bar at all
 
 
 def text_width(text: str, table: Mapping[str, float] = _ROMAN) -> float:
@@ -213,13 +215,16 @@ class TexPrinter:
     `display` chooses display style: `\\left( \\right)` that grow with their
     contents and full-size fractions. Inline (for table cells `cell` points
     wide), parentheses stay plain so that TeX may break a line inside them,
-    and a fraction too wide for the cell is written with a slash.
+    and a fraction too wide for the cell is written with a slash. In a
+    display `line` points wide, a `min` or `max` too wide for it gets one
+    argument a line.
     """
 
-    def __init__(self, names: Mapping[str, Math], *, display: bool = True, cell: float | None = None) -> None:
+    def __init__(self, names: Mapping[str, Math], *, display: bool = True, cell: float | None = None, line: float | None = None) -> None:
         self.names = names
         self.display = display
         self.cell = cell
+        self.line = line
         self.short = any(piece.kind == "symbol" and len(name) > 1 for name, piece in names.items())
         self.script = 1.0 if display else _SCRIPT
 
@@ -331,7 +336,8 @@ class TexPrinter:
     def _print_Call(self, expr: ir.Call) -> Math:
         arguments = [self.print(argument) for argument in expr.arguments]
         tall = any(a.tall for a in arguments)
-        inner = Math(", ".join(a.text for a in arguments), sum(a.width for a in arguments) + _SPACE["comma"] * (len(arguments) - 1), tall=tall)
+        comma = ", " if self.display else r", \allowbreak "  # TeX breaks no line after a comma by itself
+        inner = Math(comma.join(a.text for a in arguments), sum(a.width for a in arguments) + _SPACE["comma"] * (len(arguments) - 1), tall=tall)
         if expr.function in _DELIMITERS:
             return self._delimit(*_DELIMITERS[expr.function], inner)
         if expr.function == "sqrt":
@@ -342,8 +348,12 @@ class TexPrinter:
             name, width = _FUNCTIONS[expr.function]
         else:
             raise TypeError(f"cannot print function {expr.function!r} as LaTeX")
+        if self.display and self.line is not None and width + inner.width > self.line and expr.function in _FUNCTIONS:
+            # Too wide for a line of a display: one argument a line.
+            rows = [self._aligned(argument, self.line - 2 * _SPACE["quad"]).text for argument in expr.arguments]
+            inner = Math(r"\begin{aligned} & " + r", \\ & ".join(rows) + r" \end{aligned}", self.line - width, tall=True)
         argument = self._parenthesize(inner) if inner.tall or self.display else Math(f"({inner.text})", inner.width + _PARENTHESES)
-        return Math(f"{name}{argument.text}", width + argument.width, tall=tall)
+        return Math(f"{name}{argument.text}", width + argument.width, tall=tall or inner.tall)
 
     def _print_Conditional(self, expr: ir.Conditional) -> Math:
         if self.display:
@@ -408,22 +418,25 @@ class TexPrinter:
                 text, width = f"{text} {sign} {piece.text}", width + _SPACE["sum"] + piece.width
         return Math(text, width, SUM, tall=tall)
 
-    def _factors(self, expr: ir.Expr) -> tuple[bool, list[Math], list[Math]]:
-        """A product's sign, and the pieces above and below its fraction bar, coefficients first."""
+    def _factors(self, expr: ir.Expr) -> tuple[bool, list[Math]]:
+        """A product's sign, and the factors it prints as: `\\frac{a}{2}`, or `\\frac{1}{2}` and the factors of a long product.
+
+        A numerator too wide to sit above a fraction bar stays a product that can
+        be broken, after the fraction of its coefficient and denominator.
+        """
         coefficient, numerator, denominator = _product_parts(expr)
         negative = coefficient < 0
-        coefficient = abs(coefficient)
+        p, q = abs(coefficient).numerator, abs(coefficient).denominator
         above = [self.print(f, FRACTION) for f in numerator]
-        below = [self.print(f, FRACTION) for f in denominator]
-        if coefficient.denominator != 1:
-            if below or not above:
-                below.insert(0, self._print_Number(ir.Number(Fraction(coefficient.denominator))))
-            else:  # ½ BSH: the coefficient as a fraction in front
-                above.insert(0, self._print_Number(ir.Number(Fraction(coefficient.numerator, coefficient.denominator))))
-                return negative, above, below
-        if coefficient.numerator != 1 or not above:
-            above.insert(0, self._print_Number(ir.Number(Fraction(coefficient.numerator))))
-        return negative, above, below
+        below = [self._print_Number(ir.Number(Fraction(q)))] if q != 1 else []
+        below += [self.print(f, FRACTION) for f in denominator]
+        number = self._print_Number(ir.Number(Fraction(p)))
+        if not below:
+            return negative, ([number] if p != 1 or not above else []) + above
+        limit = _NARROW if not denominator else _WIDE
+        if above and self._join(above).width > limit:
+            return negative, [self._fraction(number, self._join(below)), *above]
+        return negative, [self._fraction(self._join(([number] if p != 1 or not above else []) + above), self._join(below))]
 
     def _joiner(self, left: Math, right: Math) -> tuple[str, float]:
         """What goes between two factors: nothing between symbols (`2BS`), else `\\cdot`."""
@@ -442,10 +455,8 @@ class TexPrinter:
         return Math(text, width, PRODUCT if len(factors) > 1 else factors[0].level, kind, tall=any(f.tall for f in factors))
 
     def _product(self, expr: ir.Expr, positive: bool = False) -> Math:
-        negative, above, below = self._factors(expr)
-        piece = self._join(above)
-        if below:
-            piece = self._fraction(piece, self._join(below))
+        negative, factors = self._factors(expr)
+        piece = self._join(factors)
         if negative and not positive:
             return Math("-" + piece.text, piece.width + 7.78, UNARY, tall=piece.tall)
         return piece
@@ -454,7 +465,7 @@ class TexPrinter:
         width = max(numerator.width, denominator.width) * self.script + _FRACTION_RULE
         if not self.display and self.cell is not None and width > self.cell:
             above, below = (self._parenthesize(p) if p.level < FRACTION else p for p in (numerator, denominator))
-            return Math(f"{above.text}/{below.text}", above.width + below.width + 5.0, PRODUCT, tall=above.tall or below.tall)
+            return Math(rf"{above.text} \allowbreak /{below.text}", above.width + below.width + 5.0, PRODUCT, tall=above.tall or below.tall)
         return Math(rf"\frac{{{numerator.text}}}{{{denominator.text}}}", width, FRACTION, "fraction", tall=True)
 
     def _delimit(self, opening: str, closing: str, inner: Math) -> Math:
@@ -471,9 +482,7 @@ class TexPrinter:
         piece = self._term(term, SUM + 1)
         if piece.width <= width or not _is_product(term):
             return [(piece.text, piece.width)]
-        _, above, below = self._factors(term)
-        if below:
-            return [(piece.text, piece.width)]
+        _, above = self._factors(term)
         pieces: list[tuple[str, float]] = []
         current: list[Math] = []
         for factor in above:
@@ -487,27 +496,43 @@ class TexPrinter:
         return pieces
 
     def _conditional(self, expr: ir.Conditional, width: float | None) -> Math:
-        """`cases`, one row per branch; with a `width`, a branch too wide is broken into aligned lines."""
-        rows: list[tuple[Math, Math | None]] = []
+        """`cases`, one row per branch; with a `width`, a value too wide for its row is broken into aligned lines.
+
+        When even that leaves too little room beside its condition, the
+        condition goes on a row of its own under the value.
+        """
+        branches: list[tuple[ir.Expr, Math | None]] = []
         node: ir.Expr = expr
         while isinstance(node, ir.Conditional):
-            test = self._test(node.test)
-            rows.append((self._branch(node.body, width, test.width), test))
+            branches.append((node.body, self._test(node.test)))
             node = node.orelse
-        rows.append((self._branch(node, width, _TEXT_OTHERWISE), None))
-        body = r" \\ ".join(
-            f"{value.text} & \\text{{if }} {test.text}" if test is not None else f"{value.text} & \\text{{otherwise}}" for value, test in rows
-        )
-        width_left = max(value.width for value, _ in rows) * self.script
-        width_right = max((_TEXT_IF + test.width) if test is not None else _TEXT_OTHERWISE for _, test in rows) * self.script
-        return Math(rf"\begin{{cases}} {body} \end{{cases}}", width_left + width_right + _CASES, CONDITIONAL, tall=True)
+        branches.append((node, None))
+        conditions = [
+            Math(rf"\text{{if }} {test.text}", _TEXT_IF + test.width) if test is not None else Math(r"\text{otherwise}", _TEXT_OTHERWISE)
+            for _, test in branches
+        ]
+        beside = max(condition.width for condition in conditions)
+        rows, widest = [], 0.0
+        for (value, _), condition in zip(branches, conditions, strict=True):
+            piece = self.print(value)
+            if width is None or piece.width + beside + _CASES <= width:
+                rows.append(f"{piece.text} & {condition.text}")
+                widest = max(widest, piece.width + beside)
+            elif width - beside - _CASES >= 0.4 * width:
+                piece = self._aligned(value, width - beside - _CASES)
+                rows.append(f"{piece.text} & {condition.text}")
+                widest = max(widest, piece.width + beside)
+            else:
+                piece = self._aligned(value, width - _CASES)
+                rows.append(rf"{piece.text} \\ \qquad {condition.text}")
+                widest = max(widest, piece.width, condition.width + 2 * _SPACE["quad"])
+        body = r" \\ ".join(rows)
+        return Math(rf"\begin{{cases}} {body} \end{{cases}}", widest * self.script + _CASES, CONDITIONAL, tall=True)
 
-    def _branch(self, expr: ir.Expr, width: float | None, test_width: float) -> Math:
-        piece = self.print(expr)
-        if width is None or piece.width <= width - test_width - _CASES:
-            return piece
-        lines = self.lines(expr, max(width - test_width - _CASES - _SPACE["quad"], 60.0))
+    def _aligned(self, expr: ir.Expr, width: float) -> Math:
+        """`expr` as aligned lines at most `width` wide (one plain line when it fits)."""
+        lines = self.lines(expr, width - _SPACE["quad"])
         if len(lines) == 1:
-            return piece
+            return self.print(expr)
         text = r"\begin{aligned}[t] & " + r" \\ & \quad ".join(lines) + r" \end{aligned}"
-        return Math(text, width - test_width - _CASES, tall=True)
+        return Math(text, width, tall=True)

@@ -189,10 +189,13 @@ class _Levels:
                 self.level(HEADINGS[min(depth, len(HEADINGS) - 1)], node.operation, node.children, depth + 1, node)
 
 
+DISPLAY_WIDTH = TEXT_WIDTH - 68.5 - 10.0 - 12.0
+"""The width of a line of the totals: the widest label with its `=`, the continuation's \\quad, a margin for the estimate."""
+
+
 def _totals(tree: Tree[ir.Expr], printer: TexPrinter) -> list[Total]:
     labels = (r"\text{FLOPs}", r"\text{bytes read}", r"\text{bytes written}")
-    # The widest label with its `=`, the continuation's \quad, and a margin for the estimate.
-    width = TEXT_WIDTH - 68.5 - 10.0 - 12.0
+    width = DISPLAY_WIDTH
     formulas = (tree.totals.flops, tree.totals.read, tree.totals.write)
     return [Total(Latex(label), [Latex(line) for line in printer.lines(f, width)]) for label, f in zip(labels, formulas, strict=True)]
 
@@ -207,7 +210,7 @@ def _description(parameter: ir.Parameter) -> str:
 
 def _parameter_columns(parameters: list[Parameter], names: dict[str, Math]) -> tuple[float, float]:
     """Widths in points of the symbol and name columns of the parameters table."""
-    symbol = max([names[p.name].width for p in parameters] + [text_width("Symbol")]) + 2.0
+    symbol = 1.05 * max([names[p.name].width for p in parameters] + [text_width("Symbol")]) + 4.0
     name = max([5.25 * len(p.name) for p in parameters] + [text_width("Name")]) + 2.0  # \ttfamily: 5.25 points a letter
     return symbol, min(name, 0.3 * TEXT_WIDTH)
 
@@ -217,9 +220,10 @@ def emit(tree: Tree[ir.Expr], *, fragment: bool = False, symbols: str = "long") 
     if symbols not in ("long", "short"):
         raise ValueError(f"symbols must be 'long' or 'short', not {symbols!r}")
     short = symbols == "short"
-    layout = COLUMNS if short else STACKED
     names = symbol_table((p.name for p in tree.parameters), short)
-    printer = TexPrinter(names, display=True)
+    # Four columns only where every name is short enough for a narrow one.
+    layout = COLUMNS if short and all(n.width <= 0.45 * COLUMNS.cell for n in names.values()) else STACKED
+    printer = TexPrinter(names, display=True, line=DISPLAY_WIDTH)
     parameters = [Parameter(Latex(names[p.name].text), p.name, _description(p)) for p in tree.parameters]
     levels = _Levels(printer, TexPrinter(names, display=False, cell=layout.cell))
     if tree.kernels is not None:
