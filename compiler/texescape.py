@@ -114,7 +114,7 @@ def _word(word: str) -> str:
     out: list[str] = []
     run, previous = 0, ""
     for character in word:
-        if len(word) > _LONG and (run >= _RUN or (previous in ("." ,"/", "_") and character.isalnum())):
+        if len(word) > _LONG and (run >= _RUN or (previous in (".", "/", "_") and character.isalnum())):
             out.append(_BREAK)
             run = 0
         out.append(_character(character, previous))

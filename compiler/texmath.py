@@ -10,6 +10,7 @@ fonts the documents use, so that a long formula can be broken at its top-level
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -220,7 +221,9 @@ class TexPrinter:
     argument a line.
     """
 
-    def __init__(self, names: Mapping[str, Math], *, display: bool = True, cell: float | None = None, line: float | None = None) -> None:
+    def __init__(
+        self, names: Mapping[str, Math], *, display: bool = True, cell: float | None = None, line: float | None = None
+    ) -> None:
         self.names = names
         self.display = display
         self.cell = cell
@@ -246,7 +249,9 @@ class TexPrinter:
         terms = self._terms(expr)
         for index, (sign, term) in enumerate(terms):
             operator = "" if index == 0 and sign == "+" else sign
-            for number, (text, piece_width) in enumerate(self._break_term(term, width - _SPACE["sum"], len(terms) == 1)):
+            for number, (text, piece_width) in enumerate(
+                self._break_term(term, width - _SPACE["sum"], len(terms) == 1)
+            ):
                 if number == 0 and operator:
                     text, piece_width = f"{operator} {text}", piece_width + _SPACE["sum"]
                 if current and (number > 0 or used + piece_width > width):
@@ -286,7 +291,7 @@ class TexPrinter:
 
     # Rules.
 
-    def _print_Number(self, expr: ir.Number) -> Math:
+    def _print_Number(self, expr: ir.Number) -> Math:  # noqa: N802 - dispatch by class name
         value = expr.value
         if value < 0:
             positive = self._print_Number(ir.Number(-value))
@@ -294,15 +299,18 @@ class TexPrinter:
         if value.denominator == 1:
             digits = str(value.numerator)
             groups = [digits[max(0, end - 3) : end] for end in range(len(digits), 0, -3)][::-1]
-            text = r"\," .join(groups) if len(digits) > 4 else digits
+            text = r"\,".join(groups) if len(digits) > 4 else digits
             width = 5.0 * len(digits) + (_SPACE["thin"] * (len(groups) - 1) if len(digits) > 4 else 0.0)
             return Math(text, width, kind="number")
-        return self._fraction(self._print_Number(ir.Number(Fraction(value.numerator))), self._print_Number(ir.Number(Fraction(value.denominator))))
+        return self._fraction(
+            self._print_Number(ir.Number(Fraction(value.numerator))),
+            self._print_Number(ir.Number(Fraction(value.denominator))),
+        )
 
-    def _print_Name(self, expr: ir.Name) -> Math:
+    def _print_Name(self, expr: ir.Name) -> Math:  # noqa: N802 - dispatch by class name
         return self.names.get(expr.id) or long_name(expr.id)
 
-    def _print_Unary(self, expr: ir.Unary) -> Math:
+    def _print_Unary(self, expr: ir.Unary) -> Math:  # noqa: N802 - dispatch by class name
         if expr.op == "not":
             operand = self.print(expr.operand, NOT)
             return Math(r"\lnot " + operand.text, operand.width + 6.67, NOT)
@@ -311,7 +319,7 @@ class TexPrinter:
         operand = self.print(expr.operand, UNARY)
         return Math("-" + operand.text, operand.width + 7.78, UNARY, tall=operand.tall)
 
-    def _print_Binary(self, expr: ir.Binary) -> Math:
+    def _print_Binary(self, expr: ir.Binary) -> Math:  # noqa: N802 - dispatch by class name
         op = expr.op
         if op in ("+", "-"):
             return self._sum(expr)
@@ -322,22 +330,35 @@ class TexPrinter:
             return self._delimit(r"\lfloor", r"\rfloor", inner)
         if op == "%":
             left, right = self.print(expr.left, PRODUCT), self.print(expr.right, FRACTION)
-            return Math(rf"{left.text} \bmod {right.text}", left.width + right.width + 24.7, PRODUCT, tall=left.tall or right.tall)
+            return Math(
+                rf"{left.text} \bmod {right.text}",
+                left.width + right.width + 24.7,
+                PRODUCT,
+                tall=left.tall or right.tall,
+            )
         if op == "**":
             base, exponent = self.print(expr.left, ATOM), self.print(expr.right)
-            return Math(f"{base.text}^{{{exponent.text}}}", base.width + _SCRIPT * exponent.width + 0.5, POWER, tall=base.tall)
+            return Math(
+                f"{base.text}^{{{exponent.text}}}", base.width + _SCRIPT * exponent.width + 0.5, POWER, tall=base.tall
+            )
         if op in _RELATIONS:
             left, right = self.print(expr.left, SUM), self.print(expr.right, SUM)
-            return Math(f"{left.text} {_RELATIONS[op]} {right.text}", left.width + right.width + _SPACE["relation"], COMPARE)
+            return Math(
+                f"{left.text} {_RELATIONS[op]} {right.text}", left.width + right.width + _SPACE["relation"], COMPARE
+            )
         symbol, level = _LOGIC[op]
         left, right = self.print(expr.left, level), self.print(expr.right, level + 1)
         return Math(f"{left.text} {symbol} {right.text}", left.width + right.width + _SPACE["logic"], level)
 
-    def _print_Call(self, expr: ir.Call) -> Math:
+    def _print_Call(self, expr: ir.Call) -> Math:  # noqa: N802 - dispatch by class name
         arguments = [self.print(argument) for argument in expr.arguments]
         tall = any(a.tall for a in arguments)
         comma = ", " if self.display else r", \allowbreak "  # TeX breaks no line after a comma by itself
-        inner = Math(comma.join(a.text for a in arguments), sum(a.width for a in arguments) + _SPACE["comma"] * (len(arguments) - 1), tall=tall)
+        inner = Math(
+            comma.join(a.text for a in arguments),
+            sum(a.width for a in arguments) + _SPACE["comma"] * (len(arguments) - 1),
+            tall=tall,
+        )
         if expr.function in _DELIMITERS:
             return self._delimit(*_DELIMITERS[expr.function], inner)
         if expr.function == "sqrt":
@@ -351,11 +372,17 @@ class TexPrinter:
         if self.display and self.line is not None and width + inner.width > self.line and expr.function in _FUNCTIONS:
             # Too wide for a line of a display: one argument a line.
             rows = [self._aligned(argument, self.line - 2 * _SPACE["quad"]).text for argument in expr.arguments]
-            inner = Math(r"\begin{aligned} & " + r", \\ & ".join(rows) + r" \end{aligned}", self.line - width, tall=True)
-        argument = self._parenthesize(inner) if inner.tall or self.display else Math(f"({inner.text})", inner.width + _PARENTHESES)
+            inner = Math(
+                r"\begin{aligned} & " + r", \\ & ".join(rows) + r" \end{aligned}", self.line - width, tall=True
+            )
+        argument = (
+            self._parenthesize(inner)
+            if inner.tall or self.display
+            else Math(f"({inner.text})", inner.width + _PARENTHESES)
+        )
         return Math(f"{name}{argument.text}", width + argument.width, tall=tall or inner.tall)
 
-    def _print_Conditional(self, expr: ir.Conditional) -> Math:
+    def _print_Conditional(self, expr: ir.Conditional) -> Math:  # noqa: N802 - dispatch by class name
         if self.display:
             return self._conditional(expr, None)
         # In a table cell `cases` would be one unbreakable box: read it out instead.
@@ -436,7 +463,9 @@ class TexPrinter:
         limit = _NARROW if not denominator else _WIDE
         if above and self._join(above).width > limit:
             return negative, [self._fraction(number, self._join(below)), *above]
-        return negative, [self._fraction(self._join(([number] if p != 1 or not above else []) + above), self._join(below))]
+        return negative, [
+            self._fraction(self._join(([number] if p != 1 or not above else []) + above), self._join(below))
+        ]
 
     def _joiner(self, left: Math, right: Math) -> tuple[str, float]:
         """What goes between two factors: nothing between symbols (`2BS`), else `\\cdot`."""
@@ -448,11 +477,13 @@ class TexPrinter:
 
     def _join(self, factors: list[Math]) -> Math:
         text, width = factors[0].text, factors[0].width
-        for left, right in zip(factors, factors[1:], strict=False):
+        for left, right in itertools.pairwise(factors):
             joiner, space = self._joiner(left, right)
             text, width = text + joiner + right.text, width + space + right.width
         kind = factors[0].kind if len(factors) == 1 else "group"
-        return Math(text, width, PRODUCT if len(factors) > 1 else factors[0].level, kind, tall=any(f.tall for f in factors))
+        return Math(
+            text, width, PRODUCT if len(factors) > 1 else factors[0].level, kind, tall=any(f.tall for f in factors)
+        )
 
     def _product(self, expr: ir.Expr, positive: bool = False) -> Math:
         negative, factors = self._factors(expr)
@@ -465,7 +496,12 @@ class TexPrinter:
         width = max(numerator.width, denominator.width) * self.script + _FRACTION_RULE
         if not self.display and self.cell is not None and width > self.cell:
             above, below = (self._parenthesize(p) if p.level < FRACTION else p for p in (numerator, denominator))
-            return Math(rf"{above.text} \allowbreak /{below.text}", above.width + below.width + 5.0, PRODUCT, tall=above.tall or below.tall)
+            return Math(
+                rf"{above.text} \allowbreak /{below.text}",
+                above.width + below.width + 5.0,
+                PRODUCT,
+                tall=above.tall or below.tall,
+            )
         return Math(rf"\frac{{{numerator.text}}}{{{denominator.text}}}", width, FRACTION, "fraction", tall=True)
 
     def _delimit(self, opening: str, closing: str, inner: Math) -> Math:
@@ -488,11 +524,21 @@ class TexPrinter:
         for factor in above:
             if current and self._join([*current, factor]).width + _SPACE["cdot"] + _SPACE["quad"] > width:
                 joined = self._join(current)
-                pieces.append(((r"\quad \cdot " if pieces else "") + joined.text, joined.width + (_SPACE["cdot"] + _SPACE["quad"] if pieces else 0.0)))
+                pieces.append(
+                    (
+                        (r"\quad \cdot " if pieces else "") + joined.text,
+                        joined.width + (_SPACE["cdot"] + _SPACE["quad"] if pieces else 0.0),
+                    )
+                )
                 current = []
             current.append(factor)
         joined = self._join(current)
-        pieces.append(((r"\quad \cdot " if pieces else "") + joined.text, joined.width + (_SPACE["cdot"] + _SPACE["quad"] if pieces else 0.0)))
+        pieces.append(
+            (
+                (r"\quad \cdot " if pieces else "") + joined.text,
+                joined.width + (_SPACE["cdot"] + _SPACE["quad"] if pieces else 0.0),
+            )
+        )
         return pieces
 
     def _conditional(self, expr: ir.Conditional, width: float | None) -> Math:
@@ -508,7 +554,9 @@ class TexPrinter:
             node = node.orelse
         branches.append((node, None))
         conditions = [
-            Math(rf"\text{{if }} {test.text}", _TEXT_IF + test.width) if test is not None else Math(r"\text{otherwise}", _TEXT_OTHERWISE)
+            Math(rf"\text{{if }} {test.text}", _TEXT_IF + test.width)
+            if test is not None
+            else Math(r"\text{otherwise}", _TEXT_OTHERWISE)
             for _, test in branches
         ]
         beside = max(condition.width for condition in conditions)

@@ -9,6 +9,7 @@ skip where it is missing, and `.ci/run` installs it.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -76,7 +77,13 @@ def test_fragment_is_the_body_of_the_document() -> None:
     assert not commands & {"documentclass", "usepackage", "begin{document}"} and r"\begin{document}" not in fragment
     body = document.split("\\begin{document}\n", 1)[1].rsplit("\\end{document}", 1)[0]
     # The fragment also names the class, which the standalone title shows.
-    assert fragment.replace("The module's class is \\texttt{transformers.\\allowbreak{}models.\\allowbreak{}llama.\\allowbreak{}modeling\\_\\allowbreak{}llama.\\allowbreak{}LlamaMLP}.\n", "") in body
+    assert (
+        fragment.replace(
+            "The module's class is \\texttt{transformers.\\allowbreak{}models.\\allowbreak{}llama.\\allowbreak{}modeling\\_\\allowbreak{}llama.\\allowbreak{}LlamaMLP}.\n",
+            "",
+        )
+        in body
+    )
 
 
 def test_deterministic_across_runs_and_hash_seeds(tmp_path: Path) -> None:
@@ -124,8 +131,14 @@ def latex(text: str, short: bool = False, display: bool = True, names: tuple[str
         ("a - 2 * b", r"a - 2 \cdot b"),
         ("123456 * a", r"123\,456 \cdot a"),
         ("a if b else 0", r"\begin{cases} a & \text{if } b \neq 0 \\ 0 & \text{otherwise} \end{cases}"),
-        ("a if b > 2 and not c else 1", r"\begin{cases} a & \text{if } b > 2 \land \lnot c \\ 1 & \text{otherwise} \end{cases}"),
-        ("a + (b if c else 0)", r"a + \left(\begin{cases} b & \text{if } c \neq 0 \\ 0 & \text{otherwise} \end{cases}\right)"),
+        (
+            "a if b > 2 and not c else 1",
+            r"\begin{cases} a & \text{if } b > 2 \land \lnot c \\ 1 & \text{otherwise} \end{cases}",
+        ),
+        (
+            "a + (b if c else 0)",
+            r"a + \left(\begin{cases} b & \text{if } c \neq 0 \\ 0 & \text{otherwise} \end{cases}\right)",
+        ),
     ],
 )
 def test_math_rules(formula: str, expected: str) -> None:
@@ -173,7 +186,7 @@ def test_inline_cells_break_at_sums_and_read_out_conditionals() -> None:
 
 def test_display_lines_break_before_plus_and_fit_the_width() -> None:
     names = [f"parameter_{i}" for i in range(12)]
-    formula = " + ".join(f"{i + 2} * batch_size * {a} * {b}" for i, (a, b) in enumerate(zip(names, names[1:], strict=False)))
+    formula = " + ".join(f"{i + 2} * batch_size * {a} * {b}" for i, (a, b) in enumerate(itertools.pairwise(names)))
     printer = TexPrinter(symbols(["batch_size", *names], False))
     expr = frontend.parse(formula)
     lines = printer.lines(expr, 300.0)
@@ -205,7 +218,24 @@ HOSTILE = (
 )
 """Every character and command that could break out of text in a LaTeX document or its template."""
 
-_DANGEROUS = {"input", "include", "write", "immediate", "openout", "openin", "read", "def", "edef", "gdef", "let", "csname", "endcsname", "catcode", "VAR", "BLOCK"}
+_DANGEROUS = {
+    "input",
+    "include",
+    "write",
+    "immediate",
+    "openout",
+    "openin",
+    "read",
+    "def",
+    "edef",
+    "gdef",
+    "let",
+    "csname",
+    "endcsname",
+    "catcode",
+    "VAR",
+    "BLOCK",
+}
 
 
 def control_words(source: str) -> list[str]:
@@ -275,7 +305,16 @@ def hostile_library(library: Callable[..., Path]) -> Path:
 def test_hostile_text_runs_no_command(library: Callable[..., Path], symbol_style: str) -> None:
     tree = compile_in(hostile_library(library), "hostile.Module")
     document = tex.emit(tree, symbols=symbol_style)
-    plain = library({"hostile.Module": _harmless(), "hostile.Inner": {"class_name": "hostile.Inner", "kernels": [leaf("plain", "n", "n * a_bytes", "0", analysis="plain")]}}, "plain")
+    plain = library(
+        {
+            "hostile.Module": _harmless(),
+            "hostile.Inner": {
+                "class_name": "hostile.Inner",
+                "kernels": [leaf("plain", "n", "n * a_bytes", "0", analysis="plain")],
+            },
+        },
+        "plain",
+    )
     harmless = tex.emit(compile_in(plain, "hostile.Module"), symbols=symbol_style)
     expected = set(control_words(harmless)) | set(control_words(escape(HOSTILE)))
     found = control_words(document)
@@ -299,7 +338,9 @@ def _harmless() -> dict[str, object]:
 
 @requires_pdflatex
 @pytest.mark.parametrize("symbol_style", ["long", "short"])
-def test_hostile_document_compiles_and_shows_the_text(library: Callable[..., Path], tmp_path: Path, symbol_style: str) -> None:
+def test_hostile_document_compiles_and_shows_the_text(
+    library: Callable[..., Path], tmp_path: Path, symbol_style: str
+) -> None:
     tree = compile_in(hostile_library(library), "hostile.Module")
     run = pdflatex(tex.emit(tree, symbols=symbol_style), tmp_path / "out")
     run.check()
@@ -352,8 +393,13 @@ def test_fragment_inputs_into_a_minimal_document(tmp_path: Path) -> None:
 
 def stress_library(library: Callable[..., Path], depth: int = 6) -> Path:
     """Modules made to reach the margin: long names, wide sums and products, conditionals, deep nesting."""
-    names = [f"{word}_dimension_of_the_layer" for word in ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")]
-    wide_sum = " + ".join(f"{i + 2} * batch_size * {a} * {b} * a_bytes" for i, (a, b) in enumerate(zip(names, names[1:], strict=False)))
+    names = [
+        f"{word}_dimension_of_the_layer"
+        for word in ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
+    ]
+    wide_sum = " + ".join(
+        f"{i + 2} * batch_size * {a} * {b} * a_bytes" for i, (a, b) in enumerate(itertools.pairwise(names))
+    )
     long_product = " * ".join(names) + " * batch_size * seq_len * w_bytes"
     # Floors, roots and logarithms are not broken inside: their arguments are of a width real formulas have.
     odd = (
@@ -370,11 +416,15 @@ def stress_library(library: Callable[..., Path], depth: int = 6) -> Path:
         ]
         if level + 1 < depth:
             call = f"${{stress.Level{level + 1}}}({', '.join(names)})"
-            kernels.append(uniform(f"Nested level {level + 1} " + "with a long operation name " * 3, f"{level + 2} * {call}"))
+            kernels.append(
+                uniform(f"Nested level {level + 1} " + "with a long operation name " * 3, f"{level + 2} * {call}")
+            )
             kernels.append(uniform(f"The same level again {level + 1}", call))
         modules[f"stress.Level{level}"] = {
             "class_name": f"stress.Level{level}",
-            "parameters": [{"name": n, "description": f"The {n.split('_')[0]} extent of a layer, in elements"} for n in names],
+            "parameters": [
+                {"name": n, "description": f"The {n.split('_')[0]} extent of a layer, in elements"} for n in names
+            ],
             "kernels": kernels,
         }
     return library(modules)
@@ -382,7 +432,9 @@ def stress_library(library: Callable[..., Path], depth: int = 6) -> Path:
 
 @requires_pdflatex
 @pytest.mark.parametrize("symbol_style", ["long", "short"])
-def test_wide_and_deep_formulas_stay_inside_the_margins(library: Callable[..., Path], tmp_path: Path, symbol_style: str) -> None:
+def test_wide_and_deep_formulas_stay_inside_the_margins(
+    library: Callable[..., Path], tmp_path: Path, symbol_style: str
+) -> None:
     tree = compile_in(stress_library(library), "stress.Level0", lenient=True)
     document = tex.emit(tree, symbols=symbol_style)
     assert r"\paragraph{" in document and "they are not listed again" in document
@@ -398,7 +450,12 @@ def test_repeated_subtrees_are_shown_once(library: Callable[..., Path]) -> None:
 
 
 def test_a_tree_too_large_to_expand_keeps_totals_and_parameters(library: Callable[..., Path]) -> None:
-    directory = library({"m.Leafy": [leaf("Work", "2 * n", "n * a_bytes", "n * a_bytes")], "m.Root": [uniform("Twice", "4 * ${m.Leafy}(n)"), uniform("Again", "${m.Leafy}(n)")]})
+    directory = library(
+        {
+            "m.Leafy": [leaf("Work", "2 * n", "n * a_bytes", "n * a_bytes")],
+            "m.Root": [uniform("Twice", "4 * ${m.Leafy}(n)"), uniform("Again", "${m.Leafy}(n)")],
+        }
+    )
     limits = Limits(tree_nodes=1)
     with limits.applied():
         tree = compile_tree(Library.from_path([directory], environment=False), "m.Root", limits=limits).tree
@@ -415,7 +472,10 @@ def test_short_documents_print_the_legend() -> None:
     assert "short symbols of kc's symbol table" in document
     assert r"$B$ & \texttt{batch\_size} & Sequences in the batch \\" in document
     assert r"$b_{\mathrm{w}}$ & \texttt{w\_bytes} & Bytes per weight element \\" in document
-    assert "$I$ & \\texttt{intermediate\\_\\allowbreak{}size}" in document or "$I$ & \\texttt{intermediate\\_size}" in document
+    assert (
+        "$I$ & \\texttt{intermediate\\_\\allowbreak{}size}" in document
+        or "$I$ & \\texttt{intermediate\\_size}" in document
+    )
 
 
 def test_options_are_checked() -> None:
@@ -477,3 +537,43 @@ def test_every_template_value_is_escaped() -> None:
     """Values that are not marked as LaTeX pass through the one escaping function."""
     template = tex.environment().from_string(r"\VAR{text} \VAR{mark}")
     assert template.render(text="50% #1 {x}", mark=tex.Latex(r"\alpha")) == r"50\% \#1 \{x\} \alpha"
+
+
+WIDTH_SAMPLES = [
+    "2 * batch_size * seq_len * hidden_size * intermediate_size",
+    "batch_size * seq_len * hidden_size * a_bytes + hidden_size * intermediate_size * w_bytes",
+    "4 * batch_size ** 2 * seq_len * cache_len * num_heads * head_dim",
+    "batch_size * seq_len * hidden_size / num_heads + 50257 * vocab_size",
+    "(batch_size * seq_len + 1) // 64 + ceil(seq_len / 128) + sqrt(hidden_size) + log2(seq_len)",
+    "max(batch_size * seq_len, cache_len) + min(hidden_size, 4096) + seq_len % 7",
+    "(batch_size * hidden_size if has_bias else 0) + 3 * x",
+    "first_dimension_of_the_layer * second_dimension_of_the_layer * QKV_proj_Width",
+]
+
+
+@requires_pdflatex
+@pytest.mark.parametrize("symbol_style", ["long", "short"])
+def test_width_estimates_match_tex(tmp_path: Path, symbol_style: str) -> None:
+    """The printer's widths, which decide the line breaks, are those pdflatex measures, to within a few percent."""
+    printers = []
+    for formula in WIDTH_SAMPLES:
+        expr = frontend.parse(formula)
+        printer = TexPrinter(symbols([n.id for n in ir.names(expr)], symbol_style == "short"))
+        printers.append(printer.print(expr))
+    lines = [
+        r"\documentclass[10pt]{article}",
+        r"\usepackage[T1]{fontenc}",
+        r"\usepackage{lmodern}",
+        r"\usepackage{amsmath}",
+        r"\newsavebox\kcbox",
+        r"\begin{document}",
+    ]
+    for index, piece in enumerate(printers):
+        lines.append(rf"\sbox\kcbox{{$\displaystyle {piece.text}$}}\typeout{{WIDTH {index} \the\wd\kcbox}}")
+    lines += [r"\end{document}", ""]
+    run = pdflatex("\n".join(lines), tmp_path)
+    assert run.returncode == 0, run.errors
+    measured = {int(i): float(w) for i, w in re.findall(r"^WIDTH (\d+) ([\d.]+)pt", run.log, re.M)}
+    for index, piece in enumerate(printers):
+        ratio = piece.width / measured[index]
+        assert 0.95 <= ratio <= 1.15, (WIDTH_SAMPLES[index], piece.width, measured[index])

@@ -53,7 +53,9 @@ class Run:
     def text(self) -> str:
         """The PDF's text, as pdftotext reads it."""
         assert PDFTOTEXT is not None
-        return subprocess.run([PDFTOTEXT, "-enc", "UTF-8", str(self.pdf), "-"], capture_output=True, text=True, check=True).stdout
+        return subprocess.run(
+            [PDFTOTEXT, "-enc", "UTF-8", str(self.pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout
 
     def _context(self, needle: str) -> list[str]:
         lines = self.log.splitlines()

@@ -15,8 +15,8 @@ fixed strings).
 from __future__ import annotations
 
 import functools
-from fractions import Fraction
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import jinja2
@@ -168,9 +168,23 @@ class _Levels:
         if isinstance(node, Composite):
             return Row(node.operation, None, multiplier=self.multiplier(node.repeat), composite=True)
         zero = node.flops == node.read == node.write == _ZERO
-        return Row(node.operation, node.analysis, self.formula(node.flops), self.formula(node.read), self.formula(node.write), zero)
+        return Row(
+            node.operation,
+            node.analysis,
+            self.formula(node.flops),
+            self.formula(node.read),
+            self.formula(node.write),
+            zero,
+        )
 
-    def level(self, heading: str, title: str, nodes: tuple[Node[ir.Expr], ...], depth: int, composite: Composite[ir.Expr] | None) -> None:
+    def level(
+        self,
+        heading: str,
+        title: str,
+        nodes: tuple[Node[ir.Expr], ...],
+        depth: int,
+        composite: Composite[ir.Expr] | None,
+    ) -> None:
         section = Section(Latex("\\" + heading), title)
         self.sections.append(section)
         if composite is not None:
@@ -197,7 +211,10 @@ def _totals(tree: Tree[ir.Expr], printer: TexPrinter) -> list[Total]:
     labels = (r"\text{FLOPs}", r"\text{bytes read}", r"\text{bytes written}")
     width = DISPLAY_WIDTH
     formulas = (tree.totals.flops, tree.totals.read, tree.totals.write)
-    return [Total(Latex(label), [Latex(line) for line in printer.lines(f, width)]) for label, f in zip(labels, formulas, strict=True)]
+    return [
+        Total(Latex(label), [Latex(line) for line in printer.lines(f, width)])
+        for label, f in zip(labels, formulas, strict=True)
+    ]
 
 
 PRECISION_DESCRIPTIONS = {"a_bytes": "Bytes per activation element", "w_bytes": "Bytes per weight element"}
