@@ -473,7 +473,10 @@ class TexPrinter:
             return r" \cdot ", _SPACE["cdot"]
         if right.kind == "fraction" and left.kind != "symbol":
             return r" \cdot ", _SPACE["cdot"]
-        return (" " if right.text[:1].isalpha() and left.text[-1:].isalpha() else ""), 0.3
+        # Letters run together (2BSH); anything longer is set apart in the source, and a
+        # control word must not swallow the letter after it.
+        letters = left.text.isalnum() and right.text.isalpha() and len(right.text) == 1
+        return ("" if letters else " "), 0.3
 
     def _join(self, factors: list[Math]) -> Math:
         text, width = factors[0].text, factors[0].width

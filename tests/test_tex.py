@@ -152,7 +152,7 @@ def test_names_are_words_never_subscripts() -> None:
 
 
 def test_short_symbols_and_juxtaposition() -> None:
-    assert latex("2 * batch_size * seq_len * hidden_size * a_bytes", short=True) == r"2B S H b_{\mathrm{a}}"
+    assert latex("2 * batch_size * seq_len * hidden_size * a_bytes", short=True) == r"2BSH b_{\mathrm{a}}"
     # A name without a symbol is written in full, and joined with \cdot.
     assert latex("batch_size * my_width", short=True) == r"B \cdot \mathit{my\_width}"
     assert latex("batch_size / 2", short=True) == r"\frac{B}{2}"
