@@ -9,6 +9,7 @@ skip where it is missing, and `.ci/run` installs it.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import os
@@ -33,6 +34,7 @@ from compiler.texmath import SHORT_SYMBOLS, TexPrinter, short_name, symbols
 from compiler.tree import Composite, Leaf, Tree
 
 
+@functools.cache
 def compile_builtin(name: str) -> Tree[ir.Expr]:
     tree = compile_tree(Library.from_path([], environment=False), name).tree
     assert tree is not None
@@ -54,6 +56,7 @@ def nodes(tree: Tree[ir.Expr]) -> int:
     return sum(count(node) for node in tree.kernels or ())
 
 
+@functools.cache
 def largest_builtin() -> str:
     """The built-in module with the largest expanded tree, chosen when the tests run."""
     return max(BUILTINS, key=lambda name: (nodes(compile_builtin(name)), name))
@@ -577,3 +580,9 @@ def test_width_estimates_match_tex(tmp_path: Path, symbol_style: str) -> None:
     for index, piece in enumerate(printers):
         ratio = piece.width / measured[index]
         assert 0.95 <= ratio <= 1.15, (WIDTH_SAMPLES[index], piece.width, measured[index])
+
+
+def test_a_module_without_kernels_says_so(library: Callable[..., Path]) -> None:
+    document = tex.emit(compile_in(library({"e.Empty": []}), "e.Empty"))
+    assert "The module has no kernels." in document and r"\begin{longtable}" not in document
+    assert r"\text{FLOPs} &= 0" in document
