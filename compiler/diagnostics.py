@@ -54,6 +54,7 @@ CODES: dict[str, str] = {
     "KC401": "reference used inside a non-linear expression",
     "KC402": "reference scaled differently in different fields",
     "KC403": "kernel_type label disagrees with the kernel",
+    "KC404": "reference where a number is needed",
     # Units and names
     "KC501": "byte count without a byte factor",
     "KC502": "FLOP count with a precision name",
@@ -68,6 +69,7 @@ CODES: dict[str, str] = {
     "KC907": "library too large",
     "KC908": "expression too large",
     "KC909": "references nested too deeply",
+    "KC910": "kernels nested too deeply",
 }
 
 

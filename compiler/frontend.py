@@ -198,7 +198,13 @@ def _syntax_problem(error: lark.exceptions.LarkError, text: str) -> Problem:
 
 def parse(text: str) -> Expr:
     """Parse one formula into IR; raise `FormulaError` with every problem found."""
-    limits = Limits.current()
+    return _parse(text, Limits.current())
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse(text: str, limits: Limits) -> Expr:
+    # Analyses repeat formulas (one reference in flops, read and write); the IR
+    # is immutable, so one parse serves them all. Errors are not cached.
     if len(text) > limits.formula_length:
         raise FormulaError([
             Problem(

@@ -192,7 +192,10 @@ def _merge_pieces(expr: Expr) -> Expr:
     pieces: dict[tuple[Any, ...], list[Expr]] = {}
     for term in sympy.Add.make_args(expr):
         if term.has(sympy.Piecewise) and (term.is_Mul or isinstance(term, sympy.Piecewise)):
-            term = sympy.piecewise_fold(term)
+            try:
+                term = sympy.piecewise_fold(term)
+            except (TypeError, ValueError):  # a branch sympy cannot compare (zoo): keep the product as it is
+                pass
         if not isinstance(term, sympy.Piecewise):
             plain.append(term)
             continue

@@ -91,7 +91,7 @@ def test_bad_json(library: Library, tmp_path: Path) -> None:
 
 def test_schema_violation(library: Library, tmp_path: Path) -> None:
     lib = library({"my.Root": {"kernels": [{"operation": "k", "flops": ["2"], "memory_access": {"read": "0"}}]}})
-    compile_failing(lib, tmp_path, "error[KC003]", "expected a string or a number, found list", "'write' is required")
+    compile_failing(lib, tmp_path, "error[KC003]", "expected a string or a number, found a list", "'write' is required")
 
 
 @pytest.mark.parametrize("name", ["../etc/passwd", "a b", "a..b", "1abc", "a/b"])
@@ -123,3 +123,15 @@ def test_division_by_zero(library: Library, tmp_path: Path) -> None:
 def test_huge_power_is_refused_quickly(library: Library, tmp_path: Path) -> None:
     lib = library({"my.Root": [leaf("k", "2 ** 2 ** 2 ** 100", "0", "0")]})
     compile_failing(lib, tmp_path, "error[KC904]", "the limit is")
+
+
+@pytest.mark.parametrize(
+    ("kernel", "message"),
+    [
+        (uniform("c", "${m.M}(${m.M}(n))"), "a reference cannot be an argument of another reference"),
+        ({"operation": "g", "repeat": "${m.M}(n)", "sub_kernels": [leaf("k", "1", "0", "0")]}, "a repeat count cannot reference a module"),
+    ],
+)
+def test_references_where_a_number_is_needed(library: Library, tmp_path: Path, kernel: dict[str, object], message: str) -> None:
+    lib = library({"m.M": [leaf("k", "n", "0", "0")], "my.Root": [kernel]})
+    compile_failing(lib, tmp_path, "error[KC404]", message)

@@ -99,6 +99,27 @@ def check_declarations(module: ir.Module, diagnostics: Diagnostics, *, lenient: 
                 )
 
 
+def check_reference_positions(module: ir.Module, diagnostics: Diagnostics) -> None:
+    """References may stand only in flops, read and write: not in a repeat count or another reference's arguments."""
+    for formula in module.formulas():
+        if formula.expr is None:
+            continue
+        location = Location(module.file, formula.path, formula.text)
+        if formula.path[-1] == "repeat":
+            for reference in ir.references(formula.expr):
+                diagnostics.error("KC404", "a repeat count cannot reference a module", location.at(reference.span))
+            continue
+        for outer in ir.references(formula.expr):
+            for argument in (*outer.arguments, *outer.keywords):
+                for inner in ir.references(argument):
+                    diagnostics.error(
+                        "KC404",
+                        f"a reference cannot be an argument of another reference (in the call of {short_name(outer.module)})",
+                        location.at(inner.span),
+                        hint="pass the callee's parameters instead, and add the inner module's cost as a term of its own",
+                    )
+
+
 def _head(reference: ir.Reference) -> ir.Span | None:
     """The `${module}` part of a reference."""
     if reference.span is None:
@@ -202,6 +223,7 @@ def bind_graph(graph: Graph, diagnostics: Diagnostics, *, lenient: bool) -> tupl
     bindings: dict[ir.Reference, Binding] = {}
     for name, module in graph.modules.items():
         check_declarations(module, diagnostics, lenient=lenient)
+        check_reference_positions(module, diagnostics)
         for site, also in kernel_sites(graph.sites[name]):
             callee = signatures.get(site.reference.module)
             if callee is not None:

@@ -1,0 +1,190 @@
+"""Module files: JSON text to the module IR, checked against the input format while it is read.
+
+The checks are the input schema (`compiler/schemas/input.schema.json`, printed
+by `kc schema input`) written out as one pass over the data, which reports
+every violation at its JSON path and builds the IR at the same time: fast
+enough for libraries of thousands of modules. `tests/test_modulefile.py`
+holds this reader and the published schema to the same verdicts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from compiler import frontend, ir
+from compiler.diagnostics import Diagnostic, Location, Severity
+from compiler.limits import Limits
+from compiler.passes import rename
+
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
+DOTTED_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*", re.ASCII)
+_KNOWN_KEYS = frozenset({"kernel_type", "operation", "analysis", "flops", "memory_access", "repeat", "module", "sub_kernels"})
+_JSON_TYPES = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """The result of reading one module: the module, or None, and what went wrong."""
+
+    name: str
+    file: str | None
+    module: ir.Module | None
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+def read_module(name: str, file: str, text: str, renames: Mapping[str, str]) -> Loaded:
+    """Module `name` from the JSON `text` of `file`, renamed with `renames`."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        lines = text.splitlines()
+        line = lines[error.lineno - 1] if error.lineno <= len(lines) else ""
+        location = Location(file, (), line, ir.Span(error.colno - 1, error.colno), error.pos)
+        return Loaded(name, file, None, (Diagnostic(Severity.ERROR, "KC002", f"invalid JSON: {error.msg}", location),))
+    except RecursionError:
+        return Loaded(name, file, None, (Diagnostic(Severity.ERROR, "KC002", "invalid JSON: nested too deeply", Location(file)),))
+    reader = _Reader(file)
+    module = reader.module(name, data)
+    if reader.invalid or module is None:
+        return Loaded(name, file, None, tuple(reader.diagnostics))
+    module, collisions = rename.rename(module, renames)
+    return Loaded(name, file, module, (*reader.diagnostics, *collisions))
+
+
+def _describe(value: Any) -> str:
+    kind = "a number" if isinstance(value, (int, float)) and not isinstance(value, bool) else _JSON_TYPES.get(type(value), "a value")
+    text = json.dumps(value, ensure_ascii=False)
+    return f"{kind} {text if len(text) <= 40 else text[:37] + '…'}"
+
+
+class _Reader:
+    """One pass over a module's JSON: every violation reported, the IR built where it can be."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.diagnostics: list[Diagnostic] = []
+        self.invalid = False
+        self.depth_limit = Limits.current().nesting_depth
+
+    def problem(self, path: Path, message: str, code: str = "KC003") -> None:
+        self.invalid = True
+        self.diagnostics.append(Diagnostic(Severity.ERROR, code, message, Location(self.file, path)))
+
+    def expect(self, value: Any, kind: type | tuple[type, ...], what: str, path: Path) -> bool:
+        if isinstance(value, kind) and not (isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,))):
+            return True
+        self.problem(path, f"expected {what}, found {_describe(value)}")
+        return False
+
+    def required(self, data: Mapping[str, Any], key: str, path: Path) -> bool:
+        if key in data:
+            return True
+        self.problem(path, f"{key!r} is required")
+        return False
+
+    def text(self, data: Mapping[str, Any], key: str, path: Path) -> str | None:
+        if key not in data:
+            return None
+        value = data[key]
+        return value if self.expect(value, str, "a string", (*path, key)) else None
+
+    def name(self, value: Any, path: Path, pattern: re.Pattern[str] = NAME) -> str | None:
+        if not self.expect(value, str, "a string", path):
+            return None
+        if pattern.fullmatch(value) is None:
+            self.problem(path, f"{_describe(value)} is not a valid name")
+            return None
+        return str(value)
+
+    def formula(self, value: Any, path: Path) -> ir.Formula | None:
+        if not self.expect(value, (str, int, float), "a string or a number", path):
+            return None
+        text = value if isinstance(value, str) else json.dumps(value)
+        try:
+            return ir.Formula(text, frontend.parse(text), path)
+        except frontend.FormulaError as error:
+            for problem in error.problems:
+                location = Location(self.file, path, text, problem.span)
+                self.diagnostics.append(Diagnostic(Severity.ERROR, problem.code, problem.message, location))
+            return ir.Formula(text, None, path)
+
+    def module(self, name: str, data: Any) -> ir.Module | None:
+        if not self.expect(data, dict, "an object", ()):
+            return None
+        class_name = self.name(data["class_name"], ("class_name",), DOTTED_NAME) if "class_name" in data else None
+        parameters = self.parameters(data["parameters"]) if "parameters" in data else None
+        kernels: tuple[ir.Kernel | None, ...] = ()
+        if self.required(data, "kernels", ()) and self.expect(data["kernels"], list, "a list", ("kernels",)):
+            kernels = tuple(self.kernel(k, ("kernels", i), 1) for i, k in enumerate(data["kernels"]))
+        if self.invalid:
+            return None
+        return ir.Module(name, self.file, tuple(k for k in kernels if k is not None), parameters, class_name)
+
+    def parameters(self, items: Any) -> tuple[ir.Parameter, ...] | None:
+        if not self.expect(items, list, "a list", ("parameters",)):
+            return None
+        parameters = []
+        for index, item in enumerate(items):
+            path: Path = ("parameters", index)
+            if isinstance(item, str):
+                name = self.name(item, path)
+                if name is not None:
+                    parameters.append(ir.Parameter(name))
+                continue
+            if not isinstance(item, dict) or "name" not in item:
+                self.problem(path, f"a parameter is a name or an object with a 'name', found {_describe(item)}")
+                continue
+            name = self.name(item["name"], (*path, "name"))
+            default = self.formula(item["default"], (*path, "default")) if "default" in item else None
+            description = self.text(item, "description", path)
+            if name is not None:
+                parameters.append(ir.Parameter(name, default, description))
+        return tuple(parameters)
+
+    def kernel(self, data: Any, path: Path, depth: int) -> ir.Kernel | None:
+        if not self.expect(data, dict, "an object", path):
+            return None
+        if depth > self.depth_limit:
+            self.problem(path, f"sub_kernels nest more than {self.depth_limit} levels deep", "KC910")
+            return None
+        operation = self.text(data, "operation", path) if self.required(data, "operation", path) else None
+        analysis = self.text(data, "analysis", path)
+        label = self.text(data, "kernel_type", path)
+        extras = tuple((key, value) for key, value in data.items() if key not in _KNOWN_KEYS)
+        if "sub_kernels" in data:
+            for key in ("flops", "memory_access"):
+                if key in data:
+                    self.problem((*path, key), f"{key!r} is not allowed here: a kernel has either sub_kernels (and maybe repeat) or flops and memory_access")
+            module = self.name(data["module"], (*path, "module"), DOTTED_NAME) if "module" in data else None
+            repeat = self.formula(data["repeat"], (*path, "repeat")) if "repeat" in data else None
+            children: list[ir.Kernel | None] = []
+            if self.expect(data["sub_kernels"], list, "a list", (*path, "sub_kernels")):
+                children = [self.kernel(k, (*path, "sub_kernels", i), depth + 1) for i, k in enumerate(data["sub_kernels"])]
+            if self.invalid or operation is None:
+                return None
+            kids = tuple(k for k in children if k is not None)
+            return ir.Kernel(operation, analysis, path, None, kids, repeat, label, module, extras)
+        if "repeat" in data:
+            self.problem((*path, "repeat"), "'repeat' is not allowed here: a kernel has either sub_kernels (and maybe repeat) or flops and memory_access")
+        if "module" in data:
+            self.name(data["module"], (*path, "module"), DOTTED_NAME)
+        fields: dict[str, ir.Formula | None] = {"flops": None, "read": None, "write": None}
+        if self.required(data, "flops", path):
+            fields["flops"] = self.formula(data["flops"], (*path, "flops"))
+        if self.required(data, "memory_access", path):
+            memory = data["memory_access"]
+            memory_path = (*path, "memory_access")
+            if self.expect(memory, dict, "an object", memory_path):
+                for key in ("read", "write"):
+                    if self.required(memory, key, memory_path):
+                        fields[key] = self.formula(memory[key], (*memory_path, key))
+        if self.invalid or operation is None:
+            return None
+        formulas = {key: value for key, value in fields.items() if value is not None}
+        return ir.Kernel(operation, analysis, path, formulas, (), None, label, None, extras)
