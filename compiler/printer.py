@@ -27,6 +27,8 @@ def precedence(node: ir.Expr) -> int:
             return _BINARY[op]
         case ir.Unary(op="not"):
             return _NOT
+        case ir.Unary(operand=ir.Binary(op="*" | "/")):
+            return _PRODUCT  # printed as -a * b, which is a product
         case ir.Unary():
             return _UNARY
         case ir.Conditional():

@@ -297,7 +297,7 @@ assert not any(m in sys.modules for m in ("compiler", "sympy", "lark", "jinja2")
 
 @pytest.mark.parametrize(("name", "lib", "golden"), SOURCES)
 def test_golden_imports_in_a_fresh_interpreter(name: str, lib: tuple[str, ...], golden: Path, tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-I", "-c", _IMPORT_CHECK, str(golden)], capture_output=True, text=True, cwd=tmp_path)
+    result = subprocess.run([sys.executable, "-I", "-B", "-c", _IMPORT_CHECK, str(golden)], capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "" and result.stderr == ""
     assert list(tmp_path.iterdir()) == []

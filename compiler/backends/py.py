@@ -17,8 +17,11 @@ with the distinct nodes of the tree, not with its expanded size.
 from __future__ import annotations
 
 import functools
+import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -106,11 +109,44 @@ def _check_names(tree: Tree[ir.Expr], diagnostics: Diagnostics) -> None:
             diagnostics.error(
                 "KC601",
                 f"parameter {parameter.name!r} of {tree.class_name} cannot be a name in generated Python: {problem}",
-                Location(tree.source or None),
+                _locate(tree.source, parameter.name),
                 hint=f"rename it in the analysis, or compile with --rename {parameter.name}=NEW_NAME"
                 if parameter.name.isidentifier()
                 else "rename it in the analysis",
             )
+
+
+def _locate(file: str, name: str) -> Location:
+    """Where the root module declares or first uses `name`; the file alone when that cannot be found."""
+    if not file:
+        return Location(None)
+    try:
+        data = json.loads(Path(file).read_text(encoding="utf-8"))
+        for index, item in enumerate(data.get("parameters") or ()):
+            if item == name:
+                return Location(file, ("parameters", index))
+            if isinstance(item, dict) and item.get("name") == name:
+                return Location(file, ("parameters", index, "name"))
+        pattern = re.compile(rf"(?<![\w.]){re.escape(name)}(?!\w)")
+        for path, text in _formula_texts(data.get("kernels") or (), ("kernels",)):
+            match = pattern.search(text)
+            if match:
+                return Location(file, path, text, ir.Span(match.start(), match.end()))
+    except (OSError, ValueError, AttributeError, TypeError):
+        pass  # only the location is lost: the message names the parameter
+    return Location(file)
+
+
+def _formula_texts(kernels: Iterable[Any], path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    for index, kernel in enumerate(kernels):
+        here = (*path, index)
+        for field_path in (("repeat",), ("flops",), ("memory_access", "read"), ("memory_access", "write")):
+            value: Any = kernel
+            for key in field_path:
+                value = value.get(key) if isinstance(value, dict) else None
+            if isinstance(value, str):
+                yield (*here, *field_path), value
+        yield from _formula_texts(kernel.get("sub_kernels") or (), (*here, "sub_kernels"))
 
 
 def _header(tree: Tree[ir.Expr], command: str | None) -> str:
@@ -216,8 +252,17 @@ class _Writer:
         return parts
 
     def prologue(self, used: list[str]) -> Iterator[str]:
-        """Detect arrays among all arguments, then fill in the defaults this function needs, in order."""
+        """Detect arrays among all arguments, then fill in the defaults this function needs, in order.
+
+        With arrays, the arguments the formulas read become numpy arrays, so
+        that every operation follows numpy: a branch `numpy.where` discards
+        may divide by zero without raising.
+        """
         yield f"_array = _arrays({', '.join(self.order)})"
+        if used:
+            targets = f"({used[0]},)" if len(used) == 1 else ", ".join(used)
+            yield "if _array:"
+            yield f"    {targets} = _as_arrays({', '.join(used)})"
         for name in used:
             if name in self.defaults:
                 yield f"if {name} is None:"

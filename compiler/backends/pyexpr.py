@@ -30,7 +30,7 @@ _HELPERS = {"min": "_min", "max": "_max", "floor": "_floor", "ceil": "_ceil", "a
 
 @dataclass(frozen=True, slots=True)
 class Printed:
-    """A formula in both flavors; `branches` when the array flavor evaluates both sides of a conditional."""
+    """A formula in both flavors; `branches` when the array flavor computes a side Python would skip."""
 
     scalar: Code
     array: Code
@@ -86,8 +86,9 @@ class _Printer:
                 return f"1 if {self.test(node, _OR)} else 0", _CONDITIONAL
             case ir.Unary(op="-", operand=operand):
                 # -(a * b) reads as -a * b: the sign commutes with a product, not with // or %.
+                # The text is then a product: it needs parentheses wherever a product does.
                 loose = isinstance(operand, ir.Binary) and operand.op == "*"
-                return "-" + self.value(operand, _PRODUCT if loose else _UNARY), _UNARY
+                return "-" + self.value(operand, _PRODUCT if loose else _UNARY), _PRODUCT if loose else _UNARY
             case ir.Binary(op="/", left=left, right=right):
                 if self.array:
                     return f"{self.value(left, _PRODUCT)} / {self.value(right, _UNARY)}", _PRODUCT
@@ -117,6 +118,7 @@ class _Printer:
                 return f"{self.value(left, _SUM)} {op} {self.value(right, _SUM)}", _COMPARE
             case ir.Binary(op=op, left=left, right=right) if op in _LOGICAL:
                 if self.array:
+                    self.branches = True  # both sides are computed, where Python would stop after one
                     return f"_{op}({self.test(left, 0)}, {self.test(right, 0)})", _ATOM
                 level = _AND if op == "and" else _OR
                 return f"{self.test(left, level)} {op} {self.test(right, level + 1)}", level

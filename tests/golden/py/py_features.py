@@ -77,6 +77,8 @@ def flops(
     for them still sets the shape of the result.
     """
     _array = _arrays(batch_size, seq_len, hidden_size, num_heads, head_dim, num_layers, window, a_bytes, w_bytes)
+    if _array:
+        batch_size, seq_len, hidden_size, num_heads, head_dim, num_layers, window = _as_arrays(batch_size, seq_len, hidden_size, num_heads, head_dim, num_layers, window)
     if head_dim is None:
         head_dim = hidden_size // num_heads
     if _array:
@@ -99,6 +101,8 @@ def memory_read(
 ) -> Any:
     """Bytes read by Block: the sum over all its kernels."""
     _array = _arrays(batch_size, seq_len, hidden_size, num_heads, head_dim, num_layers, window, a_bytes, w_bytes)
+    if _array:
+        batch_size, seq_len, hidden_size, num_heads, head_dim, num_layers, window, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, hidden_size, num_heads, head_dim, num_layers, window, a_bytes, w_bytes)
     if head_dim is None:
         head_dim = hidden_size // num_heads
     if _array:
@@ -125,6 +129,8 @@ def memory_write(
     for it still sets the shape of the result.
     """
     _array = _arrays(batch_size, seq_len, hidden_size, num_heads, head_dim, num_layers, window, a_bytes, w_bytes)
+    if _array:
+        batch_size, seq_len, hidden_size, num_heads, head_dim, num_layers, window, a_bytes = _as_arrays(batch_size, seq_len, hidden_size, num_heads, head_dim, num_layers, window, a_bytes)
     if head_dim is None:
         head_dim = hidden_size // num_heads
     if _array:
@@ -186,6 +192,8 @@ def kernels(
     (with every enclosing repeat multiplied in), and any other key the kernel carries.
     """
     _array = _arrays(batch_size, seq_len, hidden_size, num_heads, head_dim, num_layers, window, a_bytes, w_bytes)
+    if _array:
+        batch_size, seq_len, hidden_size, num_heads, head_dim, num_layers, window, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, hidden_size, num_heads, head_dim, num_layers, window, a_bytes, w_bytes)
     if head_dim is None:
         head_dim = hidden_size // num_heads
     _records: list[dict[str, Any]] = []
@@ -296,6 +304,12 @@ def _arrays(*values: Any) -> bool:
 def _numpy() -> Any:
     """numpy, imported only once an array has been passed in."""
     return importlib.import_module("numpy")
+
+
+def _as_arrays(*values: Any) -> tuple[Any, ...]:
+    """The values as numpy arrays, None left as it is."""
+    numpy = _numpy()
+    return tuple(value if value is None else numpy.asarray(value) for value in values)
 
 
 def _exact(value: Any) -> Any:

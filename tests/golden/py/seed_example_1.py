@@ -71,6 +71,8 @@ def flops(
     for them still sets the shape of the result.
     """
     _array = _arrays(batch_size, seq_len, hidden_size, num_heads, head_dim, a_bytes, w_bytes)
+    if _array:
+        batch_size, seq_len, hidden_size, num_heads, head_dim = _as_arrays(batch_size, seq_len, hidden_size, num_heads, head_dim)
     _value = 2 * batch_size * seq_len * hidden_size * num_heads * head_dim
     return _shaped(_value, batch_size, seq_len, hidden_size, num_heads, head_dim, a_bytes, w_bytes) if _array else _exact(_value)
 
@@ -87,6 +89,8 @@ def memory_read(
 ) -> Any:
     """Bytes read by QueryProjection: the sum over all its kernels."""
     _array = _arrays(batch_size, seq_len, hidden_size, num_heads, head_dim, a_bytes, w_bytes)
+    if _array:
+        batch_size, seq_len, hidden_size, num_heads, head_dim, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, hidden_size, num_heads, head_dim, a_bytes, w_bytes)
     _value = batch_size * seq_len * hidden_size * a_bytes + hidden_size * num_heads * head_dim * w_bytes
     return _shaped(_value, batch_size, seq_len, hidden_size, num_heads, head_dim, a_bytes, w_bytes) if _array else _exact(_value)
 
@@ -107,6 +111,8 @@ def memory_write(
     for them still sets the shape of the result.
     """
     _array = _arrays(batch_size, seq_len, hidden_size, num_heads, head_dim, a_bytes, w_bytes)
+    if _array:
+        batch_size, seq_len, num_heads, head_dim, a_bytes = _as_arrays(batch_size, seq_len, num_heads, head_dim, a_bytes)
     _value = batch_size * seq_len * num_heads * head_dim * a_bytes
     return _shaped(_value, batch_size, seq_len, hidden_size, num_heads, head_dim, a_bytes, w_bytes) if _array else _exact(_value)
 
@@ -159,6 +165,8 @@ def kernels(
     (with every enclosing repeat multiplied in), and any other key the kernel carries.
     """
     _array = _arrays(batch_size, seq_len, hidden_size, num_heads, head_dim, a_bytes, w_bytes)
+    if _array:
+        batch_size, seq_len, hidden_size, num_heads, head_dim, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, hidden_size, num_heads, head_dim, a_bytes, w_bytes)
     _records: list[dict[str, Any]] = []
     _leaf(
         _records,
@@ -182,6 +190,12 @@ def _arrays(*values: Any) -> bool:
 def _numpy() -> Any:
     """numpy, imported only once an array has been passed in."""
     return importlib.import_module("numpy")
+
+
+def _as_arrays(*values: Any) -> tuple[Any, ...]:
+    """The values as numpy arrays, None left as it is."""
+    numpy = _numpy()
+    return tuple(value if value is None else numpy.asarray(value) for value in values)
 
 
 def _exact(value: Any) -> Any:

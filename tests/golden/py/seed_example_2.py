@@ -65,6 +65,8 @@ def flops(
     for them still sets the shape of the result.
     """
     _array = _arrays(batch_size, seq_len, hidden_size, a_bytes, w_bytes)
+    if _array:
+        batch_size, seq_len, hidden_size = _as_arrays(batch_size, seq_len, hidden_size)
     _value = 6 * batch_size * seq_len * hidden_size
     return _shaped(_value, batch_size, seq_len, hidden_size, a_bytes, w_bytes) if _array else _exact(_value)
 
@@ -79,6 +81,8 @@ def memory_read(
 ) -> Any:
     """Bytes read by NormWithResidual: the sum over all its kernels."""
     _array = _arrays(batch_size, seq_len, hidden_size, a_bytes, w_bytes)
+    if _array:
+        batch_size, seq_len, hidden_size, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, hidden_size, a_bytes, w_bytes)
     _value = 4 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * a_bytes + hidden_size * w_bytes
     return _shaped(_value, batch_size, seq_len, hidden_size, a_bytes, w_bytes) if _array else _exact(_value)
 
@@ -97,6 +101,8 @@ def memory_write(
     for it still sets the shape of the result.
     """
     _array = _arrays(batch_size, seq_len, hidden_size, a_bytes, w_bytes)
+    if _array:
+        batch_size, seq_len, hidden_size, a_bytes = _as_arrays(batch_size, seq_len, hidden_size, a_bytes)
     _value = 2 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * a_bytes
     return _shaped(_value, batch_size, seq_len, hidden_size, a_bytes, w_bytes) if _array else _exact(_value)
 
@@ -143,6 +149,8 @@ def kernels(
     (with every enclosing repeat multiplied in), and any other key the kernel carries.
     """
     _array = _arrays(batch_size, seq_len, hidden_size, a_bytes, w_bytes)
+    if _array:
+        batch_size, seq_len, hidden_size, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, hidden_size, a_bytes, w_bytes)
     _records: list[dict[str, Any]] = []
     _leaf(
         _records,
@@ -182,6 +190,12 @@ def _arrays(*values: Any) -> bool:
 def _numpy() -> Any:
     """numpy, imported only once an array has been passed in."""
     return importlib.import_module("numpy")
+
+
+def _as_arrays(*values: Any) -> tuple[Any, ...]:
+    """The values as numpy arrays, None left as it is."""
+    numpy = _numpy()
+    return tuple(value if value is None else numpy.asarray(value) for value in values)
 
 
 def _exact(value: Any) -> Any:

@@ -56,6 +56,8 @@ def flops(*, batch_size: Any, seq_len: Any, features: Any, a_bytes: Any = None) 
     for it still sets the shape of the result.
     """
     _array = _arrays(batch_size, seq_len, features, a_bytes)
+    if _array:
+        batch_size, seq_len, features = _as_arrays(batch_size, seq_len, features)
     _value = 5 * batch_size * seq_len * features
     return _shaped(_value, batch_size, seq_len, features, a_bytes) if _array else _exact(_value)
 
@@ -63,6 +65,8 @@ def flops(*, batch_size: Any, seq_len: Any, features: Any, a_bytes: Any = None) 
 def memory_read(*, batch_size: Any, seq_len: Any, features: Any, a_bytes: Any) -> Any:
     """Bytes read by SiLU: the sum over all its kernels."""
     _array = _arrays(batch_size, seq_len, features, a_bytes)
+    if _array:
+        batch_size, seq_len, features, a_bytes = _as_arrays(batch_size, seq_len, features, a_bytes)
     _value = batch_size * seq_len * features * a_bytes
     return _shaped(_value, batch_size, seq_len, features, a_bytes) if _array else _exact(_value)
 
@@ -70,6 +74,8 @@ def memory_read(*, batch_size: Any, seq_len: Any, features: Any, a_bytes: Any) -
 def memory_write(*, batch_size: Any, seq_len: Any, features: Any, a_bytes: Any) -> Any:
     """Bytes written by SiLU: the sum over all its kernels."""
     _array = _arrays(batch_size, seq_len, features, a_bytes)
+    if _array:
+        batch_size, seq_len, features, a_bytes = _as_arrays(batch_size, seq_len, features, a_bytes)
     _value = batch_size * seq_len * features * a_bytes
     return _shaped(_value, batch_size, seq_len, features, a_bytes) if _array else _exact(_value)
 
@@ -95,6 +101,8 @@ def kernels(*, batch_size: Any, seq_len: Any, features: Any, a_bytes: Any) -> li
     (with every enclosing repeat multiplied in), and any other key the kernel carries.
     """
     _array = _arrays(batch_size, seq_len, features, a_bytes)
+    if _array:
+        batch_size, seq_len, features, a_bytes = _as_arrays(batch_size, seq_len, features, a_bytes)
     _records: list[dict[str, Any]] = []
     _leaf(
         _records,
@@ -118,6 +126,12 @@ def _arrays(*values: Any) -> bool:
 def _numpy() -> Any:
     """numpy, imported only once an array has been passed in."""
     return importlib.import_module("numpy")
+
+
+def _as_arrays(*values: Any) -> tuple[Any, ...]:
+    """The values as numpy arrays, None left as it is."""
+    numpy = _numpy()
+    return tuple(value if value is None else numpy.asarray(value) for value in values)
 
 
 def _exact(value: Any) -> Any:
