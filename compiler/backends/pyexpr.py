@@ -87,7 +87,7 @@ class _Printer:
             case ir.Unary(op="-", operand=operand):
                 # -(a * b) reads as -a * b: the sign commutes with a product, not with // or %.
                 # The text is then a product: it needs parentheses wherever a product does.
-                loose = isinstance(operand, ir.Binary) and operand.op == "*"
+                loose = self._loose(operand)
                 return "-" + self.value(operand, _PRODUCT if loose else _UNARY), _PRODUCT if loose else _UNARY
             case ir.Binary(op="/", left=left, right=right):
                 if self.array:
@@ -128,6 +128,18 @@ class _Printer:
                 return f"not {self.test(operand, _NOT)}", _NOT
         # A number is true when it is not zero: Python's truth and numpy's.
         return self._value(node)
+
+    def _loose(self, operand: ir.Expr) -> bool:
+        """Whether -(a * b) may print as -a * b: the sign commutes with * (and float /), not with // or %."""
+        products = ("*", "/") if self.array else ("*",)
+        if not (isinstance(operand, ir.Binary) and operand.op in products):
+            return False
+        node: ir.Expr = operand
+        while isinstance(node, ir.Binary) and node.op in (*products, "//", "%"):
+            if node.op in ("//", "%"):
+                return False
+            node = node.left
+        return True
 
     def _number(self, numerator: int, denominator: int) -> tuple[str, int]:
         if denominator == 1:
