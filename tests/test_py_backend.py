@@ -13,7 +13,6 @@ import functools
 import importlib.util
 import json
 import math
-import os
 import shutil
 import subprocess
 import sys
@@ -27,7 +26,7 @@ import pytest
 from conftest import leaf, run_kc, uniform
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pyeval import Evaluator, evaluate, same
+from pyeval import evaluate, same
 
 import compiler
 from compiler import frontend, ir
@@ -129,7 +128,7 @@ def _json_kernels(nodes: list[dict[str, Any]], env: dict[str, int], path: tuple[
         if node["kernel_type"] == "basic":
             extras = {k: v for k, v in node.items() if k not in ("kernel_type", "operation", "analysis", "flops", "memory_access")}
             values = [node["flops"], node["memory_access"]["read"], node["memory_access"]["write"]]
-            yield {"path": here, **{k: evaluate(_parse(v), env) * scale for k, v in zip(("flops", "read", "write"), values)}, **extras}
+            yield {"path": here, **{k: evaluate(_parse(v), env) * scale for k, v in zip(("flops", "read", "write"), values, strict=True)}, **extras}
         else:
             inner = scale if "repeat" not in node else scale * evaluate(_parse(node["repeat"]), env)
             yield from _json_kernels(node["sub_kernels"], env, here, inner)
@@ -158,7 +157,7 @@ def test_functions_equal_the_json_totals(name: str, lib: tuple[str, ...], golden
     records = module.kernels(**env)
     expected = list(_json_kernels(document["kernels"], env))
     assert [r["path"] for r in records] == [e["path"] for e in expected]
-    for record, want in zip(records, expected):
+    for record, want in zip(records, expected, strict=True):
         assert record.keys() == want.keys()
         for key in want:
             if key in ("flops", "read", "write"):

@@ -143,7 +143,7 @@ spec = importlib.util.spec_from_file_location("hostile", sys.argv[1])
 module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)
 point = {name: 3 for name in module.PARAMETERS}
-values = [module.flops(**point), module.memory_read(**point), module.memory_write(**point), module.memory_bytes(**point)]
+values = [module.flops(**point), module.memory_read(**point), module.memory_write(**point), module.memory_bytes(**point), module.arithmetic_intensity(**point)]
 records = module.kernels(**point)
 assert "numpy" not in sys.modules
 sys.stdout.write(json.dumps({"events": events, "paths": [list(r["path"]) for r in records]}))

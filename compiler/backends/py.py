@@ -407,7 +407,7 @@ class _Writer:
                 yield "    _records,"
                 yield f"    {_tuple(path, here)},"
                 yield f"    scale={_product(scale)},"
-                for key, formula in zip(("flops", "read", "write"), node.formulas()):
+                for key, formula in zip(("flops", "read", "write"), node.formulas(), strict=True):
                     yield f"    {key}={choose(self.printed(formula))},"
                 if node.extras:
                     yield f"    extras={self._extras(node)},"

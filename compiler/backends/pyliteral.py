@@ -154,5 +154,5 @@ def _escape(text: str, trailing: bool = False) -> str:
 def _check(code: str, value: Any) -> None:
     """The literal means exactly `value`; anything else is a bug in this module."""
     parsed = ast.literal_eval(code)
-    if parsed != value or type(parsed) is not type(value) and not isinstance(value, tuple):
+    if parsed != value or (type(parsed) is not type(value) and not isinstance(value, tuple)):
         raise AssertionError(f"literal {code[:60]!r} does not round-trip")
