@@ -256,12 +256,14 @@ def _array_pow(base: Any, exponent: Any) -> Any:
 
 
 def _min(*values: Any) -> Any:
+    """The smallest value; elementwise for arrays."""
     if _arrays(*values):
         return functools.reduce(_numpy().minimum, values)
     return min(values)
 
 
 def _max(*values: Any) -> Any:
+    """The largest value; elementwise for arrays."""
     if _arrays(*values):
         return functools.reduce(_numpy().maximum, values)
     return max(values)
@@ -310,18 +312,22 @@ def _log2(x: Any) -> Any:
 
 
 def _where(test: Any, body: Any, orelse: Any) -> Any:
+    """`body if test else orelse`, elementwise: a test is true where it is not zero."""
     return _numpy().where(test, body, orelse)
 
 
 def _and(a: Any, b: Any) -> Any:
+    """`a and b`, elementwise, as booleans."""
     return _numpy().logical_and(a, b)
 
 
 def _or(a: Any, b: Any) -> Any:
+    """`a or b`, elementwise, as booleans."""
     return _numpy().logical_or(a, b)
 
 
 def _not(a: Any) -> Any:
+    """`not a`, elementwise, as booleans."""
     return _numpy().logical_not(a)
 
 
