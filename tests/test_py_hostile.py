@@ -10,7 +10,9 @@ observable when a fresh interpreter imports it and calls its functions.
 from __future__ import annotations
 
 import ast
+import importlib.util
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -244,6 +246,27 @@ def test_hostile_texts_give_a_harmless_module(index: int, library: Callable[...,
     assert first[text] == text
     assert first["nested"] == {text: [text, 1.5, None]}
     assert module.flops(n=5) == 5 * 10 + 3 * 5
+
+
+def test_hostile_modules_pass_ruff_and_mypy(library: Callable[..., Path], tmp_path: Path) -> None:
+    from test_py_backend import RUFF
+
+    files = []
+    for index, text in enumerate(HOSTILE_TEXTS):
+        directory = _hostile_library(library, text)
+        target = tmp_path / f"hostile_{index}.py"
+        target.write_text(compiler.compile_module("evil.Root", [directory], emit="py"), encoding="utf-8")
+        files.append(str(target))
+    ruff = shutil.which("ruff") or shutil.which("ruff", path=str(Path(sys.executable).parent))
+    if ruff is not None:
+        result = subprocess.run([ruff, "check", *RUFF, *files], capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout
+    if importlib.util.find_spec("mypy") is not None:
+        command = [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", str(tmp_path / "cache"), *files]
+        result = subprocess.run(command, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout
+    if ruff is None and importlib.util.find_spec("mypy") is None:
+        pytest.skip("neither ruff nor mypy is installed (both are in the test extra)")
 
 
 def test_hostile_texts_through_the_cli(library: Callable[..., Path], tmp_path: Path) -> None:
