@@ -4,15 +4,19 @@ Library use::
 
     import compiler
     text = compiler.compile_module("transformers.models.llama.modeling_llama.LlamaMLP")
+    mlp = compiler.load_cost_model("transformers.models.llama.modeling_llama.LlamaMLP")
+    mlp.flops(batch_size=1, seq_len=128, hidden_size=4096, intermediate_size=11008)
 """
 
 from __future__ import annotations
 
 import os
+import re
+import types
 from collections.abc import Iterable, Mapping
 
 __version__ = "0.1.0"
-__all__ = ["KcError", "compile_module", "__version__"]
+__all__ = ["KcError", "__version__", "compile_module", "load_cost_model"]
 
 from compiler.diagnostics import KcError
 
@@ -37,3 +41,31 @@ def compile_module(
     compilation = compile_tree(Library.from_path(lib, renames=renames), name, lenient=lenient)
     assert compilation.tree is not None
     return emit_tree(compilation.tree, emit)
+
+
+def load_cost_model(
+    name: str,
+    lib: Iterable[str | os.PathLike[str]] = (),
+    *,
+    lenient: bool = False,
+    renames: Mapping[str, str] | None = None,
+) -> types.ModuleType:
+    """The cost functions of module `name` (`--emit py`) as an imported module, without writing a file.
+
+    The module is not added to `sys.modules`; its source is registered with
+    `linecache` so that tracebacks show its lines. Raises `KcError` like
+    `compile_module`.
+    """
+    import importlib.util
+    import linecache
+
+    source = compile_module(name, lib, emit="py", lenient=lenient, renames=renames)
+    module_name = "kc_cost_" + re.sub(r"[^0-9A-Za-z_]", "_", name)
+    filename = f"<kc {module_name}>"
+    spec = importlib.util.spec_from_loader(module_name, loader=None, origin=filename)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    module.__file__ = filename
+    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
+    exec(compile(source, filename, "exec"), module.__dict__)  # kc's own generated code: every name checked, every text a literal
+    return module

@@ -8,6 +8,7 @@ Heavy modules are imported inside the commands, so `kc --help` stays fast.
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 import traceback
 from collections.abc import Callable, Iterable
@@ -85,6 +86,8 @@ def _backend_options(emit: str, tex_fragment: bool = False, symbols: str = "long
     """Options of the chosen backend, from the command line."""
     if emit == "tex":
         return {"fragment": tex_fragment, "symbols": symbols}
+    if emit == "py":
+        return {"command": "kc " + shlex.join(sys.argv[1:])}
     return {}
 
 

@@ -59,6 +59,9 @@ CODES: dict[str, str] = {
     "KC501": "byte count without a byte factor",
     "KC502": "FLOP count with a precision name",
     "KC503": "name with a unified spelling",
+    # Generated code
+    "KC601": "name cannot be used in generated code",
+    "KC602": "value cannot be written in generated code",
     # Limits
     "KC901": "formula too long",
     "KC902": "number literal too large",

@@ -27,11 +27,29 @@ def precedence(node: ir.Expr) -> int:
             return _BINARY[op]
         case ir.Unary(op="not"):
             return _NOT
+        case ir.Unary(op="-", operand=operand) if _loose(operand):
+            return _PRODUCT  # printed as -a * b, which is a product
         case ir.Unary():
             return _UNARY
         case ir.Conditional():
             return _CONDITIONAL
     return _ATOM
+
+
+def _loose(operand: ir.Expr) -> bool:
+    """Whether -(operand) may print as -a * b: a product whose leftmost factor takes the sign.
+
+    // and % do not commute with the sign, so none may stand on the left
+    spine of the product: -(a // b * c) is not (-a) // b * c.
+    """
+    if not (isinstance(operand, ir.Binary) and operand.op in ("*", "/")):
+        return False
+    node: ir.Expr = operand
+    while isinstance(node, ir.Binary) and node.op in ("*", "/", "//", "%"):
+        if node.op in ("//", "%"):
+            return False
+        node = node.left
+    return True
 
 
 def to_text(node: ir.Expr) -> str:
@@ -60,13 +78,7 @@ def _bare(node: ir.Expr) -> str:
         case ir.Unary(op="not", operand=operand):
             return f"not {_print(operand, _NOT)}"
         case ir.Unary(operand=operand):
-            # -(a * b) reads as -a * b, but the sign binds to the first factor, and
-            # // and % do not commute with it: -(a // 2) * b needs its parentheses.
-            first = operand
-            while isinstance(first, ir.Binary) and first.op in ("*", "/"):
-                first = first.left
-            loose = first is not operand and not (isinstance(first, ir.Binary) and first.op in ("//", "%"))
-            return "-" + _print(operand, _PRODUCT if loose else _UNARY)
+            return "-" + _print(operand, _PRODUCT if _loose(operand) else _UNARY)
         case ir.Call(function=function, arguments=arguments):
             return f"{function}({', '.join(_print(a, 0) for a in arguments)})"
         case ir.Conditional(test=test, body=body, orelse=orelse):

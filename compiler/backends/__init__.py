@@ -8,7 +8,7 @@ from typing import Any
 from compiler import ir
 from compiler.tree import Tree
 
-FORMATS = ("json", "tex")
+FORMATS = ("json", "tex", "py")
 
 
 def emit(tree: Tree[ir.Expr], format: str, **options: Any) -> str:
