@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["KcError", "compile_module", "__version__"]
+__all__ = ["KcError", "__version__", "compile_module", "params_from_hf_config"]
 
 from compiler.diagnostics import KcError
 
@@ -37,3 +38,14 @@ def compile_module(
     compilation = compile_tree(Library.from_path(lib, renames=renames), name, lenient=lenient)
     assert compilation.tree is not None
     return emit_tree(compilation.tree, emit)
+
+
+def params_from_hf_config(path_or_dict: str | os.PathLike[str] | Mapping[str, Any]) -> dict[str, int]:
+    """The kc parameters of a Hugging Face config: a dict, a `config.json` path, or its directory.
+
+    The family is chosen by `model_type`, else by `architectures`; raises
+    ValueError for an unknown family or a missing key without a default.
+    """
+    from compiler.hf import params_from_hf_config as parameters
+
+    return parameters(path_or_dict)
