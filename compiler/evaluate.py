@@ -24,13 +24,13 @@ FIELDS = ("flops", "read", "write")
 def evaluate(expr: ir.Expr, values: Mapping[str, int | Fraction | float]) -> Value:
     """The value of `expr` with every name taken from `values`; ValueError for an unknown name or a reference."""
     match expr:
-        case ir.Number(value=value):
-            return value
+        case ir.Number(value=number):
+            return number
         case ir.Name(id=name):
             if name not in values:
                 raise ValueError(f"no value for {name!r}")
-            value = values[name]
-            return value if isinstance(value, float) else Fraction(value)
+            given = values[name]
+            return given if isinstance(given, float) else Fraction(given)
         case ir.Unary(op="-", operand=operand):
             return -evaluate(operand, values)
         case ir.Unary(op="not", operand=operand):
@@ -86,8 +86,9 @@ def _power(base: Value, exponent: Value) -> Value:
     if isinstance(exponent, Fraction) and isinstance(base, Fraction) and base >= 0:
         root = _exact_root(base, exponent.denominator)
         if root is not None:
-            return root ** exponent.numerator
-    return float(base) ** float(exponent)
+            return root**exponent.numerator
+    result: float = float(base) ** float(exponent)
+    return result
 
 
 def _exact_root(value: Fraction, degree: int) -> Fraction | None:
@@ -118,7 +119,7 @@ def _call(function: str, arguments: list[Value]) -> Value:
     if function == "ceil":
         return Fraction(math.ceil(x))
     if function == "abs":
-        return abs(x)
+        return -x if x < 0 else x
     if function == "sqrt":
         if x < 0:
             raise ValueError("sqrt of a negative number")
@@ -156,7 +157,9 @@ def point(parameters: Iterable[ir.Parameter], values: Mapping[str, int | Fractio
     return result
 
 
-def sums_by_compute(tree: Tree[ir.Expr], values: Mapping[str, int | Fraction | float]) -> dict[str | None, dict[str, Value]]:
+def sums_by_compute(
+    tree: Tree[ir.Expr], values: Mapping[str, int | Fraction | float]
+) -> dict[str | None, dict[str, Value]]:
     """flops, read and write of the tree's leaves at `values`, summed per `compute` tag (None: untagged).
 
     Each leaf counts times every enclosing repeat; defaults of the tree's
@@ -173,6 +176,6 @@ def sums_by_compute(tree: Tree[ir.Expr], values: Mapping[str, int | Fraction | f
         for repeat in repeats:
             factor *= evaluate(repeat, at)
         entry = sums.setdefault(key, dict.fromkeys(FIELDS, Fraction(0)))
-        for name, formula in zip(FIELDS, leaf.formulas()):
+        for name, formula in zip(FIELDS, leaf.formulas(), strict=True):
             entry[name] += factor * evaluate(formula, at)
     return sums

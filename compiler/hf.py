@@ -118,7 +118,9 @@ def params_from_hf_config(path_or_dict: str | os.PathLike[str] | Mapping[str, An
         value = requirement["default"] if value is None else value
         if value not in requirement["values"]:
             allowed = " or ".join(map(repr, requirement["values"]))
-            raise ValueError(f"{family.model_type} config has {requirement['key']}={value!r}, expected {allowed}: {requirement['why']}")
+            raise ValueError(
+                f"{family.model_type} config has {requirement['key']}={value!r}, expected {allowed}: {requirement['why']}"
+            )
     values: dict[str, int] = {}
     for parameter in family.parameters:
         name = parameter["name"]
@@ -131,7 +133,9 @@ def params_from_hf_config(path_or_dict: str | os.PathLike[str] | Mapping[str, An
         elif default is not None:
             value = evaluate(frontend.parse(default), values)
             if not (isinstance(value, Fraction) and value.denominator == 1):
-                raise ValueError(f"{family.model_type} config: the default of {name} ({default}) is not an integer: {value}")
+                raise ValueError(
+                    f"{family.model_type} config: the default of {name} ({default}) is not an integer: {value}"
+                )
             values[name] = int(value)
         else:
             keys = " or ".join(repr(k) for k in parameter["keys"])

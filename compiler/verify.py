@@ -86,12 +86,23 @@ class Verification:
         table = [("module class", "kc matmul FLOPs", "PyTorch FLOPs", "")]
         for row in self.rows:
             table.append((short_name(row.module), _number(row.kc), _number(row.torch), _status(row)))
-        table.append(("total", _number(self.total_kc), _number(self.total_torch), _status(Row("", self.total_kc, self.total_torch))))
+        table.append(
+            (
+                "total",
+                _number(self.total_kc),
+                _number(self.total_torch),
+                _status(Row("", self.total_kc, self.total_torch)),
+            )
+        )
         widths = [max(len(r[i]) for r in table) for i in range(3)]
         for name, kc, torch, status in table:
             lines.append(f"{name:<{widths[0]}}  {kc:>{widths[1]}}  {torch:>{widths[2]}}  {status}".rstrip())
         lines.append("")
-        lines.append("ok: kc's matmul FLOPs equal PyTorch's" if self.ok else "DIFFERENT: kc's matmul FLOPs do not match PyTorch's (marked above)")
+        lines.append(
+            "ok: kc's matmul FLOPs equal PyTorch's"
+            if self.ok
+            else "DIFFERENT: kc's matmul FLOPs do not match PyTorch's (marked above)"
+        )
         return "\n".join(lines) + "\n"
 
 
@@ -172,7 +183,9 @@ def _architecture(module: str, family: Family) -> str:
         if name == module:
             return architecture
     choices = ", ".join(family.modules.values())
-    raise VerifyError(f"kc verify compares whole models; for a {family.model_type} config MODULE must be one of: {choices}")
+    raise VerifyError(
+        f"kc verify compares whole models; for a {family.model_type} config MODULE must be one of: {choices}"
+    )
 
 
 def _set(config: dict[str, Any], family: Family, name: str, value: int) -> dict[str, Any]:
@@ -227,14 +240,18 @@ def _integral(value: Fraction) -> int:
     return int(value)
 
 
-def torch_matmul(family: Family, architecture: str, config: dict[str, Any], shapes: Mapping[str, int]) -> tuple[dict[str, int], int, tuple[str, str | None]]:
+def torch_matmul(
+    family: Family, architecture: str, config: dict[str, Any], shapes: Mapping[str, int]
+) -> tuple[dict[str, int], int, tuple[str, str | None]]:
     """FlopCounterMode's FLOPs per module class and in total, for the model built from `config` on the meta device."""
     try:
         import torch
         import transformers
         from torch.utils.flop_counter import FlopCounterMode
     except ImportError as error:
-        raise VerifyError(f"kc verify needs PyTorch and transformers ({error.name or error} is not installed): pip install 'kc[torch]'") from None
+        raise VerifyError(
+            f"kc verify needs PyTorch and transformers ({error.name or error} is not installed): pip install torch transformers (kc's optional `torch` extra)"
+        ) from None
     model_class = getattr(transformers, architecture, None)
     if model_class is None:
         raise VerifyError(f"transformers {transformers.__version__} has no {architecture}")
@@ -244,7 +261,7 @@ def torch_matmul(family: Family, architecture: str, config: dict[str, Any], shap
     hf_config._attn_implementation = "eager"
     experts = None
     if hasattr(hf_config, "_experts_implementation"):
-        experts = "batched_mm" if any("num_experts" == p["name"] for p in family.parameters) else None
+        experts = "batched_mm" if any(p["name"] == "num_experts" for p in family.parameters) else None
         if experts:
             hf_config._experts_implementation = experts
     window = getattr(hf_config, "sliding_window", None)

@@ -17,29 +17,72 @@ CONFIGS = Path(__file__).parent / "hf_configs"
 
 EXPECTED = {
     "Meta-Llama-3-8B.json": {
-        "hidden_size": 4096, "intermediate_size": 14336, "num_heads": 32, "num_kv_heads": 8, "head_dim": 128,
-        "num_layers": 32, "vocab_size": 128256, "attention_bias": 0, "mlp_bias": 0,
+        "hidden_size": 4096,
+        "intermediate_size": 14336,
+        "num_heads": 32,
+        "num_kv_heads": 8,
+        "head_dim": 128,
+        "num_layers": 32,
+        "vocab_size": 128256,
+        "attention_bias": 0,
+        "mlp_bias": 0,
     },
     "Mistral-7B-v0.1.json": {
-        "hidden_size": 4096, "intermediate_size": 14336, "num_heads": 32, "num_kv_heads": 8, "head_dim": 128,
-        "num_layers": 32, "vocab_size": 32000,
+        "hidden_size": 4096,
+        "intermediate_size": 14336,
+        "num_heads": 32,
+        "num_kv_heads": 8,
+        "head_dim": 128,
+        "num_layers": 32,
+        "vocab_size": 32000,
     },
     "Qwen2.5-0.5B-Instruct.json": {
-        "hidden_size": 896, "intermediate_size": 4864, "num_heads": 14, "num_kv_heads": 2, "head_dim": 64,
-        "num_layers": 24, "vocab_size": 151936,
+        "hidden_size": 896,
+        "intermediate_size": 4864,
+        "num_heads": 14,
+        "num_kv_heads": 2,
+        "head_dim": 64,
+        "num_layers": 24,
+        "vocab_size": 151936,
     },
     "Qwen3-8B.json": {
-        "hidden_size": 4096, "intermediate_size": 12288, "num_heads": 32, "num_kv_heads": 8, "head_dim": 128,
-        "num_layers": 36, "vocab_size": 151936, "attention_bias": 0,
+        "hidden_size": 4096,
+        "intermediate_size": 12288,
+        "num_heads": 32,
+        "num_kv_heads": 8,
+        "head_dim": 128,
+        "num_layers": 36,
+        "vocab_size": 151936,
+        "attention_bias": 0,
     },
     "gemma-7b.json": {
-        "hidden_size": 3072, "intermediate_size": 24576, "num_heads": 16, "num_kv_heads": 16, "head_dim": 256,
-        "num_layers": 28, "vocab_size": 256000, "attention_bias": 0,
+        "hidden_size": 3072,
+        "intermediate_size": 24576,
+        "num_heads": 16,
+        "num_kv_heads": 16,
+        "head_dim": 256,
+        "num_layers": 28,
+        "vocab_size": 256000,
+        "attention_bias": 0,
     },
-    "gpt2.json": {"hidden_size": 768, "intermediate_size": 3072, "num_heads": 12, "head_dim": 64, "num_layers": 12, "vocab_size": 50257},
+    "gpt2.json": {
+        "hidden_size": 768,
+        "intermediate_size": 3072,
+        "num_heads": 12,
+        "head_dim": 64,
+        "num_layers": 12,
+        "vocab_size": 50257,
+    },
     "Mixtral-8x7B-v0.1.json": {
-        "hidden_size": 4096, "intermediate_size": 14336, "num_heads": 32, "num_kv_heads": 8, "head_dim": 128,
-        "num_layers": 32, "vocab_size": 32000, "num_experts": 8, "top_k": 2,
+        "hidden_size": 4096,
+        "intermediate_size": 14336,
+        "num_heads": 32,
+        "num_kv_heads": 8,
+        "head_dim": 128,
+        "num_layers": 32,
+        "vocab_size": 32000,
+        "num_experts": 8,
+        "top_k": 2,
     },
 }
 
@@ -70,7 +113,14 @@ def test_a_directory_holding_config_json(tmp_path: Path) -> None:
 
 
 def test_family_from_architectures_when_model_type_is_absent() -> None:
-    config = {"architectures": ["MistralForCausalLM"], "hidden_size": 64, "intermediate_size": 96, "num_attention_heads": 4, "num_hidden_layers": 2, "vocab_size": 10}
+    config = {
+        "architectures": ["MistralForCausalLM"],
+        "hidden_size": 64,
+        "intermediate_size": 96,
+        "num_attention_heads": 4,
+        "num_hidden_layers": 2,
+        "vocab_size": 10,
+    }
     assert family_of(config).model_type == "mistral"
     assert params_from_hf_config(config)["num_kv_heads"] == 8  # MistralConfig's own default
 
@@ -88,14 +138,31 @@ def test_family_from_architectures_when_model_type_is_absent() -> None:
     ],
 )
 def test_defaults(config: dict[str, Any], expected: dict[str, int]) -> None:
-    base = {"hidden_size": 64, "intermediate_size": 96, "num_attention_heads": 4, "num_hidden_layers": 2, "vocab_size": 10, "num_local_experts": 4, "num_experts_per_tok": 2}
+    base = {
+        "hidden_size": 64,
+        "intermediate_size": 96,
+        "num_attention_heads": 4,
+        "num_hidden_layers": 2,
+        "vocab_size": 10,
+        "num_local_experts": 4,
+        "num_experts_per_tok": 2,
+    }
     values = params_from_hf_config({**base, **config})
     assert {k: values[k] for k in expected} == expected
 
 
 def test_gpt2_defaults_and_aliases() -> None:
-    values = params_from_hf_config({"model_type": "gpt2", "hidden_size": 64, "num_attention_heads": 4, "num_hidden_layers": 3, "vocab_size": 11})
-    assert values == {"hidden_size": 64, "intermediate_size": 256, "num_heads": 4, "head_dim": 16, "num_layers": 3, "vocab_size": 11}
+    values = params_from_hf_config(
+        {"model_type": "gpt2", "hidden_size": 64, "num_attention_heads": 4, "num_hidden_layers": 3, "vocab_size": 11}
+    )
+    assert values == {
+        "hidden_size": 64,
+        "intermediate_size": 256,
+        "num_heads": 4,
+        "head_dim": 16,
+        "num_layers": 3,
+        "vocab_size": 11,
+    }
 
 
 @pytest.mark.parametrize("model_type", ["llama", "mistral", "qwen2", "qwen3", "gemma", "mixtral", "gpt2"])
@@ -105,7 +172,13 @@ def test_defaults_are_those_of_transformers(model_type: str) -> None:
     if model_type == "gpt2":
         given = {"n_embd": 96, "n_head": 6, "n_layer": 2, "vocab_size": 10}
     else:
-        given = {"hidden_size": 96, "intermediate_size": 80, "num_attention_heads": 6, "num_hidden_layers": 2, "vocab_size": 10}
+        given = {
+            "hidden_size": 96,
+            "intermediate_size": 80,
+            "num_attention_heads": 6,
+            "num_hidden_layers": 2,
+            "vocab_size": 10,
+        }
         if model_type == "mixtral":
             given |= {"num_local_experts": 4, "num_experts_per_tok": 2}
     values = params_from_hf_config({"model_type": model_type, **given})
@@ -125,8 +198,14 @@ def test_defaults_are_those_of_transformers(model_type: str) -> None:
     [
         ({"model_type": "bert"}, "no built-in family for a config with model_type 'bert'"),
         ({"architectures": ["T5ForConditionalGeneration"]}, "architectures ['T5ForConditionalGeneration']"),
-        ({"model_type": "llama", "hidden_size": 64}, "llama config has no 'intermediate_size' (needed for intermediate_size)"),
-        ({"model_type": "gpt2", "n_embd": 64, "n_head": 4, "vocab_size": 5}, "gpt2 config has no 'n_layer' or 'num_hidden_layers'"),
+        (
+            {"model_type": "llama", "hidden_size": 64},
+            "llama config has no 'intermediate_size' (needed for intermediate_size)",
+        ),
+        (
+            {"model_type": "gpt2", "n_embd": 64, "n_head": 4, "vocab_size": 5},
+            "gpt2 config has no 'n_layer' or 'num_hidden_layers'",
+        ),
         ({"model_type": "llama", "hidden_size": 64.5}, "hidden_size is 64.5, expected an integer"),
         ({"model_type": "llama", "hidden_act": "gelu"}, "hidden_act='gelu', expected 'silu'"),
         ({"model_type": "qwen2", "use_sliding_window": True}, "use_sliding_window=True"),

@@ -72,7 +72,8 @@ def has_byte_factor(term: ir.Expr) -> bool:
     if any(isinstance(f, ir.Reference) for f in factors(term)):
         return True
     return any(
-        (isinstance(f, ir.Name) and f.id in ir.PRECISION_NAMES) or (isinstance(f, ir.Number) and f.value in BYTE_CONSTANTS)
+        (isinstance(f, ir.Name) and f.id in ir.PRECISION_NAMES)
+        or (isinstance(f, ir.Number) and f.value in BYTE_CONSTANTS)
         for f in factors(term)
     )
 
@@ -92,7 +93,11 @@ def test_module_file(path: Path) -> None:
         declared.append(parameter["name"])
     for kernel in kernels(data):
         assert kernel.get("analysis"), kernel["operation"]
-        formulas = {"flops": kernel["flops"], "read": kernel["memory_access"]["read"], "write": kernel["memory_access"]["write"]}
+        formulas = {
+            "flops": kernel["flops"],
+            "read": kernel["memory_access"]["read"],
+            "write": kernel["memory_access"]["write"],
+        }
         parsed = {k: frontend.parse(str(v)) for k, v in formulas.items()}
         referenced = any(True for e in parsed.values() for _ in ir.references(e))
         assert kernel["kernel_type"] == ("composite" if referenced else "basic")
@@ -182,3 +187,28 @@ def test_every_leaf_of_every_family_is_tagged() -> None:
         assert tree is not None and tree.kernels is not None
         for _, _, leaf in leaves(tree.kernels):
             assert dict(leaf.extras).get("compute") in COMPUTE
+
+
+def test_eager_and_sdpa_attention_do_the_same_matmuls() -> None:
+    """The validation compares sdpa's analysis with PyTorch's eager path; their matmul FLOPs must agree."""
+    library = Library.from_path(environment=False)
+    values = {
+        "batch_size": 3,
+        "seq_len": 5,
+        "kv_len": 11,
+        "num_heads": 8,
+        "num_kv_heads": 2,
+        "head_dim": 16,
+        "a_bytes": 2,
+        "w_bytes": 2,
+    }
+    sums = {}
+    for name in (
+        "transformers.models.llama.modeling_llama.eager_attention_forward",
+        "transformers.integrations.sdpa_attention.sdpa_attention_forward",
+    ):
+        tree = compile_tree(library, name).tree
+        assert tree is not None
+        sums[name] = sums_by_compute(tree, values)["matmul"]["flops"]
+    assert len(set(sums.values())) == 1
+    assert next(iter(sums.values())) == 4 * 3 * 8 * 5 * 11 * 16

@@ -39,17 +39,46 @@ REAL = {
     "gpt2": "gpt2.json",
     "mixtral": "Mixtral-8x7B-v0.1.json",
 }
-_LLAMA_LIKE = {"hidden_size": 48, "intermediate_size": 80, "num_attention_heads": 6, "num_key_value_heads": 2, "num_hidden_layers": 2, "vocab_size": 97}
+_LLAMA_LIKE = {
+    "hidden_size": 48,
+    "intermediate_size": 80,
+    "num_attention_heads": 6,
+    "num_key_value_heads": 2,
+    "num_hidden_layers": 2,
+    "vocab_size": 97,
+}
 SMALL: dict[str, list[dict[str, Any]]] = {
     "llama": [
         {"model_type": "llama", **_LLAMA_LIKE},
-        {"model_type": "llama", **_LLAMA_LIKE, "num_key_value_heads": 6, "attention_bias": True, "mlp_bias": True, "head_dim": 12, "tie_word_embeddings": True},
+        {
+            "model_type": "llama",
+            **_LLAMA_LIKE,
+            "num_key_value_heads": 6,
+            "attention_bias": True,
+            "mlp_bias": True,
+            "head_dim": 12,
+            "tie_word_embeddings": True,
+        },
     ],
     "mistral": [{"model_type": "mistral", **_LLAMA_LIKE, "sliding_window": 12}],
     "qwen2": [{"model_type": "qwen2", **_LLAMA_LIKE, "num_key_value_heads": 3, "tie_word_embeddings": True}],
-    "qwen3": [{"model_type": "qwen3", **_LLAMA_LIKE, "head_dim": 10}, {"model_type": "qwen3", **_LLAMA_LIKE, "head_dim": 8, "attention_bias": True}],
+    "qwen3": [
+        {"model_type": "qwen3", **_LLAMA_LIKE, "head_dim": 10},
+        {"model_type": "qwen3", **_LLAMA_LIKE, "head_dim": 8, "attention_bias": True},
+    ],
     "gemma": [{"model_type": "gemma", **_LLAMA_LIKE, "head_dim": 20}],
-    "gpt2": [{"model_type": "gpt2", "n_embd": 48, "n_head": 4, "n_layer": 2, "vocab_size": 97, "n_positions": 64}, {"model_type": "gpt2", "n_embd": 32, "n_head": 2, "n_inner": 40, "n_layer": 3, "vocab_size": 61, "n_positions": 32}],
+    "gpt2": [
+        {"model_type": "gpt2", "n_embd": 48, "n_head": 4, "n_layer": 2, "vocab_size": 97, "n_positions": 64},
+        {
+            "model_type": "gpt2",
+            "n_embd": 32,
+            "n_head": 2,
+            "n_inner": 40,
+            "n_layer": 3,
+            "vocab_size": 61,
+            "n_positions": 32,
+        },
+    ],
     "mixtral": [{"model_type": "mixtral", **_LLAMA_LIKE, "num_local_experts": 4, "num_experts_per_tok": 2}],
 }
 PREFILL = [(1, 7), (3, 16)]
@@ -69,8 +98,17 @@ def tree(root: str) -> Any:
     return compilation.tree
 
 
-def kc_values(config: dict[str, Any], batch: int, length: int, cached: int, *, a_bytes: int = 2, w_bytes: int = 2) -> dict[str, int]:
-    return {**params_from_hf_config(config), "batch_size": batch, "seq_len": length, "cache_len": cached, "a_bytes": a_bytes, "w_bytes": w_bytes}
+def kc_values(
+    config: dict[str, Any], batch: int, length: int, cached: int, *, a_bytes: int = 2, w_bytes: int = 2
+) -> dict[str, int]:
+    return {
+        **params_from_hf_config(config),
+        "batch_size": batch,
+        "seq_len": length,
+        "cache_len": cached,
+        "a_bytes": a_bytes,
+        "w_bytes": w_bytes,
+    }
 
 
 def kc_matmul_flops(config: dict[str, Any], batch: int, length: int, cached: int) -> Fraction:
@@ -113,9 +151,16 @@ def torch_flops(model: Any, batch: int, length: int, cached: int, device: str) -
 
 def check_flops(config: dict[str, Any], model: Any, device: str) -> None:
     for batch, length in PREFILL:
-        assert kc_matmul_flops(config, batch, length, 0) == torch_flops(model, batch, length, 0, device), (batch, length)
+        assert kc_matmul_flops(config, batch, length, 0) == torch_flops(model, batch, length, 0, device), (
+            batch,
+            length,
+        )
     for batch, length, cached in DECODE:
-        assert kc_matmul_flops(config, batch, length, cached) == torch_flops(model, batch, length, cached, device), (batch, length, cached)
+        assert kc_matmul_flops(config, batch, length, cached) == torch_flops(model, batch, length, cached, device), (
+            batch,
+            length,
+            cached,
+        )
 
 
 @pytest.mark.parametrize("family", sorted(REAL))
@@ -128,7 +173,9 @@ def test_real_config_flops_and_weights(family: str) -> None:
     check_weights(config, model)
 
 
-@pytest.mark.parametrize(("family", "index"), [(f, i) for f, configs in sorted(SMALL.items()) for i in range(len(configs))])
+@pytest.mark.parametrize(
+    ("family", "index"), [(f, i) for f, configs in sorted(SMALL.items()) for i in range(len(configs))]
+)
 def test_small_config_flops_and_weights(family: str, index: int) -> None:
     config = SMALL[family][index]
     experts = "batched_mm" if family == "mixtral" else None
@@ -175,4 +222,3 @@ def check_weights(config: dict[str, Any], model: Any) -> None:
     with_weights = evaluate(read, point(root.parameters, kc_values(config, 1, 1, 7, a_bytes=0, w_bytes=1)))
     without = evaluate(read, point(root.parameters, kc_values(config, 1, 1, 7, a_bytes=0, w_bytes=0)))
     assert with_weights - without == touched_parameters(model, config)
-
