@@ -113,7 +113,9 @@ def _number(value: int | None) -> str:
 def _status(row: Row) -> str:
     if row.function:
         return "(function: counted in its caller)"
-    if row.kc is None or row.torch is None:
+    if row.torch is None:
+        return "(no such module in the PyTorch model)"
+    if row.kc is None:
         return "<< only in PyTorch" if row.differs else ""
     if row.kc == row.torch:
         return "ok"
@@ -157,8 +159,6 @@ def verify(module: str, config_path: Any, settings: Mapping[str, int], library: 
         raise VerifyError("batch_size and seq_len must be at least 1, cache_len at least 0")
     parameters = params_from_hf_config(config)
     values = {**shapes, **parameters}
-
-    from compiler.diagnostics import KcError  # noqa: F401 - raised by compile_tree, handled by the caller
 
     compilation = compile_tree(library or Library.from_path(), module)
     assert compilation.tree is not None
