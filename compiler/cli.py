@@ -81,8 +81,10 @@ def _write(text: str, output: str | None) -> None:
         write_atomic(output, text)
 
 
-def _backend_options(emit: str) -> dict[str, Any]:
+def _backend_options(emit: str, tex_fragment: bool = False, symbols: str = "long") -> dict[str, Any]:
     """Options of the chosen backend, from the command line."""
+    if emit == "tex":
+        return {"fragment": tex_fragment, "symbols": symbols}
     return {}
 
 
@@ -135,8 +137,12 @@ def main() -> None:
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of standard output.")
 @click.option("--lenient", is_flag=True, help="Drop extra arguments and keep unbound parameters as free names, with warnings, instead of failing.")
 @click.option("--rename", "renames", multiple=True, metavar="OLD=NEW", help="Also spell OLD as NEW in every module (repeatable), after the built-in aliases.")
+@click.option("--tex-fragment", is_flag=True, help="With --emit tex: only the body, for \\input into another document.")
+@click.option("--symbols", type=click.Choice(["long", "short"]), default="long", show_default=True, help="With --emit tex: names in full, or as short symbols (B, S, H, ...) with a legend.")
 @_guard
-def compile_command(module: str, lib: tuple[str, ...], emit: str, output: str | None, lenient: bool, renames: tuple[str, ...]) -> None:
+def compile_command(
+    module: str, lib: tuple[str, ...], emit: str, output: str | None, lenient: bool, renames: tuple[str, ...], tex_fragment: bool, symbols: str
+) -> None:
     """Compile MODULE (a class name, or a path to its JSON file) into its expanded tree.
 
     Every reference is expanded recursively; each formula is simplified
@@ -151,7 +157,7 @@ def compile_command(module: str, lib: tuple[str, ...], emit: str, output: str | 
     try:
         compilation = compile_tree(library, name, lenient=lenient)
         assert compilation.tree is not None
-        text = emit_tree(compilation.tree, emit, **_backend_options(emit))
+        text = emit_tree(compilation.tree, emit, **_backend_options(emit, tex_fragment, symbols))
     except KcError as error:
         _fail(error.diagnostics, library)
     _show(compilation.diagnostics, library)

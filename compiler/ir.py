@@ -152,7 +152,7 @@ def rebuild(node: Expr, visit: Callable[[Expr], Expr]) -> Expr:
             return replace(
                 node,
                 arguments=tuple(map(visit, arguments)),
-                keywords=tuple(replace(k, value=visit(k.value)) for k in keywords),
+                keywords=tuple(visit(k) for k in keywords),  # type: ignore[misc]
             )
     raise TypeError(f"not an IR node: {node!r}")
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from compiler import printer
 from compiler.library import Library, short_name
-from compiler.passes.bind import kernel_sites
-from compiler.passes.resolve import Graph
+from compiler.passes.resolve import Graph, kernel_sites
 
 
 def _cell(text: str) -> str:

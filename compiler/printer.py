@@ -60,8 +60,12 @@ def _bare(node: ir.Expr) -> str:
         case ir.Unary(op="not", operand=operand):
             return f"not {_print(operand, _NOT)}"
         case ir.Unary(operand=operand):
-            # -(a * b) reads as -a * b; // and % do not commute with the sign.
-            loose = isinstance(operand, ir.Binary) and operand.op in ("*", "/")
+            # -(a * b) reads as -a * b, but the sign binds to the first factor, and
+            # // and % do not commute with it: -(a // 2) * b needs its parentheses.
+            first = operand
+            while isinstance(first, ir.Binary) and first.op in ("*", "/"):
+                first = first.left
+            loose = first is not operand and not (isinstance(first, ir.Binary) and first.op in ("//", "%"))
             return "-" + _print(operand, _PRODUCT if loose else _UNARY)
         case ir.Call(function=function, arguments=arguments):
             return f"{function}({', '.join(_print(a, 0) for a in arguments)})"

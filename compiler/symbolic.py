@@ -180,15 +180,30 @@ def canonical(expr: Expr) -> Expr:
     if result.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
         raise SymbolicError("KC104", "formula divides by zero")
     if result.has(sympy.Piecewise):
-        result = sympy.Add(*map(_fold, sympy.Add.make_args(result)))
+        result = _merge_pieces(result)
     return result
 
 
-def _fold(term: Expr) -> Expr:
-    """`b * (x if c else 0)` becomes `b * x if c else 0`, one product at a time."""
-    if term.is_Mul and sum(isinstance(f, sympy.Piecewise) for f in term.args) == 1:
-        return sympy.piecewise_fold(term)
-    return term
+def _merge_pieces(expr: Expr) -> Expr:
+    """One form for sums of conditionals: products folded into the branches,
+    nested conditionals flattened, conditionals with the same tests added
+    branch by branch, every branch expanded."""
+    plain: list[Expr] = []
+    pieces: dict[tuple[Any, ...], list[Expr]] = {}
+    for term in sympy.Add.make_args(expr):
+        if term.has(sympy.Piecewise) and (term.is_Mul or isinstance(term, sympy.Piecewise)):
+            term = sympy.piecewise_fold(term)
+        if not isinstance(term, sympy.Piecewise):
+            plain.append(term)
+            continue
+        tests = tuple(condition for _, condition in term.args)
+        values = [value for value, _ in term.args]
+        if tests in pieces:
+            pieces[tests] = [a + b for a, b in zip(pieces[tests], values)]
+        else:
+            pieces[tests] = values
+    merged = (sympy.Piecewise(*((sympy.expand(v), c) for v, c in zip(values, tests))) for tests, values in pieces.items())
+    return sympy.Add(*plain, *merged)
 
 
 def _terms(expr: Any) -> float:
@@ -249,7 +264,8 @@ class Lowering:
         if _is_truth(expr):
             return self._condition(expr)
         if expr.is_Rational:
-            return ir.Number(Fraction(int(expr.p), int(expr.q)))
+            value = ir.Number(Fraction(abs(int(expr.p)), int(expr.q)))
+            return ir.Unary("-", value) if expr.is_negative else value
         if expr.is_Symbol:
             return ir.Name(expr.name)
         if expr.is_Add:
@@ -257,10 +273,13 @@ class Lowering:
         if expr.is_Mul or expr.is_Pow:
             return self._product(expr)
         if isinstance(expr, sympy.floor):
-            numerator, denominator = sympy.fraction(sympy.together(expr.args[0]))
-            if denominator != 1:
-                return ir.Binary("//", self(sympy.expand(numerator)), self(denominator))
-            return ir.Call("floor", (self(expr.args[0]),))
+            # A single quotient prints as `a // b`; anything else stays `floor(...)`, so
+            # that printing and parsing again reach the same canonical form.
+            argument = expr.args[0]
+            numerator, denominator = sympy.fraction(argument)
+            if not argument.is_Add and denominator != 1:
+                return ir.Binary("//", self(numerator), self(denominator))
+            return ir.Call("floor", (self(argument),))
         if isinstance(expr, sympy.Mod):
             return ir.Binary("%", self(expr.args[0]), self(expr.args[1]))
         if isinstance(expr, (sympy.Min, sympy.Max)):
@@ -295,6 +314,13 @@ class Lowering:
             for part in parts[1:]:
                 result = ir.Binary(op, result, self._condition(part))
             return result
+        if isinstance(condition, sympy.ITE):
+            test, then, otherwise = condition.args
+            return ir.Conditional(self._condition(test), self._condition(then), self._condition(otherwise))
+        if isinstance(condition, BooleanFunction) and not isinstance(condition, sympy.Not):
+            simpler = sympy.logic.boolalg.to_nnf(condition)
+            if simpler != condition:
+                return self._condition(simpler)
         if isinstance(condition, Relational):
             op = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}[condition.rel_op]
             return ir.Binary(op, self(condition.lhs), self(condition.rhs))

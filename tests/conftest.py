@@ -39,14 +39,17 @@ def uniform(operation: str, formula: str, **more: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def library(tmp_path: Path) -> Callable[..., Path]:
-    """Write modules into a fresh directory: `library({"a.B": [kernels...] or {module...}})`."""
+    """Write modules into a fresh directory: `library({"a.B": [kernels...] or {module...} or "raw text"})`."""
 
     def write(modules: Mapping[str, Any], directory: str = "lib") -> Path:
         root = tmp_path / directory
         root.mkdir(exist_ok=True)
         for name, body in modules.items():
-            data = body if isinstance(body, dict) else {"class_name": name, "kernels": body}
-            text = data if isinstance(data, str) else json.dumps(data, indent=2)
+            if isinstance(body, str):  # raw text, for malformed files
+                text = body
+            else:
+                data = body if isinstance(body, dict) else {"class_name": name, "kernels": body}
+                text = json.dumps(data, indent=2)
             (root / f"{name}.json").write_text(text, encoding="utf-8")
         return root
 
@@ -78,3 +81,9 @@ def assert_clean_failure(result: subprocess.CompletedProcess[str], *needles: str
 
 
 requires_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared is not present")
+
+
+from hypothesis import settings as _settings  # noqa: E402
+
+_settings.register_profile("thorough", max_examples=2000, deadline=None)
+_settings.load_profile(os.environ.get("KC_HYPOTHESIS_PROFILE", "default"))

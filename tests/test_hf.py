@@ -26,7 +26,6 @@ EXPECTED = {
         "num_layers": 32,
         "vocab_size": 128256,
         "attention_bias": 0,
-        "mlp_bias": 0,
     },
     "Mistral-7B-v0.1.json": {
         "hidden_size": 4096,
@@ -210,6 +209,7 @@ def test_defaults_are_those_of_transformers(model_type: str) -> None:
         ({"model_type": "llama", "hidden_size": 64.5}, "hidden_size is 64.5, expected an integer"),
         ({"model_type": "llama", "hidden_act": "gelu"}, "hidden_act='gelu', expected 'silu'"),
         ({"model_type": "qwen2", "use_sliding_window": True}, "use_sliding_window=True"),
+        ({"model_type": "llama", "mlp_bias": True}, "mlp_bias=True, expected False"),
         ({"model_type": "gpt2", "add_cross_attention": True}, "self-attention only"),
     ],
 )

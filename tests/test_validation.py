@@ -55,7 +55,6 @@ SMALL: dict[str, list[dict[str, Any]]] = {
             **_LLAMA_LIKE,
             "num_key_value_heads": 6,
             "attention_bias": True,
-            "mlp_bias": True,
             "head_dim": 12,
             "tie_word_embeddings": True,
         },

@@ -8,7 +8,7 @@ from typing import Any
 from compiler import ir
 from compiler.tree import Tree
 
-FORMATS = ("json",)
+FORMATS = ("json", "tex")
 
 
 def emit(tree: Tree[ir.Expr], format: str, **options: Any) -> str:

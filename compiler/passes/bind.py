@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from compiler import ir
 from compiler.diagnostics import Diagnostics, Location, Related
 from compiler.library import short_name
-from compiler.passes.resolve import Graph, Site
+from compiler.passes.resolve import Graph, Site, kernel_sites
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,20 +209,3 @@ def bind_graph(graph: Graph, diagnostics: Diagnostics, *, lenient: bool) -> tupl
                 bindings[site.reference] = bind(site, callee, diagnostics, lenient=lenient, chain=chain, also=also)
     return signatures, bindings
 
-
-def kernel_sites(sites: Iterable[Site]) -> list[tuple[Site, list[Site]]]:
-    """Sites with the same reference in one kernel's fields, grouped: the first, and the others.
-
-    Real analyses repeat a reference in flops, read and write; its problems are
-    reported once, at the first, instead of three times.
-    """
-    groups: dict[tuple[object, ...], tuple[Site, list[Site]]] = {}
-    for site in sites:
-        path = site.location.path
-        kernel = path[: -2] if path[-2:-1] == ("memory_access",) else path[:-1]
-        key = (kernel, site.reference)
-        if key in groups:
-            groups[key][1].append(site)
-        else:
-            groups[key] = (site, [])
-    return list(groups.values())

@@ -69,8 +69,9 @@ class Inliner:
             return ZERO
 
         def reference(r: ir.Reference) -> Expr:
+            # In the module's own names: `scope` is applied once, to the whole formula.
             assert field is not None
-            return substitute(self._closed[r.module][field], self.scope(r, scope))
+            return substitute(self._closed[r.module][field], self.scope(r, {}))
 
         try:
             return substitute(to_sympy(formula.expr, None if field is None else reference), scope)

@@ -9,7 +9,7 @@ reported here, so later passes only ever see a complete, acyclic graph.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from compiler import ir
@@ -56,6 +56,24 @@ def sites(module: ir.Module) -> Iterator[Site]:
             yield Site(module.name, reference, Location(module.file, formula.path, formula.text, reference.span))
 
 
+def kernel_sites(sites: Iterable[Site]) -> list[tuple[Site, list[Site]]]:
+    """Sites with the same reference in one kernel's fields, grouped: the first, and the others.
+
+    Real analyses repeat a reference in flops, read and write; its problems are
+    reported once, at the first, instead of three times.
+    """
+    groups: dict[tuple[object, ...], tuple[Site, list[Site]]] = {}
+    for site in sites:
+        path = site.location.path
+        kernel = path[: -2] if path[-2:-1] == ("memory_access",) else path[:-1]
+        key = (kernel, site.reference)
+        if key in groups:
+            groups[key][1].append(site)
+        else:
+            groups[key] = (site, [])
+    return list(groups.values())
+
+
 def suggestions(name: str, library: Library) -> list[str]:
     """Modules on the search path that `name` was probably meant to be."""
     known = list(library.names())
@@ -97,7 +115,7 @@ def _visit(graph: Graph, root: ir.Module, library: Library, diagnostics: Diagnos
         graph.chains[module.name] = (*on_stack, module.name)
         graph.sites[module.name] = list(sites(module))
         on_stack.append(module.name)
-        return iter(graph.sites[module.name])
+        return iter([first for first, _ in kernel_sites(graph.sites[module.name])])
 
     stack = [enter(root)]
     while stack:

@@ -1,0 +1,125 @@
+"""Every error kind, through the command line: exit 1, a precise message, no traceback, no file written."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import assert_clean_failure, leaf, run_kc, uniform
+
+Library = Callable[..., Path]
+
+
+def compile_failing(lib: Path, tmp_path: Path, *needles: str, root: str = "my.Root", extra: tuple[str, ...] = ()) -> str:
+    """Compile to an existing output file; it must stay untouched."""
+    out = tmp_path / "out.json"
+    out.write_text("previous contents")
+    result = run_kc("compile", root, "--lib", str(lib), "-o", str(out), *extra)
+    assert_clean_failure(result, *needles)
+    assert out.read_text() == "previous contents"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out")) == []
+    return result.stderr
+
+
+def test_missing_root_module(library: Library, tmp_path: Path) -> None:
+    lib = library({"my.Rot": [leaf("k", "1", "0", "0")]})
+    stderr = compile_failing(lib, tmp_path, "error[KC005]", "module 'my.Root' not found", "did you mean 'my.Rot'?")
+    assert f"searched {lib}" in stderr
+
+
+def test_missing_root_file(tmp_path: Path) -> None:
+    result = run_kc("compile", str(tmp_path / "nowhere" / "my.Root.json"))
+    assert_clean_failure(result, "error[KC005]")
+
+
+def test_missing_referenced_module_shows_the_chain(library: Library, tmp_path: Path) -> None:
+    lib = library({"m.Mid": [uniform("c", "${m.Gone}(n)")], "my.Root": [uniform("c", "${m.Mid}(n)")]})
+    stderr = compile_failing(lib, tmp_path, "error[KC201]", "module 'm.Gone' not found", "via Root → Mid")
+    assert "m.Mid.json:" in stderr and "${m.Gone}(n)\n   | ^^^^^^^^^^^^\n" in stderr
+
+
+def test_cycle(library: Library, tmp_path: Path) -> None:
+    lib = library({"m.A": [uniform("c", "${m.B}(n)")], "m.B": [uniform("c", "2 * ${m.A}(n)")], "my.Root": [uniform("c", "${m.A}(n)")]})
+    compile_failing(lib, tmp_path, "error[KC202]", "reference cycle: A → B → A")
+
+
+def test_too_many_arguments(library: Library, tmp_path: Path) -> None:
+    lib = library({"m.M": [leaf("k", "n", "0", "0")], "my.Root": [uniform("c", "${m.M}(n, 2, 3)")]})
+    stderr = compile_failing(lib, tmp_path, "error[KC301]", "M takes 1 parameter, 3 given", "signature of m.M (inferred from its formulas): (n)")
+    assert "${m.M}(n, 2, 3)\n   |           ^^^^\n" in stderr
+
+
+def test_unknown_keyword(library: Library, tmp_path: Path) -> None:
+    lib = library({"m.M": {"parameters": ["hidden"], "kernels": [leaf("k", "hidden", "0", "0")]}, "my.Root": [uniform("c", "${m.M}(hiden=2)")]})
+    compile_failing(lib, tmp_path, "error[KC302]", "unknown keyword argument 'hiden'", "did you mean 'hidden'?", "(declared): (hidden)")
+
+
+@pytest.mark.parametrize(("lenient", "status"), [(False, 1), (True, 0)])
+def test_unbound_parameter_strict_and_lenient(library: Library, tmp_path: Path, lenient: bool, status: int) -> None:
+    lib = library({"m.M": [leaf("k", "n * m", "0", "0")], "my.Root": [uniform("c", "${m.M}(2)")]})
+    if not lenient:
+        compile_failing(lib, tmp_path, "error[KC304]", "parameter 'm' of M left unbound")
+        return
+    result = run_kc("compile", "my.Root", "--lib", str(lib), "--lenient")
+    assert result.returncode == status
+    assert "warning[KC304]" in result.stderr and "kept as free names" in result.stderr
+
+
+def test_unknown_function(library: Library, tmp_path: Path) -> None:
+    lib = library({"my.Root": [leaf("k", "2 * exp(n)", "0", "0")]})
+    compile_failing(lib, tmp_path, "error[KC102]", "unknown function 'exp'", "2 * exp(n)\n   |     ^^^")
+
+
+def test_syntax_error_with_caret(library: Library, tmp_path: Path) -> None:
+    lib = library({"my.Root": [leaf("k", "2 * (batch_size + ", "0", "0")]})
+    stderr = compile_failing(lib, tmp_path, "error[KC101]", "unexpected end of formula", "at kernels[0].flops")
+    assert "my.Root.json:7:" in stderr
+
+
+def test_every_problem_is_reported_at_once(library: Library, tmp_path: Path) -> None:
+    lib = library({"my.Root": [leaf("k", "2 *", "exp(1)", "${bad name}")]})
+    stderr = compile_failing(lib, tmp_path, "error[KC101]", "error[KC102]")
+    assert stderr.count("error[") == 3
+
+
+def test_bad_json(library: Library, tmp_path: Path) -> None:
+    lib = library({"my.Root": '{"kernels": [ {"operation": "k",, } ]}'})
+    compile_failing(lib, tmp_path, "error[KC002]", "invalid JSON", "my.Root.json:1:33")
+
+
+def test_schema_violation(library: Library, tmp_path: Path) -> None:
+    lib = library({"my.Root": {"kernels": [{"operation": "k", "flops": ["2"], "memory_access": {"read": "0"}}]}})
+    compile_failing(lib, tmp_path, "error[KC003]", "expected a string or a number, found list", "'write' is required")
+
+
+@pytest.mark.parametrize("name", ["../etc/passwd", "a b", "a..b", "1abc", "a/b"])
+def test_invalid_module_name(tmp_path: Path, name: str) -> None:
+    result = run_kc("compile", name, cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "KC004" in result.stderr or "KC005" in result.stderr
+
+
+def test_invalid_module_name_in_a_reference(library: Library, tmp_path: Path) -> None:
+    lib = library({"my.Root": [uniform("c", "${../../etc/passwd}(n)")]})
+    compile_failing(lib, tmp_path, "error[KC004]", "invalid module name '../../etc/passwd'")
+
+
+def test_module_file_escaping_its_directory_through_a_symlink(library: Library, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.json").write_text('{"kernels": []}')
+    lib = library({"my.Root": [uniform("c", "${m.Link}(n)")]})
+    (lib / "m.Link.json").symlink_to(outside / "secret.json")
+    compile_failing(lib, tmp_path, "error[KC008]", "resolves outside its library directory")
+
+
+def test_division_by_zero(library: Library, tmp_path: Path) -> None:
+    lib = library({"my.Root": [leaf("k", "n / (m - m)", "0", "0")]})
+    compile_failing(lib, tmp_path, "error[KC104]", "division by zero")
+
+
+def test_huge_power_is_refused_quickly(library: Library, tmp_path: Path) -> None:
+    lib = library({"my.Root": [leaf("k", "2 ** 2 ** 2 ** 100", "0", "0")]})
+    compile_failing(lib, tmp_path, "error[KC904]", "the limit is")
