@@ -14,9 +14,10 @@ import os
 import re
 import types
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["KcError", "__version__", "compile_module", "load_cost_model"]
+__all__ = ["KcError", "__version__", "compile_module", "load_cost_model", "params_from_hf_config"]
 
 from compiler.diagnostics import KcError
 
@@ -69,3 +70,14 @@ def load_cost_model(
     linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
     exec(compile(source, filename, "exec"), module.__dict__)  # kc's own generated code: every name checked, every text a literal
     return module
+
+
+def params_from_hf_config(path_or_dict: str | os.PathLike[str] | Mapping[str, Any]) -> dict[str, int]:
+    """The kc parameters of a Hugging Face config: a dict, a `config.json` path, or its directory.
+
+    The family is chosen by `model_type`, else by `architectures`; raises
+    ValueError for an unknown family or a missing key without a default.
+    """
+    from compiler.hf import params_from_hf_config as parameters
+
+    return parameters(path_or_dict)

@@ -129,6 +129,7 @@ def main() -> None:
       kc compile transformers.models.llama.modeling_llama.LlamaMLP
       kc compile path/to/MyBlock.json --lib more/modules -o block.json
       kc plan transformers.models.gpt2.modeling_gpt2.GPT2LMHeadModel --lib gpt2/
+      kc verify transformers.models.llama.modeling_llama.LlamaForCausalLM --hf-config config.json
     """
 
 
@@ -204,6 +205,40 @@ def list_command(lib: tuple[str, ...]) -> None:
         shadowed = len(library.files(name)) - 1
         note = f"  (shadows {shadowed} other{'s' if shadowed > 1 else ''})" if shadowed else ""
         click.echo(f"{name:<{width}}  {path}{note}")
+
+
+@main.command("verify")
+@click.argument("module")
+@click.option("--hf-config", "hf_config", required=True, metavar="FILE", help="A Hugging Face config.json (or its directory).")
+@click.option("--set", "settings", multiple=True, metavar="NAME=VALUE", help="A shape (batch_size, seq_len, cache_len) or model parameter (repeatable).")
+@click.option("--lib", "lib", multiple=True, metavar="DIR", help=_LIB_HELP)
+@_guard
+def verify_command(module: str, hf_config: str, settings: tuple[str, ...], lib: tuple[str, ...]) -> None:
+    """Compare kc's matmul FLOPs of MODULE with PyTorch's FlopCounterMode for a config.
+
+    Builds the model from the config on the meta device (no weights, no
+    network; needs the `torch` extra), runs one forward pass of batch_size x
+    seq_len tokens after a KV cache of cache_len tokens (defaults 1, 128, 0),
+    and prints both counts per module class. Exit status 1 on any difference.
+    """
+    from compiler.diagnostics import KcError
+    from compiler.library import Library
+    from compiler.verify import VerifyError, parse_settings, verify
+
+    try:
+        values = parse_settings(settings)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--set") from None
+    library = Library.from_path(lib)
+    try:
+        result = verify(module, hf_config, values, library)
+    except KcError as error:
+        _fail(error.diagnostics, library)
+    except (VerifyError, ValueError) as error:
+        click.echo(f"kc: error: {error}", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    click.echo(result.render(), nl=False)
+    sys.exit(0 if result.ok else EXIT_PROBLEMS)
 
 
 @main.command("schema")

@@ -1,0 +1,153 @@
+"""Hugging Face configs: which `config.json` keys give which kc parameters of a built-in family.
+
+Each family is one data file, `compiler/hf/<model_type>.json`: the kc module
+of each architecture, and for each kc parameter the config keys that give it
+(the first one present wins) and the default transformers applies when none
+is present (`default`), or when the key is present but null where that
+differs (`default_if_null`), written as kc formulas over the parameters
+before it. `requires` lists config values the family's analyses assume,
+with the value transformers uses when the key is absent.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from compiler import frontend
+from compiler.evaluate import evaluate
+
+
+@dataclass(frozen=True)
+class Family:
+    """A built-in model family and how its configs map to kc parameters."""
+
+    model_type: str
+    modules: dict[str, str]
+    """Architecture name (as in `architectures`) → the kc module of that class."""
+    root: str
+    """The kc module of the family's causal language model."""
+    parameters: tuple[dict[str, Any], ...]
+    requires: tuple[dict[str, Any], ...]
+
+    def module_for(self, architecture: str | None) -> str:
+        return self.modules.get(architecture or "", self.root)
+
+    def keys(self, name: str) -> tuple[str, ...]:
+        """The config keys that give kc parameter `name`, first preferred."""
+        for parameter in self.parameters:
+            if parameter["name"] == name:
+                return tuple(parameter["keys"])
+        return ()
+
+
+@functools.cache
+def families() -> dict[str, Family]:
+    """Every built-in family by `model_type`."""
+    found = {}
+    directory = resources.files("compiler") / "hf"
+    for entry in sorted(directory.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".json"):
+            continue
+        data = json.loads(entry.read_text(encoding="utf-8"))
+        found[data["model_type"]] = Family(
+            data["model_type"],
+            dict(data["modules"]),
+            data["root"],
+            tuple(data["parameters"]),
+            tuple(data.get("requires", ())),
+        )
+    return found
+
+
+def load_config(path_or_dict: str | os.PathLike[str] | Mapping[str, Any]) -> dict[str, Any]:
+    """A config as a dict: given as one, or read from a `config.json` file or a directory holding one."""
+    if isinstance(path_or_dict, Mapping):
+        return dict(path_or_dict)
+    if not isinstance(path_or_dict, (str, os.PathLike)):
+        raise TypeError(f"expected a path or a dict, got {type(path_or_dict).__name__}")
+    path = Path(path_or_dict)
+    if path.is_dir():
+        path = path / "config.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ValueError(f"cannot read {path}: {error.strerror or error}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ValueError(f"{path} is not valid JSON: {error}") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path} does not hold a JSON object")
+    return data
+
+
+def family_of(config: Mapping[str, Any]) -> Family:
+    """The built-in family of `config`, by `model_type`, else by `architectures`; ValueError if none."""
+    known = families()
+    model_type = config.get("model_type")
+    if isinstance(model_type, str) and model_type in known:
+        return known[model_type]
+    architectures = config.get("architectures") or []
+    for family in known.values():
+        if any(a in family.modules for a in architectures if isinstance(a, str)):
+            return family
+    what = f"model_type {model_type!r}" if model_type else "no model_type"
+    if architectures:
+        what += f" and architectures {architectures!r}"
+    raise ValueError(f"no built-in family for a config with {what}; known model types: {', '.join(sorted(known))}")
+
+
+def params_from_hf_config(path_or_dict: str | os.PathLike[str] | Mapping[str, Any]) -> dict[str, int]:
+    """The kc parameters of a Hugging Face config (a dict, a `config.json`, or its directory).
+
+    Shape parameters (`batch_size`, `seq_len`, `cache_len`) are not part of a
+    config and are not returned. Raises ValueError for an unknown family, a
+    missing key without a default, a value that is not an integer, or a
+    config value the family's analyses do not model.
+    """
+    config = load_config(path_or_dict)
+    family = family_of(config)
+    for requirement in family.requires:
+        value = config.get(requirement["key"])
+        value = requirement["default"] if value is None else value
+        if value not in requirement["values"]:
+            allowed = " or ".join(map(repr, requirement["values"]))
+            raise ValueError(
+                f"{family.model_type} config has {requirement['key']}={value!r}, expected {allowed}: {requirement['why']}"
+            )
+    values: dict[str, int] = {}
+    for parameter in family.parameters:
+        name = parameter["name"]
+        key = next((k for k in parameter["keys"] if config.get(k) is not None), None)
+        present = any(k in config for k in parameter["keys"])
+        default = parameter.get("default_if_null") if present else None
+        default = default if default is not None else parameter.get("default")
+        if key is not None:
+            values[name] = _integer(config[key], key, family)
+        elif default is not None:
+            value = evaluate(frontend.parse(default), values)
+            if not (isinstance(value, Fraction) and value.denominator == 1):
+                raise ValueError(
+                    f"{family.model_type} config: the default of {name} ({default}) is not an integer: {value}"
+                )
+            values[name] = int(value)
+        else:
+            keys = " or ".join(repr(k) for k in parameter["keys"])
+            raise ValueError(f"{family.model_type} config has no {keys} (needed for {name})")
+    return values
+
+
+def _integer(value: Any, key: str, family: Family) -> int:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    raise ValueError(f"{family.model_type} config: {key} is {value!r}, expected an integer")
