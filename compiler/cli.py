@@ -34,11 +34,14 @@ def _color(stream: Any) -> bool:
 
 
 def _show(diagnostics: Diagnostics, library: Library) -> None:
+    """Errors and warnings on stderr; notes are for `kc check`."""
+    from compiler.diagnostics import Severity
     from compiler.report import render_text
 
     color = _color(sys.stderr)
     for diagnostic in diagnostics:
-        click.echo(render_text(diagnostic, library.source, color=color), err=True)
+        if diagnostic.severity is not Severity.NOTE:
+            click.echo(render_text(diagnostic, library.source, color=color), err=True)
 
 
 def _fail(diagnostics: Diagnostics, library: Library) -> NoReturn:
@@ -189,6 +192,51 @@ def plan_command(module: str, lib: tuple[str, ...], output: str | None) -> None:
     if diagnostics.errors:
         _fail(diagnostics, library)
     _show(diagnostics, library)
+
+
+@main.command("check")
+@click.argument("directories", nargs=-1, metavar="[LIB_DIR]...", type=click.Path(exists=True, file_okay=False))
+@click.option("--lib", "lib", multiple=True, metavar="DIR", help="Also search DIR to resolve references (its own modules are not checked).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Text for people, or one JSON object per line for editors and CI.")
+@click.option("--werror", is_flag=True, help="Exit 1 on warnings too.")
+@click.option("--lenient", is_flag=True, help="Report binding problems that --lenient compiles through as warnings.")
+@_guard
+def check_command(directories: tuple[str, ...], lib: tuple[str, ...], output_format: str, werror: bool, lenient: bool) -> None:
+    """Report every problem of every module in LIB_DIRs (default: the whole search path).
+
+    Checks JSON and schema, formula syntax, unresolved references (with
+    suggestions), cycles, binding against each callee's signature, arguments
+    in suspicious slots, byte counts without a byte factor, and names.
+    Codes are explained in docs/diagnostics.md. Exit status 1 when there are
+    errors, or warnings with --werror.
+    """
+    import json
+
+    from compiler.check import check
+    from compiler.diagnostics import Severity
+    from compiler.library import Library
+    from compiler.report import record, render_text, summary
+
+    library = Library.from_path([*directories, *lib])
+    result = check(library, directories, lenient=lenient)
+    diagnostics = list(result.diagnostics)
+    if output_format == "json":
+        for diagnostic in diagnostics:
+            click.echo(json.dumps(record(diagnostic, library.source), ensure_ascii=False))
+    else:
+        color = _color(sys.stdout)
+        previous = None
+        for diagnostic in diagnostics:
+            file = diagnostic.location.file if diagnostic.location else None
+            if previous is not None and file != previous:
+                click.echo()
+            previous = file
+            click.echo(render_text(diagnostic, library.source, color=color))
+    notes = sum(d.severity is Severity.NOTE for d in diagnostics)
+    line = f"checked {result.modules} module{'s' if result.modules != 1 else ''}: {summary(diagnostics)}, {notes} note{'s' if notes != 1 else ''}"
+    click.echo(line, err=output_format == "json")
+    failing = result.diagnostics.errors or (werror and result.diagnostics.warnings)
+    sys.exit(EXIT_PROBLEMS if failing else 0)
 
 
 @main.command("list")

@@ -78,10 +78,17 @@ def _binary(op: str, a: Value, b: Value) -> Value:
     raise TypeError(f"unknown operator {op!r}")
 
 
+EXACT_POWER_BITS = 4096
+"""A fraction's power whose exact value would need more bits is computed in floating point."""
+
+
 def _power(base: Value, exponent: Value) -> Value:
     if isinstance(exponent, Fraction) and exponent.denominator == 1 and isinstance(base, Fraction):
         if base == 0 and exponent < 0:
             raise ValueError("zero to a negative power")
+        size = max(base.numerator.bit_length(), base.denominator.bit_length())
+        if base.denominator != 1 and abs(exponent) * size > EXACT_POWER_BITS:
+            return float(base) ** int(exponent)
         return base ** int(exponent)
     if isinstance(exponent, Fraction) and isinstance(base, Fraction) and base >= 0:
         root = _exact_root(base, exponent.denominator)

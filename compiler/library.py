@@ -8,7 +8,6 @@ their directory (symlinks included); `compiler.modulefile` reads each file.
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ class Library:
     renames: Mapping[str, str] = field(default_factory=lambda: dict(rename.ALIASES))
     _loaded: dict[str, Loaded] = field(default_factory=dict, repr=False)
     _sources: dict[str, str] = field(default_factory=dict, repr=False)
+    _names: dict[str, Path] | None = field(default=None, repr=False)
 
     @classmethod
     def from_path(
@@ -71,12 +71,14 @@ class Library:
         return [d / f"{name}.json" for d in self.directories if (d / f"{name}.json").is_file()]
 
     def names(self) -> dict[str, Path]:
-        """Every module on the search path, with the file that defines it."""
-        found: dict[str, Path] = {}
-        for directory in self.directories:
-            for name, path in _listing(directory).items():
-                found.setdefault(name, path)
-        return dict(sorted(found.items()))
+        """Every module on the search path, with the file that defines it (read once)."""
+        if self._names is None:
+            found: dict[str, Path] = {}
+            for directory in self.directories:
+                for name, path in listing(directory).items():
+                    found.setdefault(name, path)
+            self._names = dict(sorted(found.items()))
+        return self._names
 
     def source(self, file: str) -> str | None:
         """The raw text of a file this library read, for diagnostics."""
@@ -114,8 +116,8 @@ class Library:
         return read_module(name, file, text, self.renames)
 
 
-@functools.cache
-def _listing(directory: Path) -> dict[str, Path]:
+def listing(directory: Path) -> dict[str, Path]:
+    """The modules of one directory, by name."""
     try:
         entries = sorted(os.listdir(directory))
     except OSError:

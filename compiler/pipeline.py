@@ -17,6 +17,7 @@ from compiler.limits import Limits
 from compiler.passes.assemble import Assembler
 from compiler.passes.bind import Binding, Signature, bind_graph
 from compiler.passes.inline import Inliner
+from compiler.passes.lint import lint
 from compiler.passes.resolve import Graph, resolve
 from compiler.passes.simplify import simplify
 from compiler.passes.totals import interface, totals
@@ -54,6 +55,12 @@ def _bind(c: Compilation) -> None:
     c.signatures, c.bindings = bind_graph(c.graph, c.diagnostics, lenient=c.lenient)
 
 
+def _lint(c: Compilation) -> None:
+    assert c.graph is not None
+    for module in c.graph.modules.values():
+        lint(module, c.diagnostics)
+
+
 def _inline(c: Compilation) -> None:
     assert c.graph is not None
     c.inliner = Inliner(c.graph, c.signatures, c.bindings, c.diagnostics)
@@ -80,7 +87,7 @@ def _simplify(c: Compilation) -> None:
     c.tree = simplify(raw, c.diagnostics)
 
 
-PIPELINE: tuple[Callable[[Compilation], None], ...] = (_resolve, _bind, _inline, _assemble, _totals, _simplify)
+PIPELINE: tuple[Callable[[Compilation], None], ...] = (_resolve, _bind, _lint, _inline, _assemble, _totals, _simplify)
 
 
 def compile_tree(library: Library, root: str, *, lenient: bool = False, limits: Limits | None = None) -> Compilation:

@@ -71,6 +71,9 @@ def _binary(op: str, a: Value, b: Value) -> Value:
             return a - b * _binary("//", a, b)
         case "**":
             if isinstance(b, Fraction) and b.denominator == 1 and isinstance(a, Fraction):
+                # As the generated code does: a fraction's power of thousands of digits is a float.
+                if a.denominator != 1 and abs(b) * max(a.numerator.bit_length(), a.denominator.bit_length()) > 4096:
+                    return float(a) ** int(b)
                 return a ** int(b)
             return float(a) ** float(b)
         case "==" | "!=" | "<" | "<=" | ">" | ">=":

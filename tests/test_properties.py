@@ -198,12 +198,12 @@ def test_compiled_tree_equals_the_recursive_definition(tmp_path_factory: Any, li
     again_directory = tmp_path_factory.mktemp("again")
     (again_directory / "m.M0.json").write_text(json.dumps(output), encoding="utf-8")
     again = json.loads(compiler.compile_module("m.M0", [again_directory]))
-    assert again["totals"] == output["totals"]
 
     for point in points:
         values = {name: Fraction(v) for name, v in zip([*NAMES, *PRECISION], point)}
         expected = tuple(library.cost(0, values, field) for field in range(3))
         assert tree_sums(output["kernels"], values) == expected
-        totals = output["totals"]
-        texts = (totals["flops"], totals["memory_access"]["read"], totals["memory_access"]["write"])
-        assert tuple(evaluate_text(t, values) for t in texts) == expected
+        for document in (output, again):  # compiling the output again gives the same totals
+            totals = document["totals"]
+            texts = (totals["flops"], totals["memory_access"]["read"], totals["memory_access"]["write"])
+            assert tuple(evaluate_text(t, values) for t in texts) == expected

@@ -54,7 +54,7 @@ def rename_table(extra: Mapping[str, str] | None = None) -> dict[str, str]:
 
 def rename(module: ir.Module, table: Mapping[str, str]) -> tuple[ir.Module, list[Diagnostic]]:
     """`module` with every name renamed, and an error for each pair of names that collide."""
-    diagnostics = _collisions(module, table)
+    diagnostics = _collisions(module, table) + _aliases(module, table)
 
     def formula(f: ir.Formula | None) -> ir.Formula | None:
         if f is None or f.expr is None:
@@ -76,6 +76,27 @@ def rename(module: ir.Module, table: Mapping[str, str]) -> tuple[ir.Module, list
             replace(p, name=table.get(p.name, p.name), default=formula(p.default)) for p in parameters
         )
     return replace(module, parameters=parameters, kernels=tuple(map(kernel, module.kernels))), diagnostics
+
+
+def _aliases(module: ir.Module, table: Mapping[str, str]) -> list[Diagnostic]:
+    """A warning where a file spells a unified name another way: kc renames it, the file should not need it."""
+    diagnostics, seen = [], set()
+    for formula in module.formulas():
+        for name in ir.names(formula.expr) if formula.expr is not None else ():
+            target = table.get(name.id)
+            if name.id in seen or target is None or ALIASES.get(name.id) != target:
+                continue
+            seen.add(name.id)
+            diagnostics.append(
+                Diagnostic(
+                    Severity.WARNING,
+                    "KC503",
+                    f"{name.id!r} is renamed to the unified name {target!r}",
+                    Location(module.file, formula.path, formula.text, name.span),
+                    hint=f"write {target} in the file",
+                )
+            )
+    return diagnostics
 
 
 def _collisions(module: ir.Module, table: Mapping[str, str]) -> list[Diagnostic]:

@@ -83,6 +83,7 @@ def suggestions(name: str, library: Library) -> list[str]:
 
 
 def resolve(library: Library, root: str, diagnostics: Diagnostics) -> Graph:
+    """The graph of everything `root` reaches."""
     graph = Graph(root)
     loaded = library.load(root)
     diagnostics.extend(loaded.diagnostics)
@@ -90,7 +91,21 @@ def resolve(library: Library, root: str, diagnostics: Diagnostics) -> Graph:
         if not loaded.diagnostics:
             _report_missing_root(root, library, diagnostics)
         return graph
-    _visit(graph, loaded.module, library, diagnostics)
+    _Walker(graph, library, diagnostics).visit(loaded.module)
+    return graph
+
+
+def resolve_all(library: Library, names: Iterable[str], diagnostics: Diagnostics) -> Graph:
+    """One graph of every module in `names` and all they reach; each cycle is reported once."""
+    graph = Graph("")
+    walker = _Walker(graph, library, diagnostics)
+    for name in names:
+        loaded = library.load(name)
+        if name not in walker.loaded_once:
+            walker.loaded_once.add(name)
+            diagnostics.extend(loaded.diagnostics)
+        if loaded.module is not None and name not in walker.done:
+            walker.visit(loaded.module)
     return graph
 
 
@@ -104,41 +119,53 @@ def _report_missing_root(root: str, library: Library, diagnostics: Diagnostics) 
     )
 
 
-def _visit(graph: Graph, root: ir.Module, library: Library, diagnostics: Diagnostics) -> None:
+class _Walker:
     """Depth-first over references, without recursion, reporting missing modules and cycles."""
-    on_stack: list[str] = []
-    done: set[str] = set()
-    loaded_once: set[str] = {root.name}
 
-    def enter(module: ir.Module) -> Iterator[Site]:
+    def __init__(self, graph: Graph, library: Library, diagnostics: Diagnostics) -> None:
+        self.graph, self.library, self.diagnostics = graph, library, diagnostics
+        self.on_stack: list[str] = []
+        self.done: set[str] = set()
+        self.loaded_once: set[str] = set()
+
+    def _enter(self, module: ir.Module) -> Iterator[Site]:
+        graph = self.graph
         graph.modules[module.name] = module
-        graph.chains[module.name] = (*on_stack, module.name)
+        graph.chains[module.name] = (*self.on_stack, module.name)
         graph.sites[module.name] = list(sites(module))
-        on_stack.append(module.name)
+        self.on_stack.append(module.name)
         return iter([first for first, _ in kernel_sites(graph.sites[module.name])])
 
-    stack = [enter(root)]
-    while stack:
-        site = next(stack[-1], None)
-        if site is None:
-            stack.pop()
-            name = on_stack.pop()
-            done.add(name)
-            graph.order.append(name)
-            continue
-        callee = site.reference.module
-        chain = tuple(on_stack)
+    def visit(self, root: ir.Module) -> None:
+        self.loaded_once.add(root.name)
+        stack = [self._enter(root)]
+        while stack:
+            site = next(stack[-1], None)
+            if site is None:
+                stack.pop()
+                name = self.on_stack.pop()
+                self.done.add(name)
+                self.graph.order.append(name)
+                continue
+            callee = self._follow(site)
+            if callee is not None:
+                stack.append(self._enter(callee))
+
+    def _follow(self, site: Site) -> ir.Module | None:
+        """The callee of `site` when it still has to be visited; problems reported."""
+        diagnostics, callee = self.diagnostics, site.reference.module
+        chain = tuple(self.on_stack)
         if not valid_name(callee):
             diagnostics.error("KC004", f"invalid module name {callee!r} in reference", site.location, chain=chain)
-            continue
-        loaded = library.load(callee)
-        if callee not in loaded_once:
-            loaded_once.add(callee)
+            return None
+        loaded = self.library.load(callee)
+        if callee not in self.loaded_once:
+            self.loaded_once.add(callee)
             diagnostics.extend(loaded.diagnostics)
         if loaded.module is None:
             if not loaded.diagnostics:
-                graph.missing.setdefault(callee, []).append(site)
-                guesses = suggestions(callee, library)
+                self.graph.missing.setdefault(callee, []).append(site)
+                guesses = suggestions(callee, self.library)
                 diagnostics.error(
                     "KC201",
                     f"unresolved reference: module {callee!r} not found on the search path",
@@ -146,9 +173,9 @@ def _visit(graph: Graph, root: ir.Module, library: Library, diagnostics: Diagnos
                     chain=chain,
                     hint=f"did you mean {' or '.join(map(repr, guesses))}?" if guesses else f"add {callee}.json to a library directory",
                 )
-            continue
-        if callee in on_stack:
-            cycle = (*on_stack[on_stack.index(callee) :], callee)
+            return None
+        if callee in self.on_stack:
+            cycle = (*self.on_stack[self.on_stack.index(callee) :], callee)
             diagnostics.error(
                 "KC202",
                 f"reference cycle: {' → '.join(map(short_name, cycle))}",
@@ -157,6 +184,5 @@ def _visit(graph: Graph, root: ir.Module, library: Library, diagnostics: Diagnos
                 notes=(f"cycle: {' → '.join(cycle)}",),
                 hint="a module cannot reference itself, directly or through others",
             )
-            continue
-        if callee not in done:
-            stack.append(enter(loaded.module))
+            return None
+        return None if callee in self.done else loaded.module

@@ -216,12 +216,25 @@ def _div(a: Any, b: Any) -> Any:
 
 
 def _pow(base: Any, exponent: Any) -> Any:
-    """base ** exponent, as a Fraction when an exact base has a negative integer exponent."""
+    """base ** exponent, as a Fraction when an exact base has a negative integer exponent.
+
+    A fraction raised to a power whose exact value would run to thousands of
+    digits (expected-value formulas such as (1 - k / n) ** tokens) is computed
+    in floating point instead.
+    """
     if isinstance(exponent, Fraction) and exponent.denominator == 1:
         exponent = exponent.numerator
+    if isinstance(base, Fraction) and isinstance(exponent, int) and _too_long(base, exponent):
+        return float(base) ** exponent
     if isinstance(base, int | Fraction) and isinstance(exponent, int) and exponent < 0:
         return _exact(Fraction(base) ** exponent)
     return base**exponent
+
+
+def _too_long(base: Any, exponent: Any) -> bool:
+    """Whether base ** exponent, base not integral, needs more than 4096 bits exactly."""
+    bits = max(base.numerator.bit_length(), base.denominator.bit_length())
+    return bool(base.denominator != 1 and abs(exponent) * bits > 4096)
 
 
 def _array_pow(base: Any, exponent: Any) -> Any:

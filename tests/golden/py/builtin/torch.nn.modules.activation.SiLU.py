@@ -18,7 +18,7 @@ kernel with its costs, so you can see which one dominates.
 
 Parameters:
     batch_size: Sequences in the batch
-    seq_len: Tokens per sequence in this forward pass
+    seq_len: Tokens per sequence processed in this forward pass
     features: Elements per token
     a_bytes: bytes per activation element
 """
@@ -42,7 +42,7 @@ __all__ = [
 
 PARAMETERS: dict[str, dict[str, str | None]] = {
     "batch_size": {"description": "Sequences in the batch", "default": None},
-    "seq_len": {"description": "Tokens per sequence in this forward pass", "default": None},
+    "seq_len": {"description": "Tokens per sequence processed in this forward pass", "default": None},
     "features": {"description": "Elements per token", "default": None},
     "a_bytes": {"description": None, "default": None},
 }
@@ -111,6 +111,7 @@ def kernels(*, batch_size: Any, seq_len: Any, features: Any, a_bytes: Any) -> li
         flops=5 * batch_size * seq_len * features,
         read=batch_size * seq_len * features * a_bytes,
         write=batch_size * seq_len * features * a_bytes,
+        extras={"compute": "vector"},
     )
     return _finish(_records, _array, batch_size, seq_len, features, a_bytes)
 
@@ -152,12 +153,25 @@ def _div(a: Any, b: Any) -> Any:
 
 
 def _pow(base: Any, exponent: Any) -> Any:
-    """base ** exponent, as a Fraction when an exact base has a negative integer exponent."""
+    """base ** exponent, as a Fraction when an exact base has a negative integer exponent.
+
+    A fraction raised to a power whose exact value would run to thousands of
+    digits (expected-value formulas such as (1 - k / n) ** tokens) is computed
+    in floating point instead.
+    """
     if isinstance(exponent, Fraction) and exponent.denominator == 1:
         exponent = exponent.numerator
+    if isinstance(base, Fraction) and isinstance(exponent, int) and _too_long(base, exponent):
+        return float(base) ** exponent
     if isinstance(base, int | Fraction) and isinstance(exponent, int) and exponent < 0:
         return _exact(Fraction(base) ** exponent)
     return base**exponent
+
+
+def _too_long(base: Any, exponent: Any) -> bool:
+    """Whether base ** exponent, base not integral, needs more than 4096 bits exactly."""
+    bits = max(base.numerator.bit_length(), base.denominator.bit_length())
+    return bool(base.denominator != 1 and abs(exponent) * bits > 4096)
 
 
 def _array_pow(base: Any, exponent: Any) -> Any:

@@ -18,9 +18,10 @@ kernel with its costs, so you can see which one dominates.
 
 Parameters:
     batch_size: Sequences in the batch
-    seq_len: Tokens per sequence in this forward pass
+    seq_len: Tokens per sequence processed in this forward pass
     in_features: Input features (the weight's columns)
     out_features: Output features (the weight's rows)
+    has_bias: 1 if the layer has a bias, else 0 (default: 0)
     a_bytes: bytes per activation element
     w_bytes: bytes per weight element
 """
@@ -44,9 +45,10 @@ __all__ = [
 
 PARAMETERS: dict[str, dict[str, str | None]] = {
     "batch_size": {"description": "Sequences in the batch", "default": None},
-    "seq_len": {"description": "Tokens per sequence in this forward pass", "default": None},
+    "seq_len": {"description": "Tokens per sequence processed in this forward pass", "default": None},
     "in_features": {"description": "Input features (the weight's columns)", "default": None},
     "out_features": {"description": "Output features (the weight's rows)", "default": None},
+    "has_bias": {"description": "1 if the layer has a bias, else 0", "default": "0"},
     "a_bytes": {"description": None, "default": None},
     "w_bytes": {"description": None, "default": None},
 }
@@ -59,6 +61,7 @@ def flops(
     seq_len: Any,
     in_features: Any,
     out_features: Any,
+    has_bias: Any = 0,
     a_bytes: Any = None,
     w_bytes: Any = None,
 ) -> Any:
@@ -67,11 +70,11 @@ def flops(
     a_bytes, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, in_features, out_features, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, in_features, out_features, has_bias, a_bytes, w_bytes)
     if _array:
-        batch_size, seq_len, in_features, out_features = _as_arrays(batch_size, seq_len, in_features, out_features)
-    _value = 2 * batch_size * seq_len * in_features * out_features
-    return _shaped(_value, batch_size, seq_len, in_features, out_features, a_bytes, w_bytes) if _array else _exact(_value)
+        batch_size, seq_len, in_features, out_features, has_bias = _as_arrays(batch_size, seq_len, in_features, out_features, has_bias)
+    _value = 2 * batch_size * seq_len * in_features * out_features + batch_size * seq_len * out_features * has_bias
+    return _shaped(_value, batch_size, seq_len, in_features, out_features, has_bias, a_bytes, w_bytes) if _array else _exact(_value)
 
 
 def memory_read(
@@ -80,15 +83,16 @@ def memory_read(
     seq_len: Any,
     in_features: Any,
     out_features: Any,
+    has_bias: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
 ) -> Any:
     """Bytes read by Linear: the sum over all its kernels."""
-    _array = _arrays(batch_size, seq_len, in_features, out_features, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, in_features, out_features, has_bias, a_bytes, w_bytes)
     if _array:
-        batch_size, seq_len, in_features, out_features, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, in_features, out_features, a_bytes, w_bytes)
-    _value = batch_size * seq_len * in_features * a_bytes + in_features * out_features * w_bytes
-    return _shaped(_value, batch_size, seq_len, in_features, out_features, a_bytes, w_bytes) if _array else _exact(_value)
+        batch_size, seq_len, in_features, out_features, has_bias, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, in_features, out_features, has_bias, a_bytes, w_bytes)
+    _value = batch_size * seq_len * in_features * a_bytes + in_features * out_features * w_bytes + out_features * has_bias * w_bytes
+    return _shaped(_value, batch_size, seq_len, in_features, out_features, has_bias, a_bytes, w_bytes) if _array else _exact(_value)
 
 
 def memory_write(
@@ -97,6 +101,7 @@ def memory_write(
     seq_len: Any,
     in_features: Any = None,
     out_features: Any,
+    has_bias: Any = 0,
     a_bytes: Any,
     w_bytes: Any = None,
 ) -> Any:
@@ -105,11 +110,11 @@ def memory_write(
     in_features, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, in_features, out_features, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, in_features, out_features, has_bias, a_bytes, w_bytes)
     if _array:
         batch_size, seq_len, out_features, a_bytes = _as_arrays(batch_size, seq_len, out_features, a_bytes)
     _value = batch_size * seq_len * out_features * a_bytes
-    return _shaped(_value, batch_size, seq_len, in_features, out_features, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, in_features, out_features, has_bias, a_bytes, w_bytes) if _array else _exact(_value)
 
 
 def memory_bytes(
@@ -118,13 +123,14 @@ def memory_bytes(
     seq_len: Any,
     in_features: Any,
     out_features: Any,
+    has_bias: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
 ) -> Any:
     """Bytes read and written by Linear: memory_read + memory_write."""
-    _array = _arrays(batch_size, seq_len, in_features, out_features, a_bytes, w_bytes)
-    _value = memory_read(batch_size=batch_size, seq_len=seq_len, in_features=in_features, out_features=out_features, a_bytes=a_bytes, w_bytes=w_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, in_features=in_features, out_features=out_features, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_value, batch_size, seq_len, in_features, out_features, a_bytes, w_bytes) if _array else _exact(_value)
+    _array = _arrays(batch_size, seq_len, in_features, out_features, has_bias, a_bytes, w_bytes)
+    _value = memory_read(batch_size=batch_size, seq_len=seq_len, in_features=in_features, out_features=out_features, has_bias=has_bias, a_bytes=a_bytes, w_bytes=w_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, in_features=in_features, out_features=out_features, has_bias=has_bias, a_bytes=a_bytes, w_bytes=w_bytes)
+    return _shaped(_value, batch_size, seq_len, in_features, out_features, has_bias, a_bytes, w_bytes) if _array else _exact(_value)
 
 
 def arithmetic_intensity(
@@ -133,13 +139,14 @@ def arithmetic_intensity(
     seq_len: Any,
     in_features: Any,
     out_features: Any,
+    has_bias: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
 ) -> Any:
     """FLOPs per byte moved by Linear: flops / memory_bytes (ZeroDivisionError when no byte moves)."""
-    _array = _arrays(batch_size, seq_len, in_features, out_features, a_bytes, w_bytes)
-    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, in_features=in_features, out_features=out_features, a_bytes=a_bytes, w_bytes=w_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, in_features=in_features, out_features=out_features, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_done / _moved, batch_size, seq_len, in_features, out_features, a_bytes, w_bytes) if _array else _div(_done, _moved)
+    _array = _arrays(batch_size, seq_len, in_features, out_features, has_bias, a_bytes, w_bytes)
+    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, in_features=in_features, out_features=out_features, has_bias=has_bias, a_bytes=a_bytes, w_bytes=w_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, in_features=in_features, out_features=out_features, has_bias=has_bias, a_bytes=a_bytes, w_bytes=w_bytes)
+    return _shaped(_done / _moved, batch_size, seq_len, in_features, out_features, has_bias, a_bytes, w_bytes) if _array else _div(_done, _moved)
 
 
 def kernels(
@@ -148,6 +155,7 @@ def kernels(
     seq_len: Any,
     in_features: Any,
     out_features: Any,
+    has_bias: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
 ) -> list[dict[str, Any]]:
@@ -156,9 +164,9 @@ def kernels(
     A record has `path` (the operations from the root down to the kernel), `flops`, `read` and `write`
     (with every enclosing repeat multiplied in), and any other key the kernel carries.
     """
-    _array = _arrays(batch_size, seq_len, in_features, out_features, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, in_features, out_features, has_bias, a_bytes, w_bytes)
     if _array:
-        batch_size, seq_len, in_features, out_features, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, in_features, out_features, a_bytes, w_bytes)
+        batch_size, seq_len, in_features, out_features, has_bias, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, in_features, out_features, has_bias, a_bytes, w_bytes)
     _records: list[dict[str, Any]] = []
     _leaf(
         _records,
@@ -167,8 +175,18 @@ def kernels(
         flops=2 * batch_size * seq_len * in_features * out_features,
         read=batch_size * seq_len * in_features * a_bytes + in_features * out_features * w_bytes,
         write=batch_size * seq_len * out_features * a_bytes,
+        extras={"compute": "matmul"},
     )
-    return _finish(_records, _array, batch_size, seq_len, in_features, out_features, a_bytes, w_bytes)
+    _leaf(
+        _records,
+        ("Bias addition",),
+        scale=1,
+        flops=batch_size * seq_len * out_features * has_bias,
+        read=out_features * has_bias * w_bytes,
+        write=0,
+        extras={"compute": "vector"},
+    )
+    return _finish(_records, _array, batch_size, seq_len, in_features, out_features, has_bias, a_bytes, w_bytes)
 
 
 # Helpers: arithmetic that is exact on ints and Fractions and broadcasts on numpy arrays.
@@ -208,12 +226,25 @@ def _div(a: Any, b: Any) -> Any:
 
 
 def _pow(base: Any, exponent: Any) -> Any:
-    """base ** exponent, as a Fraction when an exact base has a negative integer exponent."""
+    """base ** exponent, as a Fraction when an exact base has a negative integer exponent.
+
+    A fraction raised to a power whose exact value would run to thousands of
+    digits (expected-value formulas such as (1 - k / n) ** tokens) is computed
+    in floating point instead.
+    """
     if isinstance(exponent, Fraction) and exponent.denominator == 1:
         exponent = exponent.numerator
+    if isinstance(base, Fraction) and isinstance(exponent, int) and _too_long(base, exponent):
+        return float(base) ** exponent
     if isinstance(base, int | Fraction) and isinstance(exponent, int) and exponent < 0:
         return _exact(Fraction(base) ** exponent)
     return base**exponent
+
+
+def _too_long(base: Any, exponent: Any) -> bool:
+    """Whether base ** exponent, base not integral, needs more than 4096 bits exactly."""
+    bits = max(base.numerator.bit_length(), base.denominator.bit_length())
+    return bool(base.denominator != 1 and abs(exponent) * bits > 4096)
 
 
 def _array_pow(base: Any, exponent: Any) -> Any:

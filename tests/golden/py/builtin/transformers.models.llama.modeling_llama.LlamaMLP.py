@@ -18,9 +18,9 @@ kernel with its costs, so you can see which one dominates.
 
 Parameters:
     batch_size: Sequences in the batch
-    seq_len: Tokens per sequence in this forward pass
+    seq_len: Tokens per sequence processed in this forward pass
     hidden_size: Model width
-    intermediate_size: Width of the gated feed-forward layer
+    intermediate_size: Width of the feed-forward layer
     a_bytes: bytes per activation element
     w_bytes: bytes per weight element
 """
@@ -44,9 +44,9 @@ __all__ = [
 
 PARAMETERS: dict[str, dict[str, str | None]] = {
     "batch_size": {"description": "Sequences in the batch", "default": None},
-    "seq_len": {"description": "Tokens per sequence in this forward pass", "default": None},
+    "seq_len": {"description": "Tokens per sequence processed in this forward pass", "default": None},
     "hidden_size": {"description": "Model width", "default": None},
-    "intermediate_size": {"description": "Width of the gated feed-forward layer", "default": None},
+    "intermediate_size": {"description": "Width of the feed-forward layer", "default": None},
     "a_bytes": {"description": None, "default": None},
     "w_bytes": {"description": None, "default": None},
 }
@@ -167,14 +167,25 @@ def kernels(
         flops=2 * batch_size * seq_len * hidden_size * intermediate_size,
         read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * intermediate_size * w_bytes,
         write=batch_size * seq_len * intermediate_size * a_bytes,
+        extras={"compute": "matmul"},
     )
     _leaf(
         _records,
-        ("Activation", "SiLU activation (from SiLU)"),
+        ("Gate projection", "Bias addition (from Linear)"),
+        scale=1,
+        flops=0,
+        read=0,
+        write=0,
+        extras={"compute": "vector"},
+    )
+    _leaf(
+        _records,
+        ("Activation", "SiLU (from SiLUActivation)", "SiLU activation (from SiLU)"),
         scale=1,
         flops=5 * batch_size * seq_len * intermediate_size,
         read=batch_size * seq_len * intermediate_size * a_bytes,
         write=batch_size * seq_len * intermediate_size * a_bytes,
+        extras={"compute": "vector"},
     )
     _leaf(
         _records,
@@ -183,6 +194,16 @@ def kernels(
         flops=2 * batch_size * seq_len * hidden_size * intermediate_size,
         read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * intermediate_size * w_bytes,
         write=batch_size * seq_len * intermediate_size * a_bytes,
+        extras={"compute": "matmul"},
+    )
+    _leaf(
+        _records,
+        ("Up projection", "Bias addition (from Linear)"),
+        scale=1,
+        flops=0,
+        read=0,
+        write=0,
+        extras={"compute": "vector"},
     )
     _leaf(
         _records,
@@ -191,6 +212,7 @@ def kernels(
         flops=batch_size * seq_len * intermediate_size,
         read=2 * batch_size * seq_len * intermediate_size * a_bytes,
         write=batch_size * seq_len * intermediate_size * a_bytes,
+        extras={"compute": "vector"},
     )
     _leaf(
         _records,
@@ -199,6 +221,16 @@ def kernels(
         flops=2 * batch_size * seq_len * hidden_size * intermediate_size,
         read=batch_size * seq_len * intermediate_size * a_bytes + hidden_size * intermediate_size * w_bytes,
         write=batch_size * seq_len * hidden_size * a_bytes,
+        extras={"compute": "matmul"},
+    )
+    _leaf(
+        _records,
+        ("Down projection", "Bias addition (from Linear)"),
+        scale=1,
+        flops=0,
+        read=0,
+        write=0,
+        extras={"compute": "vector"},
     )
     return _finish(_records, _array, batch_size, seq_len, hidden_size, intermediate_size, a_bytes, w_bytes)
 
@@ -240,12 +272,25 @@ def _div(a: Any, b: Any) -> Any:
 
 
 def _pow(base: Any, exponent: Any) -> Any:
-    """base ** exponent, as a Fraction when an exact base has a negative integer exponent."""
+    """base ** exponent, as a Fraction when an exact base has a negative integer exponent.
+
+    A fraction raised to a power whose exact value would run to thousands of
+    digits (expected-value formulas such as (1 - k / n) ** tokens) is computed
+    in floating point instead.
+    """
     if isinstance(exponent, Fraction) and exponent.denominator == 1:
         exponent = exponent.numerator
+    if isinstance(base, Fraction) and isinstance(exponent, int) and _too_long(base, exponent):
+        return float(base) ** exponent
     if isinstance(base, int | Fraction) and isinstance(exponent, int) and exponent < 0:
         return _exact(Fraction(base) ** exponent)
     return base**exponent
+
+
+def _too_long(base: Any, exponent: Any) -> bool:
+    """Whether base ** exponent, base not integral, needs more than 4096 bits exactly."""
+    bits = max(base.numerator.bit_length(), base.denominator.bit_length())
+    return bool(base.denominator != 1 and abs(exponent) * bits > 4096)
 
 
 def _array_pow(base: Any, exponent: Any) -> Any:

@@ -18,7 +18,7 @@ kernel with its costs, so you can see which one dominates.
 
 Parameters:
     batch_size: Sequences in the batch
-    seq_len: Tokens per sequence in this forward pass
+    seq_len: Tokens per sequence processed in this forward pass
     hidden_size: Features normalized per token
     a_bytes: bytes per activation element
     w_bytes: bytes per weight element
@@ -43,7 +43,7 @@ __all__ = [
 
 PARAMETERS: dict[str, dict[str, str | None]] = {
     "batch_size": {"description": "Sequences in the batch", "default": None},
-    "seq_len": {"description": "Tokens per sequence in this forward pass", "default": None},
+    "seq_len": {"description": "Tokens per sequence processed in this forward pass", "default": None},
     "hidden_size": {"description": "Features normalized per token", "default": None},
     "a_bytes": {"description": None, "default": None},
     "w_bytes": {"description": None, "default": None},
@@ -67,7 +67,7 @@ def flops(
     _array = _arrays(batch_size, seq_len, hidden_size, a_bytes, w_bytes)
     if _array:
         batch_size, seq_len, hidden_size = _as_arrays(batch_size, seq_len, hidden_size)
-    _value = 5 * batch_size * seq_len * hidden_size
+    _value = 4 * batch_size * seq_len * hidden_size + 3 * batch_size * seq_len
     return _shaped(_value, batch_size, seq_len, hidden_size, a_bytes, w_bytes) if _array else _exact(_value)
 
 
@@ -83,7 +83,7 @@ def memory_read(
     _array = _arrays(batch_size, seq_len, hidden_size, a_bytes, w_bytes)
     if _array:
         batch_size, seq_len, hidden_size, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, hidden_size, a_bytes, w_bytes)
-    _value = 2 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * a_bytes + hidden_size * w_bytes
+    _value = 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes
     return _shaped(_value, batch_size, seq_len, hidden_size, a_bytes, w_bytes) if _array else _exact(_value)
 
 
@@ -103,7 +103,7 @@ def memory_write(
     _array = _arrays(batch_size, seq_len, hidden_size, a_bytes, w_bytes)
     if _array:
         batch_size, seq_len, hidden_size, a_bytes = _as_arrays(batch_size, seq_len, hidden_size, a_bytes)
-    _value = batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * a_bytes
+    _value = batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len
     return _shaped(_value, batch_size, seq_len, hidden_size, a_bytes, w_bytes) if _array else _exact(_value)
 
 
@@ -156,17 +156,19 @@ def kernels(
         _records,
         ("Variance calculation",),
         scale=1,
-        flops=2 * batch_size * seq_len * hidden_size,
+        flops=2 * batch_size * seq_len * hidden_size + batch_size * seq_len,
         read=batch_size * seq_len * hidden_size * a_bytes,
-        write=batch_size * seq_len * a_bytes,
+        write=4 * batch_size * seq_len,
+        extras={"compute": "vector"},
     )
     _leaf(
         _records,
         ("Normalization",),
         scale=1,
-        flops=3 * batch_size * seq_len * hidden_size,
-        read=batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * a_bytes + hidden_size * w_bytes,
+        flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len,
+        read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
         write=batch_size * seq_len * hidden_size * a_bytes,
+        extras={"compute": "vector"},
     )
     return _finish(_records, _array, batch_size, seq_len, hidden_size, a_bytes, w_bytes)
 
@@ -208,12 +210,25 @@ def _div(a: Any, b: Any) -> Any:
 
 
 def _pow(base: Any, exponent: Any) -> Any:
-    """base ** exponent, as a Fraction when an exact base has a negative integer exponent."""
+    """base ** exponent, as a Fraction when an exact base has a negative integer exponent.
+
+    A fraction raised to a power whose exact value would run to thousands of
+    digits (expected-value formulas such as (1 - k / n) ** tokens) is computed
+    in floating point instead.
+    """
     if isinstance(exponent, Fraction) and exponent.denominator == 1:
         exponent = exponent.numerator
+    if isinstance(base, Fraction) and isinstance(exponent, int) and _too_long(base, exponent):
+        return float(base) ** exponent
     if isinstance(base, int | Fraction) and isinstance(exponent, int) and exponent < 0:
         return _exact(Fraction(base) ** exponent)
     return base**exponent
+
+
+def _too_long(base: Any, exponent: Any) -> bool:
+    """Whether base ** exponent, base not integral, needs more than 4096 bits exactly."""
+    bits = max(base.numerator.bit_length(), base.denominator.bit_length())
+    return bool(base.denominator != 1 and abs(exponent) * bits > 4096)
 
 
 def _array_pow(base: Any, exponent: Any) -> Any:

@@ -1,0 +1,62 @@
+"""`kc check`: every problem of every module in a library, in one run.
+
+It runs the static passes of `kc compile` (loading, resolving, binding, lint)
+over all modules at once instead of one root, so each problem is found by
+the same code and reported with the same diagnostics as a compilation.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from compiler.diagnostics import Diagnostics, Location
+from compiler.library import Library, listing
+from compiler.limits import Limits
+from compiler.passes.bind import bind_graph
+from compiler.passes.lint import lint
+from compiler.passes.resolve import resolve_all
+
+
+@dataclass(frozen=True)
+class Checked:
+    modules: int
+    diagnostics: Diagnostics
+
+
+def check(library: Library, directories: Iterable[str | os.PathLike[str]] = (), *, lenient: bool = False) -> Checked:
+    """Check the modules in `directories`, or every module on the search path when none is given.
+
+    Modules elsewhere on the path are read only to resolve references; their
+    own problems are not reported.
+    """
+    diagnostics = Diagnostics()
+    chosen = [Path(d) for d in directories]
+    if chosen:
+        names = sorted({name for d in chosen for name in listing(d)})
+    else:
+        names = list(library.names())
+    limit = Limits.current().library_modules
+    if len(names) > limit:
+        diagnostics.error("KC907", f"the library has {len(names):,} modules; the limit is {limit:,}", hint="check fewer directories at a time")
+        return Checked(0, diagnostics)
+    files = {str(path) for name in names if (path := library.find(name)) is not None}
+    found = Diagnostics()
+    graph = resolve_all(library, names, found)
+    bind_graph(graph, found, lenient=lenient)
+    for name in names:
+        module = graph.modules.get(name)
+        if module is not None:
+            lint(module, found)
+        shadowed = library.files(name)[1:]
+        if shadowed and str(library.find(name)) in files:
+            found.note(
+                "KC007",
+                f"{name} shadows {', '.join(map(str, shadowed))}",
+                Location(str(library.find(name))),
+                hint="this is how a library overrides a module; rename the file if it is not meant to",
+            )
+    diagnostics.extend(d for d in found.items if d.location is None or d.location.file in files)
+    return Checked(len(names), diagnostics)
