@@ -44,7 +44,8 @@ def median_of(function: Callable[[], object], repeat: int = 5) -> float:
 
 
 def leaf(operation: str, flops: str, read: str, write: str) -> dict[str, object]:
-    return {"kernel_type": "basic", "operation": operation, "flops": flops, "memory_access": {"read": read, "write": write}}
+    kind = "composite" if "${" in flops + read + write else "basic"
+    return {"kernel_type": kind, "operation": operation, "flops": flops, "memory_access": {"read": read, "write": write}}
 
 
 def synthetic_library(directory: Path, modules: int, depth: int, fanout: int = 2) -> str:

@@ -169,11 +169,28 @@ FIELD_PATHS: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True, slots=True)
 class Formula:
-    """A formula as written (`text`) and parsed (`expr`, None when it did not parse)."""
+    """A formula as written (`text`) and parsed (`expr`, None when it did not parse).
+
+    `names` and `references` list every occurrence in reading order, found
+    once when the formula is made, so that passes need not walk it again.
+    """
 
     text: str
     expr: Expr | None
     path: tuple[str | int, ...] = field(compare=False)
+    names: tuple[Name, ...] = field(default=(), compare=False, repr=False)
+    references: tuple[Reference, ...] = field(default=(), compare=False, repr=False)
+
+    @classmethod
+    def of(cls, text: str, expr: Expr | None, path: tuple[str | int, ...]) -> Formula:
+        nodes = list(walk(expr)) if expr is not None else []
+        return cls(
+            text,
+            expr,
+            path,
+            tuple(n for n in nodes if isinstance(n, Name)),
+            tuple(n for n in nodes if isinstance(n, Reference)),
+        )
 
 
 @dataclass(frozen=True, slots=True)

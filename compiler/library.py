@@ -38,7 +38,8 @@ class Library:
     renames: Mapping[str, str] = field(default_factory=lambda: dict(rename.ALIASES))
     _loaded: dict[str, Loaded] = field(default_factory=dict, repr=False)
     _sources: dict[str, str] = field(default_factory=dict, repr=False)
-    _names: dict[str, Path] | None = field(default=None, repr=False)
+    _listings: dict[Path, dict[str, Path]] = field(default_factory=dict, repr=False)
+    _real: dict[Path, Path] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_path(
@@ -58,27 +59,31 @@ class Library:
         unique = tuple(dict.fromkeys(path))
         return cls(unique, rename.rename_table(renames))
 
+    def _listing(self, directory: Path) -> dict[str, Path]:
+        if directory not in self._listings:
+            self._listings[directory] = listing(directory)
+        return self._listings[directory]
+
+    def _resolved(self, directory: Path) -> Path:
+        if directory not in self._real:
+            self._real[directory] = directory.resolve()
+        return self._real[directory]
+
     def find(self, name: str) -> Path | None:
         """The file of module `name`: the first on the search path; None if none is."""
-        for directory in self.directories:
-            candidate = directory / f"{name}.json"
-            if candidate.is_file():
-                return candidate
-        return None
+        return next(iter(self.files(name)), None)
 
     def files(self, name: str) -> list[Path]:
         """Every file on the search path that defines `name`, the one in use first."""
-        return [d / f"{name}.json" for d in self.directories if (d / f"{name}.json").is_file()]
+        return [found for d in self.directories if (found := self._listing(d).get(name)) is not None]
 
     def names(self) -> dict[str, Path]:
-        """Every module on the search path, with the file that defines it (read once)."""
-        if self._names is None:
-            found: dict[str, Path] = {}
-            for directory in self.directories:
-                for name, path in listing(directory).items():
-                    found.setdefault(name, path)
-            self._names = dict(sorted(found.items()))
-        return self._names
+        """Every module on the search path, with the file that defines it."""
+        found: dict[str, Path] = {}
+        for directory in self.directories:
+            for name, path in self._listing(directory).items():
+                found.setdefault(name, path)
+        return dict(sorted(found.items()))
 
     def source(self, file: str) -> str | None:
         """The raw text of a file this library read, for diagnostics."""
@@ -102,7 +107,11 @@ class Library:
         if path is None:
             return Loaded(name, None, None)
         file = str(path)
-        if not _inside(path, path.parent):
+        try:
+            inside = path.resolve().is_relative_to(self._resolved(path.parent))
+        except (OSError, RuntimeError):  # a symlink loop
+            inside = False
+        if not inside:
             return _failed(name, file, "KC008", f"{file} resolves outside its library directory {path.parent}")
         limit = Limits.current().file_bytes
         try:
@@ -117,23 +126,13 @@ class Library:
 
 
 def listing(directory: Path) -> dict[str, Path]:
-    """The modules of one directory, by name."""
+    """The modules of one directory, by name; read once per library."""
     try:
-        entries = sorted(os.listdir(directory))
+        with os.scandir(directory) as entries:
+            files = sorted(e.name for e in entries if e.name.endswith(".json") and e.is_file())
     except OSError:
         return {}
-    return {
-        entry[:-5]: directory / entry
-        for entry in entries
-        if entry.endswith(".json") and valid_name(entry[:-5]) and (directory / entry).is_file()
-    }
-
-
-def _inside(path: Path, directory: Path) -> bool:
-    try:
-        return path.resolve().is_relative_to(directory.resolve())
-    except OSError:
-        return False
+    return {name[:-5]: directory / name for name in files if valid_name(name[:-5])}
 
 
 def _failed(name: str, file: str | None, code: str, message: str, location: Location | None = None) -> Loaded:

@@ -9,6 +9,7 @@ holds this reader and the published schema to the same verdicts.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -55,6 +56,13 @@ def read_module(name: str, file: str, text: str, renames: Mapping[str, str]) -> 
         return Loaded(name, file, None, tuple(reader.diagnostics))
     module, collisions = rename.rename(module, renames)
     return Loaded(name, file, module, (*reader.diagnostics, *collisions))
+
+
+@functools.lru_cache(maxsize=8192)
+def _parsed(text: str, limits: Limits) -> tuple[ir.Expr | None, tuple[ir.Name, ...], tuple[ir.Reference, ...]]:
+    """A formula's IR and the names and references in it; libraries repeat formulas, so once per text."""
+    formula = ir.Formula.of(text, frontend.parse(text), ())
+    return formula.expr, formula.names, formula.references
 
 
 def _describe(value: Any) -> str:
@@ -107,12 +115,13 @@ class _Reader:
             return None
         text = value if isinstance(value, str) else json.dumps(value)
         try:
-            return ir.Formula(text, frontend.parse(text), path)
+            expr, names, references = _parsed(text, Limits.current())
+            return ir.Formula(text, expr, path, names, references)
         except frontend.FormulaError as error:
             for problem in error.problems:
                 location = Location(self.file, path, text, problem.span)
                 self.diagnostics.append(Diagnostic(Severity.ERROR, problem.code, problem.message, location))
-            return ir.Formula(text, None, path)
+            return ir.Formula.of(text, None, path)
 
     def module(self, name: str, data: Any) -> ir.Module | None:
         if not self.expect(data, dict, "an object", ()):

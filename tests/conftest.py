@@ -28,8 +28,9 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
 
 
 def leaf(operation: str, flops: Any, read: Any, write: Any, **more: Any) -> dict[str, Any]:
-    """A kernel of a module file."""
-    return {"kernel_type": "basic", "operation": operation, "flops": flops, "memory_access": {"read": read, "write": write}, **more}
+    """A kernel of a module file, labelled as kc would label it."""
+    kind = "composite" if "${" in f"{flops}{read}{write}" else "basic"
+    return {"kernel_type": kind, "operation": operation, "flops": flops, "memory_access": {"read": read, "write": write}, **more}
 
 
 def uniform(operation: str, formula: str, **more: Any) -> dict[str, Any]:

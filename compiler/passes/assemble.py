@@ -92,7 +92,7 @@ class Assembler:
         def kernel_size(kernel: ir.Kernel) -> int:
             if kernel.fields is None:
                 return 1 + sum(map(kernel_size, kernel.sub_kernels))
-            callees = {r.module for f in kernel.fields.values() if f.expr for r in ir.references(f.expr)}
+            callees = {r.module for f in kernel.fields.values() for r in f.references}
             return 1 + sum(1 + sizes.get(c, 0) for c in callees) + (1 if callees else 0)
 
         for name in self.graph.order:
@@ -122,7 +122,7 @@ class Assembler:
             repeat = None if kernel.repeat is None else value(kernel.repeat, module, scope)
             return Composite(kernel.operation, kernel.analysis, children, repeat, kernel.module, kernel.extras)
         formulas = [kernel.fields[f] for f in ir.FIELDS]
-        if not any(f.expr is not None and _has_reference(f.expr) for f in formulas):
+        if not any(f.references for f in formulas):
             return Leaf(kernel.operation, kernel.analysis, *(value(f, module, scope) for f in formulas), extras=kernel.extras)
         parts = [self._decompose(f, module, scope) for f in formulas]
         linear = [p for p in parts if p is not None]

@@ -45,7 +45,7 @@ def signature(module: ir.Module) -> Signature:
     seen: dict[str, None] = {}
     for formula in module.formulas():
         if formula.expr is not None:
-            seen.update((n.id, None) for n in ir.names(formula.expr) if n.id not in ir.PRECISION_NAMES)
+            seen.update((n.id, None) for n in formula.names if n.id not in ir.PRECISION_NAMES)
     return Signature(module.name, module.file, tuple(map(ir.Parameter, seen)), False)
 
 
@@ -89,7 +89,7 @@ def check_declarations(module: ir.Module, diagnostics: Diagnostics, *, lenient: 
     for formula in module.formulas():
         if formula.expr is None:
             continue
-        for name in ir.names(formula.expr):
+        for name in formula.names:
             if name.id not in declared and name.id not in ir.PRECISION_NAMES:
                 report(
                     "KC306",
@@ -106,10 +106,10 @@ def check_reference_positions(module: ir.Module, diagnostics: Diagnostics) -> No
             continue
         location = Location(module.file, formula.path, formula.text)
         if formula.path[-1] == "repeat":
-            for reference in ir.references(formula.expr):
+            for reference in formula.references:
                 diagnostics.error("KC404", "a repeat count cannot reference a module", location.at(reference.span))
             continue
-        for outer in ir.references(formula.expr):
+        for outer in formula.references if len(formula.references) > 1 else ():
             for argument in (*outer.arguments, *outer.keywords):
                 for inner in ir.references(argument):
                     diagnostics.error(

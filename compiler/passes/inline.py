@@ -39,6 +39,7 @@ class Inliner:
     ) -> None:
         self.graph, self.signatures, self.bindings = graph, signatures, bindings
         self.diagnostics = diagnostics
+        self._free = {name: {n.id for f in m.formulas() for n in f.names} for name, m in graph.modules.items()}
         self._closed: dict[str, tuple[Expr, Expr, Expr]] = {}
         for name in graph.order:
             self._closed[name] = self._module_closed(graph.modules[name])
@@ -48,10 +49,13 @@ class Inliner:
         binding = self.bindings[reference]
         callee = self.signatures[reference.module]
         inner: Scope = {}
-        keywords = dict(binding.precision)
-        for name in ir.PRECISION_NAMES:
+        for name in self._free[reference.module] | set(ir.PRECISION_NAMES):
+            # Unbound parameters (lenient), undeclared names and precision names: the
+            # caller's name of the same name, as `${M}` without arguments binds them.
             s = symbol(name)
-            inner[s] = substitute(to_sympy(keywords[name]), outer) if name in keywords else outer.get(s, s)
+            inner[s] = outer.get(s, s)
+        for name, value in binding.precision:
+            inner[symbol(name)] = substitute(to_sympy(value), outer)
         arguments = dict(binding.arguments)
         for parameter in callee.parameters:
             s = symbol(parameter.name)
@@ -59,8 +63,6 @@ class Inliner:
                 inner[s] = substitute(to_sympy(arguments[parameter.name]), outer)
             elif parameter.default is not None and parameter.default.expr is not None:
                 inner[s] = substitute(to_sympy(parameter.default.expr), inner)
-            else:
-                inner[s] = s
         return inner
 
     def value(self, formula: ir.Formula, module: ir.Module, scope: Scope, field: int | None = None) -> Expr:

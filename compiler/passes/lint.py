@@ -9,6 +9,7 @@ kernel. All are warnings (labels are notes: the output derives them anyway).
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -116,11 +117,11 @@ def lint_names(module: ir.Module, diagnostics: Diagnostics) -> None:
     for formula in module.formulas():
         if formula.expr is None:
             continue
-        for name in ir.names(formula.expr):
+        for name in formula.names:
             if name.id in seen or name.id in _UNIFIED or name.id in ir.PRECISION_NAMES:
                 continue
             seen.add(name.id)
-            close = difflib.get_close_matches(name.id, (*_UNIFIED, *ir.PRECISION_NAMES), n=1, cutoff=0.8)
+            close = _near_unified(name.id)
             if close:
                 diagnostics.warning(
                     "KC503",
@@ -130,18 +131,23 @@ def lint_names(module: ir.Module, diagnostics: Diagnostics) -> None:
                 )
 
 
+@functools.lru_cache(maxsize=4096)
+def _near_unified(name: str) -> list[str]:
+    return difflib.get_close_matches(name, (*_UNIFIED, *ir.PRECISION_NAMES), n=1, cutoff=0.8)
+
+
 def lint_labels(module: ir.Module, diagnostics: Diagnostics) -> None:
     def visit(kernel: ir.Kernel) -> None:
         for child in kernel.sub_kernels:
             visit(child)
         if kernel.label is None or kernel.fields is None:
             return
-        calls = any(f.expr is not None and any(True for _ in ir.references(f.expr)) for f in kernel.fields.values())
+        calls = any(f.references for f in kernel.fields.values())
         if kernel.label in ("basic", "direct_operation") and calls or kernel.label in ("composite", "module_call") and not calls:
             derived = "composite" if calls else "basic"
             diagnostics.note(
                 "KC403",
-                f"kernel_type says {kernel.label!r}, but the kernel {'references' if calls else 'references no'} module{'s' if not calls else ''}: the output calls it {derived!r}",
+                f"kernel_type says {kernel.label!r}, but the kernel references {'a' if calls else 'no'} module: the output calls it {derived!r}",
                 Location(module.file, (*kernel.path, "kernel_type")),
             )
 

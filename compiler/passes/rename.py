@@ -54,12 +54,15 @@ def rename_table(extra: Mapping[str, str] | None = None) -> dict[str, str]:
 
 def rename(module: ir.Module, table: Mapping[str, str]) -> tuple[ir.Module, list[Diagnostic]]:
     """`module` with every name renamed, and an error for each pair of names that collide."""
+    declared = [p.name for p in module.parameters or ()]
+    if not any(name in table for name in declared) and not any(_mentions(f, table) for f in _formulas(module)):
+        return module, []
     diagnostics = _collisions(module, table) + _aliases(module, table)
 
     def formula(f: ir.Formula | None) -> ir.Formula | None:
-        if f is None or f.expr is None:
+        if f is None or f.expr is None or not _mentions(f, table):
             return f
-        return replace(f, expr=ir.rename(f.expr, table))
+        return ir.Formula.of(f.text, ir.rename(f.expr, table), f.path)
 
     def kernel(k: ir.Kernel) -> ir.Kernel:
         fields = None if k.fields is None else {n: formula(f) for n, f in k.fields.items()}
@@ -78,11 +81,22 @@ def rename(module: ir.Module, table: Mapping[str, str]) -> tuple[ir.Module, list
     return replace(module, parameters=parameters, kernels=tuple(map(kernel, module.kernels))), diagnostics
 
 
+def _formulas(module: ir.Module) -> list[ir.Formula]:
+    return [p.default for p in module.parameters or () if p.default] + list(module.formulas())
+
+
+def _mentions(formula: ir.Formula, table: Mapping[str, str]) -> bool:
+    """Whether any name or keyword name of `formula` is renamed."""
+    if any(n.id in table for n in formula.names):
+        return True
+    return any(k.name in table for r in formula.references for k in r.keywords)
+
+
 def _aliases(module: ir.Module, table: Mapping[str, str]) -> list[Diagnostic]:
     """A warning where a file spells a unified name another way: kc renames it, the file should not need it."""
     diagnostics, seen = [], set()
     for formula in module.formulas():
-        for name in ir.names(formula.expr) if formula.expr is not None else ():
+        for name in formula.names:
             target = table.get(name.id)
             if name.id in seen or target is None or ALIASES.get(name.id) != target:
                 continue
@@ -105,11 +119,10 @@ def _collisions(module: ir.Module, table: Mapping[str, str]) -> list[Diagnostic]
         location = Location(module.file, ("parameters", parameter_index))
         first.setdefault(table.get(parameter.name, parameter.name), (parameter.name, location))
     diagnostics = []
-    formulas = [p.default for p in module.parameters or () if p.default] + list(module.formulas())
-    for formula in formulas:
+    for formula in _formulas(module):
         if formula.expr is None:
             continue
-        for name in ir.names(formula.expr):
+        for name in formula.names:
             target = table.get(name.id, name.id)
             location = Location(module.file, formula.path, formula.text, name.span)
             original, where = first.setdefault(target, (name.id, location))

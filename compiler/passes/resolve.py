@@ -52,7 +52,7 @@ def sites(module: ir.Module) -> Iterator[Site]:
     for formula in module.formulas():
         if formula.expr is None:
             continue
-        for reference in ir.references(formula.expr):
+        for reference in formula.references:
             yield Site(module.name, reference, Location(module.file, formula.path, formula.text, reference.span))
 
 
