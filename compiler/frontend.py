@@ -9,6 +9,7 @@ formula instead of stopping at the first.
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass
 from fractions import Fraction
 from importlib import resources
@@ -150,7 +151,21 @@ def _literal(token: Token) -> Fraction:
 
 @functools.cache
 def _parser() -> lark.Lark:
-    return lark.Lark(grammar_text(), parser="lalr", transformer=_Build(), maybe_placeholders=True)
+    return lark.Lark(grammar_text(), parser="lalr", transformer=_Build(), maybe_placeholders=True, cache=_cache_file())
+
+
+def _cache_file() -> str | bool:
+    """Where lark keeps the built parse tables between runs: the user's own cache
+    directory (never a shared one, since the tables are a pickle); off if unwritable.
+    Lark checks the grammar's hash on load and rebuilds a stale or broken file."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kc"
+    try:
+        base.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        return False
+    if not os.access(base, os.W_OK) or (hasattr(os, "getuid") and base.stat().st_uid != os.getuid()):
+        return False
+    return str(base / f"formula-grammar-lark-{lark.__version__}.pickle")
 
 
 _TERMINALS = {
