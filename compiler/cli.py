@@ -117,9 +117,23 @@ def _guard(command: Callable[..., None]) -> Callable[..., None]:
     return run
 
 
+def _limits(pairs: tuple[str, ...]) -> None:
+    """Apply `--limit NAME=N` settings to the whole run."""
+    from compiler.limits import Limits
+
+    values = {}
+    for pair in pairs:
+        name, equals, number = pair.partition("=")
+        if not equals or name not in Limits.names() or not number.isdigit() or int(number) < 1:
+            raise click.BadParameter(f"expected NAME=N with N ≥ 1 and NAME one of {', '.join(Limits.names())}; got {pair!r}", param_hint="--limit")
+        values[name] = int(number)
+    Limits.set_default(Limits(**values))
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "-V", "--version", prog_name="kc")
-def main() -> None:
+@click.option("--limit", "limits", multiple=True, metavar="NAME=N", help="Change a resource limit for this run (repeatable); docs/limits.md lists them and their defaults.")
+def main(limits: tuple[str, ...]) -> None:
     """kc, the kernel cost compiler: FLOPs and bytes of neural-network modules as exact formulas.
 
     A library is a search path of directories of module analyses (one JSON
@@ -133,7 +147,9 @@ def main() -> None:
       kc compile path/to/MyBlock.json --lib more/modules -o block.json
       kc plan transformers.models.gpt2.modeling_gpt2.GPT2LMHeadModel --lib gpt2/
       kc verify transformers.models.llama.modeling_llama.LlamaForCausalLM --hf-config config.json
+      kc --limit tree_nodes=5000000 compile huge.Model
     """
+    _limits(limits)
 
 
 @main.command("compile")

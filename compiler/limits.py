@@ -49,6 +49,11 @@ class Limits:
         finally:
             _current.reset(token)
 
+    @staticmethod
+    def set_default(limits: Limits) -> None:
+        """Make `limits` the limits of everything that follows (a command line run)."""
+        _current.set(limits)
+
     @classmethod
     def names(cls) -> list[str]:
         return [f.name for f in dataclasses.fields(cls)]

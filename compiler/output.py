@@ -1,4 +1,11 @@
-"""Writing output files atomically: all of the new file, or the old one untouched."""
+"""Writing output files atomically: all of the new file, or the old one untouched.
+
+The output is computed completely before any file is touched. Where the
+system allows it, the new contents go into an unnamed file in the target's
+directory (`O_TMPFILE`), named only once complete, so even a killed process
+leaves nothing behind; elsewhere a hidden temporary file beside the target
+is written, renamed over it, and removed on any error or interrupt.
+"""
 
 from __future__ import annotations
 
@@ -7,27 +14,73 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write `text` to a temporary file beside `path`, then rename it over `path`.
+def _mode(target: Path) -> int:
+    """The permissions the file has, or those a new file would get."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
-    On any error, or an interrupt, the temporary file is removed and an
-    existing `path` is left as it was.
-    """
+
+def write_atomic(path: str | os.PathLike[str], text: str) -> None:
+    """Replace `path` with `text` in one step; on failure `path` is left as it was."""
     target = Path(path)
+    data = text.encode("utf-8")
+    if hasattr(os, "O_TMPFILE") and Path("/proc/self/fd").is_dir():
+        try:
+            descriptor = os.open(target.parent, os.O_TMPFILE | os.O_WRONLY, _mode(target))
+        except OSError:  # a file system without unnamed files
+            pass
+        else:
+            try:
+                _write_unnamed(descriptor, data, target)
+                return
+            except OSError:  # naming an unnamed file is not allowed here
+                pass
+    _write_named(data, target)
+
+
+def _write_all(descriptor: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(descriptor, view) :]
+
+
+def _write_unnamed(descriptor: int, data: bytes, target: Path) -> None:
+    """Fill the unnamed file, then give it a name and move it over the target.
+    Only between those last two steps does a named temporary file exist."""
+    temporary = None
+    try:
+        _write_all(descriptor, data)
+        os.fsync(descriptor)
+        while temporary is None:
+            candidate = target.parent / f".{target.name}.{os.urandom(6).hex()}.tmp"
+            try:
+                os.link(f"/proc/self/fd/{descriptor}", candidate, follow_symlinks=True)
+                temporary = candidate
+            except FileExistsError:
+                continue
+        os.replace(temporary, target)
+        temporary = None
+    finally:
+        os.close(descriptor)
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
+
+
+def _write_named(data: bytes, target: Path) -> None:
     descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            mode = target.stat().st_mode & 0o7777
-        except FileNotFoundError:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(temporary, mode)
+        _write_all(descriptor, data)
+        os.fsync(descriptor)
+        os.fchmod(descriptor, _mode(target))
+        os.close(descriptor)
+        descriptor = -1
         os.replace(temporary, target)
     except BaseException:
+        if descriptor >= 0:
+            os.close(descriptor)
         Path(temporary).unlink(missing_ok=True)
         raise

@@ -84,7 +84,6 @@ def assert_clean_failure(result: subprocess.CompletedProcess[str], *needles: str
 requires_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared is not present")
 
 
-from hypothesis import settings as _settings  # noqa: E402
-
-_settings.register_profile("thorough", max_examples=2000, deadline=None)
-_settings.load_profile(os.environ.get("KC_HYPOTHESIS_PROFILE", "default"))
+def examples(count: int) -> int:
+    """A property test's number of examples, times `KC_FUZZ_SCALE` (default 1) to run longer."""
+    return count * max(1, int(os.environ.get("KC_FUZZ_SCALE", "1")))

@@ -8,7 +8,7 @@ each module's cost at random points straight from the generated formulas;
 the compiled tree's leaves (times enclosing repeats), its totals, and the
 totals of the output compiled again must all agree with it exactly.
 
-Run longer with `KC_HYPOTHESIS_PROFILE=thorough pytest tests/test_properties.py`.
+Run longer with `KC_FUZZ_SCALE=20 pytest tests/test_properties.py`.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import compiler
+from tests.conftest import examples
 from tests.evaluator import evaluate_text, tree_sums
 
 FIELDS = ("flops", "read", "write")
@@ -189,7 +190,7 @@ def write(library: Library, directory: Path, braces: bool) -> None:
         (directory / f"m.M{index}.json").write_text(json.dumps(document), encoding="utf-8")
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large])
 @given(library=libraries(), braces=st.booleans(), points=st.lists(st.lists(st.integers(1, 9), min_size=7, max_size=7), min_size=2, max_size=3))
 def test_compiled_tree_equals_the_recursive_definition(tmp_path_factory: Any, library: Library, braces: bool, points: list[list[int]]) -> None:
     directory = tmp_path_factory.mktemp("lib")

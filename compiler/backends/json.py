@@ -37,7 +37,7 @@ def document(tree: Tree[ir.Expr]) -> dict[str, Any]:
             "KC906",
             f"the expanded tree of {tree.class_name} would have up to {tree.size:,} nodes; "
             f"the limit is {Limits.current().tree_nodes:,}",
-            hint="compile with --totals-only for the closed forms, or --emit py for cost functions",
+            hint="--emit py gives cost functions of the totals without the tree; or raise the limit with --limit tree_nodes=N",
         )
         raise KcError(diagnostics)
     printed: dict[ir.Expr, str] = {}

@@ -92,8 +92,8 @@ class Assembler:
         def kernel_size(kernel: ir.Kernel) -> int:
             if kernel.fields is None:
                 return 1 + sum(map(kernel_size, kernel.sub_kernels))
-            callees = {r.module for f in kernel.fields.values() for r in f.references}
-            return 1 + sum(1 + sizes.get(c, 0) for c in callees) + (1 if callees else 0)
+            calls = {r for f in kernel.fields.values() for r in f.references}  # distinct calls, as written
+            return 1 + sum(1 + sizes.get(r.module, 0) for r in calls) + (1 if calls else 0)
 
         for name in self.graph.order:
             sizes[name] = sum(map(kernel_size, self.graph.modules[name].kernels))
