@@ -321,17 +321,21 @@ def _prepare(request: Any) -> Any:
     """The module's cost functions and the checked options, or exit 1 with the problem."""
     import compiler
     from compiler.diagnostics import KcError
-    from compiler.estimate import EstimateError, prepare
+    from compiler.estimate import EstimateError, OptionError, parse, prepare
 
     directories, name = _search_path(request.module, tuple(request.lib))
+    request = dataclasses.replace(request, module=name)
     try:
-        model = compiler.load_cost_model(name, directories)
-    except KcError as error:
-        from compiler.library import Library
+        options = parse(request)  # before compiling: mistakes in the options show at once
+        try:
+            model = compiler.load_cost_model(name, directories)
+        except KcError as error:
+            from compiler.library import Library
 
-        _fail(error.diagnostics, Library.from_path(directories))
-    try:
-        return prepare(dataclasses.replace(request, module=name), model)
+            _fail(error.diagnostics, Library.from_path(directories))
+        return prepare(request, model, options)
+    except OptionError as error:
+        raise click.BadParameter(str(error), param_hint=error.option) from None
     except EstimateError as error:
         _error(str(error))
 

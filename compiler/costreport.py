@@ -57,15 +57,15 @@ def si(value: Any, unit: str) -> str:
     for power, prefix in ((18, "E"), (15, "P"), (12, "T"), (9, "G"), (6, "M"), (3, "k")):
         if abs(number) >= 10**power * 0.9995:
             return f"{_digits(number / 10**power)} {prefix}{unit}"
-    return f"{_digits(number)} {unit}"
+    return f"{_digits(number, whole=True)} {unit}"
 
 
 def rate(value: float, unit: str) -> str:
     """A peak rate as datasheets print it: `989.5 TFLOP/s`, `3.35 TB/s`."""
     for power, prefix in ((12, "T"), (9, "G"), (6, "M"), (3, "k")):
         if value >= 10**power:
-            return f"{value / 10**power:.4g} {prefix}{unit}"
-    return f"{value:.4g} {unit}"
+            return f"{value / 10**power:.5g} {prefix}{unit}"
+    return f"{value:.5g} {unit}"
 
 
 def binary(value: Any) -> str:
@@ -96,7 +96,7 @@ def ratio(value: Any) -> str:
     number = float(value)
     if number >= 1000:
         return f"{number:,.0f}"
-    return _digits(number) if number else "0"
+    return _digits(number, whole=True)
 
 
 def percent(part: Any, whole: Any) -> str:
@@ -104,10 +104,10 @@ def percent(part: Any, whole: Any) -> str:
     return f"{100 * float(part) / whole:.1f}%" if whole else "-"
 
 
-def _digits(number: float) -> str:
-    """Three significant digits without switching to exponents; integers below 1000 as they are."""
+def _digits(number: float, whole: bool = False) -> str:
+    """Three significant digits without switching to exponents; with `whole`, integers as they are."""
     magnitude = abs(number)
-    if number.is_integer() and magnitude < 1000:
+    if whole and number.is_integer():
         return f"{number:.0f}"
     if magnitude >= 100:
         return f"{number:.0f}"

@@ -23,6 +23,14 @@ class EstimateError(Exception):
     """A problem with the options of a run, phrased for the user (exit status 1)."""
 
 
+class OptionError(EstimateError):
+    """An option's value that does not parse (a usage error, exit status 2)."""
+
+    def __init__(self, option: str, message: str) -> None:
+        super().__init__(message)
+        self.option = option
+
+
 @dataclass(frozen=True)
 class Request:
     """What the user asked for, as the command line gives it."""
@@ -68,43 +76,76 @@ class PointResult:
     notes: list[str] = field(default_factory=list)
 
 
-def prepare(request: Request, model: types.ModuleType) -> Prepared:
-    """Check the options against `model` (the module's cost functions); EstimateError on any problem."""
+@dataclass(frozen=True)
+class Options:
+    """The options of a request that make sense without the module: parsed values, sweep axes, the device."""
+
+    settings: dict[str, Number]
+    axes: tuple[sweep.Axis, ...]
+    device: hardware.Device
+
+
+def parse(request: Request) -> Options:
+    """Parse and check what does not need the module (so that mistakes show before it is compiled)."""
     try:
         settings = scenario.parse_settings(request.settings)
+    except scenario.ScenarioError as error:
+        raise OptionError("--set", str(error)) from None
+    try:
         axes = tuple(sweep.parse_axis(text) for text in request.sweeps)
-        names = [axis.name for axis in axes]
-        duplicate = next((name for name in names if names.count(name) > 1), None)
-        if duplicate:
-            raise scenario.ScenarioError(f"{duplicate} is swept twice")
+    except scenario.ScenarioError as error:
+        raise OptionError("--sweep", str(error)) from None
+    names = [axis.name for axis in axes]
+    duplicate = next((name for name in names if names.count(name) > 1), None)
+    if duplicate:
+        raise OptionError("--sweep", f"{duplicate} is swept twice")
+    try:
         if request.generate < 0:
             raise scenario.ScenarioError("--generate needs a number of decode steps, 0 or more")
+        if request.generate and request.phase == "decode":
+            raise scenario.ScenarioError("--generate starts with a prefill: leave out --phase decode")
+        for name in names:
+            if name in settings:
+                raise scenario.ScenarioError(f"{name} is both set and swept: give it with --set or --sweep, not both")
+        swept_widths = [name for name in names if name in ("a_bytes", "w_bytes")]
+        if swept_widths and request.precision is None:
+            raise scenario.ScenarioError(f"{swept_widths[0]} is swept: give the matmul precision with --precision")
+        for what, value in (("compute", request.compute_efficiency), ("memory", request.memory_efficiency)):
+            if not 0 < value <= 1:
+                raise scenario.ScenarioError(f"the {what} efficiency must be greater than 0 and at most 1, got {value}")
+        devices: dict[str, hardware.Device] = {}
+        for path in request.hardware_files:
+            devices.update(hardware.load_file(path))
+        device = hardware.lookup(request.hardware, devices)
+        if request.precision is not None:
+            hardware.choose_precision(device, 0, 0, request.precision)
+    except (scenario.ScenarioError, hardware.HardwareError) as error:
+        raise EstimateError(str(error)) from None
+    return Options(settings, axes, device)
+
+
+def prepare(request: Request, model: types.ModuleType, options: Options | None = None) -> Prepared:
+    """Check the options against `model` (the module's cost functions); EstimateError on any problem."""
+    options = options or parse(request)
+    axes = options.axes
+    try:
         if request.generate:
-            if request.phase == "decode":
-                raise scenario.ScenarioError("--generate starts with a prefill: leave out --phase decode")
             missing = [name for name in ("seq_len", "cache_len") if name not in model.PARAMETERS]
             if missing:
                 raise scenario.ScenarioError(f"--generate needs seq_len and cache_len, and this module has no {' or '.join(missing)}")
         values = scenario.gather(
             model.PARAMETERS,
             request.module,
-            settings=settings,
-            swept=names,
+            settings=options.settings,
+            swept=[axis.name for axis in axes],
             hf_config=request.hf_config,
             phase=request.phase,
             precision=request.precision,
         )
-        devices: dict[str, hardware.Device] = {}
-        for path in request.hardware_files:
-            devices.update(hardware.load_file(path))
-        device = hardware.lookup(request.hardware, devices)
-        swept_widths = [axis for axis in axes if axis.name in ("a_bytes", "w_bytes")]
-        if swept_widths and request.precision is None:
-            raise scenario.ScenarioError(f"{swept_widths[0].name} is swept: give the matmul precision with --precision")
         a_bytes = values.values.get("a_bytes", hardware.PRECISIONS[hardware.DEFAULT_PRECISION])
         w_bytes = values.values.get("w_bytes", a_bytes)
-        precision = hardware.choose_precision(device, a_bytes, w_bytes, request.precision)
-        peaks = Peaks.of(device, precision, request.compute_efficiency, request.memory_efficiency)
+        precision = hardware.choose_precision(options.device, a_bytes, w_bytes, request.precision)
+        peaks = Peaks.of(options.device, precision, request.compute_efficiency, request.memory_efficiency)
     except (scenario.ScenarioError, hardware.HardwareError, ValueError) as error:
         raise EstimateError(str(error)) from None
     parameters = scenario.resolve_defaults(model.PARAMETERS, values.values)

@@ -155,7 +155,10 @@ def lookup(name: str | None, extra: Mapping[str, Device] | None = None) -> Devic
     folded = {key.lower().replace("_", "-"): key for key in known}
     if name.lower().replace("_", "-") in folded:
         return known[folded[name.lower().replace("_", "-")]]
-    close = difflib.get_close_matches(name.lower(), list(known), n=3, cutoff=0.5)
+    wanted = name.lower().replace("_", "-")
+    close = [key for key in sorted(known) if key.startswith(wanted) or wanted.startswith(key)]  # `h100` → both H100s
+    close += [key for key in difflib.get_close_matches(wanted, list(known), n=3, cutoff=0.5) if key not in close]
+    close = close[:3]
     hint = f" (did you mean {', '.join(close)}?)" if close else ""
     raise HardwareError(f"unknown hardware {name!r}{hint}; known: {', '.join(sorted(known))} (`kc hardware` shows their figures)")
 

@@ -33,6 +33,7 @@ def _pyplot() -> Any:
         raise PlotError("plots need matplotlib: pip install 'kc[plot]' (or pip install matplotlib)") from None
     matplotlib.use("Agg", force=True)
     matplotlib.rcParams["svg.hashsalt"] = "kc"  # stable element ids in SVG
+    matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text in SVG: searchable, and smaller
     import matplotlib.pyplot as pyplot
 
     return pyplot
@@ -182,9 +183,12 @@ def roofline(result: PointResult, path: str | Path, labelled: int = LABELLED) ->
     axes.set_axisbelow(True)
     moved = sum(float(k.time) for k in moving)
     handles, labels = axes.get_legend_handles_labels()
-    if moving:
-        from matplotlib.lines import Line2D
+    from matplotlib.lines import Line2D
 
+    if not peaks.vector_published:
+        handles.append(Line2D([], [], linestyle="none"))
+        labels.append(f"{peaks.device.id} publishes no vector rate: vector work at the matmul peak")
+    if moving:
         handles.append(Line2D([], [], linestyle="none"))
         labels.append(f"not drawn: {len(moving)} data-movement kernels, no FLOPs ({100 * moved / total_time:.0f}% of time)")
     legend = axes.legend(handles, labels, loc="lower right", fontsize=8, framealpha=0.9, markerscale=0.6)
@@ -193,7 +197,7 @@ def roofline(result: PointResult, path: str | Path, labelled: int = LABELLED) ->
             handle.set_sizes([40])
     axes.set_title(f"{_title(result.prepared)}\n{_subtitle(result.prepared)}; total {duration(total_time)}", fontsize=10)
     figure.draw_without_rendering()  # the layout is final now, so the memory roof's angle on screen is known
-    slope_x = math.sqrt(ridge_vector * ridge_matmul) if ridge_matmul > 2 * ridge_vector else math.sqrt(low * ridge_vector)
+    slope_x = ridge_matmul / 6  # high on the memory roof, where few kernels sit
     start = axes.transData.transform((slope_x, peaks.bandwidth * slope_x / unit))
     end = axes.transData.transform((slope_x * 10, peaks.bandwidth * slope_x * 10 / unit))
     axes.annotate(
