@@ -13,6 +13,7 @@ import io
 import json
 import math
 import re
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -221,7 +222,7 @@ def header_lines(prepared: Prepared) -> list[str]:
     vector = rate(peaks.vector, "FLOP/s") + ("" if peaks.vector_published else " (no published figure: the matmul peak)")
     lines.append(f"  {peaks.precision} matmul {rate(peaks.matmul, 'FLOP/s')}, vector {vector}, memory {rate(peaks.bandwidth, 'B/s')}{efficiency}")
     shown = " ".join(f"{name}={_value(value)}" for name, value in prepared.parameters.items())
-    lines.append(f"  {shown}")
+    lines.extend(textwrap.wrap(shown, width=110, initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False))
     swept = [f"{axis.name} ({len(axis.values)} values)" for axis in prepared.axes]
     if swept:
         lines.append(f"  swept: {', '.join(swept)}")
@@ -515,15 +516,31 @@ def _sweep_fields(result: SweepResult) -> list[tuple[str, Any]]:
     return fields
 
 
+def _column(array: Any) -> list[Any]:
+    """A column of numbers as `plain` writes them, converted a whole column at a time (sweeps are long)."""
+    import numpy
+
+    values = numpy.asarray(array, dtype=float)
+    if not numpy.isfinite(values).all():
+        return [plain(value) for value in values.tolist()]
+    whole = (numpy.abs(values) < 2**53) & (values == numpy.round(values))
+    if whole.all():
+        return values.astype(numpy.int64).tolist()  # type: ignore[no-any-return]
+    floats: list[Any] = values.tolist()
+    if not whole.any():
+        return floats
+    ints = numpy.where(whole, values, 0).astype(numpy.int64).tolist()
+    return [i if w else f for f, i, w in zip(floats, ints, whole.tolist(), strict=True)]
+
+
 def sweep_csv(result: SweepResult) -> str:
     """One row per configuration: swept values, totals, time per kernel kind; times in seconds."""
     fields = _sweep_fields(result)
-    columns = [array.tolist() for _, array in fields]
+    columns = [_column(array) for _, array in fields]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([name for name, _ in fields])
-    for row in zip(*columns, strict=True):
-        writer.writerow([_csv(plain(value)) for value in row])
+    writer.writerows(zip(*columns, strict=True))
     return buffer.getvalue()
 
 
@@ -531,14 +548,13 @@ def sweep_json(prepared: Prepared, result: SweepResult) -> str:
     document = _context(prepared)
     document["sweep"] = {axis.name: [plain(v) for v in axis.values] for axis in result.axes}
     fields = _sweep_fields(result)
-    columns = [(name, array.tolist()) for name, array in fields]
     swept = {axis.name for axis in result.axes}
+    inputs = [(name, _column(array)) for name, array in fields if name in swept]
+    outputs = [(name, _column(array)) for name, array in fields if name not in swept]
     results = []
     for index in range(result.count):
-        record: dict[str, Any] = {"parameters": {name: plain(values[index]) for name, values in columns if name in swept}}
-        for name, values in columns:
-            if name not in swept:
-                record[name] = plain(values[index])
+        record: dict[str, Any] = {"parameters": {name: values[index] for name, values in inputs}}
+        record.update((name, values[index]) for name, values in outputs)
         results.append(record)
     document["results"] = results
     return json.dumps(document, indent=1, ensure_ascii=False) + "\n"

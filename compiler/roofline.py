@@ -184,3 +184,38 @@ def intensity(flops: Any, moved: Any) -> Any:
         with numpy.errstate(divide="ignore", invalid="ignore"):
             return numpy.where(moved > 0, numpy.asarray(flops, dtype=float) / numpy.where(moved > 0, moved, 1), numpy.inf)
     return flops / moved if moved else None
+
+
+def accumulate(records: Iterable[Mapping[str, Any]], peaks: Peaks, shape: tuple[int, ...]) -> Totals:
+    """The totals of `kernels()` records computed on arrays of `shape`, without keeping each kernel's costs.
+
+    The same arithmetic as `totals(kernel_costs(records, peaks))`, value for
+    value, done in place into a few arrays: the inner loop of sweeps.
+    """
+    import numpy
+
+    def zeros() -> Any:
+        return numpy.zeros(shape)
+
+    flops, read, write, time, bound = zeros(), zeros(), zeros(), zeros(), zeros()
+    by_time = {c: zeros() for c in CATEGORIES}
+    by_flops = {c: zeros() for c in CATEGORIES}
+    compute, memory, kernel_time = numpy.empty(shape), numpy.empty(shape), numpy.empty(shape)
+    binds = numpy.empty(shape, dtype=bool)
+    for record in records:
+        tag = record.get("compute")
+        category = tag if isinstance(tag, str) and tag in CATEGORIES else "vector"
+        kernel_flops = record["flops"]
+        numpy.divide(kernel_flops, peaks.matmul if category == "matmul" else peaks.vector, out=compute)
+        numpy.add(record["read"], record["write"], out=memory)
+        numpy.divide(memory, peaks.bandwidth, out=memory)
+        numpy.maximum(compute, memory, out=kernel_time)
+        numpy.greater_equal(compute, memory, out=binds)  # where both are 0 the kernel adds no time anyway
+        numpy.add(bound, kernel_time, out=bound, where=binds)
+        time += kernel_time
+        by_time[category] += kernel_time
+        flops += kernel_flops
+        by_flops[category] += kernel_flops
+        read += record["read"]
+        write += record["write"]
+    return Totals(flops, read, write, time, bound, by_time, by_flops)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from compiler.roofline import CATEGORIES, KernelCost, Peaks, Totals, kernel_costs, totals
+from compiler.roofline import CATEGORIES, KernelCost, Peaks, Totals, accumulate, kernel_costs
 from compiler.scenario import Number, ScenarioError, parse_number
 
 CHUNK = 32768
@@ -133,6 +133,39 @@ def decode_costs(model: types.ModuleType, values: Mapping[str, Any], peaks: Peak
     return result
 
 
+def decode_totals(model: types.ModuleType, values: Mapping[str, Any], peaks: Peaks, steps: int) -> Totals:
+    """The totals of `decode_costs`, for one-dimensional arrays of configurations, summed in place."""
+    import numpy
+
+    count = numpy.broadcast_shapes(*(numpy.shape(v) for v in values.values()))[0]
+    columns = {name: (numpy.asarray(v, dtype=float).reshape(-1, 1) if numpy.ndim(v) else float(v)) for name, v in values.items()}
+    context = columns.get("cache_len", 0.0) + columns["seq_len"]
+    result: Totals | None = None
+    block = max(1, min(steps, CHUNK))
+    for first in range(0, steps, block):
+        offsets = numpy.arange(first, min(steps, first + block), dtype=float).reshape(1, -1)
+        step_values = {**columns, "seq_len": numpy.ones_like(offsets), "cache_len": context + offsets}
+        summed = _sum_steps(accumulate(model.kernels(**step_values), peaks, (count, offsets.shape[1])))
+        result = summed if result is None else _add(result, summed)
+    assert result is not None
+    return result
+
+
+def _sum_steps(total: Totals) -> Totals:
+    def rows(array: Any) -> Any:
+        return array.sum(axis=-1)
+
+    return Totals(
+        rows(total.flops),
+        rows(total.read),
+        rows(total.write),
+        rows(total.time),
+        rows(total.compute_bound_time),
+        {c: rows(v) for c, v in total.time_by_category.items()},
+        {c: rows(v) for c, v in total.flops_by_category.items()},
+    )
+
+
 def point_generation(model: types.ModuleType, values: Mapping[str, Number], peaks: Peaks, steps: int) -> tuple[list[KernelCost], list[KernelCost]]:
     """(prefill, decode): a prefill at `values`, exact, and `steps` decode steps after it, summed (float64)."""
     prefill = kernel_costs(model.kernels(**values), peaks)
@@ -172,10 +205,10 @@ def run(
         values: dict[str, Any] = {**scalars, **arrays}
         if not axes:  # one configuration, still computed with arrays, as every sweep is
             values = {name: numpy.full(1, value) for name, value in scalars.items()}
-        prefill = totals(kernel_costs(model.kernels(**values), peaks))
+        prefill = accumulate(model.kernels(**values), peaks, (stop - start,))
         sums = {"total": prefill}
         if steps:
-            decode = totals(decode_costs(model, values, peaks, steps))
+            decode = decode_totals(model, values, peaks, steps)
             sums = {"prefill": prefill, "decode": decode, "total": _add(prefill, decode)}
         for part, sum_ in sums.items():
             target = out[part]

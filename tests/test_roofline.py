@@ -119,3 +119,28 @@ def test_arrays_broadcast_and_match_numbers() -> None:
 def test_fractions_are_accepted() -> None:
     cost = kernel_cost(record("moe", "matmul", Fraction(10**15, 3), 0, 0), PEAKS)  # type: ignore[arg-type]
     assert cost.time == pytest.approx(1 / 3)
+
+
+def test_accumulate_equals_the_sum_of_kernel_costs_exactly() -> None:
+    """The in-place totals of sweeps give the very floats that costing each kernel and summing gives."""
+    from compiler.roofline import accumulate
+
+    generator = numpy.random.default_rng(7)
+    records = []
+    for index, compute in enumerate(["matmul", "vector", "none", None, "matmul", "vector"]):
+        entry: dict[str, object] = {
+            "path": (f"k{index}",),
+            "flops": generator.uniform(0, 1e13, 500) * (compute != "none"),
+            "read": generator.uniform(0, 1e10, 500),
+            "write": generator.uniform(0, 1e9, 500) * (index % 2),
+        }
+        if compute is not None:
+            entry["compute"] = compute
+        records.append(entry)
+    fast = accumulate(records, PEAKS, (500,))
+    slow = totals(kernel_costs(records, PEAKS))
+    for name in ("flops", "read", "write", "time", "compute_bound_time"):
+        assert numpy.array_equal(getattr(fast, name), getattr(slow, name)), name
+    for category in ("matmul", "vector", "none"):
+        assert numpy.array_equal(fast.time_by_category[category], slow.time_by_category[category])
+        assert numpy.array_equal(fast.flops_by_category[category], slow.flops_by_category[category])
