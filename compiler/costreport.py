@@ -75,7 +75,7 @@ def binary(value: Any) -> str:
     if number == 0:
         return "0 B"
     for power, prefix in ((50, "PiB"), (40, "TiB"), (30, "GiB"), (20, "MiB"), (10, "KiB")):
-        if abs(number) >= 2**power * 0.9995:
+        if abs(number) >= 2**power * 999.5 / 1024:  # at most three digits before the point
             return f"{_digits(number / 2**power)} {prefix}"
     return f"{number:.0f} B" if float(number).is_integer() else f"{number:.3g} B"
 

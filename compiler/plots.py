@@ -128,7 +128,7 @@ def roofline(result: PointResult, path: str | Path, labelled: int = LABELLED) ->
     bottom = _floor(points, unit)
     if any(not math.isfinite(x) for _, x, _ in points):
         axes.axvline(edge, color="#bbbbbb", linewidth=0.8, linestyle=":", zorder=1)
-        axes.text(edge, peaks.vector / unit / 1.6, "moves no bytes (intensity ∞)", rotation=90, ha="right", va="top", fontsize=8, color="#777777")
+        axes.text(edge, peaks.matmul / unit * 25, "no bytes moved: intensity ∞ ", ha="right", va="top", fontsize=8, color="#777777")
 
     top = sorted(points, key=lambda p: float(p[0].time), reverse=True)[:labelled]
     groups: list[tuple[float, float, list[int]]] = []  # kernels drawn at (nearly) one spot share one label
@@ -176,7 +176,7 @@ def roofline(result: PointResult, path: str | Path, labelled: int = LABELLED) ->
     axes.set_xscale("log")
     axes.set_yscale("log")
     axes.set_xlim(low, high)
-    axes.set_ylim(bottom, peaks.matmul / unit * 10)
+    axes.set_ylim(bottom, peaks.matmul / unit * 40)  # room above the roof for the list of kernels
     axes.set_xlabel("arithmetic intensity (FLOP per byte moved)")
     axes.set_ylabel("attained TFLOP/s")
     axes.grid(True, which="major", color="#e6e6e6", linewidth=0.6)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -382,3 +384,16 @@ def test_plot_needs_a_sweep_and_an_image_name(tmp_path: Path) -> None:
     assert_clean_failure(result, "name the file *.png or *.svg")
     result = run_kc("eval", LLAMA, "--hf-config", LLAMA_CONFIG, "--sweep", "seq_len=8,16", "--sweep", "batch_size=1,2", "--plot", str(tmp_path / "t.png"), "--format", "csv")
     assert result.returncode == 1 and "exactly one --sweep" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_readme_shows_real_output() -> None:
+    """The worked example's tables in README.md are what kc prints for its commands."""
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Time on hardware") : readme.index("## LaTeX")]
+    pairs = re.findall(r"```sh\n(kc eval [^\n]*tests/hf_configs[^\n]*)\n```\n\n[^`]*?```\n(.*?)```", section, flags=re.S)
+    assert len(pairs) == 2
+    for command, shown in pairs:
+        result = run_kc(*shlex.split(command)[1:], cwd=root)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == shown, command
