@@ -1,0 +1,576 @@
+"""Cost report: the results of `kc eval` as a table (rich in a terminal, plain text otherwise), JSON or CSV.
+
+Tables use human units (GFLOP, MiB, µs) and show the kernel tree indented,
+composites with the sums of their kernels. JSON and CSV carry the numbers
+in full: integers as integers, everything else as the shortest float that
+reads back to the same value; times in seconds, rates in FLOP/s and B/s.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from compiler.estimate import PointResult, Prepared
+from compiler.roofline import CATEGORIES, KernelCost, Totals, intensity
+from compiler.sweep import SweepResult
+
+CATEGORY_NAMES = {"matmul": "matmul", "vector": "vector", "none": "data movement"}
+SUM_NOTE = "kernels run one after another: the total time is the sum of the kernels' times"
+TABLE_ROWS = 200
+"""A sweep table longer than this shows its first and last rows; JSON and CSV always hold every row."""
+
+
+# ---------------------------------------------------------------- numbers
+
+
+def plain(value: Any) -> Any:
+    """A JSON-ready number: int for integral values below 2**53 or exact ints, float otherwise, None for inf/NaN."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, Fraction):
+        return value.numerator if value.denominator == 1 else float(value)
+    number = float(value)
+    if not math.isfinite(number):
+        return None
+    if number.is_integer() and abs(number) < 2**53:
+        return int(number)
+    return number
+
+
+def si(value: Any, unit: str) -> str:
+    """`7.70 TFLOP`: three significant digits with a decimal prefix."""
+    number = float(value)
+    if number == 0:
+        return f"0 {unit}"
+    for power, prefix in ((18, "E"), (15, "P"), (12, "T"), (9, "G"), (6, "M"), (3, "k")):
+        if abs(number) >= 10**power * 0.9995:
+            return f"{_digits(number / 10**power)} {prefix}{unit}"
+    return f"{_digits(number, whole=True)} {unit}"
+
+
+def rate(value: float, unit: str) -> str:
+    """A peak rate as datasheets print it: `989.5 TFLOP/s`, `3.35 TB/s`."""
+    for power, prefix in ((12, "T"), (9, "G"), (6, "M"), (3, "k")):
+        if value >= 10**power:
+            return f"{value / 10**power:.5g} {prefix}{unit}"
+    return f"{value:.5g} {unit}"
+
+
+def binary(value: Any) -> str:
+    """`4.00 GiB`: bytes with a binary prefix."""
+    number = float(value)
+    if number == 0:
+        return "0 B"
+    for power, prefix in ((50, "PiB"), (40, "TiB"), (30, "GiB"), (20, "MiB"), (10, "KiB")):
+        if abs(number) >= 2**power * 999.5 / 1024:  # at most three digits before the point
+            return f"{_digits(number / 2**power)} {prefix}"
+    return f"{number:.0f} B" if float(number).is_integer() else f"{number:.3g} B"
+
+
+def duration(seconds: Any) -> str:
+    """`1.23 ms`: a time with the unit that keeps it between 1 and 1000."""
+    number = float(seconds)
+    if number == 0:
+        return "0 s"
+    for scale, unit in ((1, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns")):
+        if abs(number) >= scale * 0.9995:
+            return f"{_digits(number / scale)} {unit}"
+    return f"{_digits(number / 1e-12)} ps"
+
+
+def ratio(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isinf(value)):
+        return "∞"
+    number = float(value)
+    if number >= 1000:
+        return f"{number:,.0f}"
+    return _digits(number, whole=True)
+
+
+def percent(part: Any, whole: Any) -> str:
+    whole = float(whole)
+    return f"{100 * float(part) / whole:.1f}%" if whole else "-"
+
+
+def _digits(number: float, whole: bool = False) -> str:
+    """Three significant digits without switching to exponents; with `whole`, integers as they are."""
+    magnitude = abs(number)
+    if whole and number.is_integer():
+        return f"{number:.0f}"
+    if magnitude >= 100:
+        return f"{number:.0f}"
+    if magnitude >= 10:
+        return f"{number:.1f}"
+    return f"{number:.2f}"
+
+
+# ---------------------------------------------------------------- the kernel tree
+
+
+@dataclass
+class Row:
+    """A line of the table: a kernel, or a composite with the sums of the kernels under it."""
+
+    label: str
+    depth: int
+    kernels: list[KernelCost]
+    leaf: bool
+    children: list[Row] = field(default_factory=list)
+
+
+def short_label(operation: str) -> str:
+    """An operation without the `(from Module)` that says which analysis it comes from."""
+    return re.sub(r" \(from [^()]*\)$", "", operation)
+
+
+def tree_rows(kernels: Sequence[KernelCost], hide_empty: bool = True, short: bool = True) -> tuple[list[Row], int]:
+    """The rows of the kernel tree in order, and how many kernels were hidden for costing nothing.
+
+    Composites are rebuilt from the kernels' paths (consecutive kernels that
+    share a prefix share the composite). A composite left with one row under
+    it is merged with that row, its label joined with `›`. `short` labels
+    leave out the `(from Module)` suffixes.
+    """
+    root = Row("", -1, [], False)
+    hidden = 0
+    open_rows: list[Row] = [root]
+    for kernel in kernels:
+        if hide_empty and not (kernel.flops or kernel.read or kernel.write):
+            hidden += 1
+            continue
+        prefix = kernel.path[:-1]
+        shared = 0
+        while shared < len(prefix) and shared + 1 < len(open_rows) and open_rows[shared + 1].label == prefix[shared]:
+            shared += 1
+        del open_rows[shared + 1 :]
+        for depth in range(shared, len(prefix)):
+            row = Row(prefix[depth], depth, [], False)
+            open_rows[-1].children.append(row)
+            open_rows.append(row)
+        open_rows[-1].children.append(Row(kernel.path[-1], len(prefix), [kernel], True))
+        for row in open_rows[1:]:
+            row.kernels.append(kernel)
+    flat: list[Row] = []
+
+    def visit(row: Row, depth: int, label: str = "") -> None:
+        own = short_label(row.label) if short else row.label
+        text = label if label.rsplit(" › ", 1)[-1] == own else f"{label} › {own}" if label else own
+        if not row.leaf and len(row.children) == 1:
+            visit(row.children[0], depth, text)
+            return
+        flat.append(Row(text, depth, row.kernels, row.leaf))
+        for child in row.children:
+            visit(child, depth + 1)
+
+    for child in root.children:
+        visit(child, 0)
+    return flat, hidden
+
+
+def _sums(kernels: Sequence[KernelCost]) -> dict[str, Any]:
+    flops = sum((k.flops for k in kernels), 0)
+    read = sum((k.read for k in kernels), 0)
+    write = sum((k.write for k in kernels), 0)
+    time = sum((k.time for k in kernels), 0.0)
+    bound = sum((k.compute_bound_time for k in kernels), 0.0)
+    return {"flops": flops, "read": read, "write": write, "time": time, "compute_bound_time": bound}
+
+
+def _bound_text(row: Row) -> str:
+    if row.leaf:
+        return row.kernels[0].bound()
+    sums = _sums(row.kernels)
+    return bound_share(sums["compute_bound_time"], sums["time"])
+
+
+def bound_share(compute_bound_time: Any, time: Any) -> str:
+    """`compute` or `memory` when (nearly) all the time is bound one way, else the compute-bound percentage."""
+    if not time:
+        return ""
+    share = float(compute_bound_time) / float(time)
+    if share >= 0.995:
+        return "compute"
+    if share <= 0.005:
+        return "memory"
+    return f"{100 * share:.0f}% compute"
+
+
+# ---------------------------------------------------------------- headers
+
+
+def header_lines(prepared: Prepared) -> list[str]:
+    request, peaks = prepared.request, prepared.peaks
+    device = peaks.device
+    phase = f"prefill + {request.generate} decode steps" if request.generate else request.phase
+    lines = [f"{prepared.short} on {device.name} ({device.id}), {phase}"]
+    efficiency = ""
+    if peaks.compute_efficiency != 1 or peaks.memory_efficiency != 1:
+        efficiency = f" (at {100 * peaks.compute_efficiency:g}% of peak compute, {100 * peaks.memory_efficiency:g}% of peak bandwidth)"
+    vector = rate(peaks.vector, "FLOP/s") + ("" if peaks.vector_published else " (no published figure: the matmul peak)")
+    lines.append(f"  {peaks.precision} matmul {rate(peaks.matmul, 'FLOP/s')}, vector {vector}, memory {rate(peaks.bandwidth, 'B/s')}{efficiency}")
+    shown = " ".join(f"{name}={_value(value)}" for name, value in prepared.parameters.items())
+    lines.extend(textwrap.wrap(shown, width=110, initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False))
+    swept = [f"{axis.name} ({len(axis.values)} values)" for axis in prepared.axes]
+    if swept:
+        lines.append(f"  swept: {', '.join(swept)}")
+    return lines
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, Fraction):
+        return str(float(value)) if value.denominator != 1 else str(value.numerator)
+    return str(value)
+
+
+# ---------------------------------------------------------------- one configuration
+
+
+POINT_COLUMNS = ("kernel", "compute", "FLOPs", "read", "written", "FLOP/B", "time", "bound", "share")
+
+
+def point_cells(result: PointResult) -> tuple[list[tuple[int, bool, list[str]]], list[str], int]:
+    """(depth, is_leaf, cells) per row, the total row's cells, and the number of hidden kernels."""
+    total_time = result.total.time
+    rows, hidden = tree_rows(result.kernels)
+    table = []
+    for row in rows:
+        sums = _sums(row.kernels)
+        moved = sums["read"] + sums["write"]
+        compute = row.kernels[0].compute if row.leaf else ""
+        cells = [
+            row.label,
+            compute,
+            si(sums["flops"], "FLOP"),
+            binary(sums["read"]),
+            binary(sums["write"]),
+            ratio(intensity(sums["flops"], moved)),
+            duration(sums["time"]),
+            _bound_text(row),
+            percent(sums["time"], total_time),
+        ]
+        table.append((row.depth, row.leaf, cells))
+    total = result.total
+    total_cells = [
+        "total",
+        "",
+        si(total.flops, "FLOP"),
+        binary(total.read),
+        binary(total.write),
+        ratio(intensity(total.flops, total.bytes)),
+        duration(total.time),
+        bound_share(total.compute_bound_time, total.time),
+        "100%" if total.time else "-",
+    ]
+    return table, total_cells, hidden
+
+
+def footer_lines(result: PointResult, hidden: int) -> list[str]:
+    total = result.total
+    lines = []
+    if total.time:
+        categories = ", ".join(f"{CATEGORY_NAMES[c]} {percent(total.time_by_category[c], total.time)}" for c in CATEGORIES)
+        lines.append(f"total {duration(total.time)}: {percent(total.compute_bound_time, total.time)} of it in compute-bound kernels; by kernel kind: {categories}")
+    if result.prefill is not None and result.decode is not None:
+        steps = result.prepared.request.generate
+        per_token = float(result.decode.time) / steps
+        lines.append(
+            f"prefill {duration(result.prefill.time)}, {steps} decode steps {duration(result.decode.time)} "
+            f"({duration(per_token)} per token, {1 / per_token:,.1f} tokens/s per sequence)"
+        )
+    lines.append(SUM_NOTE)
+    if hidden:
+        lines.append(f"{hidden} kernel{'s' if hidden != 1 else ''} with no FLOPs and no bytes here not shown (--format json lists every kernel)")
+    untagged = sum(k.compute == "untagged" for k in result.kernels)
+    if untagged:
+        lines.append(f"{untagged} kernel{'s' if untagged != 1 else ''} without a compute tag costed at the vector rate")
+    lines.extend(result.notes)
+    return lines
+
+
+def point_text(result: PointResult) -> str:
+    """The table as plain text: aligned columns, the tree indented by two spaces a level."""
+    table, total_cells, hidden = point_cells(result)
+    lines = header_lines(result.prepared)
+    body = [[("  " * depth) + cells[0], *cells[1:]] for depth, _, cells in table]
+    lines.append("")
+    lines.extend(_align([list(POINT_COLUMNS), *body, total_cells], rule_before_last=True))
+    lines.append("")
+    lines.extend(footer_lines(result, hidden))
+    return "\n".join(lines) + "\n"
+
+
+def _align(rows: list[list[str]], rule_before_last: bool = False) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    out = []
+    for index, row in enumerate(rows):
+        if (rule_before_last and index == len(rows) - 1) or index == 1:
+            out.append("  ".join("-" * w for w in widths))
+        cells = [row[0].ljust(widths[0])] + [cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True)]
+        out.append("  ".join(cells).rstrip())
+    return out
+
+
+def point_rich(result: PointResult, console: Any) -> None:
+    """The table on a rich console: the tree indented, composites bold, the total in a footer."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table_rows, total_cells, hidden = point_cells(result)
+    table = Table(show_footer=True, box=None if not console.is_terminal else _box(), header_style="bold", footer_style="bold", pad_edge=False)
+    for index, name in enumerate(POINT_COLUMNS):
+        table.add_column(name, footer=total_cells[index], justify="left" if index == 0 else "right", no_wrap=index != 0, overflow="fold")
+    for depth, leaf, cells in table_rows:
+        label = Text("  " * depth + cells[0], style="" if leaf else "bold")
+        style = {"compute": "magenta", "memory": "cyan"}.get(cells[7], "")
+        table.add_row(label, cells[1], *cells[2:7], Text(cells[7], style=style), cells[8])
+    for line in header_lines(result.prepared):
+        console.print(line, highlight=False)
+    console.print(table)
+    for line in footer_lines(result, hidden):
+        console.print(line, highlight=False)
+
+
+def _box() -> Any:
+    from rich import box
+
+    return box.SIMPLE_HEAD
+
+
+def point_json(result: PointResult) -> str:
+    prepared = result.prepared
+    document: dict[str, Any] = _context(prepared)
+    total_time = result.total.time
+    document["kernels"] = [_kernel_record(kernel, total_time) for kernel in result.kernels]
+    document["total"] = _totals_record(result.total)
+    if result.prefill is not None and result.decode is not None:
+        document["prefill"] = _totals_record(result.prefill)
+        document["decode"] = _totals_record(result.decode)
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _context(prepared: Prepared) -> dict[str, Any]:
+    peaks = prepared.peaks
+    device = peaks.device
+    return {
+        "module": prepared.request.module,
+        "phase": prepared.request.phase,
+        "generate": prepared.request.generate,
+        "hardware": {
+            "id": device.id,
+            "name": device.name,
+            "precision": peaks.precision,
+            "matmul_flops_per_s": plain(peaks.matmul),
+            "vector_flops_per_s": plain(peaks.vector),
+            "vector_published": peaks.vector_published,
+            "memory_bytes_per_s": plain(peaks.bandwidth),
+            "compute_efficiency": peaks.compute_efficiency,
+            "memory_efficiency": peaks.memory_efficiency,
+        },
+        "parameters": {name: plain(value) for name, value in prepared.parameters.items()},
+    }
+
+
+def _kernel_record(kernel: KernelCost, total_time: Any) -> dict[str, Any]:
+    return {
+        "path": list(kernel.path),
+        "compute": kernel.compute,
+        "flops": plain(kernel.flops),
+        "read": plain(kernel.read),
+        "write": plain(kernel.write),
+        "bytes": plain(kernel.bytes),
+        "arithmetic_intensity": plain(intensity(kernel.flops, kernel.bytes)),
+        "compute_time": plain(kernel.compute_time),
+        "memory_time": plain(kernel.memory_time),
+        "time": plain(kernel.time),
+        "bound": kernel.bound(),
+        "share": plain(float(kernel.time) / float(total_time)) if total_time else None,
+    }
+
+
+def _totals_record(total: Totals) -> dict[str, Any]:
+    return {
+        "flops": plain(total.flops),
+        "read": plain(total.read),
+        "write": plain(total.write),
+        "bytes": plain(total.bytes),
+        "arithmetic_intensity": plain(intensity(total.flops, total.bytes)),
+        "time": plain(total.time),
+        "compute_bound_time": plain(total.compute_bound_time),
+        "time_by_compute": {c: plain(total.time_by_category[c]) for c in CATEGORIES},
+        "flops_by_compute": {c: plain(total.flops_by_category[c]) for c in CATEGORIES},
+    }
+
+
+CSV_POINT = ("path", "depth", "compute", "flops", "read", "write", "bytes", "arithmetic_intensity", "compute_time", "memory_time", "time", "bound", "share")
+
+
+def point_csv(result: PointResult) -> str:
+    """One row per kernel (path joined with ` / `), then a `total` row; times in seconds."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_POINT)
+    for kernel in result.kernels:
+        record = _kernel_record(kernel, result.total.time)
+        writer.writerow([" / ".join(kernel.path), len(kernel.path) - 1, *(_csv(record[c]) for c in CSV_POINT[2:])])
+    total = _totals_record(result.total)
+    writer.writerow(["total", "", "", *(_csv(total[c]) for c in ("flops", "read", "write", "bytes", "arithmetic_intensity")), "", "", _csv(total["time"]), "", 1 if result.total.time else ""])
+    return buffer.getvalue()
+
+
+def _csv(value: Any) -> Any:
+    return "" if value is None else value
+
+
+# ---------------------------------------------------------------- sweeps
+
+
+def sweep_columns(result: SweepResult) -> list[str]:
+    names = [axis.name for axis in result.axes]
+    generation = ["prefill", "decode", "per token"] if result.steps else []
+    return [*names, *generation, "time", "compute-bound", "matmul", "vector", "data movement", "FLOPs", "bytes"]
+
+
+def sweep_cells(result: SweepResult, index: int) -> list[str]:
+    total = result.total
+    time = total.time[index]
+    cells = [_value(plain(result.coordinates[axis.name][index])) for axis in result.axes]
+    if result.steps and result.prefill is not None and result.decode is not None:
+        cells += [duration(result.prefill.time[index]), duration(result.decode.time[index]), duration(result.decode.time[index] / result.steps)]
+    cells += [duration(time), percent(total.compute_bound_time[index], time)]
+    cells += [percent(total.time_by_category[c][index], time) for c in CATEGORIES]
+    cells += [si(total.flops[index], "FLOP"), binary(total.bytes[index])]
+    return cells
+
+
+def _sweep_indices(result: SweepResult) -> tuple[list[int], int]:
+    """The rows a table shows, and how many it leaves out in the middle."""
+    count = result.count
+    if count <= TABLE_ROWS:
+        return list(range(count)), 0
+    half = TABLE_ROWS // 2
+    return [*range(half), *range(count - half, count)], count - 2 * half
+
+
+def sweep_footer(result: SweepResult, omitted: int) -> list[str]:
+    lines = [f"{result.count:,} configuration{'s' if result.count != 1 else ''}; shares are of each configuration's time; {SUM_NOTE}"]
+    if omitted:
+        lines.append(f"{omitted:,} rows in the middle not shown: --format csv or json gives every row")
+    return lines
+
+
+def sweep_text(prepared: Prepared, result: SweepResult) -> str:
+    indices, omitted = _sweep_indices(result)
+    rows = [sweep_cells(result, i) for i in indices]
+    if omitted:
+        rows.insert(TABLE_ROWS // 2, ["…"] * len(rows[0]))
+    lines = [*header_lines(prepared), ""]
+    widths = [max(len(row[i]) for row in [sweep_columns(result), *rows]) for i in range(len(rows[0]))]
+    for index, row in enumerate([sweep_columns(result), *rows]):
+        lines.append("  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)))
+        if index == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    lines += ["", *sweep_footer(result, omitted)]
+    return "\n".join(lines) + "\n"
+
+
+def sweep_rich(prepared: Prepared, result: SweepResult, console: Any) -> None:
+    from rich.table import Table
+
+    indices, omitted = _sweep_indices(result)
+    table = Table(box=_box(), header_style="bold", pad_edge=False)
+    for name in sweep_columns(result):
+        table.add_column(name, justify="right", no_wrap=True)
+    for position, index in enumerate(indices):
+        if omitted and position == TABLE_ROWS // 2:
+            table.add_row(*(["…"] * len(table.columns)))
+        table.add_row(*sweep_cells(result, index))
+    for line in header_lines(prepared):
+        console.print(line, highlight=False)
+    console.print(table)
+    for line in sweep_footer(result, omitted):
+        console.print(line, highlight=False)
+
+
+def _sweep_fields(result: SweepResult) -> list[tuple[str, Any]]:
+    """(column, array) of every per-configuration number, in output order."""
+    total = result.total
+    fields: list[tuple[str, Any]] = [(axis.name, result.coordinates[axis.name]) for axis in result.axes]
+    fields += [("flops", total.flops), ("read", total.read), ("write", total.write), ("time", total.time), ("compute_bound_time", total.compute_bound_time)]
+    fields += [(f"time_{c}", total.time_by_category[c]) for c in CATEGORIES]
+    fields += [(f"flops_{c}", total.flops_by_category[c]) for c in CATEGORIES]
+    if result.prefill is not None and result.decode is not None:
+        fields += [("prefill_time", result.prefill.time), ("decode_time", result.decode.time)]
+    return fields
+
+
+def _column(array: Any) -> list[Any]:
+    """A column of numbers as `plain` writes them, converted a whole column at a time (sweeps are long)."""
+    import numpy
+
+    values = numpy.asarray(array, dtype=float)
+    if not numpy.isfinite(values).all():
+        return [plain(value) for value in values.tolist()]
+    whole = (numpy.abs(values) < 2**53) & (values == numpy.round(values))
+    if whole.all():
+        return values.astype(numpy.int64).tolist()  # type: ignore[no-any-return]
+    floats: list[Any] = values.tolist()
+    if not whole.any():
+        return floats
+    ints = numpy.where(whole, values, 0).astype(numpy.int64).tolist()
+    return [i if w else f for f, i, w in zip(floats, ints, whole.tolist(), strict=True)]
+
+
+def sweep_csv(result: SweepResult) -> str:
+    """One row per configuration: swept values, totals, time per kernel kind; times in seconds."""
+    fields = _sweep_fields(result)
+    columns = [_column(array) for _, array in fields]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([name for name, _ in fields])
+    writer.writerows(zip(*columns, strict=True))
+    return buffer.getvalue()
+
+
+def sweep_json(prepared: Prepared, result: SweepResult) -> str:
+    document = _context(prepared)
+    document["sweep"] = {axis.name: [plain(v) for v in axis.values] for axis in result.axes}
+    fields = _sweep_fields(result)
+    swept = {axis.name for axis in result.axes}
+    inputs = [(name, _column(array)) for name, array in fields if name in swept]
+    outputs = [(name, _column(array)) for name, array in fields if name not in swept]
+    results = []
+    for index in range(result.count):
+        record: dict[str, Any] = {"parameters": {name: values[index] for name, values in inputs}}
+        record.update((name, values[index]) for name, values in outputs)
+        results.append(record)
+    document["results"] = results
+    return json.dumps(document, indent=1, ensure_ascii=False) + "\n"
+
+
+def render_point(result: PointResult, output_format: str) -> str:
+    if output_format == "json":
+        return point_json(result)
+    if output_format == "csv":
+        return point_csv(result)
+    return point_text(result)
+
+
+def render_sweep(prepared: Prepared, result: SweepResult, output_format: str) -> str:
+    if output_format == "json":
+        return sweep_json(prepared, result)
+    if output_format == "csv":
+        return sweep_csv(result)
+    return sweep_text(prepared, result)

@@ -1,0 +1,198 @@
+"""Estimate: one `kc eval` or `kc roofline` run, from its options to kernel times.
+
+`prepare` compiles the module into its cost functions (`load_cost_model`),
+picks the device and precision, and gathers the parameter values;
+`point` evaluates one configuration per kernel, exactly where no division
+is involved; `sweep` evaluates the Cartesian product of the sweep axes,
+vectorized (`compiler.sweep`).
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from compiler import hardware, roofline, scenario, sweep
+from compiler.roofline import KernelCost, Peaks, Totals
+from compiler.scenario import Number, Scenario
+
+
+class EstimateError(Exception):
+    """A problem with the options of a run, phrased for the user (exit status 1)."""
+
+
+class OptionError(EstimateError):
+    """An option's value that does not parse (a usage error, exit status 2)."""
+
+    def __init__(self, option: str, message: str) -> None:
+        super().__init__(message)
+        self.option = option
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the user asked for, as the command line gives it."""
+
+    module: str
+    lib: Sequence[str] = ()
+    settings: Sequence[str] = ()
+    sweeps: Sequence[str] = ()
+    hf_config: str | None = None
+    phase: str = "prefill"
+    hardware: str | None = None
+    hardware_files: Sequence[str] = ()
+    precision: str | None = None
+    compute_efficiency: float = 1.0
+    memory_efficiency: float = 1.0
+    generate: int = 0
+
+
+@dataclass(frozen=True)
+class Prepared:
+    request: Request
+    model: types.ModuleType
+    scenario: Scenario
+    peaks: Peaks
+    axes: tuple[sweep.Axis, ...]
+    parameters: dict[str, Any]
+    """The fixed values with the module's defaults computed (for display)."""
+
+    @property
+    def short(self) -> str:
+        return self.request.module.rsplit(".", 1)[-1]
+
+
+@dataclass(frozen=True)
+class PointResult:
+    """One configuration: every kernel's cost and time (summed over the whole generation with `--generate`)."""
+
+    prepared: Prepared
+    kernels: list[KernelCost]
+    total: Totals
+    prefill: Totals | None = None
+    decode: Totals | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Options:
+    """The options of a request that make sense without the module: parsed values, sweep axes, the device."""
+
+    settings: dict[str, Number]
+    axes: tuple[sweep.Axis, ...]
+    device: hardware.Device
+
+
+def parse(request: Request) -> Options:
+    """Parse and check what does not need the module (so that mistakes show before it is compiled)."""
+    try:
+        settings = scenario.parse_settings(request.settings)
+    except scenario.ScenarioError as error:
+        raise OptionError("--set", str(error)) from None
+    try:
+        axes = tuple(sweep.parse_axis(text) for text in request.sweeps)
+    except scenario.ScenarioError as error:
+        raise OptionError("--sweep", str(error)) from None
+    names = [axis.name for axis in axes]
+    duplicate = next((name for name in names if names.count(name) > 1), None)
+    if duplicate:
+        raise OptionError("--sweep", f"{duplicate} is swept twice")
+    try:
+        if request.generate < 0:
+            raise scenario.ScenarioError("--generate needs a number of decode steps, 0 or more")
+        if request.generate and request.phase == "decode":
+            raise scenario.ScenarioError("--generate starts with a prefill: leave out --phase decode")
+        for name in names:
+            if name in settings:
+                raise scenario.ScenarioError(f"{name} is both set and swept: give it with --set or --sweep, not both")
+        swept_widths = [name for name in names if name in ("a_bytes", "w_bytes")]
+        if swept_widths and request.precision is None:
+            raise scenario.ScenarioError(f"{swept_widths[0]} is swept: give the matmul precision with --precision")
+        for what, value in (("compute", request.compute_efficiency), ("memory", request.memory_efficiency)):
+            if not 0 < value <= 1:
+                raise scenario.ScenarioError(f"the {what} efficiency must be greater than 0 and at most 1, got {value}")
+        devices: dict[str, hardware.Device] = {}
+        for path in request.hardware_files:
+            devices.update(hardware.load_file(path))
+        device = hardware.lookup(request.hardware, devices)
+        if request.precision is not None:
+            hardware.choose_precision(device, 0, 0, request.precision)
+    except (scenario.ScenarioError, hardware.HardwareError) as error:
+        raise EstimateError(str(error)) from None
+    return Options(settings, axes, device)
+
+
+def prepare(request: Request, model: types.ModuleType, options: Options | None = None) -> Prepared:
+    """Check the options against `model` (the module's cost functions); EstimateError on any problem."""
+    options = options or parse(request)
+    axes = options.axes
+    try:
+        if request.generate:
+            missing = [name for name in ("seq_len", "cache_len") if name not in model.PARAMETERS]
+            if missing:
+                raise scenario.ScenarioError(f"--generate needs seq_len and cache_len, and this module has no {' or '.join(missing)}")
+        values = scenario.gather(
+            model.PARAMETERS,
+            request.module,
+            settings=options.settings,
+            swept=[axis.name for axis in axes],
+            hf_config=request.hf_config,
+            phase=request.phase,
+            precision=request.precision,
+        )
+        a_bytes = values.values.get("a_bytes", hardware.PRECISIONS[hardware.DEFAULT_PRECISION])
+        w_bytes = values.values.get("w_bytes", a_bytes)
+        precision = hardware.choose_precision(options.device, a_bytes, w_bytes, request.precision)
+        peaks = Peaks.of(options.device, precision, request.compute_efficiency, request.memory_efficiency)
+    except (scenario.ScenarioError, hardware.HardwareError, ValueError) as error:
+        raise EstimateError(str(error)) from None
+    parameters = scenario.resolve_defaults(model.PARAMETERS, values.values)
+    return Prepared(request, model, values, peaks, axes, parameters)
+
+
+def _kernels(model: types.ModuleType, values: dict[str, Number]) -> list[dict[str, Any]]:
+    try:
+        records: list[dict[str, Any]] = model.kernels(**values)
+    except RuntimeError as error:  # the tree was too large to build: only totals are known
+        raise EstimateError(f"{error}; kc eval costs each kernel and cannot run without them") from None
+    except (ZeroDivisionError, ValueError, OverflowError) as error:
+        raise EstimateError(f"the formulas cannot be evaluated at these values: {error}") from None
+    return records
+
+
+def point(prepared: Prepared) -> PointResult:
+    """Every kernel at the one configuration of `prepared` (which has no sweep)."""
+    model, values, peaks = prepared.model, prepared.scenario.values, prepared.peaks
+    notes = _notes(prepared)
+    records = _kernels(model, values)
+    if prepared.request.generate:
+        prefill, decode = sweep.point_generation(model, values, peaks, prepared.request.generate)
+        kernels = [a + b for a, b in zip(prefill, decode, strict=True)]
+        return PointResult(prepared, kernels, roofline.totals(kernels), roofline.totals(prefill), roofline.totals(decode), notes)
+    kernels = roofline.kernel_costs(records, peaks)
+    return PointResult(prepared, kernels, roofline.totals(kernels), notes=notes)
+
+
+def run_sweep(prepared: Prepared, progress: sweep.Progress | None = None) -> sweep.SweepResult:
+    """The totals of every configuration of the sweep."""
+    _kernels(prepared.model, {**prepared.scenario.values, **{axis.name: axis.values[0] for axis in prepared.axes}})
+    try:
+        return sweep.run(prepared.model, prepared.scenario.values, prepared.axes, prepared.peaks, steps=prepared.request.generate, progress=progress)
+    except scenario.ScenarioError as error:
+        raise EstimateError(str(error)) from None
+
+
+def _notes(prepared: Prepared) -> list[str]:
+    notes = []
+    if not prepared.peaks.vector_published:
+        notes.append(
+            f"{prepared.peaks.device.id} has no published vector rate: vector FLOPs are costed at the {prepared.peaks.precision} matmul peak"
+        )
+    return notes
+
+
+def untagged(kernels: Sequence[KernelCost]) -> int:
+    """How many kernels have no compute tag (costed at the vector rate)."""
+    return sum(kernel.compute == "untagged" for kernel in kernels)

@@ -1,0 +1,191 @@
+"""Scenario: the parameter values of one `kc eval` run, gathered from a config, `--set`, the phase and the precision.
+
+Order of precedence, later winning: the Hugging Face config (`--hf-config`,
+through the built-in family's mapping), then `--set` and `--sweep`. Then
+the phase fills in shapes: a prefill has `cache_len = 0` unless given, a
+decode step has `seq_len = 1` and takes the context length from
+`cache_len`; `batch_size` is 1 unless given. `a_bytes` and `w_bytes`
+default to the width of `--precision` (bf16, 2 bytes, without one).
+Every parameter the module needs that is still without a value is reported
+at once (`ScenarioError`), with the config keys that would give it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from compiler.hardware import DEFAULT_PRECISION, PRECISIONS
+
+Number = int | Fraction
+PHASES = ("prefill", "decode")
+
+
+class ScenarioError(Exception):
+    """A problem with the values given for a run, phrased for the user."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """The values of a run: fixed ones, and the names a sweep varies."""
+
+    values: dict[str, Number]
+    """Every fixed value passed to the cost functions, in the module's parameter order."""
+    swept: tuple[str, ...] = ()
+    defaulted: tuple[str, ...] = ()
+    """Parameters whose value came from a default of this module (phase, batch size, precision)."""
+    from_config: tuple[str, ...] = ()
+    notes: list[str] = field(default_factory=list)
+
+
+def parse_number(text: str, what: str) -> Number:
+    """A non-negative number: an int, a decimal or a fraction (`0.5`, `1e3`, `1/2`), exact."""
+    try:
+        value = Fraction(text.strip().replace("_", ""))
+    except (ValueError, ZeroDivisionError):
+        raise ScenarioError(f"{what}: expected a number, got {text!r}") from None
+    if value < 0:
+        raise ScenarioError(f"{what}: must not be negative, got {text!r}")
+    return value.numerator if value.denominator == 1 else value
+
+
+def parse_settings(pairs: Sequence[str]) -> dict[str, Number]:
+    """`NAME=VALUE` pairs (`--set`) as a dict; ScenarioError for a malformed pair or a name given twice."""
+    settings: dict[str, Number] = {}
+    for pair in pairs:
+        name, equals, text = pair.partition("=")
+        name = name.strip()
+        if not equals or not name.isidentifier():
+            raise ScenarioError(f"expected NAME=VALUE, got {pair!r}")
+        if name in settings:
+            raise ScenarioError(f"{name} is set twice")
+        settings[name] = parse_number(text, name)
+    return settings
+
+
+def gather(
+    parameters: Mapping[str, Mapping[str, Any]],
+    module: str,
+    *,
+    settings: Mapping[str, Number] = {},
+    swept: Sequence[str] = (),
+    hf_config: str | os.PathLike[str] | None = None,
+    phase: str = "prefill",
+    precision: str | None = None,
+) -> Scenario:
+    """The values for the cost functions of `module`, whose `PARAMETERS` are `parameters`.
+
+    `swept` names the parameters a sweep (or generation) will supply.
+    ScenarioError for unknown names, contradictions and missing values.
+    """
+    if phase not in PHASES:
+        raise ScenarioError(f"unknown phase {phase!r}; expected prefill or decode")
+    names = list(parameters)
+    short = module.rsplit(".", 1)[-1]
+    for name in (*settings, *swept):
+        if name not in parameters:
+            close = difflib.get_close_matches(name, names, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise ScenarioError(f"{short} has no parameter {name!r}{hint}; its parameters: {', '.join(names)}")
+    for name in swept:
+        if name in settings:
+            raise ScenarioError(f"{name} is both set and swept: give it with --set or --sweep, not both")
+
+    values: dict[str, Number] = {}
+    from_config: list[str] = []
+    family = None
+    if hf_config is not None:
+        from compiler.hf import family_of, load_config, params_from_hf_config
+
+        try:
+            config = load_config(hf_config)
+            family = family_of(config)
+            mapped = params_from_hf_config(config)
+        except ValueError as error:
+            raise ScenarioError(str(error)) from None
+        for name, value in mapped.items():
+            if name in parameters and name not in settings and name not in swept:
+                values[name] = value
+                from_config.append(name)
+    values.update(settings)
+    given = set(values) | set(swept)
+    defaulted: list[str] = []
+
+    def default(name: str, value: Number) -> None:
+        if name in parameters and name not in given:
+            values[name] = value
+            defaulted.append(name)
+
+    if phase == "decode":
+        if "seq_len" not in parameters:
+            raise ScenarioError(f"--phase decode sets seq_len, but {short} has no seq_len parameter")
+        if "seq_len" in swept or values.get("seq_len", 1) != 1:
+            raise ScenarioError(
+                "--phase decode processes one token per sequence (seq_len=1): give the context length as cache_len, "
+                "for example --set cache_len=4096"
+            )
+        if "seq_len" not in values:
+            values["seq_len"] = 1
+            defaulted.append("seq_len")
+        if "cache_len" in parameters and "cache_len" not in given:
+            raise ScenarioError("--phase decode needs the context length, the tokens already in the KV cache: --set cache_len=N")
+    else:
+        default("cache_len", 0)
+    default("batch_size", 1)
+    width = PRECISIONS[precision or DEFAULT_PRECISION]
+    default("a_bytes", width.numerator if width.denominator == 1 else width)
+    default("w_bytes", width.numerator if width.denominator == 1 else width)
+
+    missing = [
+        name
+        for name, parameter in parameters.items()
+        if name not in values and name not in swept and parameter.get("default") is None
+    ]
+    if missing:
+        raise ScenarioError(_missing_message(short, module, missing, family, hf_config is not None))
+    ordered = {name: values[name] for name in names if name in values}
+    return Scenario(ordered, tuple(swept), tuple(defaulted), tuple(from_config))
+
+
+SHAPES = ("batch_size", "seq_len", "cache_len")
+
+
+def _missing_message(short: str, module: str, missing: list[str], family: Any, config_given: bool) -> str:
+    from compiler.hf import families
+
+    if family is None:
+        family = next((f for f in families().values() if module.startswith(f.root.rsplit(".", 1)[0] + ".")), None)
+    lines = [f"{short} needs a value for {', '.join(missing)}"]
+    for name in missing:
+        keys = family.keys(name) if family is not None else ()
+        if keys:
+            lines.append(f"  {name}: --set {name}=N, or config.json key {' or '.join(repr(k) for k in keys)}")
+        elif name in SHAPES:
+            lines.append(f"  {name}: a shape, not part of a model config: --set {name}=N or --sweep {name}=...")
+        else:
+            lines.append(f"  {name}: --set {name}=N")
+    if family is not None and not config_given and any(family.keys(name) for name in missing):
+        lines.append(f"  (or read the model's values from its Hugging Face config: --hf-config config.json, a {family.model_type} config)")
+    return "\n".join(lines)
+
+
+def resolve_defaults(parameters: Mapping[str, Mapping[str, Any]], values: Mapping[str, Number]) -> dict[str, Any]:
+    """`values` with every parameter default computed, in parameter order, for display."""
+    from compiler import frontend
+    from compiler.evaluate import evaluate
+
+    result: dict[str, Any] = {}
+    for name, parameter in parameters.items():
+        if name in values:
+            result[name] = values[name]
+        elif parameter.get("default") is not None:
+            try:
+                value = evaluate(frontend.parse(parameter["default"]), result)
+            except ValueError:
+                continue
+            result[name] = value.numerator if isinstance(value, Fraction) and value.denominator == 1 else value
+    return result
