@@ -1,13 +1,12 @@
-"""Compile speed: a built-in composite in process, a synthetic library, and the CLI's cold start."""
+"""Compile speed: a built-in composite in process and the CLI's cold start (library size and depth: bench_scaling)."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-from common import Result, best_of, synthetic_library
+from common import Result, best_of
 
 from compiler.backends import emit
 from compiler.library import Library
@@ -28,11 +27,6 @@ def run() -> list[Result]:
     compile_once([], BUILTIN_COMPOSITE)  # warm: grammar and schema built once per process
     seconds = best_of(lambda: compile_once([], BUILTIN_COMPOSITE), 5)
     results.append(Result(f"compile {BUILTIN_COMPOSITE.rsplit('.', 1)[-1]} in process", seconds, "s", note="built-in composite"))
-
-    with tempfile.TemporaryDirectory() as scratch:
-        root = synthetic_library(Path(scratch), modules=1000, depth=10)
-        seconds = best_of(lambda: compile_once([Path(scratch)], root), 3)
-        results.append(Result("compile synthetic library, 1,000 modules, depth 10", seconds, "s", goal="≤ 2 s", met=seconds <= 2.0))
 
     baseline = best_of(lambda: subprocess.run([sys.executable, "-c", "import sympy, lark, jinja2"], check=True), 5)
     command = [sys.executable, "-m", "compiler", "compile", BUILTIN_COMPOSITE]

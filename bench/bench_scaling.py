@@ -55,7 +55,8 @@ def run() -> list[Result]:
                 "s",
                 baseline=f"10 modules: {baseline * 1000:.0f} ms",
                 ratio=seconds / baseline,
-                note=f"the root reaches {reached:,} modules",
+                note=f"the root reaches {reached:,} modules; cold parse caches",
+                **({"goal": "≤ 2 s", "met": seconds <= 2.0} if modules == 1_000 else {}),
             )
         )
     shallow, _ = _timed(1, 1, 1)

@@ -2,7 +2,7 @@
 
     python bench/run.py            # all benchmarks, table to stdout and bench/results.md
     python bench/run.py --readme   # also regenerate README.md's performance section
-    python bench/run.py compile    # only the benchmark modules whose name contains "compile"
+    python bench/run.py compile    # only the modules whose name contains "compile"; prints, writes nothing
 
 Each `bench/bench_*.py` module exposes `run() -> list[Result]`. Figures are
 wall-clock times on whatever machine runs this; where a goal is a ratio, the
@@ -63,8 +63,10 @@ def main() -> None:
         print(f"  done in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
     machine = f"{platform.python_implementation()} {platform.python_version()}, {platform.machine()}, {_cpus()} CPUs"
     text = f"Measured with `python bench/run.py` on {machine}.\n\n{table(results)}\n"
-    (HERE / "results.md").write_text(text, encoding="utf-8")
     print(text)
+    if arguments.only:
+        return  # a partial table replaces neither bench/results.md nor README.md
+    (HERE / "results.md").write_text(text, encoding="utf-8")
     if arguments.readme:
         readme = HERE.parent / "README.md"
         content = readme.read_text(encoding="utf-8")
