@@ -34,10 +34,7 @@ def check(library: Library, directories: Iterable[str | os.PathLike[str]] = (), 
     """
     diagnostics = Diagnostics()
     chosen = [Path(d) for d in directories]
-    if chosen:
-        names = sorted({name for d in chosen for name in listing(d)})
-    else:
-        names = list(library.names())
+    names = sorted({name for d in chosen for name in listing(d)}) if chosen else list(library.names())
     limit = Limits.current().library_modules
     if len(names) > limit:
         diagnostics.error("KC907", f"the library has {len(names):,} modules; the limit is {limit:,}", hint="check fewer directories at a time")

@@ -112,7 +112,7 @@ def _guard(command: Callable[..., None]) -> Callable[..., None]:
             sys.exit(EXIT_INTERRUPTED)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
-        except Exception as error:  # noqa: BLE001 - the last line of defence
+        except Exception as error:
             if os.environ.get("KC_DEBUG"):
                 traceback.print_exc()
             click.echo(f"kc: internal error: {type(error).__name__}: {error}", err=True)

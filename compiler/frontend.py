@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import lark
 from lark import Token, Transformer, v_args
@@ -122,16 +122,15 @@ class _Build(Transformer[Token, Expr]):
             return Reference(str(module), called=False, span=span)
         positional = tuple(a for a in arguments if not isinstance(a, Keyword))
         keywords = tuple(a for a in arguments if isinstance(a, Keyword))
-        if positional and keywords and keywords[0].span and positional[-1].span:
-            if positional[-1].span.start > keywords[0].span.start:
-                message = "positional argument follows keyword argument"
-                raise _Invalid("KC101", message, _span(positional[-1]))
+        first_keyword, last_positional = (keywords[0].span, positional[-1].span) if positional and keywords else (None, None)
+        if first_keyword and last_positional and last_positional.start > first_keyword.start:
+            raise _BuildError("KC101", "positional argument follows keyword argument", _span(positional[-1]))
         if arguments:
             span = Span(span.start, _span(arguments[-1]).end + 1)
         return Reference(str(module), positional, keywords, span=span)
 
 
-class _Invalid(Exception):
+class _BuildError(Exception):
     """A problem found while building a node, raised out of the parser."""
 
     def __init__(self, code: str, message: str, span: Span) -> None:
@@ -145,7 +144,7 @@ def _literal(token: Token) -> Fraction:
     if len(mantissa) > limits.literal_digits or (
         exponent and abs(int(exponent)) > limits.literal_exponent
     ):
-        raise _Invalid("KC902", f"number literal {_shorten(text)} is too large", _span(token))
+        raise _BuildError("KC902", f"number literal {_shorten(text)} is too large", _span(token))
     return Fraction(text)
 
 
@@ -191,7 +190,7 @@ def _describe(terminal: str) -> str:
 
 def _syntax_problem(error: lark.exceptions.LarkError, text: str) -> Problem:
     if isinstance(error, lark.exceptions.UnexpectedCharacters):
-        position = error.pos_in_stream
+        position = error.pos_in_stream or 0
         return Problem("KC101", f"unexpected character {text[position]!r}", Span(position, position + 1))
     if isinstance(error, lark.exceptions.UnexpectedToken):
         token = error.token
@@ -229,8 +228,8 @@ def _parse(text: str, limits: Limits) -> Expr:
             )
         ])
     try:
-        expr: Expr = _parser().parse(text)
-    except _Invalid as error:
+        expr = cast(Expr, _parser().parse(text))  # the inline transformer builds IR, not a lark Tree
+    except _BuildError as error:
         raise FormulaError([error.problem]) from None
     except lark.exceptions.LarkError as error:
         raise FormulaError([_syntax_problem(error, text)]) from None

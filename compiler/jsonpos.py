@@ -23,9 +23,10 @@ def value_offset(text: str, path: tuple[str | int, ...]) -> int | None:
     position = _skip(text, 0)
     try:
         for part in path:
-            position = _child(text, position, part)
-            if position is None:
+            found = _child(text, position, part)
+            if found is None:
                 return None
+            position = found
     except (ValueError, IndexError):
         return None
     return position

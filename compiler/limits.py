@@ -59,4 +59,4 @@ class Limits:
         return [f.name for f in dataclasses.fields(cls)]
 
 
-_current: contextvars.ContextVar[Limits] = contextvars.ContextVar("kc_limits", default=Limits())
+_current: contextvars.ContextVar[Limits] = contextvars.ContextVar("kc_limits", default=Limits())  # noqa: B039 - Limits is frozen

@@ -24,10 +24,10 @@ def _mode(target: Path) -> int:
         return 0o666 & ~umask
 
 
-def write_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Replace `path` with `text` in one step; on failure `path` is left as it was."""
+def write_atomic(path: str | os.PathLike[str], content: str | bytes) -> None:
+    """Replace `path` with `content` (text is written as UTF-8) in one step; on failure `path` is left as it was."""
     target = Path(path)
-    data = text.encode("utf-8")
+    data = content.encode("utf-8") if isinstance(content, str) else content
     if hasattr(os, "O_TMPFILE") and Path("/proc/self/fd").is_dir():
         try:
             descriptor = os.open(target.parent, os.O_TMPFILE | os.O_WRONLY, _mode(target))

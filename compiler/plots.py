@@ -7,6 +7,7 @@ extension; the files carry no date, so the same input gives the same file.
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 
 from compiler.costreport import CATEGORY_NAMES, duration, rate, short_label
 from compiler.estimate import PointResult, Prepared
+from compiler.output import write_atomic
 from compiler.roofline import CATEGORIES, KernelCost, intensity
 from compiler.sweep import SweepResult
 
@@ -47,9 +49,13 @@ def check_path(path: str | Path) -> Path:
 
 
 def _save(figure: Any, path: Path) -> None:
-    metadata = {"Date": None} if path.suffix.lower() == ".svg" else {"Software": None}
+    """Draw the whole picture in memory, then write it atomically like every output of kc."""
+    suffix = path.suffix.lower()
+    metadata = {"Date": None} if suffix == ".svg" else {"Software": None}
+    picture = io.BytesIO()
+    figure.savefig(picture, format=suffix[1:], metadata=metadata)
     try:
-        figure.savefig(path, metadata=metadata)
+        write_atomic(path, picture.getvalue())
     except OSError as error:
         raise PlotError(f"{path}: cannot write: {error.strerror or error}") from None
 

@@ -7,11 +7,12 @@ back into IR whose sums and products follow the order of SEMANTICS §6.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeAlias
 
 import sympy
 from sympy.core.relational import Relational
@@ -20,7 +21,7 @@ from sympy.logic.boolalg import Boolean, BooleanAtom, BooleanFalse, BooleanFunct
 from compiler import ir
 from compiler.limits import Limits
 
-Expr = sympy.Expr
+Expr: TypeAlias = sympy.Expr
 
 
 class SymbolicError(Exception):
@@ -31,7 +32,7 @@ class SymbolicError(Exception):
         self.code, self.message, self.span = code, message, span
 
 
-class log2(sympy.Function):  # noqa: N801 - named as the formula language spells it
+class log2(sympy.Function):  # type: ignore[misc]  # noqa: N801 - named as the formula language spells it
     """Base-2 logarithm, exact on powers of two."""
 
     @classmethod
@@ -192,20 +193,18 @@ def _merge_pieces(expr: Expr) -> Expr:
     pieces: dict[tuple[Any, ...], list[Expr]] = {}
     for term in sympy.Add.make_args(expr):
         if term.has(sympy.Piecewise) and (term.is_Mul or isinstance(term, sympy.Piecewise)):
-            try:
+            with contextlib.suppress(TypeError, ValueError):  # a branch sympy cannot compare (zoo): keep the product
                 term = sympy.piecewise_fold(term)
-            except (TypeError, ValueError):  # a branch sympy cannot compare (zoo): keep the product as it is
-                pass
         if not isinstance(term, sympy.Piecewise):
             plain.append(term)
             continue
         tests = tuple(condition for _, condition in term.args)
         values = [value for value, _ in term.args]
         if tests in pieces:
-            pieces[tests] = [a + b for a, b in zip(pieces[tests], values)]
+            pieces[tests] = [a + b for a, b in zip(pieces[tests], values, strict=True)]
         else:
             pieces[tests] = values
-    merged = (sympy.Piecewise(*((sympy.expand(v), c) for v, c in zip(values, tests))) for tests, values in pieces.items())
+    merged = (sympy.Piecewise(*((sympy.expand(v), c) for v, c in zip(values, tests, strict=True))) for tests, values in pieces.items())
     return sympy.Add(*plain, *merged)
 
 
@@ -221,7 +220,7 @@ def _terms(expr: Any) -> float:
 
 
 def equal(a: Expr, b: Expr) -> bool:
-    return a == b or canonical(a - b) == 0
+    return bool(a == b or canonical(a - b) == 0)
 
 
 # Back to IR, ordered as SEMANTICS §6 says.
@@ -378,7 +377,7 @@ class Lowering:
         return ir.Unary("-", result) if negative else result
 
     def _term_key(self, term: Any) -> tuple[Any, ...]:
-        _, numerator, denominator = self._split(term)
+        _, numerator, _ = self._split(term)
         ranks: list[tuple[Any, ...]] = []
         for base, exponent in numerator:
             count = int(exponent) if exponent.is_Integer and 0 < exponent < 64 else 1

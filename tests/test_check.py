@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-import compiler
 from compiler.diagnostics import CODES
 from tests.conftest import CORPUS, leaf, requires_shared, run_kc, uniform
 from tests.evaluator import evaluate_text, tree_sums
@@ -173,7 +172,7 @@ def _lenient_cost(name: str, values: dict[str, Fraction], field: int) -> Fractio
         if isinstance(expr, ir.Reference):
             callee = json.loads((CORPUS / f"{expr.module}.json").read_text())
             inner = dict(values)
-            for parameter, argument in zip(_signature(callee), expr.arguments):
+            for parameter, argument in zip(_signature(callee), expr.arguments, strict=False):
                 inner[parameter] = evaluate(resolved(argument), values)
             return ir.Number(_lenient_cost(expr.module, inner, field))
         return ir.rebuild(expr, resolved)

@@ -96,9 +96,8 @@ def test_every_problem_of_a_formula_is_reported() -> None:
 def test_limits_refuse_long_and_deep_formulas() -> None:
     with Limits(formula_length=50).applied(), pytest.raises(FormulaError) as long:
         parse("a + " * 20 + "a")
-    with Limits(nesting_depth=10).applied():
-        with pytest.raises(FormulaError) as deep:
-            parse("(" * 12 + "a" + ")" * 12 + " + -" * 12 + "b")
+    with Limits(nesting_depth=10).applied(), pytest.raises(FormulaError) as deep:
+        parse("(" * 12 + "a" + ")" * 12 + " + -" * 12 + "b")
     assert long.value.problems[0].code == "KC901"
     assert deep.value.problems[0].code == "KC903"
 

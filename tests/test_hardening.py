@@ -5,7 +5,6 @@ The fuzz tests are in tests/test_fuzz.py.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess

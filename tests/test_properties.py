@@ -90,7 +90,7 @@ def evaluate(node: Node, values: dict[str, Fraction], field: int, library: Libra
         case "ref":
             module, keyword = node.value
             callee = library.modules[module]
-            inner = {p: e(child) for p, child in zip(callee.parameters, node.children)}
+            inner = {p: e(child) for p, child in zip(callee.parameters, node.children, strict=True)}
             for name in PRECISION:
                 inner[name] = values[name]
             if keyword is not None:
@@ -162,19 +162,17 @@ def libraries(draw: st.DrawFn) -> Library:
     count = draw(st.integers(1, 4))
     parameters = [draw(st.lists(st.sampled_from(NAMES), min_size=1, max_size=3, unique=True)) for _ in range(count)]
     modules: list[Module] = [Module([], []) for _ in range(count)]
+    def kernel(names: list[str], callees: list[int], nested: bool) -> dict[str, Any]:
+        if nested and draw(st.integers(0, 4)) == 0:
+            return {"repeat": draw(formulas(names, [], parameters, 1)), "sub_kernels": [kernel(names, callees, False) for _ in range(draw(st.integers(1, 2)))]}
+        uniform = draw(st.booleans())
+        first = draw(formulas(names, callees, parameters))
+        fields = (first, first, first) if uniform else tuple(draw(formulas(names, callees, parameters)) for _ in FIELDS)
+        return {"fields": fields}
+
     for index in reversed(range(count)):
         callees = list(range(index + 1, count))
-        names = parameters[index]
-
-        def kernel(nested: bool) -> dict[str, Any]:
-            if nested and draw(st.integers(0, 4)) == 0:
-                return {"repeat": draw(formulas(names, [], parameters, 1)), "sub_kernels": [kernel(False) for _ in range(draw(st.integers(1, 2)))]}
-            uniform = draw(st.booleans())
-            first = draw(formulas(names, callees, parameters))
-            fields = (first, first, first) if uniform else tuple(draw(formulas(names, callees, parameters)) for _ in FIELDS)
-            return {"fields": fields}
-
-        modules[index] = Module(parameters[index], [kernel(True) for _ in range(draw(st.integers(1, 3)))])
+        modules[index] = Module(parameters[index], [kernel(parameters[index], callees, True) for _ in range(draw(st.integers(1, 3)))])
     return Library(modules)
 
 
@@ -201,7 +199,7 @@ def test_compiled_tree_equals_the_recursive_definition(tmp_path_factory: Any, li
     again = json.loads(compiler.compile_module("m.M0", [again_directory]))
 
     for point in points:
-        values = {name: Fraction(v) for name, v in zip([*NAMES, *PRECISION], point)}
+        values = {name: Fraction(v) for name, v in zip([*NAMES, *PRECISION], point, strict=True)}
         expected = tuple(library.cost(0, values, field) for field in range(3))
         assert tree_sums(output["kernels"], values) == expected
         for document in (output, again):  # compiling the output again gives the same totals

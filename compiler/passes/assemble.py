@@ -123,12 +123,13 @@ class Assembler:
             return Composite(kernel.operation, kernel.analysis, children, repeat, kernel.module, kernel.extras)
         formulas = [kernel.fields[f] for f in ir.FIELDS]
         if not any(f.references for f in formulas):
-            return Leaf(kernel.operation, kernel.analysis, *(value(f, module, scope) for f in formulas), extras=kernel.extras)
+            flops, read, write = (value(f, module, scope) for f in formulas)
+            return Leaf(kernel.operation, kernel.analysis, flops, read, write, kernel.extras)
         parts = [self._decompose(f, module, scope) for f in formulas]
         linear = [p for p in parts if p is not None]
         if len(linear) == len(parts):
             return self._composite(kernel, module, scope, linear)
-        for formula, part in zip(formulas, parts):
+        for formula, part in zip(formulas, parts, strict=True):
             if part is None:
                 self.diagnostics.warning(
                     "KC401",
@@ -137,8 +138,8 @@ class Assembler:
                     chain=self.graph.chains.get(module.name, ()),
                     hint="write the field as direct terms plus references times factors to keep the callee's kernels",
                 )
-        values = (value(f, module, scope, index) for index, f in enumerate(formulas))
-        return Leaf(kernel.operation, kernel.analysis, *values, extras=kernel.extras)
+        flops, read, write = (value(f, module, scope, index) for index, f in enumerate(formulas))
+        return Leaf(kernel.operation, kernel.analysis, flops, read, write, kernel.extras)
 
     def _decompose(self, formula: ir.Formula, module: ir.Module, scope: Scope) -> Decomposed | None:
         if formula.expr is None:
@@ -147,7 +148,7 @@ class Assembler:
 
     def _composite(self, kernel: ir.Kernel, module: ir.Module, scope: Scope, parts: list[Decomposed]) -> Composite[Expr]:
         groups: dict[tuple[str, object], _Group] = {}
-        for name, (_, terms) in zip(ir.FIELDS, parts):
+        for name, (_, terms) in zip(ir.FIELDS, parts, strict=True):
             for reference, factor in terms:
                 inner = self.inliner.scope(reference, scope)
                 group = groups.setdefault((reference.module, scope_key(inner)), _Group(reference.module, inner))
@@ -170,7 +171,8 @@ class Assembler:
             else:
                 children.append(Composite(short_name(group.module), None, self._suffixed(group), factor, group.module))
         if has_direct:
-            children.append(Leaf(operation, analysis, *direct, extras=extras))
+            flops, read, write = direct
+            children.append(Leaf(operation, analysis, flops, read, write, extras))
         return Composite(operation, analysis, tuple(children), None, only.module if only else None, extras)
 
     def _warn_factors(self, kernel: ir.Kernel, module: ir.Module, group: _Group) -> None:
@@ -187,6 +189,6 @@ class Assembler:
 
 def _scaled(node: Node[Expr], factors: list[Expr]) -> Node[Expr]:
     if isinstance(node, Leaf):
-        flops, read, write = (v * f for v, f in zip(node.formulas(), factors))
+        flops, read, write = (v * f for v, f in zip(node.formulas(), factors, strict=True))
         return replace(node, flops=flops, read=read, write=write)
     return replace(node, children=tuple(_scaled(c, factors) for c in node.children))

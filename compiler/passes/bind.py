@@ -72,8 +72,8 @@ def check_declarations(module: ir.Module, diagnostics: Diagnostics, *, lenient: 
         location = Location(module.file, ("parameters", index))
         if parameter.name in declared:
             diagnostics.error("KC307", f"parameter {parameter.name!r} is declared twice", location)
-        if parameter.default is not None and parameter.default.expr is not None:
-            default = parameter.default
+        default = parameter.default
+        if default is not None and default.expr is not None:
             for node in ir.walk(default.expr):
                 where = Location(module.file, default.path, default.text, node.span)
                 if isinstance(node, ir.Reference):
@@ -162,16 +162,16 @@ def bind(
             f"too many arguments: {short} takes {len(names)} parameter{'s' if len(names) != 1 else ''}, {len(positional)} given",
             site.location.at(span),
             hint="the extra arguments are dropped" if lenient else "remove the extra arguments, or declare the parameters the callee takes",
-            **context,  # type: ignore[arg-type]
+            **context,
         )
-    bound: dict[str, ir.Expr] = dict(zip(names, positional))
+    bound: dict[str, ir.Expr] = dict(zip(names, positional, strict=False))  # extra arguments were reported above
     _check_order(site, callee, diagnostics, chain)
 
     precision: dict[str, ir.Expr] = {}
     for keyword in reference.keywords:
         where = site.location.at(keyword.span)
         if keyword.name in bound or keyword.name in precision:
-            diagnostics.error("KC303", f"parameter {keyword.name!r} of {short} is bound twice", where, **context)  # type: ignore[arg-type]
+            diagnostics.error("KC303", f"parameter {keyword.name!r} of {short} is bound twice", where, **context)
         elif keyword.name in ir.PRECISION_NAMES:
             precision[keyword.name] = keyword.value
         elif keyword.name in names:
@@ -183,7 +183,7 @@ def bind(
                 f"unknown keyword argument {keyword.name!r}: {short} has no such parameter",
                 where,
                 hint=f"did you mean {close[0]!r}?" if close else ("the argument is dropped" if lenient else None),
-                **context,  # type: ignore[arg-type]
+                **context,
             )
 
     defaults = tuple(p.name for p in callee.parameters if p.name not in bound and p.default is not None)
@@ -195,7 +195,7 @@ def bind(
             f"parameter{plural} {_join(unbound)} of {short} left unbound: {len(positional)} of {len(names)} arguments given",
             site.location.at(_head(reference)),
             hint="kept as free names" if lenient else "pass every parameter, by position or keyword, or declare a default",
-            **context,  # type: ignore[arg-type]
+            **context,
         )
     arguments = tuple((n, bound[n]) for n in names if n in bound)
     return Binding(arguments, defaults, unbound, tuple(sorted(precision.items())))

@@ -143,7 +143,7 @@ def lint_labels(module: ir.Module, diagnostics: Diagnostics) -> None:
         if kernel.label is None or kernel.fields is None:
             return
         calls = any(f.references for f in kernel.fields.values())
-        if kernel.label in ("basic", "direct_operation") and calls or kernel.label in ("composite", "module_call") and not calls:
+        if (kernel.label in ("basic", "direct_operation") and calls) or (kernel.label in ("composite", "module_call") and not calls):
             derived = "composite" if calls else "basic"
             diagnostics.note(
                 "KC403",

@@ -125,7 +125,7 @@ def _collisions(module: ir.Module, table: Mapping[str, str]) -> list[Diagnostic]
         for name in formula.names:
             target = table.get(name.id, name.id)
             location = Location(module.file, formula.path, formula.text, name.span)
-            original, where = first.setdefault(target, (name.id, location))
+            original, _ = first.setdefault(target, (name.id, location))
             if original != name.id:
                 diagnostics.append(
                     Diagnostic(

@@ -38,5 +38,5 @@ def simplify(tree: Tree[Expr], diagnostics: Diagnostics) -> Tree[ir.Expr]:
     kernels: tuple[Node[ir.Expr], ...] | None = None
     if tree.kernels is not None:
         cache: dict[int, object] = {}
-        kernels = tuple(map_formulas(node, simplifier, cache) for node in tree.kernels)  # type: ignore[arg-type]
+        kernels = tuple(map_formulas(node, simplifier, cache) for node in tree.kernels)
     return Tree(tree.class_name, tree.parameters, totals, kernels, tree.source, tree.size)
