@@ -89,7 +89,10 @@ def _write(text: str, output: str | None) -> None:
     else:
         from compiler.output import write_atomic
 
-        write_atomic(output, text)
+        try:
+            write_atomic(output, text)
+        except OSError as error:
+            _error(f"{output}: cannot write: {error.strerror or error}")
 
 
 def _backend_options(emit: str, tex_fragment: bool = False, symbols: str = "long") -> dict[str, Any]:
@@ -385,19 +388,18 @@ def eval_command(output_format: str, sweeps: tuple[str, ...], generate: int, plo
       kc eval ... --hf-config config.json --set seq_len=1000 --generate 500 --format json
     """
     from compiler import costreport
-    from compiler.estimate import EstimateError, Request, point, run_sweep
+    from compiler.estimate import EstimateError, Request, notes, point, run_sweep
 
     request = _request(Request, options, sweeps=sweeps, generate=generate)
     prepared = _prepare(request)
-    if plot is not None and not prepared.axes:
-        raise click.UsageError("--plot draws time against a swept parameter: add --sweep NAME=V1,V2,...")
     if plot is not None:
-        from compiler.plots import PlotError, check_path
+        from compiler.plots import PlotError, check_path, check_sweep
 
         try:
+            check_sweep(prepared.axes)
             check_path(plot)
         except PlotError as error:
-            _error(str(error))
+            raise click.UsageError(str(error)) from None
     console = _console(output_format, output)
     try:
         if prepared.axes:
@@ -414,6 +416,9 @@ def eval_command(output_format: str, sweeps: tuple[str, ...], generate: int, plo
         _error(str(error))
     if text is not None:
         _write(text, output)
+    if prepared.axes or output_format != "table":  # a point's table prints its notes under the totals
+        for note in notes(prepared):
+            click.echo(f"kc: note: {note}", err=True)
     if plot is not None:
         from compiler.plots import PlotError, sweep
 
@@ -442,7 +447,7 @@ def roofline_command(output: str, labels: int, **options: Any) -> None:
     try:
         check_path(output)
     except PlotError as error:
-        _error(str(error))
+        raise click.UsageError(str(error)) from None
     prepared = _prepare(_request(Request, options))
     try:
         roofline(point(prepared), output, labels)

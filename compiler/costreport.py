@@ -551,13 +551,17 @@ def sweep_json(prepared: Prepared, result: SweepResult) -> str:
     swept = {axis.name for axis in result.axes}
     inputs = [(name, _column(array)) for name, array in fields if name in swept]
     outputs = [(name, _column(array)) for name, array in fields if name not in swept]
-    results = []
-    for index in range(result.count):
-        record: dict[str, Any] = {"parameters": {name: values[index] for name, values in inputs}}
-        record.update((name, values[index]) for name, values in outputs)
-        results.append(record)
-    document["results"] = results
-    return json.dumps(document, indent=1, ensure_ascii=False) + "\n"
+
+    def record(index: int) -> str:
+        fields: dict[str, Any] = {"parameters": {name: values[index] for name, values in inputs}}
+        fields.update((name, values[index]) for name, values in outputs)
+        return json.dumps(fields, ensure_ascii=False)
+
+    # One line per configuration, encoded one at a time: a sweep of millions of
+    # configurations never holds more than its text and its columns in memory.
+    head = json.dumps(document, indent=1, ensure_ascii=False)
+    rows = ",\n  ".join(record(index) for index in range(result.count))
+    return f'{head[:-2]},\n "results": [\n  {rows}\n ]\n}}\n'
 
 
 def render_point(result: PointResult, output_format: str) -> str:

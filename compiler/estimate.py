@@ -165,32 +165,62 @@ def _kernels(model: types.ModuleType, values: dict[str, Number]) -> list[dict[st
 def point(prepared: Prepared) -> PointResult:
     """Every kernel at the one configuration of `prepared` (which has no sweep)."""
     model, values, peaks = prepared.model, prepared.scenario.values, prepared.peaks
-    notes = _notes(prepared)
+    said = notes(prepared)
     records = _kernels(model, values)
     if prepared.request.generate:
         prefill, decode = sweep.point_generation(model, values, peaks, prepared.request.generate)
         kernels = [a + b for a, b in zip(prefill, decode, strict=True)]
-        return PointResult(prepared, kernels, roofline.totals(kernels), roofline.totals(prefill), roofline.totals(decode), notes)
+        return PointResult(prepared, kernels, roofline.totals(kernels), roofline.totals(prefill), roofline.totals(decode), said)
     kernels = roofline.kernel_costs(records, peaks)
-    return PointResult(prepared, kernels, roofline.totals(kernels), notes=notes)
+    return PointResult(prepared, kernels, roofline.totals(kernels), notes=said)
 
 
 def run_sweep(prepared: Prepared, progress: sweep.Progress | None = None) -> sweep.SweepResult:
-    """The totals of every configuration of the sweep."""
-    _kernels(prepared.model, {**prepared.scenario.values, **{axis.name: axis.values[0] for axis in prepared.axes}})
+    """The totals of every configuration of the sweep; EstimateError naming a configuration where they have no value."""
+    import numpy
+
+    _evaluable(prepared, {axis.name: axis.values[0] for axis in prepared.axes})  # before any work: the common mistakes
     try:
-        return sweep.run(prepared.model, prepared.scenario.values, prepared.axes, prepared.peaks, steps=prepared.request.generate, progress=progress)
+        with numpy.errstate(all="ignore"):  # a configuration without a value is reported below, by name
+            result = sweep.run(prepared.model, prepared.scenario.values, prepared.axes, prepared.peaks, steps=prepared.request.generate, progress=progress)
     except scenario.ScenarioError as error:
         raise EstimateError(str(error)) from None
+    _check_finite(prepared, result)
+    return result
 
 
-def _notes(prepared: Prepared) -> list[str]:
-    notes = []
+def _evaluable(prepared: Prepared, where: dict[str, Number], more: str = "") -> None:
+    """Exact evaluation at one configuration of the sweep raises no error; else EstimateError saying where."""
+    try:
+        _kernels(prepared.model, {**prepared.scenario.values, **where})
+    except EstimateError as error:
+        described = ", ".join(f"{name}={value}" for name, value in where.items())
+        raise EstimateError(f"at {described}{more}: {error}") from None
+
+
+def _check_finite(prepared: Prepared, result: sweep.SweepResult) -> None:
+    """Float arithmetic gives inf or NaN where exact arithmetic fails (a division by zero): report the first such configuration."""
+    import numpy
+
+    bad = numpy.flatnonzero(~numpy.isfinite(result.total.time))
+    if not bad.size:
+        return
+    position = numpy.unravel_index(int(bad[0]), tuple(len(axis.values) for axis in prepared.axes))
+    where = {axis.name: axis.values[int(index)] for axis, index in zip(prepared.axes, position, strict=True)}
+    more = f" (and {bad.size - 1:,} more configurations)" if bad.size > 1 else ""
+    _evaluable(prepared, where, more)
+    described = ", ".join(f"{name}={value}" for name, value in where.items())
+    raise EstimateError(f"at {described}{more}: the time is too large for floating point")
+
+
+def notes(prepared: Prepared) -> list[str]:
+    """What the reader of the numbers should know: a device without a vector rate, a config of another family."""
+    found = list(prepared.scenario.notes)
     if not prepared.peaks.vector_published:
-        notes.append(
+        found.append(
             f"{prepared.peaks.device.id} has no published vector rate: vector FLOPs are costed at the {prepared.peaks.precision} matmul peak"
         )
-    return notes
+    return found
 
 
 def untagged(kernels: Sequence[KernelCost]) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import functools
 import json
+import math
 import re
 import tomllib
 from collections.abc import Mapping
@@ -221,7 +222,7 @@ def _device(key: str, body: Any, where: str, origin: str) -> Device:
             raise HardwareError(f"{where}: missing {required!r}")
     matmul = body["matmul"]
     if not isinstance(matmul, dict) or not matmul:
-        raise HardwareError(f"{where}.matmul: expected a table of precision → peak FLOP/s (for example bf16 = \"989.5 TFLOP/s\"), got {_kind(matmul)}")
+        raise HardwareError(f"{where}.matmul: expected a table of precision → peak FLOP/s (for example bf16 = \"989.5 TFLOP/s\"), got {'an empty table' if matmul == {} else _kind(matmul)}")
     peaks = {}
     for precision, value in matmul.items():
         if precision not in PRECISIONS:
@@ -277,12 +278,20 @@ def _quantity(value: Any, kind: str, where: str) -> float:
             found = "FLOP/s"
         if match is None or found != unit:
             raise HardwareError(f"{where}: expected a quantity in {unit} such as {example}, got {value!r}")
-        number = float(Fraction(match.group(1)) * _PREFIXES[match.group(2) or ""])  # correctly rounded
+        number = _float(Fraction(match.group(1)) * _PREFIXES[match.group(2) or ""])  # correctly rounded
     else:
-        number = float(value)
+        number = _float(value)
     if not number > 0 or number == float("inf"):
         raise HardwareError(f"{where}: must be a positive finite number, got {value!r}")
     return number
+
+
+def _float(value: Fraction | int | float) -> float:
+    """`value` as a float; infinity where it is too large for one."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
 
 
 def _did_you_mean(name: str, choices: Any) -> str:

@@ -14,14 +14,14 @@ from __future__ import annotations
 import functools
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from compiler import frontend
+from compiler import frontend, ir
 from compiler.evaluate import evaluate
 
 
@@ -112,7 +112,25 @@ def params_from_hf_config(path_or_dict: str | os.PathLike[str] | Mapping[str, An
     config value the family's analyses do not model.
     """
     config = load_config(path_or_dict)
-    family = family_of(config)
+    return config_values(config, family_of(config), complete=True)
+
+
+def config_values(
+    config: Mapping[str, Any],
+    family: Family,
+    *,
+    given: Mapping[str, int | Fraction] = {},
+    varying: Collection[str] = (),
+    complete: bool = False,
+) -> dict[str, int]:
+    """The parameters `config` gives, other than those in `given` or `varying`.
+
+    A default transformers applies is computed from the values in effect,
+    `given` ones included (`--set hidden_size=2048` without a `head_dim` key
+    gives `head_dim = 2048 // num_heads`, as transformers would); a default
+    over a `varying` parameter, or over one without a value, is left out.
+    With `complete`, a parameter left without a value is a ValueError.
+    """
     for requirement in family.requires:
         value = config.get(requirement["key"])
         value = requirement["default"] if value is None else value
@@ -122,22 +140,30 @@ def params_from_hf_config(path_or_dict: str | os.PathLike[str] | Mapping[str, An
                 f"{family.model_type} config has {requirement['key']}={value!r}, expected {allowed}: {requirement['why']}"
             )
     values: dict[str, int] = {}
+    known: dict[str, int | Fraction] = dict(given)
     for parameter in family.parameters:
         name = parameter["name"]
+        if name in given or name in varying:
+            continue
         key = next((k for k in parameter["keys"] if config.get(k) is not None), None)
         present = any(k in config for k in parameter["keys"])
         default = parameter.get("default_if_null") if present else None
         default = default if default is not None else parameter.get("default")
         if key is not None:
-            values[name] = _integer(config[key], key, family)
-        elif default is not None:
-            value = evaluate(frontend.parse(default), values)
+            values[name] = known[name] = _integer(config[key], key, family)
+            continue
+        formula = frontend.parse(default) if default is not None else None
+        needs = {n.id for n in ir.names(formula)} if formula is not None else set()
+        if formula is not None and needs <= known.keys() and not needs & set(varying):
+            try:
+                value = evaluate(formula, known)
+            except ValueError as error:
+                raise ValueError(f"{family.model_type} config: the default of {name} ({default}): {error}") from None
             if not (isinstance(value, Fraction) and value.denominator == 1):
-                raise ValueError(
-                    f"{family.model_type} config: the default of {name} ({default}) is not an integer: {value}"
-                )
-            values[name] = int(value)
-        else:
+                raise ValueError(f"{family.model_type} config: the default of {name} ({default}) is not an integer: {value}")
+            values[name] = known[name] = int(value)
+            continue
+        if complete:
             keys = " or ".join(repr(k) for k in parameter["keys"])
             raise ValueError(f"{family.model_type} config has no {keys} (needed for {name})")
     return values

@@ -17,7 +17,7 @@ from compiler.costreport import CATEGORY_NAMES, duration, rate, short_label
 from compiler.estimate import PointResult, Prepared
 from compiler.output import write_atomic
 from compiler.roofline import CATEGORIES, KernelCost, intensity
-from compiler.sweep import SweepResult
+from compiler.sweep import Axis, SweepResult
 
 FORMATS = (".png", ".svg")
 COLORS = {"matmul": "#1f5fa8", "vector": "#e08a1e", "none": "#8c8c8c"}
@@ -227,14 +227,18 @@ def _floor(points: Sequence[tuple[KernelCost, float, float]], unit: float) -> fl
     return float(10 ** math.floor(math.log10(lowest / unit / 2)))
 
 
+def check_sweep(axes: Sequence[Axis]) -> None:
+    """A time plot needs exactly one swept parameter with several values; checked before any work is done."""
+    if len(axes) != 1 or len(axes[0].values) < 2:
+        raise PlotError("--plot draws time against one swept parameter: give exactly one --sweep NAME=... with several values")
+
+
 def sweep(prepared: Prepared, result: SweepResult, path: str | Path) -> Path:
     """Time against the one swept parameter, stacked by kernel kind (matmul, vector, data movement)."""
     path = check_path(path)
-    varying = [axis for axis in result.axes if len(axis.values) > 1]
-    if len(varying) != 1 or len(result.axes) != 1:
-        raise PlotError("--plot draws time against one swept parameter: give exactly one --sweep NAME=... with several values")
+    check_sweep(result.axes)
     pyplot = _pyplot()
-    axis = varying[0]
+    axis = result.axes[0]
     xs = [float(v) for v in result.coordinates[axis.name]]
     total = result.total
     peak = max(float(t) for t in total.time)
@@ -259,7 +263,7 @@ def sweep(prepared: Prepared, result: SweepResult, path: str | Path) -> Path:
         axes.set_xscale("log", base=2)
         axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
     axes.set_xlim(min(xs), max(xs))
-    axes.set_ylim(0, peak / scale * 1.05)
+    axes.set_ylim(0, peak / scale * 1.05 or 1)  # a sweep where nothing costs anything still gets an axis
     axes.set_xlabel(axis.name)
     axes.set_ylabel(f"time ({unit})")
     axes.grid(True, color="#e6e6e6", linewidth=0.6)

@@ -1,7 +1,9 @@
 """Scenario: the parameter values of one `kc eval` run, gathered from a config, `--set`, the phase and the precision.
 
 Order of precedence, later winning: the Hugging Face config (`--hf-config`,
-through the built-in family's mapping), then `--set` and `--sweep`. Then
+through the built-in family's mapping), then `--set` and `--sweep`; the
+defaults transformers applies for keys a config lacks are computed after
+`--set` (a swept parameter leaves them to the module's own defaults). Then
 the phase fills in shapes: a prefill has `cache_len = 0` unless given, a
 decode step has `seq_len = 1` and takes the context length from
 `cache_len`; `batch_size` is 1 unless given. `a_bytes` and `w_bytes`
@@ -42,14 +44,21 @@ class Scenario:
     notes: list[str] = field(default_factory=list)
 
 
+LARGEST = 10**18
+"""The largest value `--set` and `--sweep` take: far beyond any real size, small enough that
+products of many such values stay finite in the float64 arithmetic of sweeps and times."""
+
+
 def parse_number(text: str, what: str) -> Number:
-    """A non-negative number: an int, a decimal or a fraction (`0.5`, `1e3`, `1/2`), exact."""
+    """A non-negative number up to LARGEST: an int, a decimal or a fraction (`0.5`, `1e3`, `1/2`), exact."""
     try:
         value = Fraction(text.strip().replace("_", ""))
     except (ValueError, ZeroDivisionError):
         raise ScenarioError(f"{what}: expected a number, got {text!r}") from None
     if value < 0:
         raise ScenarioError(f"{what}: must not be negative, got {text!r}")
+    if value > LARGEST:
+        raise ScenarioError(f"{what}: {text.strip()} is too large; values up to 1e18 are taken")
     return value.numerator if value.denominator == 1 else value
 
 
@@ -97,20 +106,24 @@ def gather(
 
     values: dict[str, Number] = {}
     from_config: list[str] = []
+    notes: list[str] = []
     family = None
     if hf_config is not None:
-        from compiler.hf import family_of, load_config, params_from_hf_config
+        from compiler.hf import config_values, family_of, load_config
 
         try:
             config = load_config(hf_config)
             family = family_of(config)
-            mapped = params_from_hf_config(config)
+            mapped = config_values(config, family, given=settings, varying=swept)
         except ValueError as error:
             raise ScenarioError(str(error)) from None
         for name, value in mapped.items():
-            if name in parameters and name not in settings and name not in swept:
+            if name in parameters:
                 values[name] = value
                 from_config.append(name)
+        other = next((f for f in families_of_module(module) if f is not family), None)
+        if other is not None:
+            notes.append(f"--hf-config is a {family.model_type} config, and {short} is a {other.model_type} module: the config's values are taken by parameter name")
     values.update(settings)
     given = set(values) | set(swept)
     defaulted: list[str] = []
@@ -148,17 +161,22 @@ def gather(
     if missing:
         raise ScenarioError(_missing_message(short, module, missing, family, hf_config is not None))
     ordered = {name: values[name] for name in names if name in values}
-    return Scenario(ordered, tuple(swept), tuple(defaulted), tuple(from_config))
+    return Scenario(ordered, tuple(swept), tuple(defaulted), tuple(from_config), notes)
 
 
 SHAPES = ("batch_size", "seq_len", "cache_len")
 
 
-def _missing_message(short: str, module: str, missing: list[str], family: Any, config_given: bool) -> str:
+def families_of_module(module: str) -> list[Any]:
+    """The built-in families whose modules live in the package of `module` (none for a user's own module)."""
     from compiler.hf import families
 
+    return [f for f in families().values() if module.startswith(f.root.rsplit(".", 1)[0] + ".")]
+
+
+def _missing_message(short: str, module: str, missing: list[str], family: Any, config_given: bool) -> str:
     if family is None:
-        family = next((f for f in families().values() if module.startswith(f.root.rsplit(".", 1)[0] + ".")), None)
+        family = next(iter(families_of_module(module)), None)
     lines = [f"{short} needs a value for {', '.join(missing)}"]
     for name in missing:
         keys = family.keys(name) if family is not None else ()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import leaf, run_kc, uniform
+from tests.conftest import assert_clean_failure, leaf, run_kc, uniform
 
 Library = Callable[..., Path]
 MLP = "transformers.models.llama.modeling_llama.LlamaMLP"
@@ -37,6 +37,14 @@ def test_output_file_is_written_and_kc_path_is_searched(library: Library, tmp_pa
     assert result.stdout == ""
     assert json.loads(out.read_text())["totals"]["flops"] == "n"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.json")] == []
+
+
+@pytest.mark.parametrize("command", [("compile", MLP), ("eval", MLP, "--set", "seq_len=1", "--set", "hidden_size=2", "--set", "intermediate_size=3")])
+def test_an_output_that_cannot_be_written_is_a_problem_not_a_bug(command: tuple[str, ...], tmp_path: Path) -> None:
+    target = tmp_path / "missing" / "out.txt"
+    result = run_kc(*command, "-o", str(target))
+    assert_clean_failure(result, f"{target}: cannot write: No such file or directory")
+    assert not target.parent.exists()
 
 
 def test_lib_directories_override_the_builtin_library(library: Library) -> None:

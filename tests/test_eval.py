@@ -179,6 +179,44 @@ def test_set_wins_over_hf_config() -> None:
     assert document["parameters"]["hidden_size"] == 4096
 
 
+def test_defaults_of_a_config_follow_set(tmp_path: Path) -> None:
+    """A key the config lacks takes transformers' default over the values in effect, --set ones included."""
+    assert "head_dim" not in json.loads(Path(LLAMA_CONFIG).read_text())
+    document = kc_json("eval", LLAMA, "--hf-config", LLAMA_CONFIG, "--set", "seq_len=8", "--set", "hidden_size=2048")
+    assert document["parameters"]["head_dim"] == 2048 // 32
+    config = {k: v for k, v in json.loads(Path(LLAMA_CONFIG).read_text()).items() if k not in ("num_key_value_heads", "vocab_size")}
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config), encoding="utf-8")
+    document = kc_json("eval", LLAMA, "--hf-config", str(path), "--set", "seq_len=8", "--set", "num_heads=16", "--set", "vocab_size=1000")
+    assert (document["parameters"]["num_kv_heads"], document["parameters"]["vocab_size"]) == (16, 1000)
+    assert_clean_failure(run_kc("eval", LLAMA, "--hf-config", str(path), "--set", "seq_len=8"), "LlamaForCausalLM needs a value for vocab_size")
+
+
+def test_a_config_of_another_family_is_used_by_name_with_a_note() -> None:
+    result = run_kc("eval", LLAMA, "--hf-config", str(CONFIGS / "gpt2.json"), "--set", "seq_len=4", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["parameters"]["hidden_size"] == 768
+    assert "kc: note: --hf-config is a gpt2 config, and LlamaForCausalLM is a llama module" in result.stderr
+
+
+def test_a_swept_parameter_moves_the_defaults_over_it() -> None:
+    result = run_kc("eval", LLAMA, "--hf-config", LLAMA_CONFIG, "--set", "seq_len=16", "--sweep", "hidden_size=2048,4096", "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    for row in csv.DictReader(io.StringIO(result.stdout)):
+        single = kc_json("eval", LLAMA, "--hf-config", LLAMA_CONFIG, "--set", "seq_len=16", "--set", f"hidden_size={row['hidden_size']}")
+        assert single["parameters"]["head_dim"] == int(row["hidden_size"]) // 32
+        assert float(row["flops"]) == pytest.approx(single["total"]["flops"], rel=1e-12)
+
+
+@pytest.mark.parametrize("values", ["2,0", "0,2"])
+def test_a_sweep_through_a_configuration_without_a_value_names_it(values: str) -> None:
+    """Float arithmetic would give NaN where exact arithmetic divides by zero: whatever the order, it is an error naming the place."""
+    shapes = [f"--set={n}=8" for n in ("seq_len", "hidden_size", "intermediate_size", "vocab_size")]
+    result = run_kc("eval", LLAMA, *shapes, "--set", "num_layers=1", "--sweep", f"num_heads={values}", "--sweep", "batch_size=1:3", "--format", "csv")
+    assert_clean_failure(result, "at num_heads=0, batch_size=1", "division or modulo by zero")
+    assert "RuntimeWarning" not in result.stderr
+
+
 def test_sweep_equals_point_by_point() -> None:
     """The vectorized sweep (float64 arrays) gives each configuration's totals as separate exact evaluations do."""
     result = run_kc(
@@ -283,6 +321,7 @@ def test_unknown_hardware() -> None:
         ("seq_len", "expected NAME=VALUE, got 'seq_len'"),
         ("seq_len=many", "seq_len: expected a number, got 'many'"),
         ("seq_len=-4", "seq_len: must not be negative"),
+        ("seq_len=1e400", "seq_len: 1e400 is too large; values up to 1e18 are taken"),
         ("2x=4", "expected NAME=VALUE"),
     ],
 )
@@ -363,6 +402,8 @@ def test_contradictory_options(arguments: tuple[str, ...], message: str) -> None
         ("seq_len=0:8:*2", "a geometric range needs START > 0"),
         ("seq_len=1:2:3:4", "expected START:STOP or START:STOP:STEP"),
         ("seq_len=1,x", "seq_len: expected a number, got 'x'"),
+        ("seq_len=1:1e400:*2", "seq_len: 1e400 is too large"),
+        ("seq_len=1,1e300", "seq_len: 1e300 is too large"),
     ],
 )
 def test_malformed_sweep(sweep: str, message: str) -> None:
@@ -377,13 +418,19 @@ def test_a_module_that_does_not_compile(library: Callable[..., Path]) -> None:
     assert result.returncode == 1 and "error[KC" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_plot_needs_a_sweep_and_an_image_name(tmp_path: Path) -> None:
-    result = run_kc("eval", LLAMA, "--hf-config", LLAMA_CONFIG, "--set", "seq_len=8", "--plot", str(tmp_path / "t.png"))
-    assert result.returncode == 2 and "--plot draws time against a swept parameter" in result.stderr
+def test_plot_needs_one_sweep_and_an_image_name_checked_before_any_work(tmp_path: Path) -> None:
+    out = tmp_path / "out.csv"
+    cases = [
+        (("--set", "seq_len=8"), "--plot draws time against one swept parameter"),
+        (("--sweep", "seq_len=8,16", "--sweep", "batch_size=1,2"), "exactly one --sweep"),
+        (("--sweep", "seq_len=8"), "with several values"),
+    ]
+    for options, message in cases:
+        result = run_kc("eval", LLAMA, "--hf-config", LLAMA_CONFIG, *options, "--plot", str(tmp_path / "t.png"), "--format", "csv", "-o", str(out))
+        assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr, result.stderr
+        assert not out.exists()
     result = run_kc("eval", LLAMA, "--hf-config", LLAMA_CONFIG, "--sweep", "seq_len=8,16", "--plot", str(tmp_path / "t.pdf"))
-    assert_clean_failure(result, "name the file *.png or *.svg")
-    result = run_kc("eval", LLAMA, "--hf-config", LLAMA_CONFIG, "--sweep", "seq_len=8,16", "--sweep", "batch_size=1,2", "--plot", str(tmp_path / "t.png"), "--format", "csv")
-    assert result.returncode == 1 and "exactly one --sweep" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 2 and "name the file *.png or *.svg" in result.stderr
 
 
 def test_the_readme_shows_real_output() -> None:
