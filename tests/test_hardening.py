@@ -148,7 +148,9 @@ def test_an_interrupted_or_killed_run_leaves_the_old_file(tmp_path: Path, how: s
         assert target.read_text() in ("previous contents", complete)
         assert sorted(p.name for p in tmp_path.iterdir()) == ["model.json"]
         assert b"Traceback" not in stderr
-        if how == signal.SIGINT and process.returncode != 0:
+        # A SIGINT that lands while the interpreter is still starting, before Python
+        # handles the signal, ends the process as the signal does (-SIGINT).
+        if how == signal.SIGINT and process.returncode not in (0, -signal.SIGINT):
             assert process.returncode == 130 and b"kc: interrupted" in stderr
 
 
