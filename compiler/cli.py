@@ -84,8 +84,7 @@ def _library(module: str, lib: tuple[str, ...], renames: dict[str, str] | None =
 
 def _write(text: str, output: str | None) -> None:
     if output is None or output == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        _print(text, nl=False)
     else:
         from compiler.output import write_atomic
 
@@ -109,7 +108,13 @@ def _guard(command: Callable[..., None]) -> Callable[..., None]:
 
     def run(*args: Any, **kwargs: Any) -> None:
         try:
-            command(*args, **kwargs)
+            try:
+                command(*args, **kwargs)
+            finally:
+                _flush_stdout()
+        except BrokenPipeError:  # the reader has gone (kc list | head -1): stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(EXIT_PROBLEMS)
         except KeyboardInterrupt:
             click.echo("kc: interrupted", err=True)
             sys.exit(EXIT_INTERRUPTED)
@@ -125,6 +130,28 @@ def _guard(command: Callable[..., None]) -> Callable[..., None]:
     run.__name__ = command.__name__
     run.__doc__ = command.__doc__
     return run
+
+
+def _print(text: str = "", nl: bool = True) -> None:
+    """Write to standard output: a closed one is a problem of the run, not a bug."""
+    if sys.stdout is None:
+        _error("standard output is closed: nowhere to write the result (write it to a file with -o FILE)")
+    _to_stdout(lambda: sys.stdout.write(text + "\n" if nl else text))
+
+
+def _flush_stdout() -> None:
+    if sys.stdout is not None:
+        _to_stdout(sys.stdout.flush)
+
+
+def _to_stdout(write: Callable[[], object]) -> None:
+    """A failing standard output (a full disk) is one line and exit status 1; a closed pipe is left to the guard."""
+    try:
+        write()
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        _error(f"cannot write to standard output: {error.strerror or error}")
 
 
 def _limits(pairs: tuple[str, ...]) -> None:
@@ -250,19 +277,22 @@ def check_command(directories: tuple[str, ...], lib: tuple[str, ...], output_for
     diagnostics = list(result.diagnostics)
     if output_format == "json":
         for diagnostic in diagnostics:
-            click.echo(json.dumps(record(diagnostic, library.source), ensure_ascii=False))
+            _print(json.dumps(record(diagnostic, library.source), ensure_ascii=False))
     else:
         color = _color(sys.stdout)
         previous = None
         for diagnostic in diagnostics:
             file = diagnostic.location.file if diagnostic.location else None
             if previous is not None and file != previous:
-                click.echo()
+                _print()
             previous = file
-            click.echo(render_text(diagnostic, library.source, color=color))
+            _print(render_text(diagnostic, library.source, color=color))
     notes = sum(d.severity is Severity.NOTE for d in diagnostics)
     line = f"checked {result.modules} module{'s' if result.modules != 1 else ''}: {summary(diagnostics)}, {notes} note{'s' if notes != 1 else ''}"
-    click.echo(line, err=output_format == "json")
+    if output_format == "json":
+        click.echo(line, err=True)
+    else:
+        _print(line)
     failing = result.diagnostics.errors or (werror and result.diagnostics.warnings)
     sys.exit(EXIT_PROBLEMS if failing else 0)
 
@@ -280,7 +310,7 @@ def list_command(lib: tuple[str, ...]) -> None:
     for name, path in modules.items():
         shadowed = len(library.files(name)) - 1
         note = f"  (shadows {shadowed} other{'s' if shadowed > 1 else ''})" if shadowed else ""
-        click.echo(f"{name:<{width}}  {path}{note}")
+        _print(f"{name:<{width}}  {path}{note}")
 
 
 @main.command("verify")
@@ -313,7 +343,7 @@ def verify_command(module: str, hf_config: str, settings: tuple[str, ...], lib: 
     except (VerifyError, ValueError) as error:
         click.echo(f"kc: error: {error}", err=True)
         sys.exit(EXIT_PROBLEMS)
-    click.echo(result.render(), nl=False)
+    _print(result.render(), nl=False)
     sys.exit(0 if result.ok else EXIT_PROBLEMS)
 
 
@@ -522,7 +552,7 @@ def hardware_command(hardware_files: tuple[str, ...], output_format: str) -> Non
             devices.update(load_file(path))
     except HardwareError as error:
         _error(str(error))
-    click.echo(render(devices, output_format), nl=False)
+    _print(render(devices, output_format), nl=False)
 
 
 @main.command("schema")
@@ -532,7 +562,7 @@ def schema_command(which: str) -> None:
     """Print the JSON Schema of module files (input) or of compiled trees (output)."""
     from importlib import resources
 
-    click.echo((resources.files("compiler") / "schemas" / f"{which}.schema.json").read_text(encoding="utf-8"), nl=False)
+    _print((resources.files("compiler") / "schemas" / f"{which}.schema.json").read_text(encoding="utf-8"), nl=False)
 
 
 if __name__ == "__main__":

@@ -25,9 +25,18 @@ def _mode(target: Path) -> int:
 
 
 def write_atomic(path: str | os.PathLike[str], content: str | bytes) -> None:
-    """Replace `path` with `content` (text is written as UTF-8) in one step; on failure `path` is left as it was."""
-    target = Path(path)
+    """Replace `path` with `content` (text is written as UTF-8) in one step; on failure `path` is left as it was.
+
+    A symbolic link is followed: the file it names is replaced, the link kept.
+    What is not a regular file (`/dev/null`, a pipe, a terminal) is written
+    to as it is, since it cannot be replaced by a file.
+    """
+    target = Path(os.path.realpath(path))
     data = content.encode("utf-8") if isinstance(content, str) else content
+    if target.exists() and not target.is_file():
+        with open(target, "wb") as stream:
+            stream.write(data)
+        return
     if hasattr(os, "O_TMPFILE") and Path("/proc/self/fd").is_dir():
         try:
             descriptor = os.open(target.parent, os.O_TMPFILE | os.O_WRONLY, _mode(target))

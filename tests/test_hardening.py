@@ -5,11 +5,15 @@ The fuzz tests are in tests/test_fuzz.py.
 
 from __future__ import annotations
 
+import json
 import os
+import shlex
 import signal
+import stat
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -152,6 +156,47 @@ def test_an_interrupted_or_killed_run_leaves_the_old_file(tmp_path: Path, how: s
         # handles the signal, ends the process as the signal does (-SIGINT).
         if how == signal.SIGINT and process.returncode not in (0, -signal.SIGINT):
             assert process.returncode == 130 and b"kc: interrupted" in stderr
+
+
+def test_output_through_a_symbolic_link_replaces_the_file_it_names(tmp_path: Path) -> None:
+    (tmp_path / "real.json").write_text("previous contents")
+    (tmp_path / "link.json").symlink_to("real.json")
+    result = run_kc("compile", "torch.nn.modules.linear.Linear", "-o", str(tmp_path / "link.json"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "link.json").is_symlink()
+    assert json.loads((tmp_path / "real.json").read_text())["class_name"] == "torch.nn.modules.linear.Linear"
+
+
+def test_output_to_a_pipe_is_written_through_it(tmp_path: Path) -> None:
+    """What is not a regular file (a pipe, /dev/null) is written to, never replaced by a file."""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    result = run_kc("compile", "torch.nn.modules.linear.Linear", "-o", str(fifo))
+    reader.join(timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    assert json.loads(received[0])["class_name"] == "torch.nn.modules.linear.Linear"
+
+
+def test_a_reader_that_goes_away_stops_kc_quietly() -> None:
+    process = subprocess.Popen([sys.executable, "-m", "compiler", "compile", LARGEST], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # no reader: kc's first write finds a broken pipe
+    stderr = process.stderr.read()
+    assert process.wait(timeout=120) == 1
+    assert stderr == b""
+
+
+def test_a_closed_or_full_standard_output_is_one_line() -> None:
+    command = shlex.join([sys.executable, "-m", "compiler", "compile", "torch.nn.modules.linear.Linear"])
+    closed = subprocess.run(["bash", "-c", f"{command} >&-"], capture_output=True, text=True)
+    assert closed.returncode == 1 and closed.stderr == "kc: error: standard output is closed: nowhere to write the result (write it to a file with -o FILE)\n"
+    if Path("/dev/full").exists():
+        full = subprocess.run(["bash", "-c", f"{command} >/dev/full"], capture_output=True, text=True)
+        assert full.returncode == 1 and full.stderr == "kc: error: cannot write to standard output: No space left on device\n"
 
 
 # Nothing from the input is run
