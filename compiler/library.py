@@ -108,9 +108,11 @@ class Library:
             return Loaded(name, None, None)
         file = str(path)
         try:
-            inside = path.resolve().is_relative_to(self._resolved(path.parent))
-        except (OSError, RuntimeError):  # a symlink loop
-            inside = False
+            inside = Path(os.path.realpath(path, strict=True)).is_relative_to(self._resolved(path.parent))
+        except FileNotFoundError:
+            inside = True  # a broken link: reading it says so
+        except OSError as error:  # a loop of symbolic links
+            return _failed(name, file, "KC001", f"cannot read {file}: {error.strerror or error}")
         if not inside:
             return _failed(name, file, "KC008", f"{file} resolves outside its library directory {path.parent}")
         limit = Limits.current().file_bytes
@@ -118,9 +120,16 @@ class Library:
             size = path.stat().st_size
             if size > limit:
                 return _failed(name, file, "KC905", f"file is {size:,} bytes; the limit is {limit:,}")
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            return _failed(name, file, "KC001", f"cannot read {file}: {error}")
+            data = path.read_bytes()
+        except OSError as error:
+            return _failed(name, file, "KC001", f"cannot read {file}: {error.strerror or error}")
+        try:
+            text = data.decode("utf-8-sig")  # a byte-order mark is allowed, and dropped
+        except UnicodeDecodeError as error:
+            before = data[: error.start]
+            line, column = before.count(b"\n") + 1, error.start - before.rfind(b"\n")
+            byte = data[error.start : error.start + 1].hex()
+            return _failed(name, file, "KC001", f"{file} is not UTF-8: byte 0x{byte} at line {line}, column {column}")
         self._sources[file] = text
         return read_module(name, file, text, self.renames)
 
@@ -129,10 +138,18 @@ def listing(directory: Path) -> dict[str, Path]:
     """The modules of one directory, by name; read once per library."""
     try:
         with os.scandir(directory) as entries:
-            files = sorted(e.name for e in entries if e.name.endswith(".json") and e.is_file())
+            files = sorted(e.name for e in entries if e.name.endswith(".json") and _file_or_link(e))
     except OSError:
         return {}
     return {name[:-5]: directory / name for name in files if valid_name(name[:-5])}
+
+
+def _file_or_link(entry: os.DirEntry[str]) -> bool:
+    """A regular file, or a link, even a broken one: reading it reports what is wrong with it."""
+    try:
+        return entry.is_symlink() or entry.is_file()
+    except OSError:
+        return True
 
 
 def _failed(name: str, file: str | None, code: str, message: str, location: Location | None = None) -> Loaded:

@@ -115,6 +115,29 @@ def test_module_file_escaping_its_directory_through_a_symlink(library: Library, 
     compile_failing(lib, tmp_path, "error[KC008]", "resolves outside its library directory")
 
 
+def test_broken_and_looping_links_are_reported_and_hide_nothing(library: Library) -> None:
+    lib = library({"m.Good": [leaf("k", "n", "0", "0")]})
+    (lib / "m.A.json").symlink_to("m.B.json")
+    (lib / "m.B.json").symlink_to("m.A.json")
+    (lib / "m.C.json").symlink_to("missing.json")
+    result = run_kc("check", str(lib))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "m.A.json: error[KC001]: cannot read" in result.stdout and "Too many levels of symbolic links" in result.stdout
+    assert "m.C.json: error[KC001]: cannot read" in result.stdout and "No such file or directory" in result.stdout
+    assert "checked 4 modules: 3 errors" in result.stdout
+    assert run_kc("compile", "m.Good", "--lib", str(lib)).returncode == 0
+
+
+def test_encodings(library: Library, tmp_path: Path) -> None:
+    """A UTF-8 byte-order mark is dropped; other bytes that are not UTF-8 are an error saying where."""
+    lib = library({"m.Bom": [leaf("k", "n", "0", "0")]})
+    bom = lib / "m.Bom.json"
+    bom.write_bytes(b"\xef\xbb\xbf" + bom.read_bytes())
+    assert run_kc("compile", "m.Bom", "--lib", str(lib)).returncode == 0
+    (lib / "m.Latin.json").write_bytes(b'{"class_name": "m.Latin",\n "kernels": ["caf\xe9"]}')
+    compile_failing(lib, tmp_path, "error[KC001]", "m.Latin.json is not UTF-8: byte 0xe9 at line 2, column 18", root="m.Latin")
+
+
 def test_division_by_zero(library: Library, tmp_path: Path) -> None:
     lib = library({"my.Root": [leaf("k", "n / (m - m)", "0", "0")]})
     compile_failing(lib, tmp_path, "error[KC104]", "division by zero")
