@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -42,12 +43,11 @@ class Loaded:
 def read_module(name: str, file: str, text: str, renames: Mapping[str, str]) -> Loaded:
     """Module `name` from the JSON `text` of `file`, renamed with `renames`."""
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_int=_json_int, parse_float=_json_float, parse_constant=_json_constant)
     except json.JSONDecodeError as error:
-        lines = text.splitlines()
-        line = lines[error.lineno - 1] if error.lineno <= len(lines) else ""
-        location = Location(file, (), line, ir.Span(error.colno - 1, error.colno), error.pos)
-        return Loaded(name, file, None, (Diagnostic(Severity.ERROR, "KC002", f"invalid JSON: {error.msg}", location),))
+        return _invalid_json(name, file, text, error.msg, error.pos)
+    except _BadNumber as error:
+        return _invalid_json(name, file, text, error.message, _number_offset(text, error.literal))
     except RecursionError:
         return Loaded(name, file, None, (Diagnostic(Severity.ERROR, "KC002", "invalid JSON: nested too deeply", Location(file)),))
     reader = _Reader(file)
@@ -56,6 +56,49 @@ def read_module(name: str, file: str, text: str, renames: Mapping[str, str]) -> 
         return Loaded(name, file, None, tuple(reader.diagnostics))
     module, collisions = rename.rename(module, renames)
     return Loaded(name, file, module, (*reader.diagnostics, *collisions))
+
+
+def _invalid_json(name: str, file: str, text: str, message: str, offset: int) -> Loaded:
+    start = text.rfind("\n", 0, offset) + 1
+    end = text.find("\n", offset)
+    line = text[start : len(text) if end < 0 else end]
+    location = Location(file, (), line, ir.Span(offset - start, offset - start + 1), offset)
+    return Loaded(name, file, None, (Diagnostic(Severity.ERROR, "KC002", f"invalid JSON: {message}", location),))
+
+
+JSON_DIGITS = 4000
+"""The most digits of a JSON integer kc reads (Python refuses to convert more than 4,300)."""
+
+
+class _BadNumber(ValueError):
+    """A number JSON allows to write but kc cannot hold, or one JSON does not allow (NaN, Infinity)."""
+
+    def __init__(self, literal: str, message: str) -> None:
+        super().__init__(message)
+        self.literal, self.message = literal, message
+
+
+def _json_int(literal: str) -> int:
+    if len(literal.lstrip("-")) > JSON_DIGITS:
+        raise _BadNumber(literal, f"a number of {len(literal.lstrip('-')):,} digits; at most {JSON_DIGITS:,} are read")
+    return int(literal)
+
+
+def _json_float(literal: str) -> float:
+    value = float(literal)
+    if not math.isfinite(value):
+        raise _BadNumber(literal, f"{literal[:40]} is too large for a number")
+    return value
+
+
+def _json_constant(literal: str) -> float:
+    raise _BadNumber(literal, f"{literal} is not a number in JSON")
+
+
+def _number_offset(text: str, literal: str) -> int:
+    """Where `literal` stands as a value (after `:`, `[` or `,`) in `text`; 0 if not found."""
+    match = re.search(r"[:\[,]\s*(" + re.escape(literal) + r")(?![\w.])", text)
+    return match.start(1) if match else 0
 
 
 @functools.lru_cache(maxsize=8192)

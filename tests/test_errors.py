@@ -89,6 +89,20 @@ def test_bad_json(library: Library, tmp_path: Path) -> None:
     compile_failing(lib, tmp_path, "error[KC002]", "invalid JSON", "my.Root.json:1:33")
 
 
+@pytest.mark.parametrize(
+    ("number", "message"),
+    [
+        ("NaN", "NaN is not a number in JSON"),
+        ("-Infinity", "-Infinity is not a number in JSON"),
+        ("1e999", "1e999 is too large for a number"),
+        ("9" * 5000, "a number of 5,000 digits; at most 4,000 are read"),
+    ],
+)
+def test_numbers_json_cannot_hold(library: Library, tmp_path: Path, number: str, message: str) -> None:
+    lib = library({"my.Root": '{"kernels": [{"operation": "k", "flops": ' + number + ', "memory_access": {"read": 0, "write": 0}}]}'})
+    compile_failing(lib, tmp_path, "error[KC002]", f"invalid JSON: {message}", "my.Root.json:1:42")
+
+
 def test_schema_violation(library: Library, tmp_path: Path) -> None:
     lib = library({"my.Root": {"kernels": [{"operation": "k", "flops": ["2"], "memory_access": {"read": "0"}}]}})
     compile_failing(lib, tmp_path, "error[KC003]", "expected a string or a number, found a list", "'write' is required")
