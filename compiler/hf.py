@@ -170,10 +170,9 @@ def config_values(
 
 
 def _integer(value: Any, key: str, family: Family) -> int:
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int):
-        return value
+    """A config value as a non-negative integer (a flag such as attention_bias as 0 or 1)."""
     if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and value >= 0:
         return int(value)
-    raise ValueError(f"{family.model_type} config: {key} is {value!r}, expected an integer")
+    raise ValueError(f"{family.model_type} config: {key} is {value!r}, expected a non-negative integer")

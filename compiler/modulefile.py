@@ -46,7 +46,7 @@ def read_module(name: str, file: str, text: str, renames: Mapping[str, str]) -> 
         data = json.loads(text, parse_int=_json_int, parse_float=_json_float, parse_constant=_json_constant)
     except json.JSONDecodeError as error:
         return _invalid_json(name, file, text, error.msg, error.pos)
-    except _BadNumber as error:
+    except _NumberError as error:
         return _invalid_json(name, file, text, error.message, _number_offset(text, error.literal))
     except RecursionError:
         return Loaded(name, file, None, (Diagnostic(Severity.ERROR, "KC002", "invalid JSON: nested too deeply", Location(file)),))
@@ -70,7 +70,7 @@ JSON_DIGITS = 4000
 """The most digits of a JSON integer kc reads (Python refuses to convert more than 4,300)."""
 
 
-class _BadNumber(ValueError):
+class _NumberError(ValueError):
     """A number JSON allows to write but kc cannot hold, or one JSON does not allow (NaN, Infinity)."""
 
     def __init__(self, literal: str, message: str) -> None:
@@ -80,19 +80,19 @@ class _BadNumber(ValueError):
 
 def _json_int(literal: str) -> int:
     if len(literal.lstrip("-")) > JSON_DIGITS:
-        raise _BadNumber(literal, f"a number of {len(literal.lstrip('-')):,} digits; at most {JSON_DIGITS:,} are read")
+        raise _NumberError(literal, f"a number of {len(literal.lstrip('-')):,} digits; at most {JSON_DIGITS:,} are read")
     return int(literal)
 
 
 def _json_float(literal: str) -> float:
     value = float(literal)
     if not math.isfinite(value):
-        raise _BadNumber(literal, f"{literal[:40]} is too large for a number")
+        raise _NumberError(literal, f"{literal[:40]} is too large for a number")
     return value
 
 
 def _json_constant(literal: str) -> float:
-    raise _BadNumber(literal, f"{literal} is not a number in JSON")
+    raise _NumberError(literal, f"{literal} is not a number in JSON")
 
 
 def _number_offset(text: str, literal: str) -> int:

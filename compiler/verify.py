@@ -19,8 +19,9 @@ each token by its top_k experts, the same FLOPs as the loop.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -257,7 +258,8 @@ def torch_matmul(
         raise VerifyError(f"transformers {transformers.__version__} has no {architecture}")
     config_class = transformers.AutoConfig.for_model(family.model_type).__class__
     settings = {k: v for k, v in config.items() if k not in ("model_type", "architectures")}
-    hf_config = config_class.from_dict(settings)
+    with _refused(f"transformers refuses this {family.model_type} config"):
+        hf_config = config_class.from_dict(settings)
     hf_config._attn_implementation = "eager"
     experts = None
     if hasattr(hf_config, "_experts_implementation"):
@@ -270,12 +272,12 @@ def torch_matmul(
             f"cache_len={shapes['cache_len']}, but a sliding-window cache holds at most sliding_window - 1 = {window - 1} tokens; "
             "set cache_len to the tokens the cache holds"
         )
-    with torch.device("meta"):
+    with _refused(f"transformers cannot build {architecture} from this config"), torch.device("meta"):
         model = model_class(hf_config)
     model.eval()
     batch, length, cached = shapes["batch_size"], shapes["seq_len"], shapes["cache_len"]
     keyword = "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
-    with torch.no_grad():
+    with torch.no_grad(), _refused(f"the forward pass of {architecture} fails on the meta device"):
         arguments: dict[str, Any] = {}
         if cached:
             out = model(torch.zeros(batch, cached, dtype=torch.long, device="meta"), use_cache=True)
@@ -284,6 +286,17 @@ def torch_matmul(
         with counter:
             model(torch.zeros(batch, length, dtype=torch.long, device="meta"), **arguments)
     return _per_class(model, counter.get_flop_counts()), int(counter.get_total_flops()), ("eager", experts)
+
+
+@contextlib.contextmanager
+def _refused(what: str) -> Iterator[None]:
+    """transformers and PyTorch check configs and shapes with exceptions of their own: each becomes a VerifyError."""
+    try:
+        yield
+    except Exception as error:
+        said = " ".join(str(error).split())
+        said = said if len(said) <= 300 else said[:299] + "…"
+        raise VerifyError(f"{what}: {type(error).__name__}{': ' + said if said else ''}") from None
 
 
 def _per_class(model: Any, counts: Mapping[str, Mapping[Any, int]]) -> dict[str, int]:

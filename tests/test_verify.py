@@ -135,6 +135,9 @@ def test_without_torch_a_clear_error(tmp_path: Path) -> None:
         (LLAMA, {**SMALL_LLAMA, "hidden_act": "relu"}, [], "hidden_act='relu'"),
         (LLAMA, SMALL_LLAMA, ["--set", "wibble=3"], "cannot set 'wibble'"),
         (LLAMA, SMALL_LLAMA, ["--set", "seq_len=0"], "at least 1"),
+        (LLAMA, {**SMALL_LLAMA, "num_hidden_layers": -1}, [], "num_hidden_layers is -1, expected a non-negative integer"),
+        (LLAMA, SMALL_LLAMA, ["--set", "hidden_size=47"], "transformers refuses this llama config: StrictDataclassClassValidationError"),
+        (LLAMA, SMALL_LLAMA, ["--set", "num_kv_heads=5"], "the forward pass of LlamaForCausalLM fails on the meta device: RuntimeError"),
         (
             "transformers.models.mistral.modeling_mistral.MistralForCausalLM",
             SMALL["mistral"],
