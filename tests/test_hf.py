@@ -206,7 +206,7 @@ def test_defaults_are_those_of_transformers(model_type: str) -> None:
             {"model_type": "gpt2", "n_embd": 64, "n_head": 4, "vocab_size": 5},
             "gpt2 config has no 'n_layer' or 'num_hidden_layers'",
         ),
-        ({"model_type": "llama", "hidden_size": 64.5}, "hidden_size is 64.5, expected an integer"),
+        ({"model_type": "llama", "hidden_size": 64.5}, "hidden_size is 64.5, expected a non-negative integer"),
         ({"model_type": "llama", "hidden_act": "gelu"}, "hidden_act='gelu', expected 'silu'"),
         ({"model_type": "qwen2", "use_sliding_window": True}, "use_sliding_window=True"),
         ({"model_type": "llama", "mlp_bias": True}, "mlp_bias=True, expected False"),
