@@ -54,12 +54,18 @@ def _fail(diagnostics: Diagnostics, library: Library) -> NoReturn:
 
 
 def _renames(pairs: Iterable[str]) -> dict[str, str]:
+    from compiler.passes.rename import rename_table
+
     table = {}
     for pair in pairs:
         old, equals, new = pair.partition("=")
-        if not equals or not old.isidentifier() or not new.isidentifier():
+        if not equals:
             raise click.BadParameter(f"expected OLD=NEW with two names, got {pair!r}", param_hint="--rename")
-        table[old] = new
+        table[old.strip()] = new.strip()
+    try:
+        rename_table(table)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--rename") from None
     return table
 
 

@@ -14,6 +14,17 @@ PRECISION_NAMES = ("a_bytes", "w_bytes")
 UNIFIED_NAMES = ("batch_size", "seq_len", "cache_len", "w_bytes", "a_bytes")
 FUNCTIONS = {"min": 2, "max": 2, "ceil": 1, "floor": 1, "abs": 1, "sqrt": 1, "log2": 1}
 """Known functions and their arity; `min` and `max` take that many or more."""
+WORDS = frozenset({"if", "else", "and", "or", "not"})
+"""Words of the formula language: never names."""
+
+
+def reserved(name: str) -> str | None:
+    """Why `name`, a valid identifier, cannot name a parameter; None if it can."""
+    if name in WORDS:
+        return f"{name!r} is a word of the formula language"
+    if name in FUNCTIONS:
+        return f"{name!r} is a function of the formula language"
+    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,6 +60,21 @@ def test_rename_option(library: Library) -> None:
     assert json.loads(result.stdout)["parameters"] == ["seq_len"]
 
 
+@pytest.mark.parametrize(
+    ("pair", "message"),
+    [
+        ("tokens", "expected OLD=NEW with two names"),
+        ("tokens=not", "'not' is a word of the formula language"),
+        ("tokens=max", "'max' is a function of the formula language"),
+        ("tokens=é", "'é' is not a name"),
+    ],
+)
+def test_rename_to_what_formulas_cannot_say(library: Library, pair: str, message: str) -> None:
+    lib = library({"my.Root": [leaf("k", "tokens", "0", "0")]})
+    result = run_kc("compile", "my.Root", "--lib", str(lib), "--rename", pair)
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr, result.stderr
+
+
 def test_warnings_go_to_stderr_and_do_not_fail(library: Library) -> None:
     lib = library({"m.M": [leaf("k", "n", "0", "0")], "my.Root": [uniform("call", "${m.M}(n, 2)")]})
     result = run_kc("compile", "my.Root", "--lib", str(lib), "--lenient")

@@ -48,6 +48,8 @@ def rename_table(extra: Mapping[str, str] | None = None) -> dict[str, str]:
         for name in (old, new):
             if not (name.isascii() and name.isidentifier()):
                 raise ValueError(f"cannot rename {old!r} to {new!r}: {name!r} is not a name")
+            if (why := ir.reserved(name)) is not None:
+                raise ValueError(f"cannot rename {old!r} to {new!r}: {why}")
         table[old] = new
     return table
 
