@@ -170,7 +170,10 @@ def _limits(pairs: tuple[str, ...]) -> None:
         if not equals or name not in Limits.names() or not number.isdigit() or int(number) < 1:
             raise click.BadParameter(f"expected NAME=N with N ≥ 1 and NAME one of {', '.join(Limits.names())}; got {pair!r}", param_hint="--limit")
         values[name] = int(number)
-    Limits.set_default(Limits(**values))
+    try:
+        Limits.set_default(Limits(**values))
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--limit") from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -255,7 +255,7 @@ def check(expr: Expr, limits: Limits) -> list[Problem]:
         problems.append(
             Problem(
                 "KC903",
-                f"formula nests {deepest[1]} levels deep; the limit is {limits.nesting_depth}",
+                f"formula nests {deepest[1]} levels deep (each operator of a chain such as a + b + c counts); the limit is {limits.nesting_depth}",
                 deepest[0].span,
             )
         )

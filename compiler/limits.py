@@ -10,8 +10,16 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import dataclasses
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+DEEPEST = 5000
+"""The most levels of nesting or of references a run may allow (tested to fit the interpreter's stack)."""
+FITS = 200
+"""Levels of nesting or of references that fit Python's default recursion limit (1,000 frames)."""
+FRAMES_PER_LEVEL = 12
+"""Python frames a level may take, at most, through parsing, inlining and printing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,7 +27,7 @@ class Limits:
     formula_length: int = 20_000
     """Characters in one formula."""
     nesting_depth: int = 200
-    """Levels of nesting in one formula (parentheses, operators, calls)."""
+    """Levels of nesting in one formula (parentheses, calls, and each operator of a chain: a + b + c is 2)."""
     literal_digits: int = 200
     """Digits in one number literal."""
     literal_exponent: int = 200
@@ -37,12 +45,24 @@ class Limits:
     expression_terms: int = 20_000
     """Terms of one expanded formula before the simplifier stops expanding it."""
 
+    def __post_init__(self) -> None:
+        for name in ("nesting_depth", "reference_depth"):
+            if getattr(self, name) > DEEPEST:
+                raise ValueError(f"{name} can be at most {DEEPEST:,}")
+
     @staticmethod
     def current() -> Limits:
         return _current.get()
 
+    def _make_room(self) -> None:
+        """Enough Python stack for the deepest formula and reference chain allowed beyond the defaults."""
+        deepest = max(self.nesting_depth, self.reference_depth)
+        if deepest > FITS and sys.getrecursionlimit() < FRAMES_PER_LEVEL * deepest + 1000:
+            sys.setrecursionlimit(FRAMES_PER_LEVEL * deepest + 1000)
+
     @contextlib.contextmanager
     def applied(self) -> Iterator[Limits]:
+        self._make_room()
         token = _current.set(self)
         try:
             yield self
@@ -52,6 +72,7 @@ class Limits:
     @staticmethod
     def set_default(limits: Limits) -> None:
         """Make `limits` the limits of everything that follows (a command line run)."""
+        limits._make_room()
         _current.set(limits)
 
     @classmethod

@@ -132,6 +132,14 @@ def _convert(node: ir.Expr, reference: Callable[[ir.Reference], Expr] | None) ->
             return sympy.And(truth(left), truth(right))
         case ir.Binary(op="or", left=left, right=right):
             return sympy.Or(truth(left), truth(right))
+        case ir.Binary(op="+" | "-"):
+            # a + b - c + ... parses left-deep: walk its spine, and add the terms in one step
+            terms = []
+            while isinstance(node, ir.Binary) and node.op in ("+", "-"):
+                term = value(node.right)
+                terms.append(term if node.op == "+" else -term)
+                node = node.left
+            return sympy.Add(value(node), *reversed(terms))
         case ir.Binary(op=op, left=left, right=right) if op in _RELATIONS:
             return _RELATIONS[op](value(left), value(right))
         case ir.Binary(op=op, left=left, right=right):

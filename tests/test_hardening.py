@@ -56,6 +56,18 @@ def test_limits_are_configurable_on_the_command_line(library: Library) -> None:
     assert run_kc("--limit", "nonsense=3", "list").returncode == 2
 
 
+def test_raised_depth_limits_get_room_on_the_stack(library: Library) -> None:
+    """A sum of 3,000 terms nests 2,999 levels: refused by default, compiled in every backend when the limit allows it."""
+    lib = library({"m.M": [leaf("k", "+".join(f"x{i}" for i in range(3000)), "0", "0")]})
+    refused = run_kc("compile", "m.M", "--lib", str(lib))
+    assert_clean_failure(refused, "error[KC903]", "each operator of a chain such as a + b + c counts")
+    for emit in ("json", "py", "tex"):
+        result = run_kc("--limit", "nesting_depth=5000", "compile", "m.M", "--lib", str(lib), "--emit", emit)
+        assert result.returncode == 0 and "x2999" in result.stdout, result.stderr
+    too_deep = run_kc("--limit", "nesting_depth=5001", "list")
+    assert too_deep.returncode == 2 and "nesting_depth can be at most 5,000" in too_deep.stderr
+
+
 @pytest.mark.parametrize(
     ("formula", "code"),
     [

@@ -87,10 +87,7 @@ class Inliner:
         return self._closed[name]
 
     def _module_closed(self, module: ir.Module) -> tuple[Expr, Expr, Expr]:
-        sums = [ZERO, ZERO, ZERO]
-        for kernel in module.kernels:
-            for index, value in enumerate(self._kernel_closed(kernel, module)):
-                sums[index] += value
+        sums = self._sums(module.kernels, module)
         try:
             return canonical(sums[0]), canonical(sums[1]), canonical(sums[2])
         except SymbolicError as error:
@@ -99,10 +96,11 @@ class Inliner:
 
     def _kernel_closed(self, kernel: ir.Kernel, module: ir.Module) -> list[Expr]:
         if kernel.fields is None:
-            sums = [ZERO, ZERO, ZERO]
-            for child in kernel.sub_kernels:
-                for index, value in enumerate(self._kernel_closed(child, module)):
-                    sums[index] += value
             repeat = ONE if kernel.repeat is None else self.value(kernel.repeat, module, {})
-            return [repeat * s for s in sums]
+            return [repeat * s for s in self._sums(kernel.sub_kernels, module)]
         return [self.value(kernel.fields[f], module, {}, index) for index, f in enumerate(ir.FIELDS)]
+
+    def _sums(self, kernels: tuple[ir.Kernel, ...], module: ir.Module) -> list[Expr]:
+        """FLOPs, read and write of `kernels`, each summed in one step (adding term by term is quadratic)."""
+        closed = [self._kernel_closed(kernel, module) for kernel in kernels]
+        return [sympy.Add(*(values[index] for values in closed)) for index in range(3)]
