@@ -76,6 +76,20 @@ def test_no_argument_list_binds_names_of_the_same_name(library: Library) -> None
     assert result["parameters"] == ["batch_size", "hidden_size"]
 
 
+def test_no_argument_list_in_a_declared_caller_uses_defaults_for_names_it_lacks(library: Library) -> None:
+    """A caller that declares its parameters binds only those: the callee's other parameters take their defaults."""
+    lib = library({
+        "m.M": {"parameters": ["a", {"name": "b", "default": "2 * a"}, {"name": "c", "default": "b + a"}, "d"],
+                "kernels": [leaf("k", "a + b + c + d", "0", "0")]},
+        "root.Root": {"parameters": ["a", "d"], "kernels": [leaf("call", "${m.M}", "0", "0")]},
+        "root.Lacking": {"parameters": ["a"], "kernels": [leaf("call", "${m.M}", "0", "0")]},
+    })
+    assert compile_json(lib)["totals"]["flops"] == "6 * a + d"
+    [(code, message)] = failure(lib, "root.Lacking")
+    assert code == "KC304" and "parameter 'd' of M left unbound: Lacking declares no parameter of that name" in message
+    assert compile_json(lib, "root.Lacking", lenient=True)["totals"]["flops"] == "6 * a + d"
+
+
 def test_substitution_is_simultaneous(library: Library) -> None:
     lib = library({
         "m.M": [leaf("k", "x ** 2 * y", "0", "0")],

@@ -139,11 +139,17 @@ def bind(
     lenient: bool,
     chain: tuple[str, ...] = (),
     also: Sequence[Site] = (),
+    caller: Signature | None = None,
 ) -> Binding:
-    """Bind the reference at `site` to `callee`, reporting every problem; `also` repeats it elsewhere."""
+    """Bind the reference at `site` to `callee`, reporting every problem; `also` repeats it elsewhere.
+
+    `${M}` without arguments binds each parameter of M to the caller's name of
+    the same name; where the caller declares its parameters and has no such
+    name, the parameter takes its default, or is left unbound.
+    """
     reference = site.reference
     names = callee.names
-    if not reference.called:
+    if not reference.called and (caller is None or not caller.declared or set(names) <= set(caller.names)):
         return Binding(tuple((n, ir.Name(n)) for n in names))
     report = diagnostics.warning if lenient else diagnostics.error
     short = short_name(callee.module)
@@ -165,6 +171,8 @@ def bind(
             **context,
         )
     bound: dict[str, ir.Expr] = dict(zip(names, positional, strict=False))  # extra arguments were reported above
+    if not reference.called and caller is not None:
+        bound = {n: ir.Name(n) for n in names if n in caller.names}
     _check_order(site, callee, diagnostics, chain)
 
     precision: dict[str, ir.Expr] = {}
@@ -190,9 +198,14 @@ def bind(
     unbound = tuple(p.name for p in callee.parameters if p.name not in bound and p.default is None)
     if unbound:
         plural = "s" if len(unbound) > 1 else ""
+        given = (
+            f"{short_name(caller.module)} declares no parameter of that name for ${{{reference.module}}} to bind"
+            if not reference.called and caller is not None
+            else f"{len(positional)} of {len(names)} arguments given"
+        )
         report(
             "KC304",
-            f"parameter{plural} {_join(unbound)} of {short} left unbound: {len(positional)} of {len(names)} arguments given",
+            f"parameter{plural} {_join(unbound)} of {short} left unbound: {given}",
             site.location.at(_head(reference)),
             hint="kept as free names" if lenient else "pass every parameter, by position or keyword, or declare a default",
             **context,
@@ -228,6 +241,6 @@ def bind_graph(graph: Graph, diagnostics: Diagnostics, *, lenient: bool) -> tupl
             callee = signatures.get(site.reference.module)
             if callee is not None:
                 chain = graph.chains[name]
-                bindings[site.reference] = bind(site, callee, diagnostics, lenient=lenient, chain=chain, also=also)
+                bindings[site.reference] = bind(site, callee, diagnostics, lenient=lenient, chain=chain, also=also, caller=signatures[name])
     return signatures, bindings
 
