@@ -24,13 +24,13 @@ from compiler.diagnostics import KcError
 
 def compile_module(
     name: str,
-    lib: Iterable[str | os.PathLike[str]] = (),
+    lib: Iterable[str | os.PathLike[str]] | str | os.PathLike[str] = (),
     *,
     emit: str = "json",
     lenient: bool = False,
     renames: Mapping[str, str] | None = None,
 ) -> str:
-    """Compile module `name` found on `lib` (then $KC_PATH, then the built-in library).
+    """Compile module `name` found on `lib`, a directory or a list of them (then $KC_PATH, then the built-in library).
 
     Returns the output text; raises `KcError`, whose `diagnostics` list every
     problem, when the module cannot be compiled.
@@ -46,7 +46,7 @@ def compile_module(
 
 def load_cost_model(
     name: str,
-    lib: Iterable[str | os.PathLike[str]] = (),
+    lib: Iterable[str | os.PathLike[str]] | str | os.PathLike[str] = (),
     *,
     lenient: bool = False,
     renames: Mapping[str, str] | None = None,

@@ -231,7 +231,16 @@ def compile_command(
     except KcError as error:
         _fail(error.diagnostics, library)
     _show(compilation.diagnostics, library)
+    if output not in (None, "-") and any(_same_file(output, file) for file in library.read()):
+        _error(f"{output} is a module file this compilation reads: write the output elsewhere")
     _write(text, output)
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 @main.command("plan")

@@ -44,13 +44,15 @@ class Library:
     @classmethod
     def from_path(
         cls,
-        directories: Iterable[str | os.PathLike[str]] = (),
+        directories: Iterable[str | os.PathLike[str]] | str | os.PathLike[str] = (),
         *,
         environment: bool = True,
         builtin: bool = True,
         renames: Mapping[str, str] | None = None,
     ) -> Library:
-        """The search path: `directories`, then `$KC_PATH`, then the built-in library."""
+        """The search path: `directories` (one directory may be given alone), then `$KC_PATH`, then the built-in library."""
+        if isinstance(directories, str | os.PathLike):
+            directories = [directories]
         path = [Path(d) for d in directories]
         if environment:
             path += [Path(d) for d in os.environ.get(ENVIRONMENT_VARIABLE, "").split(os.pathsep) if d]
@@ -84,6 +86,10 @@ class Library:
             for name, path in self._listing(directory).items():
                 found.setdefault(name, path)
         return dict(sorted(found.items()))
+
+    def read(self) -> list[str]:
+        """The module files read so far."""
+        return list(self._sources)
 
     def source(self, file: str) -> str | None:
         """The raw text of a file this library read, for diagnostics."""

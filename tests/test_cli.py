@@ -47,6 +47,14 @@ def test_an_output_that_cannot_be_written_is_a_problem_not_a_bug(command: tuple[
     assert not target.parent.exists()
 
 
+def test_output_onto_a_module_file_it_reads_is_refused(library: Library) -> None:
+    lib = library({"m.Leaf": [leaf("k", "n", "0", "0")], "my.Root": [uniform("call", "${m.Leaf}(n)")]})
+    before = (lib / "m.Leaf.json").read_text()
+    result = run_kc("compile", str(lib / "my.Root.json"), "-o", str(lib / "m.Leaf.json"))
+    assert_clean_failure(result, "m.Leaf.json is a module file this compilation reads")
+    assert (lib / "m.Leaf.json").read_text() == before
+
+
 def test_lib_directories_override_the_builtin_library(library: Library) -> None:
     lib = library({"torch.nn.modules.linear.Linear": [leaf("mine", "batch_size * seq_len * in_features * out_features", "0", "0")]})
     result = run_kc("compile", MLP, "--lib", str(lib))

@@ -355,6 +355,13 @@ def test_compile_module_and_load_cost_model() -> None:
         compiler.load_cost_model("no.such.Module")
 
 
+def test_lib_may_be_one_directory(tmp_path: Path) -> None:
+    (tmp_path / "m.Only.json").write_text(json.dumps({"kernels": [{"operation": "k", "flops": "n", "memory_access": {"read": "0", "write": "0"}}]}))
+    for lib in (str(tmp_path), tmp_path, [tmp_path]):
+        assert json.loads(compiler.compile_module("m.Only", lib))["totals"]["flops"] == "n"
+    assert compiler.load_cost_model("m.Only", tmp_path).flops(n=3) == 3
+
+
 def test_kernels_explains_a_tree_too_large_to_build() -> None:
     library = Library.from_path([], environment=False)
     compilation = compile_tree(library, "transformers.models.llama.modeling_llama.LlamaMLP", limits=Limits(tree_nodes=1))
