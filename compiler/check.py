@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from compiler.diagnostics import Diagnostics, Location
-from compiler.library import Library, listing
+from compiler.library import Library, listing, valid_name
 from compiler.limits import Limits
 from compiler.passes.bind import bind_graph
 from compiler.passes.lint import lint
@@ -56,4 +56,13 @@ def check(library: Library, directories: Iterable[str | os.PathLike[str]] = (), 
                 hint="this is how a library overrides a module; rename the file if it is not meant to",
             )
     diagnostics.extend(d for d in found.items if d.location is None or d.location.file in files)
+    for directory in chosen:
+        for stray in sorted(directory.glob("*.json")):
+            if not valid_name(stray.stem):
+                diagnostics.warning(
+                    "KC004",
+                    f"{stray.name} is not read: {stray.stem!r} is not a module name",
+                    Location(str(stray)),
+                    hint="name the file after the module's dotted class name, such as torch.nn.modules.linear.Linear.json",
+                )
     return Checked(len(names), diagnostics)

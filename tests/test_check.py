@@ -59,6 +59,13 @@ def test_a_cycle_is_reported_once(library: Library) -> None:
     assert [r["code"] for r in records] == ["KC202"]
 
 
+def test_a_file_no_module_name_can_find_is_reported(library: Library) -> None:
+    lib = library({"m.M": [leaf("k", "n", "0", "0")]})
+    (lib / "my-model.json").write_text("{}")
+    _, records = check_json(str(lib))
+    assert [(r["code"], r["severity"], Path(r["file"]).name) for r in records] == [("KC004", "warning", "my-model.json")]
+
+
 def test_werror_fails_on_warnings(library: Library) -> None:
     lib = library({"m.M": [leaf("k", "n", "n", "0")]})
     assert run_kc("check", str(lib)).returncode == 0
