@@ -38,6 +38,7 @@ CODES: dict[str, str] = {
     "KC102": "unknown function",
     "KC103": "wrong number of function arguments",
     "KC104": "division by zero",
+    "KC105": "outside a function's domain",
     # References
     "KC201": "unresolved reference",
     "KC202": "reference cycle",

@@ -62,6 +62,8 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "sqrt": sympy.sqrt,
     "log2": log2,
 }
+_DOMAINS: dict[str, Callable[[Any], bool]] = {"sqrt": lambda x: bool(x >= 0), "log2": lambda x: bool(x > 0)}
+"""Where the functions that are not defined everywhere have a (real) value."""
 _RELATIONS: dict[str, Callable[..., Any]] = {
     "==": sympy.Eq,
     "!=": sympy.Ne,
@@ -162,7 +164,10 @@ def _convert(node: ir.Expr, reference: Callable[[ir.Reference], Expr] | None) ->
                 case "**":
                     return _power(a, b, node.span)
         case ir.Call(function=function, arguments=arguments):
-            return _FUNCTIONS[function](*map(value, arguments))
+            values = [value(a) for a in arguments]
+            if function in _DOMAINS and values[0].is_number and not _DOMAINS[function](values[0]):
+                raise SymbolicError("KC105", f"{function}({values[0]}) has no value", node.span)
+            return _FUNCTIONS[function](*values)
         case ir.Conditional(test=test, body=body, orelse=orelse):
             return sympy.Piecewise((value(body), truth(test)), (value(orelse), True))
         case ir.Reference() if reference is not None:
@@ -188,6 +193,8 @@ def canonical(expr: Expr) -> Expr:
     result = sympy.expand(expr)
     if result.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
         raise SymbolicError("KC104", "formula divides by zero")
+    if result.has(sympy.I, log2):
+        _check_domains(result)
     if result.has(sympy.Piecewise):
         result = _merge_pieces(result)
     return result
@@ -225,6 +232,15 @@ def _terms(expr: Any) -> float:
         n, k = int(expr.exp), len(expr.base.args)
         return float(math.comb(n + k - 1, k - 1)) if n < 10**6 else math.inf
     return 1.0
+
+
+def _check_domains(expr: Expr) -> None:
+    """A square root of a negative number or a log2 of a number that is not positive, met once arguments are bound."""
+    if expr.has(sympy.I):
+        raise SymbolicError("KC105", "formula takes the square root of a negative number")
+    for call in expr.atoms(log2):
+        if call.args[0].is_number and not call.args[0] > 0:
+            raise SymbolicError("KC105", f"formula takes log2({call.args[0]})")
 
 
 def equal(a: Expr, b: Expr) -> bool:

@@ -157,6 +157,27 @@ def test_division_by_zero(library: Library, tmp_path: Path) -> None:
     compile_failing(lib, tmp_path, "error[KC104]", "division by zero")
 
 
+def test_division_by_zero_found_while_simplifying_points_at_its_formula(library: Library, tmp_path: Path) -> None:
+    lib = library({"my.Root": [leaf("a", "n", "0", "0"), leaf("b", "n", "(n - n) ** -2", "0")]})
+    stderr = compile_failing(lib, tmp_path, "error[KC104]", "formula divides by zero")
+    assert "at kernels[1].memory_access.read" in stderr and "| (n - n) ** -2" in stderr
+
+
+@pytest.mark.parametrize(
+    ("modules", "message"),
+    [
+        ({"my.Root": [leaf("k", "sqrt(n - n - 4)", "0", "0")]}, "sqrt(-4) has no value"),
+        ({"my.Root": [leaf("k", "log2(0)", "0", "0")]}, "log2(0) has no value"),
+        ({"m.F": {"parameters": ["n"], "kernels": [leaf("k", "sqrt(n - 8)", "0", "0")]}, "my.Root": [uniform("call", "${m.F}(0)")]},
+         "formula takes the square root of a negative number"),
+        ({"m.F": {"parameters": ["n"], "kernels": [leaf("k", "log2(n)", "0", "0")]}, "my.Root": [uniform("call", "${m.F}(0)")]},
+         "formula takes log2(0)"),
+    ],
+)
+def test_functions_outside_their_domain(library: Library, tmp_path: Path, modules: dict[str, object], message: str) -> None:
+    compile_failing(library(modules), tmp_path, "error[KC105]", message)
+
+
 def test_huge_power_is_refused_quickly(library: Library, tmp_path: Path) -> None:
     lib = library({"my.Root": [leaf("k", "2 ** 2 ** 2 ** 100", "0", "0")]})
     compile_failing(lib, tmp_path, "error[KC904]", "the limit is")

@@ -87,12 +87,29 @@ class Inliner:
         return self._closed[name]
 
     def _module_closed(self, module: ir.Module) -> tuple[Expr, Expr, Expr]:
-        sums = self._sums(module.kernels, module)
+        closed = [self._kernel_closed(kernel, module) for kernel in module.kernels]
         try:
-            return canonical(sums[0]), canonical(sums[1]), canonical(sums[2])
+            flops, read, write = (canonical(total) for total in _added(closed))
+            return flops, read, write
         except SymbolicError as error:
-            self.diagnostics.error(error.code, f"{module.name}: {error.message}", Location(module.file))
+            self._locate(error, module, closed)
             return ZERO, ZERO, ZERO
+
+    def _locate(self, error: SymbolicError, module: ir.Module, closed: list[list[Expr]]) -> None:
+        """Report a problem found in a module's sums (`0 ** -1`) at the kernel and field that hold it."""
+        chain = self.graph.chains.get(module.name, ())
+        for kernel, values in zip(module.kernels, closed, strict=True):
+            for index, value in enumerate(values):
+                try:
+                    canonical(value)
+                except SymbolicError as found:
+                    formula = kernel.fields[ir.FIELDS[index]] if kernel.fields is not None else None
+                    where = Location(module.file, kernel.path)
+                    if formula is not None:
+                        where = Location(module.file, formula.path, formula.text, ir.Span(0, len(formula.text)))
+                    self.diagnostics.error(found.code, f"{module.name}: {found.message}", where, chain=chain)
+                    return
+        self.diagnostics.error(error.code, f"{module.name}: {error.message}", Location(module.file), chain=chain)
 
     def _kernel_closed(self, kernel: ir.Kernel, module: ir.Module) -> list[Expr]:
         if kernel.fields is None:
@@ -101,6 +118,9 @@ class Inliner:
         return [self.value(kernel.fields[f], module, {}, index) for index, f in enumerate(ir.FIELDS)]
 
     def _sums(self, kernels: tuple[ir.Kernel, ...], module: ir.Module) -> list[Expr]:
-        """FLOPs, read and write of `kernels`, each summed in one step (adding term by term is quadratic)."""
-        closed = [self._kernel_closed(kernel, module) for kernel in kernels]
-        return [sympy.Add(*(values[index] for values in closed)) for index in range(3)]
+        return _added([self._kernel_closed(kernel, module) for kernel in kernels])
+
+
+def _added(closed: list[list[Expr]]) -> list[Expr]:
+    """FLOPs, read and write of several kernels, each summed in one step (adding term by term is quadratic)."""
+    return [sympy.Add(*(values[index] for values in closed)) for index in range(3)]
