@@ -90,6 +90,11 @@ def test_no_argument_list_in_a_declared_caller_uses_defaults_for_names_it_lacks(
     assert compile_json(lib, "root.Lacking", lenient=True)["totals"]["flops"] == "6 * a + d"
 
 
+def test_a_precision_name_cannot_have_a_default(library: Library) -> None:
+    lib = library({"root.Root": {"parameters": ["n", {"name": "a_bytes", "default": "4"}], "kernels": [leaf("k", "n", "n * a_bytes", "0")]}})
+    assert failure(lib) == [("KC307", "'a_bytes' cannot have a default: precision names pass through every reference")]
+
+
 def test_substitution_is_simultaneous(library: Library) -> None:
     lib = library({
         "m.M": [leaf("k", "x ** 2 * y", "0", "0")],

@@ -73,7 +73,14 @@ def check_declarations(module: ir.Module, diagnostics: Diagnostics, *, lenient: 
         if parameter.name in declared:
             diagnostics.error("KC307", f"parameter {parameter.name!r} is declared twice", location)
         default = parameter.default
-        if default is not None and default.expr is not None:
+        if default is not None and parameter.name in ir.PRECISION_NAMES:
+            diagnostics.error(
+                "KC307",
+                f"{parameter.name!r} cannot have a default: precision names pass through every reference",
+                Location(module.file, default.path, default.text),
+                hint=f"bind it where the module is used, such as ${{{module.name}}}(..., {parameter.name}=4)",
+            )
+        elif default is not None and default.expr is not None:
             for node in ir.walk(default.expr):
                 where = Location(module.file, default.path, default.text, node.span)
                 if isinstance(node, ir.Reference):
