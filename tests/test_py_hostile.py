@@ -23,7 +23,7 @@ import pytest
 from conftest import assert_clean_failure, leaf, run_kc, uniform
 
 import compiler
-from compiler.backends.pyliteral import docstring, literal, name_problem, string
+from compiler.backends.pyliteral import MAX_NESTING, docstring, literal, name_problem, string
 
 GOLDEN = Path(__file__).parent / "golden" / "py"
 
@@ -316,12 +316,18 @@ def test_names_that_are_not_identifiers_fail_cleanly(name: str, library: Callabl
     assert "error[KC" in result.stderr
 
 
-def test_unwritable_kernel_values_fail_cleanly(tmp_path: Path) -> None:
-    kernel = '{"kernel_type": "basic", "operation": "k", "flops": "n", "memory_access": {"read": "n", "write": "n"}, "weight": NaN}'
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("NaN", "error[KC002]: invalid JSON: NaN is not a number in JSON"),  # refused when the file is read
+        ("[" * (MAX_NESTING + 1) + "]" * (MAX_NESTING + 1), f"error[KC602]: kernel 'k' carries a value that cannot be written in generated Python: nested more than {MAX_NESTING} levels deep"),
+    ],
+)
+def test_unwritable_kernel_values_fail_cleanly(tmp_path: Path, value: str, message: str) -> None:
+    kernel = '{"kernel_type": "basic", "operation": "k", "flops": "n", "memory_access": {"read": "n", "write": "n"}, "weight": ' + value + "}"
     (tmp_path / "evil.Values.json").write_text('{"class_name": "evil.Values", "kernels": [' + kernel + "]}")
-    directory = tmp_path
-    result = run_kc("compile", "evil.Values", "--lib", str(directory), "--emit", "py")
-    assert_clean_failure(result, "error[KC602]", "nan")
+    result = run_kc("compile", "evil.Values", "--lib", str(tmp_path), "--emit", "py")
+    assert_clean_failure(result, message)
 
 
 def test_renaming_fixes_a_refused_name(library: Callable[..., Path]) -> None:
