@@ -30,6 +30,14 @@ EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 1, 2, 3, 130
 _LIB_HELP = "Add DIR to the search path (repeatable; searched in order, before $KC_PATH and the built-in library)."
 
 
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+def _lib_option(text: str = _LIB_HELP) -> Decorator:
+    """`--lib DIR`, repeatable; DIR must be an existing directory."""
+    return click.option("--lib", "lib", multiple=True, metavar="DIR", type=click.Path(exists=True, file_okay=False), help=text)
+
+
 def _color(stream: Any) -> bool:
     return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
 
@@ -202,7 +210,7 @@ def main(limits: tuple[str, ...]) -> None:
 
 @main.command("compile")
 @click.argument("module")
-@click.option("--lib", "lib", multiple=True, metavar="DIR", type=click.Path(exists=True, file_okay=False), help=_LIB_HELP)
+@_lib_option()
 @click.option("--emit", type=click.Choice(FORMATS), default="json", show_default=True, help="Output format.")
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of standard output.")
 @click.option("--lenient", is_flag=True, help="Drop extra arguments and keep unbound parameters as free names, with warnings, instead of failing.")
@@ -245,7 +253,7 @@ def _same_file(a: str, b: str) -> bool:
 
 @main.command("plan")
 @click.argument("module")
-@click.option("--lib", "lib", multiple=True, metavar="DIR", type=click.Path(exists=True, file_okay=False), help=_LIB_HELP)
+@_lib_option()
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output.")
 @_guard
 def plan_command(module: str, lib: tuple[str, ...], output: str | None) -> None:
@@ -269,7 +277,7 @@ def plan_command(module: str, lib: tuple[str, ...], output: str | None) -> None:
 
 @main.command("check")
 @click.argument("directories", nargs=-1, metavar="[LIB_DIR]...", type=click.Path(exists=True, file_okay=False))
-@click.option("--lib", "lib", multiple=True, metavar="DIR", type=click.Path(exists=True, file_okay=False), help="Also search DIR to resolve references (its own modules are not checked).")
+@_lib_option("Also search DIR to resolve references (its own modules are not checked).")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Text for people, or one JSON object per line for editors and CI.")
 @click.option("--werror", is_flag=True, help="Exit 1 on warnings too.")
 @click.option("--lenient", is_flag=True, help="Report binding problems that --lenient compiles through as warnings.")
@@ -316,7 +324,7 @@ def check_command(directories: tuple[str, ...], lib: tuple[str, ...], output_for
 
 
 @main.command("list")
-@click.option("--lib", "lib", multiple=True, metavar="DIR", type=click.Path(exists=True, file_okay=False), help=_LIB_HELP)
+@_lib_option()
 @_guard
 def list_command(lib: tuple[str, ...]) -> None:
     """List the modules on the search path and the file each comes from."""
@@ -335,7 +343,7 @@ def list_command(lib: tuple[str, ...]) -> None:
 @click.argument("module")
 @click.option("--hf-config", "hf_config", required=True, metavar="FILE", help="A Hugging Face config.json (or its directory).")
 @click.option("--set", "settings", multiple=True, metavar="NAME=VALUE", help="A shape (batch_size, seq_len, cache_len) or model parameter (repeatable).")
-@click.option("--lib", "lib", multiple=True, metavar="DIR", type=click.Path(exists=True, file_okay=False), help=_LIB_HELP)
+@_lib_option()
 @_guard
 def verify_command(module: str, hf_config: str, settings: tuple[str, ...], lib: tuple[str, ...]) -> None:
     """Compare kc's matmul FLOPs of MODULE with PyTorch's FlopCounterMode for a config.
@@ -367,9 +375,9 @@ def verify_command(module: str, hf_config: str, settings: tuple[str, ...], lib: 
 
 def _estimate_options(command: Callable[..., None]) -> Callable[..., None]:
     """The options `kc eval` and `kc roofline` share: where the values come from, and the hardware."""
-    options = [
+    options: list[Decorator] = [
         click.argument("module"),
-        click.option("--lib", "lib", multiple=True, metavar="DIR", type=click.Path(exists=True, file_okay=False), help=_LIB_HELP),
+        _lib_option(),
         click.option("--set", "settings", multiple=True, metavar="NAME=VALUE", help="A parameter's value (repeatable); wins over --hf-config."),
         click.option("--hf-config", "hf_config", metavar="FILE", help="Model parameters from a Hugging Face config.json (or its directory), for the built-in families."),
         click.option("--phase", type=click.Choice(["prefill", "decode"]), default="prefill", show_default=True, help="prefill: cache_len defaults to 0; decode: seq_len=1, the context length given as --set cache_len=N."),
