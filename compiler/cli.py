@@ -446,7 +446,7 @@ def eval_command(output_format: str, sweeps: tuple[str, ...], generate: int, plo
     from compiler import costreport
     from compiler.estimate import EstimateError, Request, notes, point, run_sweep
 
-    request = _request(Request, options, sweeps=sweeps, generate=generate)
+    request = Request(**options, sweeps=sweeps, generate=generate)  # the options are named as Request's fields
     prepared = _prepare(request)
     if plot is not None:
         from compiler.plots import PlotError, check_path, check_sweep
@@ -504,28 +504,12 @@ def roofline_command(output: str, labels: int, **options: Any) -> None:
         check_path(output)
     except PlotError as error:
         raise click.UsageError(str(error)) from None
-    prepared = _prepare(_request(Request, options))
+    prepared = _prepare(Request(**options))
     try:
         roofline(point(prepared), output, labels)
     except (EstimateError, PlotError) as error:
         _error(str(error))
     click.echo(f"kc: wrote {output}", err=True)
-
-
-def _request(request_class: Any, options: dict[str, Any], **more: Any) -> Any:
-    return request_class(
-        module=options["module"],
-        lib=options["lib"],
-        settings=options["settings"],
-        hf_config=options["hf_config"],
-        phase=options["phase"],
-        hardware=options["hardware"],
-        hardware_files=options["hardware_files"],
-        precision=options["precision"],
-        compute_efficiency=options["compute_efficiency"],
-        memory_efficiency=options["memory_efficiency"],
-        **more,
-    )
 
 
 def _console(output_format: str, output: str | None) -> Any:

@@ -110,16 +110,14 @@ def parse(request: Request) -> Options:
         swept_widths = [name for name in names if name in ("a_bytes", "w_bytes")]
         if swept_widths and request.precision is None:
             raise scenario.ScenarioError(f"{swept_widths[0]} is swept: give the matmul precision with --precision")
-        for what, value in (("compute", request.compute_efficiency), ("memory", request.memory_efficiency)):
-            if not 0 < value <= 1:
-                raise scenario.ScenarioError(f"the {what} efficiency must be greater than 0 and at most 1, got {value}")
+        roofline.check_efficiencies(request.compute_efficiency, request.memory_efficiency)
         devices: dict[str, hardware.Device] = {}
         for path in request.hardware_files:
             devices.update(hardware.load_file(path))
         device = hardware.lookup(request.hardware, devices)
         if request.precision is not None:
             hardware.choose_precision(device, 0, 0, request.precision)
-    except (scenario.ScenarioError, hardware.HardwareError) as error:
+    except (scenario.ScenarioError, hardware.HardwareError, ValueError) as error:
         raise EstimateError(str(error)) from None
     return Options(settings, axes, device)
 
@@ -166,13 +164,12 @@ def point(prepared: Prepared) -> PointResult:
     """Every kernel at the one configuration of `prepared` (which has no sweep)."""
     model, values, peaks = prepared.model, prepared.scenario.values, prepared.peaks
     said = notes(prepared)
-    records = _kernels(model, values)
-    if prepared.request.generate:
-        prefill, decode = sweep.point_generation(model, values, peaks, prepared.request.generate)
-        kernels = [a + b for a, b in zip(prefill, decode, strict=True)]
-        return PointResult(prepared, kernels, roofline.totals(kernels), roofline.totals(prefill), roofline.totals(decode), said)
-    kernels = roofline.kernel_costs(records, peaks)
-    return PointResult(prepared, kernels, roofline.totals(kernels), notes=said)
+    prefill = roofline.kernel_costs(_kernels(model, values), peaks)
+    if not prepared.request.generate:
+        return PointResult(prepared, prefill, roofline.totals(prefill), notes=said)
+    decode = [cost.reduce(float) for cost in sweep.decode_costs(model, values, peaks, prepared.request.generate)]
+    kernels = [a + b for a, b in zip(prefill, decode, strict=True)]
+    return PointResult(prepared, kernels, roofline.totals(kernels), roofline.totals(prefill), roofline.totals(decode), said)
 
 
 def run_sweep(prepared: Prepared, progress: sweep.Progress | None = None) -> sweep.SweepResult:
@@ -194,8 +191,7 @@ def _evaluable(prepared: Prepared, where: dict[str, Number], more: str = "") -> 
     try:
         _kernels(prepared.model, {**prepared.scenario.values, **where})
     except EstimateError as error:
-        described = ", ".join(f"{name}={value}" for name, value in where.items())
-        raise EstimateError(f"at {described}{more}: {error}") from None
+        raise EstimateError(f"at {_described(where)}{more}: {error}") from None
 
 
 def _check_finite(prepared: Prepared, result: sweep.SweepResult) -> None:
@@ -209,8 +205,11 @@ def _check_finite(prepared: Prepared, result: sweep.SweepResult) -> None:
     where = {axis.name: axis.values[int(index)] for axis, index in zip(prepared.axes, position, strict=True)}
     more = f" (and {bad.size - 1:,} more configurations)" if bad.size > 1 else ""
     _evaluable(prepared, where, more)
-    described = ", ".join(f"{name}={value}" for name, value in where.items())
-    raise EstimateError(f"at {described}{more}: the time is too large for floating point")
+    raise EstimateError(f"at {_described(where)}{more}: the time is too large for floating point")
+
+
+def _described(where: dict[str, Number]) -> str:
+    return ", ".join(f"{name}={value}" for name, value in where.items())
 
 
 def notes(prepared: Prepared) -> list[str]:

@@ -38,9 +38,7 @@ class Peaks:
 
     @classmethod
     def of(cls, device: Device, precision: str, compute_efficiency: float = 1.0, memory_efficiency: float = 1.0) -> Peaks:
-        for name, value in (("compute", compute_efficiency), ("memory", memory_efficiency)):
-            if not 0 < value <= 1:
-                raise ValueError(f"the {name} efficiency must be greater than 0 and at most 1, got {value}")
+        check_efficiencies(compute_efficiency, memory_efficiency)
         matmul = device.matmul[precision]
         vector = device.vector if device.vector is not None else matmul
         return cls(
@@ -53,6 +51,13 @@ class Peaks:
             memory_efficiency,
             device.vector is not None,
         )
+
+
+def check_efficiencies(compute: float, memory: float) -> None:
+    """ValueError unless both efficiencies are in (0, 1]."""
+    for name, value in (("compute", compute), ("memory", memory)):
+        if not 0 < value <= 1:
+            raise ValueError(f"the {name} efficiency must be greater than 0 and at most 1, got {value}")
 
 
 def split(flops: Any, compute: str) -> tuple[Any, Any]:
@@ -154,6 +159,25 @@ class Totals:
     @property
     def bytes(self) -> Any:
         return self.read + self.write
+
+    def __add__(self, other: Totals) -> Totals:
+        return self.combine(other, lambda a, b: a + b)
+
+    def reduce(self, function: Any) -> Totals:
+        """Every number passed through `function` (a sum over an axis, say)."""
+        return self.combine(self, lambda a, _: function(a))
+
+    def combine(self, other: Totals, function: Any) -> Totals:
+        """`function(mine, other's)` for every number, per category too."""
+        return Totals(
+            function(self.flops, other.flops),
+            function(self.read, other.read),
+            function(self.write, other.write),
+            function(self.time, other.time),
+            function(self.compute_bound_time, other.compute_bound_time),
+            {c: function(v, other.time_by_category[c]) for c, v in self.time_by_category.items()},
+            {c: function(v, other.flops_by_category[c]) for c, v in self.flops_by_category.items()},
+        )
 
 
 def totals(kernels: Sequence[KernelCost]) -> Totals:

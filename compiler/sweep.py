@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import types
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -111,23 +111,31 @@ def _floats(values: Mapping[str, Number]) -> dict[str, float]:
     return {name: float(value) for name, value in values.items()}
 
 
-def decode_costs(model: types.ModuleType, values: Mapping[str, Any], peaks: Peaks, steps: int) -> list[KernelCost]:
-    """The N decode steps after a prefill of `values`, each kernel summed over the steps.
+def _decode_steps(values: Mapping[str, Any], steps: int) -> Iterator[dict[str, Any]]:
+    """The arguments of the `steps` decode steps after a prefill of `values`, in blocks of steps.
 
-    Values may be numbers or one-dimensional arrays (of configurations);
-    step i has seq_len = 1 and cache_len = cache_len + seq_len + i.
+    Values may be numbers or one-dimensional arrays (of configurations): each
+    becomes a column, one row per configuration, and each block adds one
+    column per step, step i having seq_len = 1 and cache_len = cache_len + seq_len + i.
     """
     import numpy
 
-    configurations = numpy.broadcast_shapes(*(numpy.shape(v) for v in values.values()))
     columns = {name: (numpy.asarray(v, dtype=float).reshape(-1, 1) if numpy.ndim(v) else float(v)) for name, v in values.items()}
     context = columns.get("cache_len", 0.0) + columns["seq_len"]
-    result: list[KernelCost] | None = None
     block = max(1, min(steps, CHUNK))
     for first in range(0, steps, block):
         offsets = numpy.arange(first, min(steps, first + block), dtype=float).reshape(1, -1)
-        step_values = {**columns, "seq_len": numpy.ones_like(offsets), "cache_len": context + offsets}
-        costs = [cost.reduce(lambda array: numpy.sum(array, axis=-1).reshape(configurations)) for cost in kernel_costs(model.kernels(**step_values), peaks)]
+        yield {**columns, "seq_len": numpy.ones_like(offsets), "cache_len": context + offsets}
+
+
+def decode_costs(model: types.ModuleType, values: Mapping[str, Any], peaks: Peaks, steps: int) -> list[KernelCost]:
+    """The `steps` decode steps after a prefill of `values`, each kernel summed over the steps (float64)."""
+    import numpy
+
+    configurations = numpy.broadcast_shapes(*(numpy.shape(v) for v in values.values()))
+    result: list[KernelCost] | None = None
+    for arguments in _decode_steps(values, steps):
+        costs = [cost.reduce(lambda array: numpy.sum(array, axis=-1).reshape(configurations)) for cost in kernel_costs(model.kernels(**arguments), peaks)]
         result = costs if result is None else [a + b for a, b in zip(result, costs, strict=True)]
     assert result is not None
     return result
@@ -138,40 +146,13 @@ def decode_totals(model: types.ModuleType, values: Mapping[str, Any], peaks: Pea
     import numpy
 
     count = numpy.broadcast_shapes(*(numpy.shape(v) for v in values.values()))[0]
-    columns = {name: (numpy.asarray(v, dtype=float).reshape(-1, 1) if numpy.ndim(v) else float(v)) for name, v in values.items()}
-    context = columns.get("cache_len", 0.0) + columns["seq_len"]
     result: Totals | None = None
-    block = max(1, min(steps, CHUNK))
-    for first in range(0, steps, block):
-        offsets = numpy.arange(first, min(steps, first + block), dtype=float).reshape(1, -1)
-        step_values = {**columns, "seq_len": numpy.ones_like(offsets), "cache_len": context + offsets}
-        summed = _sum_steps(accumulate(model.kernels(**step_values), peaks, (count, offsets.shape[1])))
-        result = summed if result is None else _add(result, summed)
+    for arguments in _decode_steps(values, steps):
+        shape = (count, arguments["seq_len"].shape[1])
+        summed = accumulate(model.kernels(**arguments), peaks, shape).reduce(lambda array: array.sum(axis=-1))
+        result = summed if result is None else result + summed
     assert result is not None
     return result
-
-
-def _sum_steps(total: Totals) -> Totals:
-    def rows(array: Any) -> Any:
-        return array.sum(axis=-1)
-
-    return Totals(
-        rows(total.flops),
-        rows(total.read),
-        rows(total.write),
-        rows(total.time),
-        rows(total.compute_bound_time),
-        {c: rows(v) for c, v in total.time_by_category.items()},
-        {c: rows(v) for c, v in total.flops_by_category.items()},
-    )
-
-
-def point_generation(model: types.ModuleType, values: Mapping[str, Number], peaks: Peaks, steps: int) -> tuple[list[KernelCost], list[KernelCost]]:
-    """(prefill, decode): a prefill at `values`, exact, and `steps` decode steps after it, summed (float64)."""
-    prefill = kernel_costs(model.kernels(**values), peaks)
-    decode = decode_costs(model, _floats(values), peaks, steps)
-    decode = [cost.reduce(float) for cost in decode]
-    return prefill, decode
 
 
 def run(
@@ -209,7 +190,7 @@ def run(
         sums = {"total": prefill}
         if steps:
             decode = decode_totals(model, values, peaks, steps)
-            sums = {"prefill": prefill, "decode": decode, "total": _add(prefill, decode)}
+            sums = {"prefill": prefill, "decode": decode, "total": prefill + decode}
         for part, sum_ in sums.items():
             target = out[part]
             for f in fields:
@@ -224,18 +205,6 @@ def run(
             progress(stop - start)
     made = {part: _totals(out[part]) for part in parts}
     return SweepResult(tuple(axes), coordinates, made["total"], made.get("prefill"), made.get("decode"), steps)
-
-
-def _add(a: Totals, b: Totals) -> Totals:
-    return Totals(
-        a.flops + b.flops,
-        a.read + b.read,
-        a.write + b.write,
-        a.time + b.time,
-        a.compute_bound_time + b.compute_bound_time,
-        {c: a.time_by_category[c] + b.time_by_category[c] for c in CATEGORIES},
-        {c: a.flops_by_category[c] + b.flops_by_category[c] for c in CATEGORIES},
-    )
 
 
 def _totals(arrays: Mapping[str, Any]) -> Totals:
