@@ -47,12 +47,12 @@ def check(library: Library, directories: Iterable[str | os.PathLike[str]] = (), 
         module = graph.modules.get(name)
         if module is not None:
             lint(module, found)
-        shadowed = library.files(name)[1:]
-        if shadowed and str(library.find(name)) in files:
+        defined = library.files(name)  # the file in use first
+        if len(defined) > 1 and str(defined[0]) in files:
             found.note(
                 "KC007",
-                f"{name} shadows {', '.join(map(str, shadowed))}",
-                Location(str(library.find(name))),
+                f"{name} shadows {', '.join(map(str, defined[1:]))}",
+                Location(str(defined[0])),
                 hint="this is how a library overrides a module; rename the file if it is not meant to",
             )
     diagnostics.extend(d for d in found.items if d.location is None or d.location.file in files)

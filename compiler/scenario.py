@@ -88,7 +88,8 @@ def gather(
 ) -> Scenario:
     """The values for the cost functions of `module`, whose `PARAMETERS` are `parameters`.
 
-    `swept` names the parameters a sweep (or generation) will supply.
+    `swept` names the parameters a sweep (or generation) will supply, none
+    of them in `settings` (`estimate.parse` checks that with the options).
     ScenarioError for unknown names, contradictions and missing values.
     """
     if phase not in PHASES:
@@ -100,9 +101,6 @@ def gather(
             close = difflib.get_close_matches(name, names, n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
             raise ScenarioError(f"{short} has no parameter {name!r}{hint}; its parameters: {', '.join(names)}")
-    for name in swept:
-        if name in settings:
-            raise ScenarioError(f"{name} is both set and swept: give it with --set or --sweep, not both")
 
     values: dict[str, Number] = {}
     from_config: list[str] = []

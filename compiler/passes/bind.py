@@ -156,7 +156,8 @@ def bind(
     """
     reference = site.reference
     names = callee.names
-    if not reference.called and (caller is None or not caller.declared or set(names) <= set(caller.names)):
+    declared = set(caller.names) if caller is not None and caller.declared else None
+    if not reference.called and (declared is None or declared.issuperset(names)):
         return Binding(tuple((n, ir.Name(n)) for n in names))
     report = diagnostics.warning if lenient else diagnostics.error
     short = short_name(callee.module)
@@ -177,9 +178,10 @@ def bind(
             hint="the extra arguments are dropped" if lenient else "remove the extra arguments, or declare the parameters the callee takes",
             **context,
         )
-    bound: dict[str, ir.Expr] = dict(zip(names, positional, strict=False))  # extra arguments were reported above
-    if not reference.called and caller is not None:
-        bound = {n: ir.Name(n) for n in names if n in caller.names}
+    if reference.called:
+        bound: dict[str, ir.Expr] = dict(zip(names, positional, strict=False))  # extra arguments were reported above
+    else:  # `${M}` in a caller lacking some of M's names: the names it has
+        bound = {n: ir.Name(n) for n in names if declared is not None and n in declared}
     _check_order(site, callee, diagnostics, chain)
 
     precision: dict[str, ir.Expr] = {}
@@ -206,9 +208,9 @@ def bind(
     if unbound:
         plural = "s" if len(unbound) > 1 else ""
         given = (
-            f"{short_name(caller.module)} declares no parameter of that name for ${{{reference.module}}} to bind"
-            if not reference.called and caller is not None
-            else f"{len(positional)} of {len(names)} arguments given"
+            f"{len(positional)} of {len(names)} arguments given"
+            if reference.called or caller is None
+            else f"{short_name(caller.module)} declares no parameter of that name for ${{{reference.module}}} to bind"
         )
         report(
             "KC304",

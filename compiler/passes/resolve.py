@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from compiler import ir
 from compiler.diagnostics import Diagnostics, Location
 from compiler.library import Library, short_name, valid_name
+from compiler.modulefile import Loaded
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,10 +101,7 @@ def resolve_all(library: Library, names: Iterable[str], diagnostics: Diagnostics
     graph = Graph("")
     walker = _Walker(graph, library, diagnostics)
     for name in names:
-        loaded = library.load(name)
-        if name not in walker.loaded_once:
-            walker.loaded_once.add(name)
-            diagnostics.extend(loaded.diagnostics)
+        loaded = walker.load(name)
         if loaded.module is not None and name not in walker.done:
             walker.visit(loaded.module)
     return graph
@@ -127,6 +125,14 @@ class _Walker:
         self.on_stack: list[str] = []
         self.done: set[str] = set()
         self.loaded_once: set[str] = set()
+
+    def load(self, name: str) -> Loaded:
+        """Module `name`; the problems of its file are reported the first time only."""
+        loaded = self.library.load(name)
+        if name not in self.loaded_once:
+            self.loaded_once.add(name)
+            self.diagnostics.extend(loaded.diagnostics)
+        return loaded
 
     def _enter(self, module: ir.Module) -> Iterator[Site]:
         graph = self.graph
@@ -158,10 +164,7 @@ class _Walker:
         if not valid_name(callee):
             diagnostics.error("KC004", f"invalid module name {callee!r} in reference", site.location, chain=chain)
             return None
-        loaded = self.library.load(callee)
-        if callee not in self.loaded_once:
-            self.loaded_once.add(callee)
-            diagnostics.extend(loaded.diagnostics)
+        loaded = self.load(callee)
         if loaded.module is None:
             if not loaded.diagnostics:
                 self.graph.missing.setdefault(callee, []).append(site)
