@@ -20,6 +20,7 @@ from fractions import Fraction
 from typing import Any
 
 from compiler.estimate import PointResult, Prepared
+from compiler.hardware import rate
 from compiler.roofline import CATEGORIES, KernelCost, Totals, intensity
 from compiler.sweep import SweepResult
 
@@ -59,14 +60,6 @@ def si(value: Any, unit: str) -> str:
         if abs(number) >= 10**power * 0.9995:
             return f"{_digits(number / 10**power)} {prefix}{unit}"
     return f"{_digits(number, whole=True)} {unit}"
-
-
-def rate(value: float, unit: str) -> str:
-    """A peak rate as datasheets print it: `989.5 TFLOP/s`, `3.35 TB/s`."""
-    for power, prefix in ((12, "T"), (9, "G"), (6, "M"), (3, "k")):
-        if value >= 10**power:
-            return f"{value / 10**power:.5g} {prefix}{unit}"
-    return f"{value:.5g} {unit}"
 
 
 def binary(value: Any) -> str:

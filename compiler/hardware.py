@@ -323,10 +323,10 @@ def render(devices: Mapping[str, Device], output_format: str = "table") -> str:
     lines = []
     for device in devices.values():
         lines.append(f"{device.id}: {device.name}" + ("" if device.origin == "built-in" else f"  (from {device.origin})"))
-        peaks = ", ".join(f"{precision} {_si(value, 'OP/s' if precision.startswith('int') else 'FLOP/s')}" for precision, value in device.matmul.items())
+        peaks = ", ".join(f"{precision} {rate(value, 'OP/s' if precision.startswith('int') else 'FLOP/s')}" for precision, value in device.matmul.items())
         lines.append(f"  matmul (dense): {peaks}")
-        lines.append(f"  vector: {_si(device.vector, 'FLOP/s') if device.vector is not None else 'not published'}")
-        memory = _si(device.memory_bandwidth, "B/s") + (f", {_si(device.memory_capacity, 'B')}" if device.memory_capacity is not None else "")
+        lines.append(f"  vector: {rate(device.vector, 'FLOP/s') if device.vector is not None else 'not published'}")
+        memory = rate(device.memory_bandwidth, "B/s") + (f", {rate(device.memory_capacity, 'B')}" if device.memory_capacity is not None else "")
         lines.append(f"  memory: {memory}")
         sources = {device.source_of(figure) for figure in device.figures()} - {None}
         for source in sorted(sources, key=lambda s: (s.document, s.url)):  # type: ignore[union-attr]
@@ -338,8 +338,9 @@ def render(devices: Mapping[str, Device], output_format: str = "table") -> str:
     return "\n".join(lines)
 
 
-def _si(value: float, unit: str) -> str:
+def rate(value: float, unit: str) -> str:
+    """A figure as datasheets print it: `989.5 TFLOP/s`, `3.35 TB/s`, `80 GB`."""
     for power, prefix in ((12, "T"), (9, "G"), (6, "M"), (3, "k")):
         if value >= 10**power:
-            return f"{value / 10**power:g} {prefix}{unit}"
-    return f"{value:g} {unit}"
+            return f"{value / 10**power:.5g} {prefix}{unit}"
+    return f"{value:.5g} {unit}"

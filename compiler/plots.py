@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from compiler.costreport import CATEGORY_NAMES, duration, rate, short_label
+from compiler.costreport import CATEGORY_NAMES, duration, short_label
 from compiler.estimate import PointResult, Prepared
+from compiler.hardware import rate
 from compiler.output import write_atomic
 from compiler.roofline import CATEGORIES, KernelCost, intensity
 from compiler.sweep import Axis, SweepResult
