@@ -7,10 +7,10 @@ from pathlib import Path
 
 from common import Result, best_of, synthetic_library
 
-from compiler import frontend
 from compiler.check import check
-from compiler.library import Library
-from compiler.modulefile import _parsed
+from compiler.input.library import Library
+from compiler.input.modulefile import _parsed
+from compiler.language import parse as frontend
 
 MODULES = 10_000
 

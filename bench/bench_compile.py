@@ -9,7 +9,7 @@ from pathlib import Path
 from common import Result, best_of
 
 from compiler.backends import emit
-from compiler.library import Library
+from compiler.input.library import Library
 from compiler.pipeline import compile_tree
 
 BUILTIN_COMPOSITE = "transformers.models.llama.modeling_llama.LlamaMLP"

@@ -17,8 +17,8 @@ import numpy
 from common import Result, best_of
 
 import compiler
-from compiler import frontend
-from compiler.library import BUILTIN, Library
+from compiler.input.library import BUILTIN, Library
+from compiler.language import parse as frontend
 from compiler.pipeline import compile_tree
 from compiler.symbolic import to_sympy
 

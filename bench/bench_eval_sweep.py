@@ -28,10 +28,10 @@ from bench_library import largest_model
 from common import Result, best_of
 
 import compiler
-from compiler import sweep
-from compiler.hardware import lookup
+from compiler.eval import sweep
+from compiler.eval.cost import Peaks
+from compiler.eval.hardware import lookup
 from compiler.hf import families, params_from_hf_config
-from compiler.roofline import Peaks
 
 CONFIGS = Path(__file__).resolve().parent.parent / "tests" / "hf_configs"
 TOTALS = 10**6

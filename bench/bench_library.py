@@ -6,7 +6,7 @@ from common import Result, best_of
 
 from compiler.backends import FORMATS, emit
 from compiler.hf import families
-from compiler.library import Library
+from compiler.input.library import Library
 from compiler.pipeline import compile_tree
 
 GOAL = 0.5

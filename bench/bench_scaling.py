@@ -10,10 +10,10 @@ from pathlib import Path
 
 from common import Result, best_of, synthetic_library
 
-from compiler import frontend
 from compiler.backends import emit
-from compiler.library import Library
-from compiler.modulefile import _parsed
+from compiler.input.library import Library
+from compiler.input.modulefile import _parsed
+from compiler.language import parse as frontend
 from compiler.pipeline import compile_tree
 
 
@@ -77,7 +77,7 @@ def run() -> list[Result]:
         code = textwrap.dedent(f"""
             import sys
             sys.argv = ["kc", "compile", {root!r}, "--lib", {scratch!r}, "-o", {scratch + "/out.json"!r}]
-            from compiler.cli import main
+            from compiler.cli.app import main
             try:
                 main()
             except SystemExit as exit:

@@ -98,7 +98,7 @@ def predictions() -> dict[str, float]:
     """kc's roofline times for the same kernels (per layer) and the whole model, on the h100-sxm preset."""
     sys.path.insert(0, str(ROOT))
     import compiler
-    from compiler.estimate import Request, point, prepare
+    from compiler.eval.driver import Request, point, prepare
 
     model = compiler.load_cost_model(LLAMA)
     found: dict[str, float] = {}

@@ -36,7 +36,7 @@ def compile_module(
     problem, when the module cannot be compiled.
     """
     from compiler.backends import emit as emit_tree
-    from compiler.library import Library
+    from compiler.input.library import Library
     from compiler.pipeline import compile_tree
 
     compilation = compile_tree(Library.from_path(lib, renames=renames), name, lenient=lenient)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from compiler.diagnostics import Diagnostics, Location
-from compiler.library import Library, listing, valid_name
+from compiler.input.library import Library, listing, valid_name
 from compiler.limits import Limits
 from compiler.passes.bind import bind_graph
 from compiler.passes.lint import lint

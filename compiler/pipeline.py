@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from compiler import ir
 from compiler.diagnostics import Diagnostics, KcError
-from compiler.library import Library
+from compiler.input.library import Library
+from compiler.language import ir
 from compiler.limits import Limits
 from compiler.passes.assemble import Assembler
 from compiler.passes.bind import Binding, Signature, bind_graph

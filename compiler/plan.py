@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from compiler import printer
-from compiler.library import Library, short_name
+from compiler.input.library import Library, short_name
+from compiler.language import printer
 from compiler.passes.resolve import Graph, kernel_sites
 
 

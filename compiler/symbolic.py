@@ -18,7 +18,7 @@ import sympy
 from sympy.core.relational import Relational
 from sympy.logic.boolalg import Boolean, BooleanAtom, BooleanFalse, BooleanFunction, BooleanTrue
 
-from compiler import ir
+from compiler.language import ir
 from compiler.limits import Limits
 
 Expr: TypeAlias = sympy.Expr

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
-from compiler import ir
+from compiler.language import ir
 
 F = TypeVar("F")
 G = TypeVar("G")

@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from compiler import ir
-from compiler.evaluate import evaluate, point
 from compiler.hf import Family, family_of, load_config, params_from_hf_config
-from compiler.library import Library, short_name
+from compiler.input.library import Library, short_name
+from compiler.language import ir
+from compiler.language.evaluate import evaluate, point
 from compiler.pipeline import compile_tree
 from compiler.tree import Composite, Leaf, Node, Tree
 

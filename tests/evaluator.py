@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
-from compiler.frontend import parse
+from compiler.language.parse import parse
 from tests.pyeval import Value, evaluate
 
 

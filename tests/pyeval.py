@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping
 from fractions import Fraction
 
-from compiler import ir
+from compiler.language import ir
 
 Value = Fraction | float
 

@@ -156,8 +156,8 @@ def test_the_corpus_fails_strict_compilation_with_those_errors() -> None:
 
 def _signature(module: dict[str, object]) -> list[str]:
     """First appearance of free names, as SEMANTICS §3 infers it; written here, not taken from kc."""
-    from compiler import ir
-    from compiler.frontend import parse
+    from compiler.language import ir
+    from compiler.language.parse import parse
 
     seen: dict[str, None] = {}
     for kernel in module["kernels"]:  # type: ignore[attr-defined]
@@ -171,8 +171,8 @@ def _signature(module: dict[str, object]) -> list[str]:
 def _lenient_cost(name: str, values: dict[str, Fraction], field: int) -> Fraction:
     """The recursive definition of SEMANTICS §4 with lenient binding: extra arguments
     dropped, an unbound parameter the caller's name of the same name."""
-    from compiler import ir
-    from compiler.frontend import parse
+    from compiler.language import ir
+    from compiler.language.parse import parse
     from tests.evaluator import evaluate
 
     def resolved(expr: ir.Expr) -> ir.Expr:

@@ -15,9 +15,9 @@ import pytest
 from conftest import assert_clean_failure, leaf, run_kc
 
 import compiler
-from compiler.evaluate import sums_by_compute
 from compiler.hf import families, params_from_hf_config
-from compiler.library import Library
+from compiler.input.library import Library
+from compiler.language.evaluate import sums_by_compute
 from compiler.pipeline import compile_tree
 
 CONFIGS = Path(__file__).parent / "hf_configs"
@@ -238,7 +238,7 @@ def test_sweep_equals_point_by_point() -> None:
 
 
 def test_sweep_in_process_equals_points_everywhere() -> None:
-    from compiler.estimate import Request, point, prepare, run_sweep
+    from compiler.eval.driver import Request, point, prepare, run_sweep
 
     model = compiler.load_cost_model(LLAMA)
     base = Request(LLAMA, hf_config=LLAMA_CONFIG)
@@ -256,8 +256,8 @@ def test_sweep_in_process_equals_points_everywhere() -> None:
 
 def test_generation_is_a_prefill_and_growing_decode_steps() -> None:
     """--generate N, vectorized over the steps, against N + 1 separate exact evaluations."""
-    from compiler.estimate import Request, point, prepare
-    from compiler.roofline import kernel_costs, totals
+    from compiler.eval.cost import kernel_costs, totals
+    from compiler.eval.driver import Request, point, prepare
 
     model = compiler.load_cost_model(LLAMA)
     prepared = prepare(Request(LLAMA, hf_config=LLAMA_CONFIG, settings=("seq_len=300", "cache_len=20", "batch_size=2"), generate=50), model)

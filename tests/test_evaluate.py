@@ -10,9 +10,10 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compiler import frontend, ir
-from compiler.evaluate import evaluate, point, sums_by_compute
-from compiler.library import Library
+from compiler.input.library import Library
+from compiler.language import ir
+from compiler.language import parse as frontend
+from compiler.language.evaluate import evaluate, point, sums_by_compute
 from compiler.pipeline import compile_tree
 from compiler.symbolic import SymbolicError, symbol, to_sympy
 

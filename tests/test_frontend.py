@@ -6,8 +6,8 @@ from fractions import Fraction
 
 import pytest
 
-from compiler import ir
-from compiler.frontend import FormulaError, parse
+from compiler.language import ir
+from compiler.language.parse import FormulaError, parse
 from compiler.limits import Limits
 
 

@@ -15,7 +15,7 @@ import jsonschema
 import pytest
 
 import compiler
-from compiler.library import BUILTIN
+from compiler.input.library import BUILTIN
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(p.name for p in (GOLDEN / "cases").iterdir() if p.is_dir())

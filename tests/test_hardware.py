@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler.hardware import PRECISIONS, HardwareError, choose_precision, load_file, lookup, presets
+from compiler.eval.hardware import PRECISIONS, HardwareError, choose_precision, load_file, lookup, presets
 
 REQUIRED = ("h100-sxm", "h100-pcie", "h200", "a100-80gb", "a100-40gb", "l40s", "l4", "t4", "mi300x", "tpu-v5e")
 

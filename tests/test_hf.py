@@ -11,7 +11,7 @@ import pytest
 
 import compiler
 from compiler.hf import families, family_of, params_from_hf_config
-from compiler.library import Library
+from compiler.input.library import Library
 from compiler.pipeline import compile_tree
 
 CONFIGS = Path(__file__).parent / "hf_configs"

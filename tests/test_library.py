@@ -15,10 +15,11 @@ from typing import Any
 
 import pytest
 
-from compiler import frontend, ir
-from compiler.evaluate import evaluate, point, sums_by_compute
-from compiler.library import BUILTIN, Library
-from compiler.passes.rename import ALIASES
+from compiler.input.library import BUILTIN, Library
+from compiler.input.rename import ALIASES
+from compiler.language import ir
+from compiler.language import parse as frontend
+from compiler.language.evaluate import evaluate, point, sums_by_compute
 from compiler.pipeline import compile_tree
 from compiler.tree import Composite, leaves
 

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compiler.modulefile import read_module
+from compiler.input.modulefile import read_module
 
 SCHEMA = json.loads((resources.files("compiler") / "schemas" / "input.schema.json").read_text())
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)

@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compiler import printer, symbolic
-from compiler.frontend import parse
+from compiler import symbolic
+from compiler.language import printer
+from compiler.language.parse import parse
 
 SIGNATURE = ["batch_size", "seq_len", "hidden_size", "num_heads", "head_dim"]
 

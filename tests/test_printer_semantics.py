@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 from pyeval import Evaluator
 from test_py_expressions import ARITHMETIC_FORMULAS, NAMES
 
-from compiler import frontend, ir
-from compiler.printer import to_text
+from compiler.language import ir
+from compiler.language import parse as frontend
+from compiler.language.printer import to_text
 
 X, Z = ir.Name("x"), ir.Name("z")
 NEGATED_FLOOR_PRODUCT = ir.Unary("-", ir.Binary("*", ir.Binary("//", X, Z), X))

@@ -29,9 +29,10 @@ from hypothesis import strategies as st
 from pyeval import evaluate, same
 
 import compiler
-from compiler import frontend, ir
 from compiler.backends import emit
-from compiler.library import BUILTIN, Library
+from compiler.input.library import BUILTIN, Library
+from compiler.language import ir
+from compiler.language import parse as frontend
 from compiler.limits import Limits
 from compiler.pipeline import compile_tree
 

@@ -19,8 +19,8 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from pyeval import Evaluator, same
 
-from compiler import ir
 from compiler.backends import emit
+from compiler.language import ir
 from compiler.tree import Leaf, Totals, Tree
 
 NAMES = ("x", "y", "z")
@@ -164,7 +164,7 @@ def test_parentheses_follow_python_precedence() -> None:
         ir.Binary("*", ir.Unary("-", ir.Binary("*", x, y)), x): "-x * y * x",
         ir.Unary("-", ir.Binary("*", ir.Binary("//", x, y), x)): "-(x // y * x)",
     }
-    from compiler.backends.pyexpr import python
+    from compiler.backends.py.expressions import python
 
     for expr, text in cases.items():
         assert python(expr).scalar == text

@@ -23,7 +23,7 @@ import pytest
 from conftest import assert_clean_failure, leaf, run_kc, uniform
 
 import compiler
-from compiler.backends.pyliteral import MAX_NESTING, docstring, literal, name_problem, string
+from compiler.backends.py.literals import MAX_NESTING, docstring, literal, name_problem, string
 
 GOLDEN = Path(__file__).parent / "golden" / "py"
 

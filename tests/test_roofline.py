@@ -7,8 +7,8 @@ from fractions import Fraction
 import numpy
 import pytest
 
-from compiler.hardware import Device
-from compiler.roofline import Peaks, kernel_cost, kernel_costs, totals
+from compiler.eval.cost import Peaks, kernel_cost, kernel_costs, totals
+from compiler.eval.hardware import Device
 
 # A device with round figures: 1 PFLOP/s bf16 matmul, 10 TFLOP/s vector, 2 TB/s.
 DEVICE = Device("round", "Round numbers", {"bf16": 1e15, "fp32": 1e13}, 1e13, 2e12)
@@ -123,7 +123,7 @@ def test_fractions_are_accepted() -> None:
 
 def test_accumulate_equals_the_sum_of_kernel_costs_exactly() -> None:
     """The in-place totals of sweeps give the very floats that costing each kernel and summing gives."""
-    from compiler.roofline import accumulate
+    from compiler.eval.cost import accumulate
 
     generator = numpy.random.default_rng(7)
     records = []

@@ -24,13 +24,15 @@ from conftest import leaf, run_kc, uniform
 from test_golden import BUILTINS, GOLDEN, check_golden
 from texrun import PDFTOTEXT, pdflatex, requires_pdflatex
 
-from compiler import frontend, ir
-from compiler.backends import tex
-from compiler.library import Library
+from compiler.backends.tex import document as tex
+from compiler.backends.tex.escape import escape
+from compiler.backends.tex.printer import TexPrinter
+from compiler.backends.tex.symbols import SHORT_SYMBOLS, short_name, symbols
+from compiler.input.library import Library
+from compiler.language import ir
+from compiler.language import parse as frontend
 from compiler.limits import Limits
 from compiler.pipeline import compile_tree
-from compiler.texescape import escape
-from compiler.texmath import SHORT_SYMBOLS, TexPrinter, short_name, symbols
 from compiler.tree import Composite, Leaf, Tree
 
 

@@ -24,9 +24,9 @@ transformers = pytest.importorskip("transformers")
 
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
-from compiler.evaluate import evaluate, point, sums_by_compute  # noqa: E402
 from compiler.hf import family_of, params_from_hf_config  # noqa: E402
-from compiler.library import Library  # noqa: E402
+from compiler.input.library import Library  # noqa: E402
+from compiler.language.evaluate import evaluate, point, sums_by_compute  # noqa: E402
 from compiler.pipeline import compile_tree  # noqa: E402
 
 CONFIGS = Path(__file__).parent / "hf_configs"

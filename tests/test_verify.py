@@ -104,7 +104,7 @@ def test_a_wrong_analysis_is_caught(tmp_path: Path) -> None:
 
 def test_without_torch_a_clear_error(tmp_path: Path) -> None:
     config = write_config(tmp_path, SMALL_LLAMA)
-    code = "import sys; sys.modules['torch'] = None; sys.argv = ['kc', *sys.argv[1:]]; from compiler.cli import main; main()"
+    code = "import sys; sys.modules['torch'] = None; sys.argv = ['kc', *sys.argv[1:]]; from compiler.cli.app import main; main()"
     import subprocess
 
     result = subprocess.run(

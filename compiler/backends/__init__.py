@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from compiler import ir
+from compiler.language import ir
 from compiler.tree import Tree
 
 FORMATS = ("json", "tex", "py")

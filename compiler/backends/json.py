@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from compiler import ir
 from compiler.diagnostics import Diagnostics, KcError
+from compiler.language import ir
+from compiler.language.printer import to_text
 from compiler.limits import Limits
-from compiler.printer import to_text
 from compiler.tree import Leaf, Node, Tree
 
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field, replace
 
 import sympy
 
-from compiler import ir
 from compiler.diagnostics import Location
-from compiler.library import short_name
+from compiler.input.library import short_name
+from compiler.language import ir
 from compiler.passes.inline import ONE, ZERO, Inliner, Scope, scope_key
 from compiler.symbolic import Expr, canonical, equal
 from compiler.tree import Composite, Leaf, Node

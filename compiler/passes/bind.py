@@ -13,9 +13,9 @@ import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from compiler import ir
 from compiler.diagnostics import Diagnostics, Location, Related
-from compiler.library import short_name
+from compiler.input.library import short_name
+from compiler.language import ir
 from compiler.passes.resolve import Graph, Site, kernel_sites
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import sympy
 
-from compiler import ir
 from compiler.diagnostics import Diagnostics, Location
+from compiler.language import ir
 from compiler.passes.bind import Binding, Signature
 from compiler.passes.resolve import Graph
 from compiler.symbolic import Expr, SymbolicError, canonical, substitute, symbol, to_sympy

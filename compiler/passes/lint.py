@@ -13,8 +13,8 @@ import functools
 from collections.abc import Iterator
 from pathlib import Path
 
-from compiler import ir
 from compiler.diagnostics import Diagnostics, Location
+from compiler.language import ir
 
 BYTE_CONSTANTS = (4, 8)
 """Literal byte sizes a read or write term may use instead of a precision name:

@@ -12,10 +12,10 @@ import difflib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from compiler import ir
 from compiler.diagnostics import Diagnostics, Location
-from compiler.library import Library, short_name, valid_name
-from compiler.modulefile import Loaded
+from compiler.input.library import Library, short_name, valid_name
+from compiler.input.modulefile import Loaded
+from compiler.language import ir
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from compiler import ir
 from compiler.diagnostics import Diagnostics
+from compiler.language import ir
 from compiler.symbolic import Expr, Lowering, Order, SymbolicError, canonical
 from compiler.tree import Node, Totals, Tree, map_formulas
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from compiler import ir
+from compiler.language import ir
 from compiler.passes.bind import Signature
 from compiler.passes.inline import Inliner
 from compiler.symbolic import Expr, free_names

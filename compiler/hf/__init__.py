@@ -21,8 +21,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from compiler import frontend, ir
-from compiler.evaluate import evaluate
+from compiler.language import ir
+from compiler.language import parse as frontend
+from compiler.language.evaluate import evaluate
 
 
 @dataclass(frozen=True)

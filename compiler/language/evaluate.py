@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
 
-from compiler import ir
+from compiler.language import ir
 from compiler.tree import Tree, leaves
 
 Value = Fraction | float

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from compiler import ir
 from compiler.diagnostics import Diagnostic, Location, Severity
+from compiler.language import ir
 
 ALIASES: dict[str, str] = {
     "bsz": "batch_size",

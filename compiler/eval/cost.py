@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from compiler.hardware import Device
+from compiler.eval.hardware import Device
 
 CATEGORIES = ("matmul", "vector", "none")
 """Compute tags of the built-in library; a kernel without a tag is costed as `vector` (see `split`)."""

@@ -19,12 +19,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from compiler import ir
-from compiler.backends.pyliteral import Code
+from compiler.backends.py.literals import Code
+from compiler.language import ir
+from compiler.language.precedence import (
+    AND,
+    ATOM,
+    COMPARE,
+    COMPARISONS,
+    CONDITIONAL,
+    LOGICAL,
+    NOT,
+    OR,
+    POWER,
+    PRODUCT,
+    SUM,
+    UNARY,
+    sign_commutes,
+)
 
-_CONDITIONAL, _OR, _AND, _NOT, _COMPARE, _SUM, _PRODUCT, _UNARY, _POWER, _ATOM = range(1, 11)
-_COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
-_LOGICAL = ("and", "or")
 _HELPERS = {"min": "_min", "max": "_max", "floor": "_floor", "ceil": "_ceil", "abs": "abs", "sqrt": "_sqrt", "log2": "_log2"}
 
 
@@ -48,7 +60,7 @@ def python(expr: ir.Expr) -> Printed:
     scalar, level = _Printer(array=False)._value(expr)
     array = _Printer(array=True)
     text = array.value(expr, 0)
-    return Printed(Code(scalar), Code(text), array.branches, level == _CONDITIONAL)
+    return Printed(Code(scalar), Code(text), array.branches, level == CONDITIONAL)
 
 
 def choose(printed: Printed) -> Code:
@@ -79,71 +91,59 @@ class _Printer:
             case ir.Number(value=value):
                 return self._number(value.numerator, value.denominator)
             case ir.Name(id=name):
-                return name, _ATOM
+                return name, ATOM
             case ir.Unary(op="not") | ir.Binary(op="and" | "or" | "==" | "!=" | "<" | "<=" | ">" | ">="):
                 if self.array:
-                    return f"_where({self.test(node, 0)}, 1, 0)", _ATOM
-                return f"1 if {self.test(node, _OR)} else 0", _CONDITIONAL
+                    return f"_where({self.test(node, 0)}, 1, 0)", ATOM
+                return f"1 if {self.test(node, OR)} else 0", CONDITIONAL
             case ir.Unary(op="-", operand=operand):
                 # -(a * b) reads as -a * b: the sign commutes with a product, not with // or %.
                 # The text is then a product: it needs parentheses wherever a product does.
-                loose = self._loose(operand)
-                return "-" + self.value(operand, _PRODUCT if loose else _UNARY), _PRODUCT if loose else _UNARY
+                loose = sign_commutes(operand, ("*", "/") if self.array else ("*",))
+                return "-" + self.value(operand, PRODUCT if loose else UNARY), PRODUCT if loose else UNARY
             case ir.Binary(op="/", left=left, right=right):
                 if self.array:
-                    return f"{self.value(left, _PRODUCT)} / {self.value(right, _UNARY)}", _PRODUCT
-                return f"_div({self.value(left, 0)}, {self.value(right, 0)})", _ATOM
+                    return f"{self.value(left, PRODUCT)} / {self.value(right, UNARY)}", PRODUCT
+                return f"_div({self.value(left, 0)}, {self.value(right, 0)})", ATOM
             case ir.Binary(op="**", left=left, right=right):
                 natural = isinstance(right, ir.Number) and right.value.denominator == 1 and right.value >= 0
                 if natural:
-                    return f"{self.value(left, _ATOM)} ** {self.value(right, _UNARY)}", _POWER
+                    return f"{self.value(left, ATOM)} ** {self.value(right, UNARY)}", POWER
                 helper = "_array_pow" if self.array else "_pow"
-                return f"{helper}({self.value(left, 0)}, {self.value(right, 0)})", _ATOM
+                return f"{helper}({self.value(left, 0)}, {self.value(right, 0)})", ATOM
             case ir.Binary(op="+" | "-" as op, left=left, right=right):
-                return f"{self.value(left, _SUM)} {op} {self.value(right, _SUM + 1)}", _SUM
+                return f"{self.value(left, SUM)} {op} {self.value(right, SUM + 1)}", SUM
             case ir.Binary(op="*" | "//" | "%" as op, left=left, right=right):
-                return f"{self.value(left, _PRODUCT)} {op} {self.value(right, _PRODUCT + 1)}", _PRODUCT
+                return f"{self.value(left, PRODUCT)} {op} {self.value(right, PRODUCT + 1)}", PRODUCT
             case ir.Call(function=function, arguments=arguments) if function in _HELPERS:
-                return f"{_HELPERS[function]}({', '.join(self.value(a, 0) for a in arguments)})", _ATOM
+                return f"{_HELPERS[function]}({', '.join(self.value(a, 0) for a in arguments)})", ATOM
             case ir.Conditional(test=test, body=body, orelse=orelse):
                 if self.array:
                     self.branches = True
-                    return f"_where({self.test(test, 0)}, {self.value(body, 0)}, {self.value(orelse, 0)})", _ATOM
-                return f"{self.value(body, _OR)} if {self.test(test, _OR)} else {self.value(orelse, _CONDITIONAL)}", _CONDITIONAL
+                    return f"_where({self.test(test, 0)}, {self.value(body, 0)}, {self.value(orelse, 0)})", ATOM
+                return f"{self.value(body, OR)} if {self.test(test, OR)} else {self.value(orelse, CONDITIONAL)}", CONDITIONAL
         raise TypeError(f"cannot print {type(node).__name__} as Python: {node!r}")
 
     def _test(self, node: ir.Expr) -> tuple[str, int]:
         match node:
-            case ir.Binary(op=op, left=left, right=right) if op in _COMPARISONS:
-                return f"{self.value(left, _SUM)} {op} {self.value(right, _SUM)}", _COMPARE
-            case ir.Binary(op=op, left=left, right=right) if op in _LOGICAL:
+            case ir.Binary(op=op, left=left, right=right) if op in COMPARISONS:
+                return f"{self.value(left, SUM)} {op} {self.value(right, SUM)}", COMPARE
+            case ir.Binary(op=op, left=left, right=right) if op in LOGICAL:
                 if self.array:
                     self.branches = True  # both sides are computed, where Python would stop after one
-                    return f"_{op}({self.test(left, 0)}, {self.test(right, 0)})", _ATOM
-                level = _AND if op == "and" else _OR
+                    return f"_{op}({self.test(left, 0)}, {self.test(right, 0)})", ATOM
+                level = AND if op == "and" else OR
                 return f"{self.test(left, level)} {op} {self.test(right, level + 1)}", level
             case ir.Unary(op="not", operand=operand):
                 if self.array:
-                    return f"_not({self.test(operand, 0)})", _ATOM
-                return f"not {self.test(operand, _NOT)}", _NOT
+                    return f"_not({self.test(operand, 0)})", ATOM
+                return f"not {self.test(operand, NOT)}", NOT
         # A number is true when it is not zero: Python's truth and numpy's.
         return self._value(node)
 
-    def _loose(self, operand: ir.Expr) -> bool:
-        """Whether -(a * b) may print as -a * b: the sign commutes with * (and float /), not with // or %."""
-        products = ("*", "/") if self.array else ("*",)
-        if not (isinstance(operand, ir.Binary) and operand.op in products):
-            return False
-        node: ir.Expr = operand
-        while isinstance(node, ir.Binary) and node.op in (*products, "//", "%"):
-            if node.op in ("//", "%"):
-                return False
-            node = node.left
-        return True
-
     def _number(self, numerator: int, denominator: int) -> tuple[str, int]:
         if denominator == 1:
-            return str(numerator), _ATOM if numerator >= 0 else _UNARY
+            return str(numerator), ATOM if numerator >= 0 else UNARY
         if self.array:
-            return f"{numerator} / {denominator}", _PRODUCT
-        return f"_div({numerator}, {denominator})", _ATOM
+            return f"{numerator} / {denominator}", PRODUCT
+        return f"_div({numerator}, {denominator})", ATOM

@@ -2,54 +2,36 @@
 
 from __future__ import annotations
 
-from compiler import ir
-
-_CONDITIONAL, _OR, _AND, _NOT, _COMPARE, _SUM, _PRODUCT, _UNARY, _POWER, _ATOM = range(1, 11)
-_BINARY = {
-    "or": _OR,
-    "and": _AND,
-    "+": _SUM,
-    "-": _SUM,
-    "*": _PRODUCT,
-    "/": _PRODUCT,
-    "//": _PRODUCT,
-    "%": _PRODUCT,
-    "**": _POWER,
-    **dict.fromkeys(("==", "!=", "<", "<=", ">", ">="), _COMPARE),
-}
+from compiler.language import ir
+from compiler.language.precedence import (
+    ATOM,
+    BINARY,
+    COMPARE,
+    CONDITIONAL,
+    NOT,
+    OR,
+    PRODUCT,
+    SUM,
+    UNARY,
+    sign_commutes,
+)
 
 
 def precedence(node: ir.Expr) -> int:
     match node:
         case ir.Number(value=value):
-            return _ATOM if value.denominator == 1 else _PRODUCT
+            return ATOM if value.denominator == 1 else PRODUCT
         case ir.Binary(op=op):
-            return _BINARY[op]
+            return BINARY[op]
         case ir.Unary(op="not"):
-            return _NOT
-        case ir.Unary(op="-", operand=operand) if _loose(operand):
-            return _PRODUCT  # printed as -a * b, which is a product
+            return NOT
+        case ir.Unary(op="-", operand=operand) if sign_commutes(operand):
+            return PRODUCT  # printed as -a * b, which is a product
         case ir.Unary():
-            return _UNARY
+            return UNARY
         case ir.Conditional():
-            return _CONDITIONAL
-    return _ATOM
-
-
-def _loose(operand: ir.Expr) -> bool:
-    """Whether -(operand) may print as -a * b: a product whose leftmost factor takes the sign.
-
-    // and % do not commute with the sign, so none may stand on the left
-    spine of the product: -(a // b * c) is not (-a) // b * c.
-    """
-    if not (isinstance(operand, ir.Binary) and operand.op in ("*", "/")):
-        return False
-    node: ir.Expr = operand
-    while isinstance(node, ir.Binary) and node.op in ("*", "/", "//", "%"):
-        if node.op in ("//", "%"):
-            return False
-        node = node.left
-    return True
+            return CONDITIONAL
+    return ATOM
 
 
 def to_text(node: ir.Expr) -> str:
@@ -69,20 +51,20 @@ def _bare(node: ir.Expr) -> str:
         case ir.Name(id=name):
             return name
         case ir.Binary(op="**", left=left, right=right):
-            return f"{_print(left, _ATOM)}**{_print(right, _UNARY)}"
+            return f"{_print(left, ATOM)}**{_print(right, UNARY)}"
         case ir.Binary(op=op, left=left, right=right):
-            level = _BINARY[op]
-            if level == _COMPARE:
-                return f"{_print(left, _SUM)} {op} {_print(right, _SUM)}"
+            level = BINARY[op]
+            if level == COMPARE:
+                return f"{_print(left, SUM)} {op} {_print(right, SUM)}"
             return f"{_print(left, level)} {op} {_print(right, level + 1)}"
         case ir.Unary(op="not", operand=operand):
-            return f"not {_print(operand, _NOT)}"
+            return f"not {_print(operand, NOT)}"
         case ir.Unary(operand=operand):
-            return "-" + _print(operand, _PRODUCT if _loose(operand) else _UNARY)
+            return "-" + _print(operand, PRODUCT if sign_commutes(operand) else UNARY)
         case ir.Call(function=function, arguments=arguments):
             return f"{function}({', '.join(_print(a, 0) for a in arguments)})"
         case ir.Conditional(test=test, body=body, orelse=orelse):
-            return f"{_print(body, _OR)} if {_print(test, _OR)} else {_print(orelse, _CONDITIONAL)}"
+            return f"{_print(body, OR)} if {_print(test, OR)} else {_print(orelse, CONDITIONAL)}"
         case ir.Keyword(name=name, value=value):
             return f"{name}={_print(value, 0)}"
         case ir.Reference(module=module, arguments=arguments, keywords=keywords, called=called):

@@ -6,8 +6,8 @@ at top-level `+`, then the expanded tree, one table per level of kernels and
 one section per composite kernel. A composite whose kernels are the same as
 those of one already shown is not shown again; the reader is sent to the first.
 
-The templates in `compiler/templates/tex/` lay the document out; every value
-they print is escaped by `compiler.texescape.escape` unless it is `Latex`,
+The templates in `templates/` lay the document out; every value
+they print is escaped by `compiler.backends.tex.escape.escape` unless it is `Latex`,
 which only this module makes (from the math printer's output and its own
 fixed strings).
 """
@@ -21,11 +21,12 @@ from typing import Any
 
 import jinja2
 
-from compiler import ir
+from compiler.backends.tex.escape import escape
+from compiler.backends.tex.metrics import Math, text_width
+from compiler.backends.tex.printer import TexPrinter
+from compiler.backends.tex.symbols import symbols as symbol_table
+from compiler.language import ir
 from compiler.limits import Limits
-from compiler.texescape import escape
-from compiler.texmath import Math, TexPrinter, text_width
-from compiler.texmath import symbols as symbol_table
 from compiler.tree import Composite, Leaf, Node, Tree
 
 TEXT_WIDTH = 453.0
@@ -72,7 +73,7 @@ def _finalize(value: Any) -> str:
 def environment() -> jinja2.Environment:
     """The jinja2 environment for LaTeX: delimiters TeX does not use, strict, escaping by default."""
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("compiler", "templates/tex"),
+        loader=jinja2.PackageLoader("compiler.backends.tex"),
         block_start_string=r"\BLOCK{",
         block_end_string="}",
         variable_start_string=r"\VAR{",

@@ -3,7 +3,7 @@
 A module `a.b.C` lives in `a.b.C.json` in the first directory that has it;
 the built-in library is searched last, so a user's directory overrides it.
 Names are validated before any file is opened, and files must stay inside
-their directory (symlinks included); `compiler.modulefile` reads each file.
+their directory (symlinks included); `compiler.input.modulefile` reads each file.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from importlib import resources
 from pathlib import Path
 
 from compiler.diagnostics import Diagnostic, Location, Severity
+from compiler.input import rename
+from compiler.input.modulefile import DOTTED_NAME, Loaded, read_module
 from compiler.limits import Limits
-from compiler.modulefile import DOTTED_NAME, Loaded, read_module
-from compiler.passes import rename
 
 BUILTIN = Path(str(resources.files("compiler") / "library"))
 ENVIRONMENT_VARIABLE = "KC_PATH"

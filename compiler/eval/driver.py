@@ -4,7 +4,7 @@
 picks the device and precision, and gathers the parameter values;
 `point` evaluates one configuration per kernel, exactly where no division
 is involved; `sweep` evaluates the Cartesian product of the sweep axes,
-vectorized (`compiler.sweep`).
+vectorized (`compiler.eval.sweep`).
 """
 
 from __future__ import annotations
@@ -14,9 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from compiler import hardware, roofline, scenario, sweep
-from compiler.roofline import KernelCost, Peaks, Totals
-from compiler.scenario import Number, Scenario
+from compiler.eval import cost as roofline
+from compiler.eval import hardware, sweep
+from compiler.eval import values as scenario
+from compiler.eval.cost import KernelCost, Peaks, Totals
+from compiler.eval.values import Number, Scenario
 
 
 class EstimateError(Exception):

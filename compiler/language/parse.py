@@ -19,7 +19,7 @@ from typing import Any, cast
 import lark
 from lark import Token, Transformer, v_args
 
-from compiler.ir import (
+from compiler.language.ir import (
     FUNCTIONS,
     Binary,
     Call,
@@ -56,7 +56,7 @@ def grammar_text() -> str:
     packaged = resources.files("compiler") / "grammar" / "formula.lark"
     if packaged.is_file():
         return packaged.read_text(encoding="utf-8")
-    return (Path(__file__).parent.parent / "grammar" / "formula.lark").read_text(encoding="utf-8")
+    return (Path(__file__).parents[2] / "grammar" / "formula.lark").read_text(encoding="utf-8")
 
 
 def _span(item: Any) -> Span:

@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from compiler.costreport import CATEGORY_NAMES, duration, short_label
-from compiler.estimate import PointResult, Prepared
-from compiler.hardware import rate
+from compiler.eval.cost import CATEGORIES, KernelCost, intensity
+from compiler.eval.driver import PointResult, Prepared
+from compiler.eval.hardware import rate
+from compiler.eval.report import CATEGORY_NAMES, duration, short_label
+from compiler.eval.sweep import Axis, SweepResult
 from compiler.output import write_atomic
-from compiler.roofline import CATEGORIES, KernelCost, intensity
-from compiler.sweep import Axis, SweepResult
 
 FORMATS = (".png", ".svg")
 COLORS = {"matmul": "#1f5fa8", "vector": "#e08a1e", "none": "#8c8c8c"}

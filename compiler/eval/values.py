@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from compiler.hardware import DEFAULT_PRECISION, PRECISIONS
+from compiler.eval.hardware import DEFAULT_PRECISION, PRECISIONS
 
 Number = int | Fraction
 PHASES = ("prefill", "decode")
@@ -191,8 +191,8 @@ def _missing_message(short: str, module: str, missing: list[str], family: Any, c
 
 def resolve_defaults(parameters: Mapping[str, Mapping[str, Any]], values: Mapping[str, Number]) -> dict[str, Any]:
     """`values` with every parameter default computed, in parameter order, for display."""
-    from compiler import frontend
-    from compiler.evaluate import evaluate
+    from compiler.language import parse as frontend
+    from compiler.language.evaluate import evaluate
 
     result: dict[str, Any] = {}
     for name, parameter in parameters.items():

@@ -106,7 +106,7 @@ class Device:
 @functools.cache
 def presets() -> dict[str, Device]:
     """The built-in devices, by id."""
-    text = (resources.files("compiler") / "hardware" / "presets.toml").read_text(encoding="utf-8")
+    text = (resources.files("compiler.eval") / "presets.toml").read_text(encoding="utf-8")
     return _devices(tomllib.loads(text), "built-in presets", "built-in")
 
 

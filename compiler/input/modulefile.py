@@ -17,10 +17,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from compiler import frontend, ir
 from compiler.diagnostics import Diagnostic, Location, Severity
+from compiler.input import rename
+from compiler.language import ir
+from compiler.language import parse as frontend
 from compiler.limits import Limits
-from compiler.passes import rename
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
 DOTTED_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*", re.ASCII)

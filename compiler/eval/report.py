@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from compiler.estimate import PointResult, Prepared
-from compiler.hardware import rate
-from compiler.roofline import CATEGORIES, KernelCost, Totals, intensity
-from compiler.sweep import SweepResult
+from compiler.eval.cost import CATEGORIES, KernelCost, Totals, intensity
+from compiler.eval.driver import PointResult, Prepared
+from compiler.eval.hardware import rate
+from compiler.eval.sweep import SweepResult
 
 CATEGORY_NAMES = {"matmul": "matmul", "vector": "vector", "none": "data movement"}
 SUM_NOTE = "kernels run one after another: the total time is the sum of the kernels' times"

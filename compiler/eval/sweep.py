@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from compiler.roofline import CATEGORIES, KernelCost, Peaks, Totals, accumulate, kernel_costs
-from compiler.scenario import Number, ScenarioError, parse_number
+from compiler.eval.cost import CATEGORIES, KernelCost, Peaks, Totals, accumulate, kernel_costs
+from compiler.eval.values import Number, ScenarioError, parse_number
 
 CHUNK = 32768
 """Array elements (configurations times decode steps) per call of `kernels()`: big enough to amortize Python, small enough for the cache."""

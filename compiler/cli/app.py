@@ -23,7 +23,7 @@ from compiler.backends import FORMATS
 
 if TYPE_CHECKING:
     from compiler.diagnostics import Diagnostics
-    from compiler.library import Library
+    from compiler.input.library import Library
 
 EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 1, 2, 3, 130
 
@@ -44,8 +44,7 @@ def _color(stream: Any) -> bool:
 
 def _show(diagnostics: Diagnostics, library: Library) -> None:
     """Errors and warnings on stderr; notes are for `kc check`."""
-    from compiler.diagnostics import Severity
-    from compiler.report import render_text
+    from compiler.diagnostics import Severity, render_text
 
     color = _color(sys.stderr)
     for diagnostic in diagnostics:
@@ -54,7 +53,7 @@ def _show(diagnostics: Diagnostics, library: Library) -> None:
 
 
 def _fail(diagnostics: Diagnostics, library: Library) -> NoReturn:
-    from compiler.report import summary
+    from compiler.diagnostics import summary
 
     _show(diagnostics, library)
     click.echo(f"kc: failed with {summary(diagnostics)}", err=True)
@@ -62,7 +61,7 @@ def _fail(diagnostics: Diagnostics, library: Library) -> NoReturn:
 
 
 def _renames(pairs: Iterable[str]) -> dict[str, str]:
-    from compiler.passes.rename import rename_table
+    from compiler.input.rename import rename_table
 
     table = {}
     for pair in pairs:
@@ -90,7 +89,7 @@ def _search_path(module: str, lib: tuple[str, ...]) -> tuple[list[str], str]:
 
 def _library(module: str, lib: tuple[str, ...], renames: dict[str, str] | None = None) -> tuple[Library, str]:
     """The search path for MODULE, and the module's name; a file's directory comes first."""
-    from compiler.library import Library
+    from compiler.input.library import Library
 
     directories, name = _search_path(module, lib)
     return Library.from_path(directories, renames=renames), name
@@ -294,9 +293,8 @@ def check_command(directories: tuple[str, ...], lib: tuple[str, ...], output_for
     import json
 
     from compiler.check import check
-    from compiler.diagnostics import Severity
-    from compiler.library import Library
-    from compiler.report import record, render_text, summary
+    from compiler.diagnostics import Severity, record, render_text, summary
+    from compiler.input.library import Library
 
     library = Library.from_path([*directories, *lib])
     result = check(library, directories, lenient=lenient)
@@ -328,7 +326,7 @@ def check_command(directories: tuple[str, ...], lib: tuple[str, ...], output_for
 @_guard
 def list_command(lib: tuple[str, ...]) -> None:
     """List the modules on the search path and the file each comes from."""
-    from compiler.library import Library
+    from compiler.input.library import Library
 
     library = Library.from_path(lib)
     modules = library.names()
@@ -354,7 +352,7 @@ def verify_command(module: str, hf_config: str, settings: tuple[str, ...], lib: 
     and prints both counts per module class. Exit status 1 on any difference.
     """
     from compiler.diagnostics import KcError
-    from compiler.library import Library
+    from compiler.input.library import Library
     from compiler.verify import VerifyError, parse_settings, verify
 
     try:
@@ -396,7 +394,7 @@ def _prepare(request: Any) -> Any:
     """The module's cost functions and the checked options, or exit 1 with the problem."""
     import compiler
     from compiler.diagnostics import KcError
-    from compiler.estimate import EstimateError, OptionError, parse, prepare
+    from compiler.eval.driver import EstimateError, OptionError, parse, prepare
 
     directories, name = _search_path(request.module, tuple(request.lib))
     request = dataclasses.replace(request, module=name)
@@ -405,7 +403,7 @@ def _prepare(request: Any) -> Any:
         try:
             model = compiler.load_cost_model(name, directories)
         except KcError as error:
-            from compiler.library import Library
+            from compiler.input.library import Library
 
             _fail(error.diagnostics, Library.from_path(directories))
         return prepare(request, model, options)
@@ -443,13 +441,13 @@ def eval_command(output_format: str, sweeps: tuple[str, ...], generate: int, plo
       kc eval ... --hf-config config.json --sweep seq_len=128:32768:*2 --plot time.png
       kc eval ... --hf-config config.json --set seq_len=1000 --generate 500 --format json
     """
-    from compiler import costreport
-    from compiler.estimate import EstimateError, Request, notes, point, run_sweep
+    from compiler.eval import report as costreport
+    from compiler.eval.driver import EstimateError, Request, notes, point, run_sweep
 
     request = Request(**options, sweeps=sweeps, generate=generate)  # the options are named as Request's fields
     prepared = _prepare(request)
     if plot is not None:
-        from compiler.plots import PlotError, check_path, check_sweep
+        from compiler.eval.plots import PlotError, check_path, check_sweep
 
         try:
             check_sweep(prepared.axes)
@@ -476,7 +474,7 @@ def eval_command(output_format: str, sweeps: tuple[str, ...], generate: int, plo
         for note in notes(prepared):
             click.echo(f"kc: note: {note}", err=True)
     if plot is not None:
-        from compiler.plots import PlotError, sweep
+        from compiler.eval.plots import PlotError, sweep
 
         try:
             sweep(prepared, result, plot)
@@ -497,8 +495,8 @@ def roofline_command(output: str, labels: int, **options: Any) -> None:
     and every kernel with FLOPs as a point at its arithmetic intensity and
     the FLOP/s it attains, sized by its share of the time.
     """
-    from compiler.estimate import EstimateError, Request, point
-    from compiler.plots import PlotError, check_path, roofline
+    from compiler.eval.driver import EstimateError, Request, point
+    from compiler.eval.plots import PlotError, check_path, roofline
 
     try:
         check_path(output)
@@ -523,7 +521,7 @@ def _console(output_format: str, output: str | None) -> Any:
 
 def _progress(prepared: Any) -> Any:
     """A progress bar on a terminal's stderr for a sweep of more than one chunk; None otherwise."""
-    from compiler import sweep
+    from compiler.eval import sweep
 
     count = sweep.size(prepared.axes)
     work = count * max(1, prepared.request.generate)
@@ -554,7 +552,7 @@ def hardware_command(hardware_files: tuple[str, ...], output_format: str) -> Non
     Matmul figures are dense (without structured sparsity); vector is the
     peak of the non-tensor-core FP32 path.
     """
-    from compiler.hardware import HardwareError, load_file, presets, render
+    from compiler.eval.hardware import HardwareError, load_file, presets, render
 
     devices = dict(presets())
     try:

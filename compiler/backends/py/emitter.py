@@ -4,7 +4,7 @@ The generated module imports only the standard library. It exposes
 `PARAMETERS`, `flops`, `memory_read`, `memory_write`, `memory_bytes`,
 `arithmetic_intensity` and `kernels`, each taking the parameters as keyword
 arguments (plain numbers or numpy arrays). The template
-`compiler/templates/py/module.py.j2` lays the file out; `pyexpr` prints the
+`templates/module.py.j2` lays the file out; `pyexpr` prints the
 formulas; `pyliteral` writes every name and text that came from the input,
 after checking it. The template accepts only `Code` values from those two, so
 no input text reaches the file any other way.
@@ -26,12 +26,13 @@ from typing import Any
 
 import jinja2
 
-from compiler import __version__, ir
-from compiler.backends.pyexpr import Printed, choose, python
-from compiler.backends.pyliteral import Code, LiteralError, docstring, literal, name_problem, string
+from compiler import __version__
+from compiler.backends.py.expressions import Printed, choose, python
+from compiler.backends.py.literals import Code, LiteralError, docstring, literal, name_problem, string
 from compiler.diagnostics import Diagnostics, KcError, Location
-from compiler.library import short_name
-from compiler.printer import to_text
+from compiler.input.library import short_name
+from compiler.language import ir
+from compiler.language.printer import to_text
 from compiler.tree import Composite, Leaf, Node, Tree
 
 TOTALS = ("flops", "memory_read", "memory_write", "memory_bytes", "arithmetic_intensity")
@@ -66,7 +67,7 @@ _PRECISION = {"a_bytes": "bytes per activation element", "w_bytes": "bytes per w
 @functools.cache
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("compiler", "templates"),
+        loader=jinja2.PackageLoader("compiler.backends.py"),
         autoescape=False,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -95,7 +96,7 @@ def emit(tree: Tree[ir.Expr], *, command: str | None = None) -> str:
     functions.extend(writer.subtrees)
     if diagnostics.errors:
         raise KcError(diagnostics)
-    return _environment().get_template("py/module.py.j2").render(
+    return _environment().get_template("module.py.j2").render(
         header=docstring(_header(tree, command)),
         parameters=[writer.parameter_entry(p) for p in tree.parameters],
         functions=functions,
