@@ -41,9 +41,11 @@ CODES: dict[str, str] = {
     "KC103": "wrong number of function arguments",
     "KC104": "division by zero",
     "KC105": "outside a function's domain",
+    "KC106": "cost stated unknown",
     # References
     "KC201": "unresolved reference",
     "KC202": "reference cycle",
+    "KC203": "reference resolves only in the built-in library",
     # Binding
     "KC301": "too many arguments",
     "KC302": "unknown keyword argument",

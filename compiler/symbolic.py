@@ -260,14 +260,16 @@ class Order:
 
     @classmethod
     def of(cls, signature: Iterable[str], later: Iterable[str] = ()) -> Order:
-        names = [n for n in dict.fromkeys((*_FIRST, *signature, *later)) if n not in ir.PRECISION_NAMES]
+        names = [n for n in dict.fromkeys((*_FIRST, *signature, *later)) if n not in ir.PRINTED_LAST]
         return cls({name: index for index, name in enumerate(names)})
 
     def key(self, name: str) -> tuple[int, int, str]:
-        if name in ir.PRECISION_NAMES:
-            return (3, ir.PRECISION_NAMES.index(name), name)
+        if name in ir.PRINTED_LAST:
+            return (3, ir.PRINTED_LAST.index(name), name)
         if name in self.ranks:
             return (0, self.ranks[name], name)
+        if ir.is_config(name):  # configuration values after the other names, before the precision names
+            return (2, 0, name)
         return (1, 0, name)
 
 

@@ -15,6 +15,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from compiler.diagnostics import Diagnostic, Location, Severity
@@ -109,6 +110,25 @@ def _parsed(text: str, limits: Limits) -> tuple[ir.Expr | None, tuple[ir.Name, .
     return formula.expr, formula.names, formula.references
 
 
+def unknown_formula(text: str, path: Path) -> ir.Formula:
+    """A stated unknown: it counts as 0 where it is allowed (lenient), and is never a name."""
+    start = len(text) - len(text.lstrip())
+    zero = ir.Number(Fraction(0), span=ir.Span(start, start + len(ir.UNKNOWN)))
+    return ir.Formula(text, zero, path, unknown=True)
+
+
+UNKNOWN_KEY = "unknown"
+"""The key that marks, in the output, the fields of a kernel whose writer stated them unknown."""
+
+
+def marked(extras: tuple[tuple[str, object], ...], fields: Mapping[str, ir.Formula]) -> tuple[tuple[str, object], ...]:
+    """`extras` with the fields stated unknown listed under UNKNOWN_KEY, kept for the output."""
+    unknown = [".".join(map(str, f.path[-2:] if f.path[-2:-1] == ("memory_access",) else f.path[-1:])) for f in fields.values() if f.unknown]
+    if not unknown or any(key == UNKNOWN_KEY for key, _ in extras):
+        return extras
+    return (*extras, (UNKNOWN_KEY, unknown))
+
+
 def _describe(value: Any) -> str:
     kind = "a number" if isinstance(value, (int, float)) and not isinstance(value, bool) else _JSON_TYPES.get(type(value), "a value")
     text = json.dumps(value, ensure_ascii=False)
@@ -157,6 +177,8 @@ class _Reader:
     def formula(self, value: Any, path: Path) -> ir.Formula | None:
         if not self.expect(value, (str, int, float), "a string or a number", path):
             return None
+        if isinstance(value, str) and value.strip() == ir.UNKNOWN:
+            return unknown_formula(value, path)
         text = value if isinstance(value, str) else json.dumps(value)
         try:
             expr, names, references = _parsed(text, Limits.current())
@@ -223,8 +245,7 @@ class _Reader:
                 return None
             kids = tuple(k for k in children if k is not None)
             return ir.Kernel(operation, analysis, path, None, kids, repeat, label, module, extras)
-        if "repeat" in data:
-            self.problem((*path, "repeat"), "'repeat' is not allowed here: a kernel has either sub_kernels (and maybe repeat) or flops and memory_access")
+        repeat = self.formula(data["repeat"], (*path, "repeat")) if "repeat" in data else None
         if "module" in data:
             self.name(data["module"], (*path, "module"), DOTTED_NAME)
         fields: dict[str, ir.Formula | None] = {"flops": None, "read": None, "write": None}
@@ -240,4 +261,4 @@ class _Reader:
         if self.invalid or operation is None:
             return None
         formulas = {key: value for key, value in fields.items() if value is not None}
-        return ir.Kernel(operation, analysis, path, formulas, (), None, label, None, extras)
+        return ir.Kernel(operation, analysis, path, formulas, (), repeat, label, None, marked(extras, formulas))

@@ -16,6 +16,36 @@ FUNCTIONS = {"min": 2, "max": 2, "ceil": 1, "floor": 1, "abs": 1, "sqrt": 1, "lo
 """Known functions and their arity; `min` and `max` take that many or more."""
 WORDS = frozenset({"if", "else", "and", "or", "not"})
 """Words of the formula language: never names."""
+LITERALS = {"True": 1, "False": 0}
+"""Truth literals later analyses write (`has_bias=True`): numbers, never names."""
+CONFIG_PREFIX = "config."
+"""`config.NAME`: a value of the model's configuration, global in both dialects (SEMANTICS §8)."""
+RUNTIME_NAMES = ("batch_size", "seq_len", "cache_len")
+COST_PRECISION = "bytes"
+"""The cost dialect's one precision name: bytes per element of every tensor (docs/dialects.md)."""
+PRINTED_LAST = (*PRECISION_NAMES, COST_PRECISION)
+"""Names printed after all others in a product (SEMANTICS §6), in this order."""
+UNKNOWN = "unknown"
+"""A formula that is this word states that its writer does not know the cost."""
+ANALYSIS, COST = "analysis", "cost"
+"""The two input dialects."""
+
+
+def is_config(name: str) -> bool:
+    """Whether `name` is a dotted configuration name such as `config.hidden_size`."""
+    return name.startswith(CONFIG_PREFIX) and len(name) > len(CONFIG_PREFIX)
+
+
+def global_names(dialect: str) -> frozenset[str]:
+    """The undotted names that pass through every reference of a module of `dialect` unless bound."""
+    if dialect == COST:
+        return frozenset((*PRECISION_NAMES, *RUNTIME_NAMES, COST_PRECISION))
+    return frozenset(PRECISION_NAMES)
+
+
+def is_global(name: str, dialect: str = ANALYSIS) -> bool:
+    """Whether `name` is global in a module of `dialect`: never a positional parameter."""
+    return is_config(name) or name in global_names(dialect)
 
 
 def reserved(name: str) -> str | None:
@@ -24,6 +54,8 @@ def reserved(name: str) -> str | None:
         return f"{name!r} is a word of the formula language"
     if name in FUNCTIONS:
         return f"{name!r} is a function of the formula language"
+    if name in LITERALS:
+        return f"{name!r} is a literal of the formula language ({LITERALS[name]})"
     return None
 
 
@@ -191,6 +223,8 @@ class Formula:
     path: tuple[str | int, ...] = field(compare=False)
     names: tuple[Name, ...] = field(default=(), compare=False, repr=False)
     references: tuple[Reference, ...] = field(default=(), compare=False, repr=False)
+    unknown: bool = field(default=False, compare=False)
+    """The formula is the word `unknown`: its writer does not know the cost (`expr` is 0)."""
 
     @classmethod
     def of(cls, text: str, expr: Expr | None, path: tuple[str | int, ...]) -> Formula:
@@ -220,6 +254,7 @@ class Kernel:
     """flops, read and write of a leaf; None for a kernel with sub_kernels."""
     sub_kernels: tuple[Kernel, ...] = ()
     repeat: Formula | None = None
+    """How many times the kernel runs: it multiplies the sub-kernels, or the kernel's own fields."""
     label: str | None = None
     """`kernel_type` as written; informational only."""
     module: str | None = None
@@ -245,6 +280,8 @@ class Module:
     parameters: tuple[Parameter, ...] | None = None
     """The declared signature, or None when it is inferred."""
     class_name: str | None = None
+    dialect: str = ANALYSIS
+    """The dialect of the file it was read from: which names are global in it."""
 
     def formulas(self) -> Iterator[Formula]:
         for kernel in self.kernels:

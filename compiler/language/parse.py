@@ -21,6 +21,7 @@ from lark import Token, Transformer, v_args
 
 from compiler.language.ir import (
     FUNCTIONS,
+    LITERALS,
     Binary,
     Call,
     Conditional,
@@ -32,6 +33,7 @@ from compiler.language.ir import (
     Span,
     Unary,
     children,
+    is_config,
 )
 from compiler.limits import Limits
 
@@ -77,8 +79,15 @@ class _Build(Transformer[Token, Expr]):
     def number(self, token: Token) -> Number:
         return Number(_literal(token), span=_span(token))
 
-    def name(self, token: Token) -> Name:
-        return Name(str(token), span=_span(token))
+    def name(self, token: Token) -> Expr:
+        text = str(token)
+        if text in LITERALS:
+            return Number(Fraction(LITERALS[text]), span=_span(token))
+        if "." in text and not is_config(text):
+            first = text.split(".", 1)[0]
+            message = f"unexpected {text[len(first):]!r}: a dotted name is a configuration value, config.NAME"
+            raise _BuildError("KC101", message, Span(_span(token).start + len(first), _span(token).end))
+        return Name(text, span=_span(token))
 
     def binary(self, left: Expr, op: Token, right: Expr) -> Binary:
         return Binary(str(op), left, right, span=_cover(left, right))
@@ -111,7 +120,10 @@ class _Build(Transformer[Token, Expr]):
         return Call(str(function), arguments, span=_cover(function, arguments[-1]))
 
     def keyword(self, name: Token, value: Expr) -> Keyword:
-        return Keyword(str(name), value, span=_cover(name, value))
+        text = str(name)
+        if text in LITERALS or ("." in text and not is_config(text)):
+            raise _BuildError("KC101", f"{text!r} cannot name a keyword argument", _span(name))
+        return Keyword(text, value, span=_cover(name, value))
 
     def arguments(self, *items: Expr | None) -> tuple[Expr, ...]:
         return tuple(item for item in items if item is not None)

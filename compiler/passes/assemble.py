@@ -93,7 +93,8 @@ class Assembler:
             if kernel.fields is None:
                 return 1 + sum(map(kernel_size, kernel.sub_kernels))
             calls = {r for f in kernel.fields.values() for r in f.references}  # distinct calls, as written
-            return 1 + sum(1 + sizes.get(r.module, 0) for r in calls) + (1 if calls else 0)
+            wrapper = 1 if kernel.repeat is not None else 0
+            return 1 + wrapper + sum(1 + sizes.get(r.module, 0) for r in calls) + (1 if calls else 0)
 
         for name in self.graph.order:
             sizes[name] = sum(map(kernel_size, self.graph.modules[name].kernels))
@@ -116,6 +117,20 @@ class Assembler:
         return self._renamed[key]
 
     def _kernel(self, kernel: ir.Kernel, module: ir.Module, scope: Scope) -> Node[Expr]:
+        node = self._unrepeated(kernel, module, scope)
+        if kernel.fields is None or kernel.repeat is None:
+            return node
+        # `repeat` on a kernel with formulas (SEMANTICS §8): the kernel's node, run that many times
+        repeat = self.inliner.value(kernel.repeat, module, scope)
+        if canonical(repeat) == 1:
+            return node
+        if isinstance(node, Composite) and node.repeat is None:
+            return replace(node, repeat=canonical(repeat))
+        if isinstance(node, Composite):
+            return replace(node, repeat=canonical(repeat * node.repeat))
+        return Composite(kernel.operation, kernel.analysis, (node,), canonical(repeat), None, ())
+
+    def _unrepeated(self, kernel: ir.Kernel, module: ir.Module, scope: Scope) -> Node[Expr]:
         value = self.inliner.value
         if kernel.fields is None:
             children = tuple(self._kernel(k, module, scope) for k in kernel.sub_kernels)

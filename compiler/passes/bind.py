@@ -25,6 +25,7 @@ class Signature:
     file: str
     parameters: tuple[ir.Parameter, ...]
     declared: bool
+    dialect: str = ir.ANALYSIS
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -39,14 +40,16 @@ class Signature:
 
 
 def signature(module: ir.Module) -> Signature:
+    """Global names (SEMANTICS §8) are never positional parameters, declared or not."""
+    dialect = module.dialect
     if module.parameters is not None:
-        parameters = tuple(p for p in module.parameters if p.name not in ir.PRECISION_NAMES)
-        return Signature(module.name, module.file, parameters, True)
+        parameters = tuple(p for p in module.parameters if not ir.is_global(p.name, dialect))
+        return Signature(module.name, module.file, parameters, True, dialect)
     seen: dict[str, None] = {}
     for formula in module.formulas():
         if formula.expr is not None:
-            seen.update((n.id, None) for n in formula.names if n.id not in ir.PRECISION_NAMES)
-    return Signature(module.name, module.file, tuple(map(ir.Parameter, seen)), False)
+            seen.update((n.id, None) for n in formula.names if not ir.is_global(n.id, dialect))
+    return Signature(module.name, module.file, tuple(map(ir.Parameter, seen)), False, dialect)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,10 +76,10 @@ def check_declarations(module: ir.Module, diagnostics: Diagnostics, *, lenient: 
         if parameter.name in declared:
             diagnostics.error("KC307", f"parameter {parameter.name!r} is declared twice", location)
         default = parameter.default
-        if default is not None and parameter.name in ir.PRECISION_NAMES:
+        if default is not None and ir.is_global(parameter.name, module.dialect):
             diagnostics.error(
                 "KC307",
-                f"{parameter.name!r} cannot have a default: precision names pass through every reference",
+                f"{parameter.name!r} cannot have a default: global names pass through every reference",
                 Location(module.file, default.path, default.text),
                 hint=f"bind it where the module is used, such as ${{{module.name}}}(..., {parameter.name}=4)",
             )
@@ -85,7 +88,7 @@ def check_declarations(module: ir.Module, diagnostics: Diagnostics, *, lenient: 
                 where = Location(module.file, default.path, default.text, node.span)
                 if isinstance(node, ir.Reference):
                     diagnostics.error("KC307", "a default cannot reference a module", where)
-                elif isinstance(node, ir.Name) and node.id not in declared and node.id not in ir.PRECISION_NAMES:
+                elif isinstance(node, ir.Name) and node.id not in declared and not ir.is_global(node.id, module.dialect):
                     diagnostics.error(
                         "KC307",
                         f"default of {parameter.name!r} uses {node.id!r}, which is not a parameter declared before it",
@@ -97,13 +100,26 @@ def check_declarations(module: ir.Module, diagnostics: Diagnostics, *, lenient: 
         if formula.expr is None:
             continue
         for name in formula.names:
-            if name.id not in declared and name.id not in ir.PRECISION_NAMES:
+            if name.id not in declared and not ir.is_global(name.id, module.dialect):
                 report(
                     "KC306",
                     f"{name.id!r} is not among the declared parameters of {short_name(module.name)}",
                     Location(module.file, formula.path, formula.text, name.span),
                     hint=f"add {name.id!r} to \"parameters\"" + (" (kept as a free name)" if lenient else ""),
                 )
+
+
+def check_unknown(module: ir.Module, diagnostics: Diagnostics, *, lenient: bool) -> None:
+    """A formula that is the word `unknown` (SEMANTICS §8): an error, or in lenient mode a warning, where it counts as 0."""
+    report = diagnostics.warning if lenient else diagnostics.error
+    for formula in module.formulas():
+        if formula.unknown:
+            report(
+                "KC106",
+                "the cost is stated unknown",
+                Location(module.file, formula.path, formula.text, formula.expr.span if formula.expr is not None else None),
+                hint="it counts as 0 and the kernel is marked \"unknown\" in the output" if lenient else "write the formula, or compile with --lenient to count it as 0",
+            )
 
 
 def check_reference_positions(module: ir.Module, diagnostics: Diagnostics) -> None:
@@ -189,7 +205,7 @@ def bind(
         where = site.location.at(keyword.span)
         if keyword.name in bound or keyword.name in precision:
             diagnostics.error("KC303", f"parameter {keyword.name!r} of {short} is bound twice", where, **context)
-        elif keyword.name in ir.PRECISION_NAMES:
+        elif ir.is_global(keyword.name, callee.dialect):
             precision[keyword.name] = keyword.value
         elif keyword.name in names:
             bound[keyword.name] = keyword.value
@@ -208,7 +224,7 @@ def bind(
     if unbound:
         plural = "s" if len(unbound) > 1 else ""
         given = (
-            f"{len(positional)} of {len(names)} arguments given"
+            _given(len(positional), sum(1 for n in bound if n not in dict(zip(names, positional, strict=False))), len(names))
             if reference.called or caller is None
             else f"{short_name(caller.module)} declares no parameter of that name for ${{{reference.module}}} to bind"
         )
@@ -221,6 +237,16 @@ def bind(
         )
     arguments = tuple((n, bound[n]) for n in names if n in bound)
     return Binding(arguments, defaults, unbound, tuple(sorted(precision.items())))
+
+
+def _given(positional: int, keywords: int, parameters: int) -> str:
+    """How many of a callee's parameters a call gives: "4 of 5 arguments given (3 by position, 1 by keyword)"."""
+    total = f"{positional + keywords} of {parameters} arguments given"
+    if positional and keywords:
+        return f"{total} ({positional} by position, {keywords} by keyword)"
+    if keywords:
+        return f"{total} by keyword"
+    return total
 
 
 def _check_order(site: Site, callee: Signature, diagnostics: Diagnostics, chain: tuple[str, ...]) -> None:
@@ -245,6 +271,7 @@ def bind_graph(graph: Graph, diagnostics: Diagnostics, *, lenient: bool) -> tupl
     bindings: dict[ir.Reference, Binding] = {}
     for name, module in graph.modules.items():
         check_declarations(module, diagnostics, lenient=lenient)
+        check_unknown(module, diagnostics, lenient=lenient)
         check_reference_positions(module, diagnostics)
         for site, also in kernel_sites(graph.sites[name]):
             callee = signatures.get(site.reference.module)

@@ -115,7 +115,11 @@ class Inliner:
         if kernel.fields is None:
             repeat = ONE if kernel.repeat is None else self.value(kernel.repeat, module, {})
             return [repeat * s for s in self._sums(kernel.sub_kernels, module)]
-        return [self.value(kernel.fields[f], module, {}, index) for index, f in enumerate(ir.FIELDS)]
+        values = [self.value(kernel.fields[f], module, {}, index) for index, f in enumerate(ir.FIELDS)]
+        if kernel.repeat is None:
+            return values
+        repeat = self.value(kernel.repeat, module, {})
+        return [repeat * v for v in values]
 
     def _sums(self, kernels: tuple[ir.Kernel, ...], module: ir.Module) -> list[Expr]:
         return _added([self._kernel_closed(kernel, module) for kernel in kernels])

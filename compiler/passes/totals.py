@@ -29,9 +29,11 @@ def interface(signature: Signature, totals: Totals[Expr], kernels: Iterable[Node
     for formula in _formulas(kernels or ()):
         names |= free_names(formula)
     declared = {p.name for p in signature.parameters}
-    later = sorted(names - declared - set(ir.PRECISION_NAMES))
-    precision = [n for n in ir.PRECISION_NAMES if n in names]
-    return (*signature.parameters, *map(ir.Parameter, later), *map(ir.Parameter, precision))
+    rest = names - declared - set(ir.PRINTED_LAST)
+    later = sorted(n for n in rest if not ir.is_config(n))
+    config = sorted(n for n in rest if ir.is_config(n))
+    precision = [n for n in ir.PRINTED_LAST if n in names]
+    return (*signature.parameters, *map(ir.Parameter, later), *map(ir.Parameter, config), *map(ir.Parameter, precision))
 
 
 def _formulas(nodes: Iterable[Node[Expr]]) -> Iterable[Expr]:
