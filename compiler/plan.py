@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from compiler.diagnostics import Diagnostics, format_path
 from compiler.input.library import Library, short_name
 from compiler.language import printer
 from compiler.passes.resolve import Graph, kernel_sites
@@ -11,7 +12,8 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def plan(graph: Graph, library: Library) -> str:
+def plan(graph: Graph, library: Library, diagnostics: Diagnostics | None = None) -> str:
+    """The plan; with `diagnostics`, it also lists the binding problems found (kc compile would stop at their errors)."""
     lines = [f"# Expansion plan: `{graph.root}`", ""]
     if graph.root not in graph.modules:
         lines += ["The module itself could not be loaded; see the diagnostics.", ""]
@@ -43,4 +45,14 @@ def plan(graph: Graph, library: Library) -> str:
     for callee, sites in sorted(graph.missing.items()):
         callers = ", ".join(sorted({f"`{short_name(s.caller)}` ({s.location.pointer})" for s in sites}))
         lines.append(f"- `{callee}`, referenced from {callers}")
+    if diagnostics is not None:
+        lines += ["", "## Binding problems", ""]
+        binding = [d for d in diagnostics if d.code.startswith("KC3") or d.code == "KC106"]
+        if not binding:
+            lines.append("None: every reference binds its callee's parameters.")
+        for problem in binding:
+            where = problem.location
+            place = f"`{where.file}` {format_path(where.path)}" if where is not None and where.file else ""
+            kind = str(problem.severity)
+            lines.append(f"- {kind} {problem.code}: {_cell(problem.message)} ({place})")
     return "\n".join(lines) + "\n"

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 1, 2, 3, 130
 
+_RENAME_HELP = "Also spell OLD as NEW in every module (repeatable), after the built-in aliases."
 _LIB_HELP = "Add DIR to the search path (repeatable; searched in order, before $KC_PATH and the built-in library)."
 
 
@@ -34,8 +35,25 @@ Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
 def _lib_option(text: str = _LIB_HELP) -> Decorator:
-    """`--lib DIR`, repeatable; DIR must be an existing directory."""
-    return click.option("--lib", "lib", multiple=True, metavar="DIR", type=click.Path(exists=True, file_okay=False), help=text)
+    """`--lib DIR`, repeatable; DIR must be an existing directory. With it, `--no-builtin`."""
+    lib = click.option("--lib", "lib", multiple=True, metavar="DIR", type=click.Path(exists=True, file_okay=False), help=text)
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        return lib(_no_builtin(command))
+
+    return decorate
+
+
+def _use_builtin(context: click.Context, parameter: click.Parameter, value: bool) -> None:
+    from compiler.input.library import USE_BUILTIN
+
+    USE_BUILTIN.set(not value)
+
+
+_no_builtin = click.option(
+    "--no-builtin", is_flag=True, expose_value=False, callback=_use_builtin,
+    help="Leave kc's built-in library off the search path: a reference only it could resolve is an error.",
+)
 
 
 def _color(stream: Any) -> bool:
@@ -213,7 +231,7 @@ def main(limits: tuple[str, ...]) -> None:
 @click.option("--emit", type=click.Choice(FORMATS), default="json", show_default=True, help="Output format.")
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of standard output.")
 @click.option("--lenient", is_flag=True, help="Drop extra arguments and keep unbound parameters as free names, with warnings, instead of failing.")
-@click.option("--rename", "renames", multiple=True, metavar="OLD=NEW", help="Also spell OLD as NEW in every module (repeatable), after the built-in aliases.")
+@click.option("--rename", "renames", multiple=True, metavar="OLD=NEW", help=_RENAME_HELP)
 @click.option("--tex-fragment", is_flag=True, help="With --emit tex: only the body, for \\input into another document.")
 @click.option("--symbols", type=click.Choice(["long", "short"]), default="long", show_default=True, help="With --emit tex: names in full, or as short symbols (B, S, H, ...) with a legend.")
 @_guard
@@ -254,21 +272,26 @@ def _same_file(a: str, b: str) -> bool:
 @click.argument("module")
 @_lib_option()
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output.")
+@click.option("--rename", "renames", multiple=True, metavar="OLD=NEW", help=_RENAME_HELP)
+@click.option("--lenient", is_flag=True, help="Report binding problems as warnings, as kc compile --lenient would.")
 @_guard
-def plan_command(module: str, lib: tuple[str, ...], output: str | None) -> None:
+def plan_command(module: str, lib: tuple[str, ...], output: str | None, renames: tuple[str, ...], lenient: bool) -> None:
     """Show how MODULE would be expanded, as Markdown: references, files, order, depth.
 
     Every missing module is listed; the exit status is 1 when one is missing
     or another problem stops the expansion.
     """
     from compiler.diagnostics import Diagnostics
+    from compiler.passes.bind import bind_graph
     from compiler.passes.resolve import resolve
     from compiler.plan import plan
 
-    library, name = _library(module, lib)
+    library, name = _library(module, lib, _renames(renames))
     diagnostics = Diagnostics()
     graph = resolve(library, name, diagnostics)
-    _write(plan(graph, library), output)
+    if graph.modules:
+        bind_graph(graph, diagnostics, lenient=lenient)
+    _write(plan(graph, library, diagnostics), output)
     if diagnostics.errors:
         _fail(diagnostics, library)
     _show(diagnostics, library)
@@ -280,8 +303,9 @@ def plan_command(module: str, lib: tuple[str, ...], output: str | None) -> None:
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Text for people, or one JSON object per line for editors and CI.")
 @click.option("--werror", is_flag=True, help="Exit 1 on warnings too.")
 @click.option("--lenient", is_flag=True, help="Report binding problems that --lenient compiles through as warnings.")
+@click.option("--rename", "renames", multiple=True, metavar="OLD=NEW", help=_RENAME_HELP)
 @_guard
-def check_command(directories: tuple[str, ...], lib: tuple[str, ...], output_format: str, werror: bool, lenient: bool) -> None:
+def check_command(directories: tuple[str, ...], lib: tuple[str, ...], output_format: str, werror: bool, lenient: bool, renames: tuple[str, ...]) -> None:
     """Report every problem of every module in LIB_DIRs (default: the whole search path).
 
     Checks JSON and schema, formula syntax, unresolved references (with
@@ -296,7 +320,7 @@ def check_command(directories: tuple[str, ...], lib: tuple[str, ...], output_for
     from compiler.diagnostics import Severity, record, render_text, summary
     from compiler.input.library import Library
 
-    library = Library.from_path([*directories, *lib])
+    library = Library.from_path([*directories, *lib], renames=_renames(renames))
     result = check(library, directories, lenient=lenient)
     diagnostics = list(result.diagnostics)
     if output_format == "json":

@@ -8,19 +8,36 @@ their directory (symlinks included); `compiler.input.modulefile` reads each file
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from contextvars import ContextVar
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
 from compiler.diagnostics import Diagnostic, Location, Severity
 from compiler.input import rename
 from compiler.input.modulefile import DOTTED_NAME, Loaded, read_module
+from compiler.language import ir
 from compiler.limits import Limits
 
 BUILTIN = Path(str(resources.files("compiler") / "library"))
 ENVIRONMENT_VARIABLE = "KC_PATH"
+SHORT_NAMES = Path(str(resources.files("compiler") / "input" / "short-names.json"))
+"""PyTorch's public short class names (`torch.nn.Linear`) and the module paths they stand for."""
+USE_BUILTIN: ContextVar[bool] = ContextVar("kc_use_builtin", default=True)
+"""Whether a search path ends in the built-in library unless told otherwise (`--no-builtin` sets it)."""
+NAME_MAP = "name-map.json"
+"""A library directory's own aliases: `name-map.json`, or any `*.name-map.json`, in the form of LM-Predictor's name map."""
+
+
+@functools.cache
+def short_names() -> dict[str, str]:
+    """The shipped table of short names, read once."""
+    table: dict[str, str] = json.loads(SHORT_NAMES.read_text(encoding="utf-8"))
+    return table
 
 
 def valid_name(name: str) -> bool:
@@ -40,6 +57,8 @@ class Library:
     _sources: dict[str, str] = field(default_factory=dict, repr=False)
     _listings: dict[Path, dict[str, Path]] = field(default_factory=dict, repr=False)
     _real: dict[Path, Path] = field(default_factory=dict, repr=False)
+    _aliases: dict[str, tuple[str, str]] | None = field(default=None, repr=False)
+    _alias_problems: list[Diagnostic] = field(default_factory=list, repr=False)
 
     @classmethod
     def from_path(
@@ -47,10 +66,15 @@ class Library:
         directories: Iterable[str | os.PathLike[str]] | str | os.PathLike[str] = (),
         *,
         environment: bool = True,
-        builtin: bool = True,
+        builtin: bool | None = None,
         renames: Mapping[str, str] | None = None,
     ) -> Library:
-        """The search path: `directories` (one directory may be given alone), then `$KC_PATH`, then the built-in library."""
+        """The search path: `directories` (one directory may be given alone), then `$KC_PATH`, then the built-in library.
+
+        `builtin` None means the value of USE_BUILTIN.
+        """
+        if builtin is None:
+            builtin = USE_BUILTIN.get()
         if isinstance(directories, str | os.PathLike):
             directories = [directories]
         path = [Path(d) for d in directories]
@@ -86,6 +110,62 @@ class Library:
             for name, path in self._listing(directory).items():
                 found.setdefault(name, path)
         return dict(sorted(found.items()))
+
+    def builtin(self, file: str | None) -> bool:
+        """Whether `file` is a module of the built-in library."""
+        return file is not None and Path(file).parent == BUILTIN
+
+    def aliases(self) -> dict[str, tuple[str, str]]:
+        """Every alias: the name it stands for, and where it is defined.
+
+        Each directory's name maps in search order, then kc's table of PyTorch's
+        short names; the first definition of an alias wins.
+        """
+        if self._aliases is None:
+            found: dict[str, tuple[str, str]] = {}
+            for directory in self.directories:
+                for path in name_maps(directory):
+                    for alias, target in self._name_map(path).items():
+                        found.setdefault(alias, (target, str(path)))
+            for alias, target in short_names().items():
+                found.setdefault(alias, (target, "kc's table of PyTorch short names"))
+            self._aliases = found
+        return self._aliases
+
+    def alias_problems(self) -> list[Diagnostic]:
+        """What is wrong with the name maps on the search path."""
+        self.aliases()
+        return list(self._alias_problems)
+
+    def _name_map(self, path: Path) -> dict[str, str]:
+        file = str(path)
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+            self._sources[file] = text
+            data = json.loads(text)
+        except (OSError, UnicodeDecodeError, ValueError) as error:
+            self._alias_problems.append(Diagnostic(Severity.ERROR, "KC002", f"the name map cannot be read: {error}", Location(file)))
+            return {}
+        if not isinstance(data, dict):
+            self._alias_problems.append(Diagnostic(Severity.ERROR, "KC003", "a name map is an object from names to module names", Location(file)))
+            return {}
+        table: dict[str, str] = {}
+        for alias, target in data.items():
+            if not isinstance(target, str) or not valid_name(target) or not valid_name(alias):
+                message = f"{alias!r}: expected a dotted module name for a dotted name, found {json.dumps(target)[:40]}"
+                self._alias_problems.append(Diagnostic(Severity.ERROR, "KC003", message, Location(file, (alias,))))
+                continue
+            table[alias] = target
+        return table
+
+    def canonical(self, name: str) -> str:
+        """The module a reference to `name` means: `name` itself when the search path has it, else what its alias stands for."""
+        if self.find(name) is not None:
+            return name
+        alias = self.aliases().get(name)
+        if alias is not None and self.find(alias[0]) is not None:
+            return alias[0]
+        return name
 
     def read(self) -> list[str]:
         """The module files read so far."""
@@ -137,7 +217,32 @@ class Library:
             byte = data[error.start : error.start + 1].hex()
             return _failed(name, file, "KC001", f"{file} is not UTF-8: byte 0x{byte} at line {line}, column {column}")
         self._sources[file] = text
-        return read_module(name, file, text, self.renames)
+        loaded = read_module(name, file, text, self.renames)
+        if loaded.module is None:
+            return loaded
+        return replace(loaded, module=self._dealiased(loaded.module))
+
+    def _dealiased(self, module: ir.Module) -> ir.Module:
+        """`module` with each reference to an alias made a reference to the module the alias stands for."""
+        if not any(r.module != self.canonical(r.module) for f in module.formulas() for r in f.references):
+            return module
+
+        def visit(node: ir.Expr) -> ir.Expr:
+            node = ir.rebuild(node, visit)
+            if isinstance(node, ir.Reference):
+                return replace(node, module=self.canonical(node.module))
+            return node
+
+        def formula(f: ir.Formula | None) -> ir.Formula | None:
+            if f is None or f.expr is None or not f.references:
+                return f
+            return replace(ir.Formula.of(f.text, visit(f.expr), f.path), unknown=f.unknown)
+
+        def kernel(k: ir.Kernel) -> ir.Kernel:
+            fields = None if k.fields is None else {key: formula(value) for key, value in k.fields.items()}
+            return replace(k, fields=fields, sub_kernels=tuple(map(kernel, k.sub_kernels)), repeat=formula(k.repeat))  # type: ignore[arg-type]
+
+        return replace(module, kernels=tuple(map(kernel, module.kernels)))
 
 
 def listing(directory: Path) -> dict[str, Path]:
@@ -148,6 +253,16 @@ def listing(directory: Path) -> dict[str, Path]:
     except OSError:
         return {}
     return {name[:-5]: directory / name for name in files if valid_name(name[:-5])}
+
+
+def name_maps(directory: Path) -> list[Path]:
+    """The name maps of one library directory, in name order."""
+    try:
+        with os.scandir(directory) as entries:
+            names = sorted(e.name for e in entries if e.name == NAME_MAP or e.name.endswith("." + NAME_MAP))
+    except OSError:
+        return []
+    return [directory / name for name in names]
 
 
 def _file_or_link(entry: os.DirEntry[str]) -> bool:

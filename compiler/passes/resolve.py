@@ -77,7 +77,7 @@ def kernel_sites(sites: Iterable[Site]) -> list[tuple[Site, list[Site]]]:
 
 def suggestions(name: str, library: Library) -> list[str]:
     """Modules on the search path that `name` was probably meant to be."""
-    known = list(library.names())
+    known = [*library.names(), *library.aliases()]
     same_class = [k for k in known if short_name(k) == short_name(name)]
     close = difflib.get_close_matches(name, known, n=3, cutoff=0.8)
     return list(dict.fromkeys(same_class + close))[:3]
@@ -86,6 +86,7 @@ def suggestions(name: str, library: Library) -> list[str]:
 def resolve(library: Library, root: str, diagnostics: Diagnostics) -> Graph:
     """The graph of everything `root` reaches."""
     graph = Graph(root)
+    diagnostics.extend(library.alias_problems())
     loaded = library.load(root)
     diagnostics.extend(loaded.diagnostics)
     if loaded.module is None:
@@ -99,6 +100,7 @@ def resolve(library: Library, root: str, diagnostics: Diagnostics) -> Graph:
 def resolve_all(library: Library, names: Iterable[str], diagnostics: Diagnostics) -> Graph:
     """One graph of every module in `names` and all they reach; each cycle is reported once."""
     graph = Graph("")
+    diagnostics.extend(library.alias_problems())
     walker = _Walker(graph, library, diagnostics)
     for name in names:
         loaded = walker.load(name)
@@ -125,6 +127,7 @@ class _Walker:
         self.on_stack: list[str] = []
         self.done: set[str] = set()
         self.loaded_once: set[str] = set()
+        self.warned: set[tuple[str, str]] = set()
 
     def load(self, name: str) -> Loaded:
         """Module `name`; the problems of its file are reported the first time only."""
@@ -157,6 +160,23 @@ class _Walker:
             if callee is not None:
                 stack.append(self._enter(callee))
 
+    def _check_builtin(self, site: Site, loaded: Loaded, chain: tuple[str, ...]) -> None:
+        """Warn, once per caller and callee, where a user's module reaches into the built-in library."""
+        library, caller = self.library, self.graph.modules.get(site.caller)
+        if caller is None or library.builtin(caller.file) or not library.builtin(loaded.file):
+            return
+        if (site.caller, site.reference.module) in self.warned:
+            return
+        self.warned.add((site.caller, site.reference.module))
+        self.diagnostics.warning(
+            "KC203",
+            f"{site.reference.module} is not in {site.caller}'s library: kc's built-in analysis of it is used",
+            site.location.at(site.reference.span),
+            chain=chain,
+            notes=(f"resolved to {loaded.file}",),
+            hint=f"add {site.reference.module}.json to the library to use its own, or pass --no-builtin to refuse the built-in library",
+        )
+
     def _follow(self, site: Site) -> ir.Module | None:
         """The callee of `site` when it still has to be visited; problems reported."""
         diagnostics, callee = self.diagnostics, site.reference.module
@@ -177,6 +197,7 @@ class _Walker:
                     hint=f"did you mean {' or '.join(map(repr, guesses))}?" if guesses else f"add {callee}.json to a library directory",
                 )
             return None
+        self._check_builtin(site, loaded, chain)
         if callee in self.on_stack:
             cycle = (*self.on_stack[self.on_stack.index(callee) :], callee)
             diagnostics.error(
