@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from compiler.diagnostics import Diagnostics, Location
-from compiler.input.library import Library, listing, valid_name
+from compiler.input.library import NAME_MAP, Library, listing, valid_name
 from compiler.limits import Limits
 from compiler.passes.bind import bind_graph
 from compiler.passes.lint import lint
@@ -58,7 +58,7 @@ def check(library: Library, directories: Iterable[str | os.PathLike[str]] = (), 
     diagnostics.extend(d for d in found.items if d.location is None or d.location.file in files)
     for directory in chosen:
         for stray in sorted(directory.glob("*.json")):
-            if not valid_name(stray.stem):
+            if not valid_name(stray.stem) and not stray.name.endswith(NAME_MAP):
                 diagnostics.warning(
                     "KC004",
                     f"{stray.name} is not read: {stray.stem!r} is not a module name",

@@ -236,7 +236,8 @@ class Library:
         def formula(f: ir.Formula | None) -> ir.Formula | None:
             if f is None or f.expr is None or not f.references:
                 return f
-            return replace(ir.Formula.of(f.text, visit(f.expr), f.path), unknown=f.unknown)
+            expr = visit(f.expr)  # the names stay as they are: a reference's module is not a name
+            return replace(f, expr=expr, references=tuple(r for r in ir.walk(expr) if isinstance(r, ir.Reference)))
 
         def kernel(k: ir.Kernel) -> ir.Kernel:
             fields = None if k.fields is None else {key: formula(value) for key, value in k.fields.items()}

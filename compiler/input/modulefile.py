@@ -26,6 +26,11 @@ from compiler.limits import Limits
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
 DOTTED_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*", re.ASCII)
+NEITHER_DIALECT = (
+    "the file is in neither dialect kc reads: an analysis has class_name and kernels, a list of "
+    "{operation, flops, memory_access: {read, write}}; a cost-dialect kernel has kernel_name, init_params, "
+    "forward_params, and either flops, memory_read and memory_write, or children of {kernel, bindings, count}"
+)
 _KNOWN_KEYS = frozenset({"kernel_type", "operation", "analysis", "flops", "memory_access", "repeat", "module", "sub_kernels"})
 _JSON_TYPES = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}
 
@@ -52,7 +57,9 @@ def read_module(name: str, file: str, text: str, renames: Mapping[str, str]) -> 
         return _invalid_json(name, file, text, error.message, _number_offset(text, error.literal))
     except RecursionError:
         return Loaded(name, file, None, (Diagnostic(Severity.ERROR, "KC002", "invalid JSON: nested too deeply", Location(file)),))
-    reader = _Reader(file)
+    from compiler.input import costfile  # the other dialect's reader builds on this one
+
+    reader = costfile.CostReader(file) if costfile.is_cost(data) else _Reader(file)
     module = reader.module(name, data)
     if reader.invalid or module is None:
         return Loaded(name, file, None, tuple(reader.diagnostics))
@@ -195,7 +202,10 @@ class _Reader:
         class_name = self.name(data["class_name"], ("class_name",), DOTTED_NAME) if "class_name" in data else None
         parameters = self.parameters(data["parameters"]) if "parameters" in data else None
         kernels: tuple[ir.Kernel | None, ...] = ()
-        if self.required(data, "kernels", ()) and self.expect(data["kernels"], list, "a list", ("kernels",)):
+        if "kernels" not in data:
+            self.invalid = True
+            self.diagnostics.append(Diagnostic(Severity.ERROR, "KC003", "'kernels' is required", Location(self.file), hint=NEITHER_DIALECT))
+        elif self.expect(data["kernels"], list, "a list", ("kernels",)):
             kernels = tuple(self.kernel(k, ("kernels", i), 1) for i, k in enumerate(data["kernels"]))
         if self.invalid:
             return None

@@ -67,6 +67,13 @@ def rename(module: ir.Module, table: Mapping[str, str]) -> tuple[ir.Module, list
         return ir.Formula.of(f.text, ir.rename(f.expr, table), f.path)
 
     def kernel(k: ir.Kernel) -> ir.Kernel:
+        if k.bindings and k.fields is not None:  # a cost-dialect child: its call is rebuilt from the renamed bindings
+            bindings = tuple(b for b in map(formula, k.bindings) if b is not None)
+            call = k.fields["flops"]
+            reference = call.references[0] if call.references else None
+            if reference is not None:
+                call = ir.child_call(reference.module, call.text, call.path, bindings, table)
+            return replace(k, fields=dict.fromkeys(k.fields, call), bindings=bindings, repeat=formula(k.repeat))
         fields = None if k.fields is None else {n: formula(f) for n, f in k.fields.items()}
         return replace(
             k,

@@ -110,6 +110,8 @@ class Conditional(Expr):
 class Keyword(Expr):
     name: str
     value: Expr
+    source: Formula | None = field(default=None, compare=False, repr=False)
+    """Where the value is written when it is a formula of its own (a cost-dialect binding); None inside a formula."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,6 +263,8 @@ class Kernel:
     """The callee a composite was expanded from, in compiled input."""
     extras: tuple[tuple[str, object], ...] = ()
     """Keys kc does not interpret, carried to the output unchanged, in input order."""
+    bindings: tuple[Formula, ...] = ()
+    """A cost-dialect child's bindings, each a formula of its own: its fields are the call they make."""
 
     def formulas(self) -> Iterator[Formula]:
         """Every formula of this kernel and its sub-kernels, in reading order."""
@@ -268,8 +272,26 @@ class Kernel:
             yield self.repeat
         if self.fields is not None:
             yield from (self.fields[name] for name in FIELDS)
+        yield from self.bindings
         for kernel in self.sub_kernels:
             yield from kernel.formulas()
+
+
+def child_call(
+    callee: str, text: str, path: tuple[str | int, ...], bindings: tuple[Formula, ...], rename: Mapping[str, str] | None = None
+) -> Formula:
+    """The call a cost-dialect child makes, as a formula: `${callee}(key=value, ...)`, one keyword per binding.
+
+    `text` is the `kernel` value as written and `path` its place, so that
+    problems of the reference point at it; the bindings keep their own places,
+    and each is named by its key (`path[-1]`), renamed with `rename`.
+    """
+    table = rename or {}
+    keywords = tuple(
+        Keyword(table.get(str(f.path[-1]), str(f.path[-1])), f.expr, f, span=f.expr.span) for f in bindings if f.expr is not None
+    )
+    reference = Reference(callee, (), keywords, True, span=Span(0, len(text)))
+    return Formula(text, reference, path, (), (reference,))
 
 
 @dataclass(frozen=True, slots=True)

@@ -111,9 +111,13 @@ class Assembler:
     def _suffixed(self, group: _Group) -> tuple[Node[Expr], ...]:
         key = (group.module, scope_key(group.scope))
         if key not in self._renamed:
-            suffix = f" (from {short_name(group.module)})"
             nodes = self.nodes(group.module, group.scope)
-            self._renamed[key] = tuple(replace(n, operation=n.operation + suffix) for n in nodes)
+            if self.graph.modules[group.module].dialect == ir.COST:
+                # a cost-dialect kernel's operations are its children's labels, or its own kernel_name
+                self._renamed[key] = nodes
+            else:
+                suffix = f" (from {short_name(group.module)})"
+                self._renamed[key] = tuple(replace(n, operation=n.operation + suffix) for n in nodes)
         return self._renamed[key]
 
     def _kernel(self, kernel: ir.Kernel, module: ir.Module, scope: Scope) -> Node[Expr]:

@@ -79,7 +79,7 @@ def check_declarations(module: ir.Module, diagnostics: Diagnostics, *, lenient: 
         if default is not None and ir.is_global(parameter.name, module.dialect):
             diagnostics.error(
                 "KC307",
-                f"{parameter.name!r} cannot have a default: global names pass through every reference",
+                f"{parameter.name!r} cannot have a default: {'precision' if parameter.name in ir.PRINTED_LAST else 'global'} names pass through every reference",
                 Location(module.file, default.path, default.text),
                 hint=f"bind it where the module is used, such as ${{{module.name}}}(..., {parameter.name}=4)",
             )

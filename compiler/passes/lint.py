@@ -23,6 +23,8 @@ and softmax upcast to float32, rotary frequencies), 8 for int64 tensors
 (token ids, positions, indices). Any other literal is an element count."""
 
 _UNIFIED = ("batch_size", "seq_len", "cache_len")
+_FIELDS = {"memory_read": "read", "memory_write": "write"}
+"""The cost dialect's keys of the byte counts."""
 
 
 def terms(expr: ir.Expr) -> Iterator[ir.Expr]:
@@ -38,11 +40,18 @@ def terms(expr: ir.Expr) -> Iterator[ir.Expr]:
             yield node
 
 
-def has_bytes(expr: ir.Expr) -> bool:
-    """Whether every part of a byte-count term is scaled by a byte factor."""
+def has_bytes(expr: ir.Expr, precision: tuple[str, ...] = ir.PRECISION_NAMES) -> bool:
+    """Whether every part of a byte-count term is scaled by a byte factor (one of `precision`)."""
+    return _has_bytes(expr, precision)
+
+
+def _has_bytes(expr: ir.Expr, precision: tuple[str, ...]) -> bool:
+    def has_bytes(expr: ir.Expr) -> bool:  # the recursion, with the same precision names
+        return _has_bytes(expr, precision)
+
     match expr:
         case ir.Name(id=name):
-            return name in ir.PRECISION_NAMES
+            return name in precision
         case ir.Number(value=value):
             return value == 0 or value in BYTE_CONSTANTS
         case ir.Reference():
@@ -77,10 +86,13 @@ def lint_units(module: ir.Module, diagnostics: Diagnostics) -> None:
     for formula in module.formulas():
         if formula.expr is None or formula.path[-1] == "repeat":
             continue
+        if "bindings" in formula.path:  # a cost-dialect child's binding: an argument, not a count
+            continue
         location = Location(module.file, formula.path, formula.text)
-        field = formula.path[-1]
+        field = _FIELDS.get(formula.path[-1], formula.path[-1])
+        precision = ir.PRINTED_LAST if module.dialect == ir.COST else ir.PRECISION_NAMES
         for term in terms(formula.expr):
-            if field in ("read", "write") and not has_bytes(term):
+            if field in ("read", "write") and not has_bytes(term, precision):
                 diagnostics.warning(
                     "KC501",
                     f"a term of this byte count has no byte factor: {_text(formula.text, term)}",
@@ -118,7 +130,7 @@ def lint_names(module: ir.Module, diagnostics: Diagnostics) -> None:
         if formula.expr is None:
             continue
         for name in formula.names:
-            if name.id in seen or name.id in _UNIFIED or name.id in ir.PRECISION_NAMES:
+            if name.id in seen or name.id in _UNIFIED or ir.is_global(name.id, module.dialect):
                 continue
             seen.add(name.id)
             close = _near_unified(name.id)

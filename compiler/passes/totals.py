@@ -30,7 +30,7 @@ def interface(signature: Signature, totals: Totals[Expr], kernels: Iterable[Node
         names |= free_names(formula)
     declared = {p.name for p in signature.parameters}
     rest = names - declared - set(ir.PRINTED_LAST)
-    later = sorted(n for n in rest if not ir.is_config(n))
+    later = [n for n in ir.RUNTIME_NAMES if n in rest] + sorted(n for n in rest if not ir.is_config(n) and n not in ir.RUNTIME_NAMES)
     config = sorted(n for n in rest if ir.is_config(n))
     precision = [n for n in ir.PRINTED_LAST if n in names]
     return (*signature.parameters, *map(ir.Parameter, later), *map(ir.Parameter, config), *map(ir.Parameter, precision))
