@@ -67,7 +67,7 @@ def parse_settings(pairs: Sequence[str]) -> dict[str, Number]:
     settings: dict[str, Number] = {}
     for pair in pairs:
         name, equals, text = pair.partition("=")
-        name = name.strip()
+        name = python_name(name.strip())  # `--set config.hidden_size=64` sets the generated code's config__hidden_size
         if not equals or not name.isidentifier():
             raise ScenarioError(f"expected NAME=VALUE, got {pair!r}")
         if name in settings:
@@ -111,15 +111,24 @@ def gather(
 
         try:
             config = load_config(hf_config)
+        except ValueError as error:
+            raise ScenarioError(str(error)) from None
+        direct = _config_names(parameters, config, settings, swept)
+        values.update(direct)
+        from_config.extend(direct)
+        try:
             family = family_of(config)
             mapped = config_values(config, family, given=settings, varying=swept)
         except ValueError as error:
-            raise ScenarioError(str(error)) from None
+            # `config.NAME` parameters need no family mapping: without one, only they come from the config
+            if not any(n.startswith(CONFIG_PREFIX) for n in parameters):
+                raise ScenarioError(str(error)) from None
+            family, mapped = None, {}
         for name, value in mapped.items():
             if name in parameters:
                 values[name] = value
                 from_config.append(name)
-        other = next((f for f in families_of_module(module) if f is not family), None)
+        other = next((f for f in families_of_module(module) if f is not family), None) if family is not None else None
         if other is not None:
             notes.append(f"--hf-config is a {family.model_type} config, and {short} is a {other.model_type} module: the config's values are taken by parameter name")
     values.update(settings)
@@ -150,6 +159,7 @@ def gather(
     width = PRECISIONS[precision or DEFAULT_PRECISION]
     default("a_bytes", width.numerator if width.denominator == 1 else width)
     default("w_bytes", width.numerator if width.denominator == 1 else width)
+    default("bytes_", width.numerator if width.denominator == 1 else width)  # the cost dialect's `bytes`, one width for every tensor
 
     missing = [
         name
@@ -163,6 +173,37 @@ def gather(
 
 
 SHAPES = ("batch_size", "seq_len", "cache_len")
+CONFIG_PREFIX = "config__"
+"""How the generated code spells `config.` (compiler.backends.py.emitter.python_name)."""
+
+
+def python_name(name: str) -> str:
+    """A name as the generated code's keyword argument: `config.hidden_size` → `config__hidden_size`, `bytes` → `bytes_`."""
+    from compiler.backends.py.emitter import python_name as spelled
+
+    return spelled(name)
+
+
+def _config_names(
+    parameters: Mapping[str, Mapping[str, Any]], config: Mapping[str, Any], settings: Mapping[str, Number], swept: Sequence[str]
+) -> dict[str, Number]:
+    """The values of the `config.NAME` parameters: key NAME of the config, directly (`config.text_config.x` follows the nesting)."""
+    found: dict[str, Number] = {}
+    for name in parameters:
+        if not name.startswith(CONFIG_PREFIX) or name in settings or name in swept:
+            continue
+        value: Any = config
+        for key in name[len(CONFIG_PREFIX) :].split("__"):
+            value = value.get(key) if isinstance(value, Mapping) else None
+        if isinstance(value, bool):
+            found[name] = int(value)
+        elif isinstance(value, int):
+            found[name] = value
+        elif isinstance(value, float) and value.is_integer():
+            found[name] = int(value)
+        elif isinstance(value, float):
+            found[name] = Fraction(value)
+    return found
 
 
 def families_of_module(module: str) -> list[Any]:
@@ -182,6 +223,9 @@ def _missing_message(short: str, module: str, missing: list[str], family: Any, c
             lines.append(f"  {name}: --set {name}=N, or config.json key {' or '.join(repr(k) for k in keys)}")
         elif name in SHAPES:
             lines.append(f"  {name}: a shape, not part of a model config: --set {name}=N or --sweep {name}=...")
+        elif name.startswith(CONFIG_PREFIX):
+            key = name[len(CONFIG_PREFIX) :].replace("__", ".")
+            lines.append(f"  {name}: config.json key {key!r} (--hf-config), or --set config.{key}=N")
         else:
             lines.append(f"  {name}: --set {name}=N")
     if family is not None and not config_given and any(family.keys(name) for name in missing):

@@ -20,7 +20,7 @@ import functools
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ from compiler.diagnostics import Diagnostics, KcError, Location
 from compiler.input.library import short_name
 from compiler.language import ir
 from compiler.language.printer import to_text
-from compiler.tree import Composite, Leaf, Node, Tree
+from compiler.tree import Composite, Leaf, Node, Totals, Tree, map_formulas
 
 TOTALS = ("flops", "memory_read", "memory_write", "memory_bytes", "arithmetic_intensity")
 
@@ -84,9 +84,47 @@ def _only_code(value: object) -> object:
     return value
 
 
+def python_name(name: str) -> str:
+    """The keyword argument of the generated functions for a formula name: `config.hidden_size` → `config__hidden_size`.
+
+    The global names of SEMANTICS §8 that are not Python names: in a dotted
+    name each dot becomes two underscores, and the cost dialect's `bytes`,
+    a builtin, becomes `bytes_` (docs/emit-py.md).
+    """
+    if name == ir.COST_PRECISION:
+        return name + "_"
+    return name.replace(".", "__")
+
+
+def _python_names(tree: Tree[ir.Expr], diagnostics: Diagnostics) -> Tree[ir.Expr]:
+    """`tree` with every dotted name spelled as its keyword argument; two names spelled alike are an error."""
+    table = {p.name: python_name(p.name) for p in tree.parameters if python_name(p.name) != p.name}
+    if not table:
+        return tree
+    names = {p.name for p in tree.parameters}
+    for name, spelled in table.items():
+        if spelled in names:
+            diagnostics.error(
+                "KC601",
+                f"parameter {name!r} of {tree.class_name} is spelled {spelled!r} in generated Python, which is also a parameter",
+                _locate(tree.source, spelled),
+                hint=f"rename {spelled!r} in the analysis",
+            )
+
+    def rename(expr: ir.Expr) -> ir.Expr:
+        return ir.rename(expr, table)
+
+    cache: dict[int, object] = {}
+    kernels = None if tree.kernels is None else tuple(map_formulas(node, rename, cache) for node in tree.kernels)
+    totals = Totals(rename(tree.totals.flops), rename(tree.totals.read), rename(tree.totals.write))
+    parameters = tuple(replace(p, name=table.get(p.name, p.name)) for p in tree.parameters)
+    return replace(tree, parameters=parameters, totals=totals, kernels=kernels)
+
+
 def emit(tree: Tree[ir.Expr], *, command: str | None = None) -> str:
     """`tree` as the source of a Python module; `command` is named in its header."""
     diagnostics = Diagnostics()
+    tree = _python_names(tree, diagnostics)
     _check_names(tree, diagnostics)
     if diagnostics.errors:
         raise KcError(diagnostics)
