@@ -588,10 +588,10 @@ def hardware_command(hardware_files: tuple[str, ...], output_format: str) -> Non
 
 
 @main.command("schema")
-@click.argument("which", type=click.Choice(["input", "output"]))
+@click.argument("which", type=click.Choice(["input", "output", "resolved"]))
 @_guard
 def schema_command(which: str) -> None:
-    """Print the JSON Schema of module files (input) or of compiled trees (output)."""
+    """Print the JSON Schema of module files (input), of compiled trees (output), or of --emit resolved (resolved)."""
     from importlib import resources
 
     _print((resources.files("compiler") / "schemas" / f"{which}.schema.json").read_text(encoding="utf-8"), nl=False)
