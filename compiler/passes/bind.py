@@ -36,6 +36,8 @@ class Signature:
         return f"signature of {self.module} ({how}): ({', '.join(self.names)})"
 
     def location(self) -> Location:
+        if self.dialect == ir.COST:
+            return Location(self.file, ("forward_params",))
         return Location(self.file, ("parameters",) if self.declared else ())
 
 
@@ -176,9 +178,11 @@ def bind(
     if not reference.called and (declared is None or declared.issuperset(names)):
         return Binding(tuple((n, ir.Name(n)) for n in names))
     report = diagnostics.warning if lenient else diagnostics.error
-    short = short_name(callee.module)
+    short = callee.module if callee.dialect == ir.COST else short_name(callee.module)  # a cost kernel's name is short already
+    cost = caller is not None and caller.dialect == ir.COST  # the call is a child's bindings
     related = (Related("declared at", callee.location()),) if callee.declared else ()
     notes = [callee.describe()]
+    also = [s for s in also if s.location.path != site.location.path]
     if also:
         notes.append(f"the same reference is in {', '.join(s.location.pointer for s in also)}")
     context = {"chain": chain, "notes": tuple(notes), "related": related}
@@ -203,6 +207,8 @@ def bind(
     precision: dict[str, ir.Expr] = {}
     for keyword in reference.keywords:
         where = site.location.at(keyword.span)
+        if keyword.source is not None:  # a cost-dialect binding: where it is written
+            where = Location(site.location.file, keyword.source.path, keyword.source.text)
         if keyword.name in bound or keyword.name in precision:
             diagnostics.error("KC303", f"parameter {keyword.name!r} of {short} is bound twice", where, **context)
         elif ir.is_global(keyword.name, callee.dialect):
@@ -213,7 +219,7 @@ def bind(
             close = difflib.get_close_matches(keyword.name, names, n=1)
             report(
                 "KC302",
-                f"unknown keyword argument {keyword.name!r}: {short} has no such parameter",
+                f"{'binding' if cost else 'unknown keyword argument'} {keyword.name!r}: {short} has no such parameter",
                 where,
                 hint=f"did you mean {close[0]!r}?" if close else ("the argument is dropped" if lenient else None),
                 **context,
@@ -232,7 +238,9 @@ def bind(
             "KC304",
             f"parameter{plural} {_join(unbound)} of {short} left unbound: {given}",
             site.location.at(_head(reference)),
-            hint="kept as free names" if lenient else "pass every parameter, by position or keyword, or declare a default",
+            hint="kept as free names" if lenient else (
+                "bind every parameter of the child in its \"bindings\"" if cost else "pass every parameter, by position or keyword, or declare a default"
+            ),
             **context,
         )
     arguments = tuple((n, bound[n]) for n in names if n in bound)

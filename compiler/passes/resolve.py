@@ -77,7 +77,7 @@ def kernel_sites(sites: Iterable[Site]) -> list[tuple[Site, list[Site]]]:
 
 def suggestions(name: str, library: Library) -> list[str]:
     """Modules on the search path that `name` was probably meant to be."""
-    known = [*library.names(), *library.aliases()]
+    known = [*library.names(), *(alias for alias in library.aliases() if library.canonical(alias) != alias)]  # aliases that resolve
     same_class = [k for k in known if short_name(k) == short_name(name)]
     close = difflib.get_close_matches(name, known, n=3, cutoff=0.8)
     return list(dict.fromkeys(same_class + close))[:3]
