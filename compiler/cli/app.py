@@ -597,5 +597,10 @@ def schema_command(which: str) -> None:
     _print((resources.files("compiler") / "schemas" / f"{which}.schema.json").read_text(encoding="utf-8"), nl=False)
 
 
+from compiler.cli.convert import convert_command  # noqa: E402 - the command lives in its own module
+
+main.add_command(convert_command)
+
+
 if __name__ == "__main__":
     main()

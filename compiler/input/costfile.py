@@ -48,6 +48,8 @@ class CostReader(_Reader):
                     parameter = self.name(item, (key, index))
                     if parameter is not None:
                         parameters.append(ir.Parameter(parameter))
+        if "defaults" in data:  # kc's extension: what `kc convert` keeps of an analysis's parameter defaults
+            parameters = self.defaults(data["defaults"], parameters)
         kernels: list[ir.Kernel] = []
         if "children" in data:
             for field in LEAF_FIELDS.values():
@@ -67,6 +69,18 @@ class CostReader(_Reader):
         if self.invalid:
             return None
         return ir.Module(name, self.file, tuple(kernels), tuple(parameters), kernel_name, ir.COST)
+
+    def defaults(self, data: Any, parameters: list[ir.Parameter]) -> list[ir.Parameter]:
+        if not self.expect(data, dict, "an object from parameter names to formulas", ("defaults",)):
+            return parameters
+        names = [p.name for p in parameters]
+        for key, value in data.items():
+            if key not in names:
+                self.problem(("defaults", key), f"{key!r} is not among init_params and forward_params")
+                continue
+            default = self.formula(value, ("defaults", key))
+            parameters[names.index(key)] = ir.Parameter(key, default)
+        return parameters
 
     def required(self, data: Mapping[str, Any], key: str, path: Path) -> bool:
         if key in data:

@@ -111,6 +111,10 @@ class Inliner:
                     return
         self.diagnostics.error(error.code, f"{module.name}: {error.message}", Location(module.file), chain=chain)
 
+    def kernel_closed(self, kernel: ir.Kernel, module: ir.Module) -> list[Expr]:
+        """FLOPs, bytes read and written of one kernel of `module` (its repeat included), in the module's names."""
+        return self._kernel_closed(kernel, module)
+
     def _kernel_closed(self, kernel: ir.Kernel, module: ir.Module) -> list[Expr]:
         if kernel.fields is None:
             repeat = ONE if kernel.repeat is None else self.value(kernel.repeat, module, {})

@@ -90,7 +90,7 @@ def lint_units(module: ir.Module, diagnostics: Diagnostics) -> None:
             continue
         location = Location(module.file, formula.path, formula.text)
         field = _FIELDS.get(formula.path[-1], formula.path[-1])
-        precision = ir.PRINTED_LAST if module.dialect == ir.COST else ir.PRECISION_NAMES
+        precision = ir.PRINTED_LAST  # `bytes`, the cost dialect's width, is a byte factor in either dialect
         for term in terms(formula.expr):
             if field in ("read", "write") and not has_bytes(term, precision):
                 diagnostics.warning(
@@ -130,7 +130,7 @@ def lint_names(module: ir.Module, diagnostics: Diagnostics) -> None:
         if formula.expr is None:
             continue
         for name in formula.names:
-            if name.id in seen or name.id in _UNIFIED or ir.is_global(name.id, module.dialect):
+            if name.id in seen or name.id in _UNIFIED or name.id in ir.PRINTED_LAST or ir.is_global(name.id, module.dialect):
                 continue
             seen.add(name.id)
             close = _near_unified(name.id)
