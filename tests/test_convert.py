@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from compiler.input.library import BUILTIN, Library, listing
-from compiler.pipeline import compile_tree
 from compiler.language.printer import to_text
+from compiler.pipeline import compile_tree
 from tests.conftest import SHARED, assert_clean_failure, requires_shared, run_kc
 from tests.evaluator import evaluate_text
 

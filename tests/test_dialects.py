@@ -14,11 +14,9 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.conftest import SHARED, assert_clean_failure, leaf, requires_shared, run_kc, uniform
-from tests.test_check import CORPUS_PROBLEMS
 from tests.evaluator import evaluate_text, tree_sums
+from tests.test_check import CORPUS_PROBLEMS
 
 GPT2 = SHARED / "corpora" / "lm-predictor-gpt2"
 LLAMA = SHARED / "corpora" / "lm-predictor-llama"

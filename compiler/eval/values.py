@@ -129,7 +129,7 @@ def gather(
                 values[name] = value
                 from_config.append(name)
         other = next((f for f in families_of_module(module) if f is not family), None) if family is not None else None
-        if other is not None:
+        if other is not None and family is not None:
             notes.append(f"--hf-config is a {family.model_type} config, and {short} is a {other.model_type} module: the config's values are taken by parameter name")
     values.update(settings)
     given = set(values) | set(swept)

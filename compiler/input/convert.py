@@ -111,9 +111,9 @@ class _ToCost:
         for index, kernel in enumerate(module.kernels):
             repeat = sympy.Integer(1) if kernel.repeat is None else self.inliner.value(kernel.repeat, module, {})
             parts = self._parts(kernel, module)
+            calls: list[tuple[ir.Reference, Expr]]
             if parts is None:  # what the cost dialect cannot say: the kernel's closed forms, as a leaf of its own
-                values = [canonical(v) for v in self.inliner.kernel_closed(kernel, module)]
-                direct, calls = values, []
+                direct, calls = [canonical(v) for v in self.inliner.kernel_closed(kernel, module)], []
                 repeat = sympy.Integer(1)
             else:
                 direct, calls = parts

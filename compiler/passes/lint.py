@@ -89,7 +89,7 @@ def lint_units(module: ir.Module, diagnostics: Diagnostics) -> None:
         if "bindings" in formula.path:  # a cost-dialect child's binding: an argument, not a count
             continue
         location = Location(module.file, formula.path, formula.text)
-        field = _FIELDS.get(formula.path[-1], formula.path[-1])
+        field = _FIELDS.get(str(formula.path[-1]), str(formula.path[-1]))
         precision = ir.PRINTED_LAST  # `bytes`, the cost dialect's width, is a byte factor in either dialect
         for term in terms(formula.expr):
             if field in ("read", "write") and not has_bytes(term, precision):
