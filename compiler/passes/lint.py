@@ -119,11 +119,12 @@ def _text(text: str, node: ir.Expr) -> str:
 def lint_names(module: ir.Module, diagnostics: Diagnostics) -> None:
     stem = Path(module.file).name.removesuffix(".json")
     if module.class_name is not None and module.class_name != stem:
+        key = "kernel_name" if module.dialect == ir.COST else "class_name"
         diagnostics.warning(
             "KC006",
-            f"class_name {module.class_name!r} differs from the file name {stem!r}; references find the module by its file name",
-            Location(module.file, ("class_name",)),
-            hint=f"rename the file to {module.class_name}.json, or correct class_name",
+            f"{key} {module.class_name!r} differs from the file name {stem!r}; references find the module by its file name",
+            Location(module.file, (key,)),
+            hint=f"rename the file to {module.class_name}.json, or correct {key}",
         )
     seen: set[str] = set()
     for formula in module.formulas():
