@@ -6,8 +6,14 @@ from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
+from compiler.language import ir
+from compiler.language.evaluate import evaluate as evaluate_ir
+from compiler.language.evaluate import with_defaults
 from compiler.language.parse import parse
+from compiler.tree import Tree, leaves
 from tests.pyeval import Value, evaluate
+
+IRValue = Fraction | float
 
 
 def evaluate_text(text: str, values: Mapping[str, Fraction]) -> Value:
@@ -30,3 +36,27 @@ def tree_sums(kernels: list[dict[str, Any]], values: Mapping[str, Fraction]) -> 
 
     visit(kernels, Fraction(1))
     return totals[0], totals[1], totals[2]
+
+
+def sums_by_compute(
+    tree: Tree[ir.Expr], values: Mapping[str, int | Fraction | float]
+) -> dict[str | None, dict[str, IRValue]]:
+    """flops, read and write of the tree's leaves at `values`, summed per `compute` tag (None: untagged).
+
+    Each leaf counts times every enclosing repeat; defaults of the tree's
+    parameters fill in names missing from `values`.
+    """
+    if tree.kernels is None:
+        raise ValueError(f"the tree of {tree.class_name} was too large to build; only its totals are known")
+    at = with_defaults(tree.parameters, values)
+    sums: dict[str | None, dict[str, IRValue]] = {}
+    for _, repeats, leaf in leaves(tree.kernels):
+        tag = dict(leaf.extras).get("compute")
+        key = tag if isinstance(tag, str) else None
+        factor: IRValue = Fraction(1)
+        for repeat in repeats:
+            factor *= evaluate_ir(repeat, at)
+        entry = sums.setdefault(key, dict.fromkeys(ir.FIELDS, Fraction(0)))
+        for name, formula in zip(ir.FIELDS, leaf.formulas(), strict=True):
+            entry[name] += factor * evaluate_ir(formula, at)
+    return sums

@@ -17,8 +17,8 @@ from conftest import assert_clean_failure, leaf, run_kc
 import compiler
 from compiler.hf import families, params_from_hf_config
 from compiler.input.library import Library
-from compiler.language.evaluate import sums_by_compute
 from compiler.pipeline import compile_tree
+from tests.evaluator import sums_by_compute
 
 CONFIGS = Path(__file__).parent / "hf_configs"
 LLAMA = "transformers.models.llama.modeling_llama.LlamaForCausalLM"

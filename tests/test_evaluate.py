@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 from compiler.input.library import Library
 from compiler.language import ir
 from compiler.language import parse as frontend
-from compiler.language.evaluate import evaluate, point, sums_by_compute
+from compiler.language.evaluate import evaluate, with_defaults
 from compiler.pipeline import compile_tree
 from compiler.symbolic import SymbolicError, symbol, to_sympy
+from tests.evaluator import sums_by_compute
 
 
 def value(text: str, **values: int | Fraction) -> Fraction | float:
@@ -86,14 +87,14 @@ def test_point_fills_in_defaults_in_order() -> None:
             "head_dim", ir.Formula("hidden_size // num_heads", frontend.parse("hidden_size // num_heads"), ())
         ),
     )
-    assert point(parameters, {"hidden_size": 4096, "num_heads": 32}) == {
+    assert with_defaults(parameters, {"hidden_size": 4096, "num_heads": 32}) == {
         "hidden_size": 4096,
         "num_heads": 32,
         "head_dim": 128,
     }
-    assert point(parameters, {"hidden_size": 4096, "num_heads": 32, "head_dim": 64})["head_dim"] == 64
+    assert with_defaults(parameters, {"hidden_size": 4096, "num_heads": 32, "head_dim": 64})["head_dim"] == 64
     with pytest.raises(ValueError, match="'num_heads'"):
-        point(parameters, {"hidden_size": 1})
+        with_defaults(parameters, {"hidden_size": 1})
 
 
 def test_sums_by_compute_multiplies_repeats() -> None:

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import compiler
-from compiler.diagnostics import KcError
+from compiler.errors import KcError
 from tests.conftest import examples, leaf, run_kc
 
 NAMES = ["batch_size", "seq_len", "hidden_size", "a_bytes", "w_bytes", "x", "if", "lambda", "é", "_"]

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 import compiler
-from compiler.diagnostics import KcError
+from compiler.errors import KcError
 from tests.conftest import ROOT, assert_clean_failure, leaf, run_kc, uniform
 
 Library = Callable[..., Path]

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from compiler.eval.hardware import PRECISIONS, HardwareError, choose_precision, load_file, lookup, presets
+from compiler.errors import HardwareError
+from compiler.eval.hardware import PRECISIONS, choose_precision, load_file, lookup, presets
 
 REQUIRED = ("h100-sxm", "h100-pcie", "h200", "a100-80gb", "a100-40gb", "l40s", "l4", "t4", "mi300x", "tpu-v5e")
 
@@ -138,7 +139,7 @@ def test_a_missing_hardware_file(tmp_path: Path) -> None:
 def test_the_presets_file_is_valid_in_the_user_format(tmp_path: Path) -> None:
     from importlib import resources
 
-    text = (resources.files("compiler") / "hardware" / "presets.toml").read_text(encoding="utf-8")
+    text = (resources.files("compiler.eval") / "presets.toml").read_text(encoding="utf-8")
     assert load_file(write(tmp_path, "copy.toml", text)).keys() == presets().keys()
 
 

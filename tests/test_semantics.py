@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import compiler
-from compiler.diagnostics import KcError
+from compiler.errors import KcError
 from tests.conftest import leaf, uniform
 
 LINEAR = [leaf("Matmul", "2 * batch_size * seq_len * in_features * out_features",

@@ -27,7 +27,7 @@ from texrun import PDFTOTEXT, pdflatex, requires_pdflatex
 from compiler.backends.tex import document as tex
 from compiler.backends.tex.escape import escape
 from compiler.backends.tex.printer import TexPrinter
-from compiler.backends.tex.symbols import SHORT_SYMBOLS, short_name, symbols
+from compiler.backends.tex.symbols import SHORT_SYMBOLS, short_symbol, symbols
 from compiler.input.library import Library
 from compiler.language import ir
 from compiler.language import parse as frontend
@@ -179,7 +179,7 @@ def test_short_symbol_table_is_documented() -> None:
     docs = (Path(__file__).parent.parent / "docs" / "latex.md").read_text(encoding="utf-8")
     for name, (letter, subscript) in SHORT_SYMBOLS.items():
         assert f"`{name}`" in docs, name
-        assert f"${short_name(letter, subscript).text}$" in docs, name
+        assert f"${short_symbol(letter, subscript).text}$" in docs, name
 
 
 def test_inline_cells_break_at_sums_and_read_out_conditionals() -> None:

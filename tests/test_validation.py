@@ -6,7 +6,7 @@ device, no weights) and with small configs: kc's matmul-tagged FLOPs equal
 and in one decode step at batch 1, the weight bytes kc says are read equal
 the parameters the forward pass touches, counted from the model itself.
 The mixture-of-experts family also runs as a tiny real model on the CPU with
-the eager experts loop. Attention runs eagerly: see `compiler.verify` for why.
+the eager experts loop. Attention runs eagerly: see `compiler.hf.verify` for why.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 
+from tests.evaluator import sums_by_compute
+
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
@@ -26,7 +28,7 @@ from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 from compiler.hf import family_of, params_from_hf_config  # noqa: E402
 from compiler.input.library import Library  # noqa: E402
-from compiler.language.evaluate import evaluate, point, sums_by_compute  # noqa: E402
+from compiler.language.evaluate import evaluate, with_defaults  # noqa: E402
 from compiler.pipeline import compile_tree  # noqa: E402
 
 CONFIGS = Path(__file__).parent / "hf_configs"
@@ -218,6 +220,6 @@ def check_weights(config: dict[str, Any], model: Any) -> None:
     """In a decode step at batch 1, kc's weight bytes read (w_bytes = 1) equal the parameters touched."""
     root = tree(family_of(config).root)
     read = root.totals.read
-    with_weights = evaluate(read, point(root.parameters, kc_values(config, 1, 1, 7, a_bytes=0, w_bytes=1)))
-    without = evaluate(read, point(root.parameters, kc_values(config, 1, 1, 7, a_bytes=0, w_bytes=0)))
+    with_weights = evaluate(read, with_defaults(root.parameters, kc_values(config, 1, 1, 7, a_bytes=0, w_bytes=1)))
+    without = evaluate(read, with_defaults(root.parameters, kc_values(config, 1, 1, 7, a_bytes=0, w_bytes=0)))
     assert with_weights - without == touched_parameters(model, config)

@@ -26,11 +26,13 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from compiler.errors import VerifyError
 from compiler.hf import Family, family_of, load_config, params_from_hf_config
 from compiler.input.library import Library, short_name
 from compiler.language import ir
-from compiler.language.evaluate import evaluate, point
+from compiler.language.evaluate import evaluate, with_defaults
 from compiler.pipeline import compile_tree
+from compiler.settings import parse_pairs
 from compiler.tree import Composite, Leaf, Node, Tree
 
 SHAPES = {"batch_size": 1, "seq_len": 128, "cache_len": 0}
@@ -39,12 +41,8 @@ PRECISION = {"a_bytes": 2, "w_bytes": 2}
 """Only needed to evaluate bytes alongside FLOPs; FLOPs never depend on them."""
 
 
-class VerifyError(Exception):
-    """A problem the user can fix: a missing dependency, an unsupported module or setting."""
-
-
 @dataclass(frozen=True)
-class Row:
+class ClassCounts:
     """One module class: kc's matmul FLOPs and PyTorch's (None where that side has no such class)."""
 
     module: str
@@ -67,7 +65,7 @@ class Verification:
     values: dict[str, int]
     attention: str
     experts: str | None
-    rows: list[Row] = field(default_factory=list)
+    rows: list[ClassCounts] = field(default_factory=list)
     total_kc: int = 0
     total_torch: int = 0
 
@@ -92,7 +90,7 @@ class Verification:
                 "total",
                 _number(self.total_kc),
                 _number(self.total_torch),
-                _status(Row("", self.total_kc, self.total_torch)),
+                _status(ClassCounts("", self.total_kc, self.total_torch)),
             )
         )
         widths = [max(len(r[i]) for r in table) for i in range(3)]
@@ -111,7 +109,7 @@ def _number(value: int | None) -> str:
     return "-" if value is None else f"{value:,}"
 
 
-def _status(row: Row) -> str:
+def _status(row: ClassCounts) -> str:
     if row.function:
         return "(function: counted in its caller)"
     if row.torch is None:
@@ -127,17 +125,14 @@ def _status(row: Row) -> str:
 
 def parse_settings(pairs: Iterable[str]) -> dict[str, int]:
     """`NAME=VALUE` pairs as a dict of integers; ValueError for a malformed pair."""
-    settings = {}
-    for pair in pairs:
-        name, equals, value = pair.partition("=")
-        name, value = name.strip(), value.strip()
-        if not equals or not name.isidentifier():
-            raise ValueError(f"expected NAME=VALUE, got {pair!r}")
-        try:
-            settings[name] = int(value)
-        except ValueError:
-            raise ValueError(f"{name}: expected an integer, got {value!r}") from None
-    return settings
+    return parse_pairs(pairs, _integer, once=False)
+
+
+def _integer(name: str, text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"{name}: expected an integer, got {text!r}") from None
 
 
 def verify(module: str, config_path: Any, settings: Mapping[str, int], library: Library | None = None) -> Verification:
@@ -172,10 +167,10 @@ def verify(module: str, config_path: Any, settings: Mapping[str, int], library: 
     for name, flops in kc_rows.items():
         seen.add(name)
         function = name not in torch_rows and _is_function(name)
-        verification.rows.append(Row(name, flops, torch_rows.get(name), function))
+        verification.rows.append(ClassCounts(name, flops, torch_rows.get(name), function))
     for name, flops in torch_rows.items():
         if name not in seen and flops:
-            verification.rows.append(Row(name, None, flops))
+            verification.rows.append(ClassCounts(name, None, flops))
     return verification
 
 
@@ -207,7 +202,7 @@ def _is_function(name: str) -> bool:
 
 def kc_matmul(tree: Tree[ir.Expr], values: Mapping[str, int]) -> tuple[dict[str, int], int]:
     """kc's matmul-tagged FLOPs at `values`: per module class (each class counted once per leaf), and in total."""
-    at = point(tree.parameters, values)
+    at = with_defaults(tree.parameters, values)
     rows: dict[str, Fraction] = {tree.class_name: Fraction(0)}
     total = Fraction(0)
 
