@@ -7,14 +7,15 @@ import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import pytest
-from conftest import assert_clean_failure, run_kc
+
+from tests.helpers import CONFIGS, assert_clean_failure, run_kc
 
 pytest.importorskip("matplotlib")
 
-CONFIG = str(Path(__file__).parent / "hf_configs" / "Meta-Llama-3-8B.json")
+CONFIG = str(CONFIGS / "Meta-Llama-3-8B.json")
 LLAMA = "transformers.models.llama.modeling_llama.LlamaForCausalLM"
 QWEN3 = "transformers.models.qwen3.modeling_qwen3.Qwen3ForCausalLM"
-QWEN3_CONFIG = str(Path(__file__).parent / "hf_configs" / "Qwen3-8B.json")
+QWEN3_CONFIG = str(CONFIGS / "Qwen3-8B.json")
 HEADLESS = {"MPLBACKEND": "", "DISPLAY": ""}
 
 

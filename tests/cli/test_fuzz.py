@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 import compiler
 from compiler.errors import KcError
-from tests.conftest import examples, leaf, run_kc
+from tests.helpers import examples, leaf, run_kc
 
 NAMES = ["batch_size", "seq_len", "hidden_size", "a_bytes", "w_bytes", "x", "if", "lambda", "é", "_"]
 HELPER = {"class_name": "f.Helper", "kernels": [leaf("h", "2 * p * q", "p * a_bytes", "q * w_bytes")]}

@@ -25,8 +25,8 @@ from hypothesis import strategies as st
 
 import compiler
 from compiler.limits import Limits
-from tests.conftest import examples
-from tests.evaluator import evaluate_text, tree_sums
+from tests.helpers import examples
+from tests.helpers.evaluator import evaluate_text, tree_sums
 
 FIELDS = ("flops", "read", "write")
 PRECISION = ("a_bytes", "w_bytes")

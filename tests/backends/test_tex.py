@@ -20,9 +20,6 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from conftest import leaf, run_kc, uniform
-from test_golden import BUILTINS, GOLDEN, check_golden
-from texrun import PDFTOTEXT, pdflatex, requires_pdflatex
 
 from compiler.backends.tex import document as tex
 from compiler.backends.tex.escape import escape
@@ -34,6 +31,9 @@ from compiler.language import parse as frontend
 from compiler.limits import Limits
 from compiler.pipeline import compile_tree
 from compiler.tree import Composite, Leaf, Tree
+from tests.helpers import DOCS, GOLDEN, leaf, run_kc, uniform
+from tests.helpers.golden import BUILTINS, check_golden
+from tests.helpers.texrun import PDFTOTEXT, pdflatex, requires_pdflatex
 
 
 @functools.cache
@@ -176,7 +176,7 @@ def test_short_symbols_never_collide() -> None:
 
 
 def test_short_symbol_table_is_documented() -> None:
-    docs = (Path(__file__).parent.parent / "docs" / "latex.md").read_text(encoding="utf-8")
+    docs = (DOCS / "latex.md").read_text(encoding="utf-8")
     for name, (letter, subscript) in SHORT_SYMBOLS.items():
         assert f"`{name}`" in docs, name
         assert f"${short_symbol(letter, subscript).text}$" in docs, name

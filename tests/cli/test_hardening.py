@@ -22,7 +22,7 @@ import pytest
 
 import compiler
 from compiler.errors import KcError
-from tests.conftest import ROOT, assert_clean_failure, leaf, run_kc, uniform
+from tests.helpers import ROOT, assert_clean_failure, leaf, run_kc, uniform
 
 Library = Callable[..., Path]
 LARGEST = "transformers.models.qwen3.modeling_qwen3.Qwen3ForCausalLM"

@@ -1,9 +1,4 @@
-"""Golden files of the JSON backend: the seed's examples, hand-written cases, every built-in module.
-
-Each output must match its golden file byte for byte, validate against the
-shipped output schema, and compile again (as input) to the same totals.
-Run `pytest --update-golden` to rewrite them, then review the diff.
-"""
+"""Golden files: compare with or rewrite them (`pytest --update-golden`), and the round trip of compiled output."""
 
 from __future__ import annotations
 
@@ -16,8 +11,8 @@ import pytest
 
 import compiler
 from compiler.input.library import BUILTIN
+from tests.helpers import GOLDEN
 
-GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(p.name for p in (GOLDEN / "cases").iterdir() if p.is_dir())
 BUILTINS = sorted(p.stem for p in BUILTIN.glob("*.json"))
 OUTPUT_SCHEMA = json.loads((resources.files("compiler") / "schemas" / "output.schema.json").read_text())
@@ -40,19 +35,3 @@ def check_round_trip(text: str, tmp_path: Path) -> None:
     (tmp_path / f"{name}.json").write_text(text, encoding="utf-8")
     again = json.loads(compiler.compile_module(name, [tmp_path]))
     assert again["totals"] == document["totals"]
-
-
-@pytest.mark.parametrize("case", CASES)
-def test_case(case: str, update_golden: bool, tmp_path: Path) -> None:
-    directory = GOLDEN / "cases" / case
-    root = (directory / "root").read_text().strip()
-    text = compiler.compile_module(root, [directory / "lib"])
-    check_golden(text, GOLDEN / "json" / f"{case}.json", update_golden)
-    check_round_trip(text, tmp_path)
-
-
-@pytest.mark.parametrize("name", BUILTINS)
-def test_builtin(name: str, update_golden: bool, tmp_path: Path) -> None:
-    text = compiler.compile_module(name, environment_free := [])  # noqa: F841 - only the built-in library
-    check_golden(text, GOLDEN / "json" / "builtin" / f"{name}.json", update_golden)
-    check_round_trip(text, tmp_path)

@@ -22,7 +22,7 @@ from compiler.language import parse as frontend
 from compiler.language.evaluate import evaluate, with_defaults
 from compiler.pipeline import compile_tree
 from compiler.tree import Composite, leaves
-from tests.evaluator import sums_by_compute
+from tests.helpers.evaluator import sums_by_compute
 
 FILES = sorted(BUILTIN.glob("*.json"))
 NAMES = [p.stem for p in FILES]

@@ -23,10 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import leaf, run_kc, uniform
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pyeval import evaluate, same
 
 import compiler
 from compiler.backends import emit
@@ -35,8 +33,10 @@ from compiler.language import ir
 from compiler.language import parse as frontend
 from compiler.limits import Limits
 from compiler.pipeline import compile_tree
+from tests.helpers import GOLDEN, leaf, run_kc, uniform
+from tests.helpers.pyeval import evaluate, same
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = GOLDEN
 CASES = sorted(p.name for p in (GOLDEN / "cases").iterdir() if p.is_dir())
 BUILTINS = sorted(p.stem for p in BUILTIN.glob("*.json"))
 

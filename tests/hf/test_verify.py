@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_kc
 
 from compiler.errors import VerifyError
 from compiler.hf import families
 from compiler.hf.verify import parse_settings, verify
+from tests.helpers import ROOT, run_kc
 
 LLAMA = "transformers.models.llama.modeling_llama.LlamaForCausalLM"
 SMALL_LLAMA = {

@@ -11,7 +11,7 @@ from compiler.language.evaluate import evaluate as evaluate_ir
 from compiler.language.evaluate import with_defaults
 from compiler.language.parse import parse
 from compiler.tree import Tree, leaves
-from tests.pyeval import Value, evaluate
+from tests.helpers.pyeval import Value, evaluate
 
 IRValue = Fraction | float
 

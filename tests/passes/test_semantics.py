@@ -11,7 +11,7 @@ import pytest
 
 import compiler
 from compiler.errors import KcError
-from tests.conftest import leaf, uniform
+from tests.helpers import leaf, uniform
 
 LINEAR = [leaf("Matmul", "2 * batch_size * seq_len * in_features * out_features",
                "batch_size * seq_len * in_features * a_bytes + in_features * out_features * w_bytes",

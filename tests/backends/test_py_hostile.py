@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import assert_clean_failure, leaf, run_kc, uniform
 
 import compiler
 from compiler.backends.py.literals import MAX_NESTING, docstring, literal, name_problem, string
+from tests.helpers import GOLDEN, assert_clean_failure, leaf, run_kc, uniform
 
-GOLDEN = Path(__file__).parent / "golden" / "py"
+GOLDEN = GOLDEN / "py"
 
 HOSTILE_TEXTS = [
     '"""; __import__("os").system("touch PWNED") #',

@@ -13,8 +13,9 @@ import compiler
 from compiler.hf import families, family_of, params_from_hf_config
 from compiler.input.library import Library
 from compiler.pipeline import compile_tree
+from tests.helpers import CONFIGS
 
-CONFIGS = Path(__file__).parent / "hf_configs"
+CONFIGS = CONFIGS
 
 EXPECTED = {
     "Meta-Llama-3-8B.json": {

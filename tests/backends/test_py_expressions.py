@@ -17,67 +17,12 @@ from typing import Any
 import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
-from pyeval import Evaluator, same
 
 from compiler.backends import emit
 from compiler.language import ir
 from compiler.tree import Leaf, Totals, Tree
-
-NAMES = ("x", "y", "z")
-ZERO = ir.Number(Fraction(0))
-
-
-def _number(value: Fraction | int) -> ir.Number:
-    return ir.Number(Fraction(value))
-
-
-def _formulas(leaves: st.SearchStrategy[ir.Expr], divisors: st.SearchStrategy[ir.Expr] | None, exact_only: bool, exponents: tuple[int, int] = (-2, 3)) -> st.SearchStrategy[ir.Expr]:
-    def extend(children: st.SearchStrategy[ir.Expr]) -> st.SearchStrategy[ir.Expr]:
-        options = [
-            st.builds(ir.Binary, st.sampled_from(["+", "-", "*", "//", "%"]), children, children),
-            st.builds(ir.Binary, st.sampled_from(["==", "!=", "<", "<=", ">", ">=", "and", "or"]), children, children),
-            st.builds(ir.Unary, st.sampled_from(["-", "not"]), children),
-            st.builds(lambda base, exponent: ir.Binary("**", base, _number(exponent)), children, st.integers(*exponents)),
-            st.builds(lambda f, args: ir.Call(f, tuple(args)), st.sampled_from(["min", "max"]), st.lists(children, min_size=2, max_size=3)),
-            st.builds(lambda f, arg: ir.Call(f, (arg,)), st.sampled_from(["floor", "ceil", "abs"]), children),
-            st.builds(ir.Conditional, children, children, children),
-        ]
-        if divisors is None:
-            options.append(st.builds(ir.Binary, st.just("/"), children, children))
-        else:
-            options.append(st.builds(ir.Binary, st.just("/"), children, divisors))
-        if not exact_only:
-            options.append(st.builds(lambda f, arg: ir.Call(f, (arg,)), st.sampled_from(["sqrt", "log2"]), children))
-        return st.one_of(options)
-
-    return st.recursive(leaves, extend, max_leaves=16)
-
-
-_names = st.sampled_from(NAMES).map(ir.Name)
-SCALAR_FORMULAS = _formulas(
-    st.one_of(_names, st.integers(0, 12).map(_number), st.fractions(-3, 3, max_denominator=7).map(ir.Number)), None, exact_only=False
-)
-_dyadic = st.builds(lambda n, k: Fraction(n, 2**k), st.integers(-7, 7), st.integers(0, 3))
-DYADIC_FORMULAS = _formulas(
-    st.one_of(_names, st.builds(lambda c, n: ir.Binary("*", ir.Number(c), n), _dyadic, _names)),
-    st.sampled_from([2, 4, Fraction(1, 2)]).map(_number),
-    exact_only=True,
-    exponents=(0, 3),
-)
-"""Every leaf holds a name, as in compiled formulas, where sympy has folded the constant parts;
-divisors are powers of two and exponents natural, so float arithmetic stays exact."""
-
-
-ARITHMETIC_FORMULAS = st.recursive(
-    st.one_of(_names, st.integers(0, 12).map(_number)),
-    lambda children: st.one_of(
-        st.builds(ir.Binary, st.sampled_from(["+", "-", "*", "/", "//", "%"]), children, children),
-        st.builds(ir.Unary, st.just("-"), children),
-        st.builds(lambda base, exponent: ir.Binary("**", base, _number(exponent)), children, st.integers(-1, 2)),
-    ),
-    max_leaves=20,
-)
-"""Arithmetic only, nested deeply: where parenthesization mistakes show."""
+from tests.helpers.formulas import ARITHMETIC_FORMULAS, DYADIC, DYADIC_FORMULAS, NAMES, SCALAR_FORMULAS, ZERO, number
+from tests.helpers.pyeval import Evaluator, same
 
 
 def _module(expr: ir.Expr) -> types.ModuleType:
@@ -122,7 +67,7 @@ numpy = pytest.importorskip("numpy")
 
 
 @settings(max_examples=300, deadline=None)
-@given(DYADIC_FORMULAS, st.lists(st.fixed_dictionaries({n: _dyadic for n in NAMES}), min_size=1, max_size=6))
+@given(DYADIC_FORMULAS, st.lists(st.fixed_dictionaries({n: DYADIC for n in NAMES}), min_size=1, max_size=6))
 def test_array_flavor_equals_the_evaluator(expr: ir.Expr, points: list[dict[str, Fraction]]) -> None:
     module = _module(expr)
     expected = []
@@ -143,7 +88,7 @@ def test_array_flavor_equals_the_evaluator(expr: ir.Expr, points: list[dict[str,
 
 def test_array_powers_with_negative_exponents() -> None:
     x, y = ir.Name("x"), ir.Name("y")
-    module = _module(ir.Binary("+", ir.Binary("**", x, _number(-2)), ir.Binary("**", y, ir.Name("z"))))
+    module = _module(ir.Binary("+", ir.Binary("**", x, number(-2)), ir.Binary("**", y, ir.Name("z"))))
     values = module.flops(x=numpy.array([1, 2, 4]), y=numpy.array([2, 3, 4]), z=numpy.array([-1, 2, 0]))
     assert values.tolist() == [1.5, 9.25, 1.0625]
     assert module.flops(x=2, y=2, z=-1) == Fraction(3, 4)
@@ -153,13 +98,13 @@ def test_parentheses_follow_python_precedence() -> None:
     x, y = ir.Name("x"), ir.Name("y")
     cases = {
         ir.Binary("-", x, ir.Binary("-", y, x)): "x - (y - x)",
-        ir.Binary("**", ir.Unary("-", x), _number(2)): "(-x) ** 2",
-        ir.Unary("-", ir.Binary("**", x, _number(2))): "-x ** 2",
-        ir.Binary("**", ir.Binary("**", x, _number(2)), _number(3)): "(x ** 2) ** 3",
+        ir.Binary("**", ir.Unary("-", x), number(2)): "(-x) ** 2",
+        ir.Unary("-", ir.Binary("**", x, number(2))): "-x ** 2",
+        ir.Binary("**", ir.Binary("**", x, number(2)), number(3)): "(x ** 2) ** 3",
         ir.Unary("-", ir.Binary("//", x, y)): "-(x // y)",
         ir.Binary("*", x, ir.Binary("%", y, x)): "x * (y % x)",
-        ir.Binary("<", ir.Binary("<", x, y), _number(1)): "1 if (1 if x < y else 0) < 1 else 0",
-        ir.Binary("**", _number(-2), _number(2)): "(-2) ** 2",
+        ir.Binary("<", ir.Binary("<", x, y), number(1)): "1 if (1 if x < y else 0) < 1 else 0",
+        ir.Binary("**", number(-2), number(2)): "(-2) ** 2",
         ir.Binary("//", x, ir.Unary("-", ir.Binary("*", x, y))): "x // (-x * y)",
         ir.Binary("*", ir.Unary("-", ir.Binary("*", x, y)), x): "-x * y * x",
         ir.Unary("-", ir.Binary("*", ir.Binary("//", x, y), x)): "-(x // y * x)",

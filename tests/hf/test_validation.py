@@ -14,12 +14,12 @@ from __future__ import annotations
 import functools
 import json
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.evaluator import sums_by_compute
+from tests.helpers import CONFIGS
+from tests.helpers.evaluator import sums_by_compute
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
@@ -31,7 +31,7 @@ from compiler.input.library import Library  # noqa: E402
 from compiler.language.evaluate import evaluate, with_defaults  # noqa: E402
 from compiler.pipeline import compile_tree  # noqa: E402
 
-CONFIGS = Path(__file__).parent / "hf_configs"
+CONFIGS = CONFIGS
 REAL = {
     "llama": "Meta-Llama-3-8B.json",
     "mistral": "Mistral-7B-v0.1.json",

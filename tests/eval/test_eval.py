@@ -12,15 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import assert_clean_failure, leaf, run_kc
 
 import compiler
 from compiler.hf import families, params_from_hf_config
 from compiler.input.library import Library
 from compiler.pipeline import compile_tree
-from tests.evaluator import sums_by_compute
+from tests.helpers import CONFIGS, ROOT, assert_clean_failure, leaf, run_kc
+from tests.helpers.evaluator import sums_by_compute
 
-CONFIGS = Path(__file__).parent / "hf_configs"
+CONFIGS = CONFIGS
 LLAMA = "transformers.models.llama.modeling_llama.LlamaForCausalLM"
 LLAMA_CONFIG = str(CONFIGS / "Meta-Llama-3-8B.json")
 
@@ -435,7 +435,7 @@ def test_plot_needs_one_sweep_and_an_image_name_checked_before_any_work(tmp_path
 
 def test_the_readme_shows_real_output() -> None:
     """The worked example's tables in README.md are what kc prints for its commands."""
-    root = Path(__file__).resolve().parent.parent
+    root = ROOT
     readme = (root / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("## Time on hardware") : readme.index("## LaTeX")]
     pairs = re.findall(r"```sh\n(kc eval [^\n]*tests/hf_configs[^\n]*)\n```\n\n[^`]*?```\n(.*?)```", section, flags=re.S)

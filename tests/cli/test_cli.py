@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import assert_clean_failure, leaf, run_kc, uniform
+from tests.helpers import assert_clean_failure, leaf, run_kc, uniform
 
 Library = Callable[..., Path]
 MLP = "transformers.models.llama.modeling_llama.LlamaMLP"

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from compiler.diagnostics import CODES
-from tests.conftest import CORPUS, leaf, requires_shared, run_kc, uniform
-from tests.evaluator import evaluate_text, tree_sums
+from tests.helpers import CORPUS, DOCS, leaf, requires_shared, run_kc, uniform
+from tests.helpers.evaluator import evaluate_text, tree_sums
 
 Library = Callable[..., Path]
 
@@ -89,7 +89,7 @@ def test_lib_directories_resolve_but_are_not_checked(library: Library) -> None:
 
 
 def test_every_code_is_documented() -> None:
-    page = (Path(__file__).parent.parent / "docs" / "diagnostics.md").read_text(encoding="utf-8")
+    page = (DOCS / "diagnostics.md").read_text(encoding="utf-8")
     for code in CODES:
         assert f"### {code}" in page, code
 

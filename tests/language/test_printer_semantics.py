@@ -10,12 +10,12 @@ from typing import Any
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from pyeval import Evaluator
-from test_py_expressions import ARITHMETIC_FORMULAS, NAMES
 
 from compiler.language import ir
 from compiler.language import parse as frontend
 from compiler.language.printer import to_text
+from tests.helpers.formulas import ARITHMETIC_FORMULAS, NAMES
+from tests.helpers.pyeval import Evaluator
 
 X, Z = ir.Name("x"), ir.Name("z")
 NEGATED_FLOOR_PRODUCT = ir.Unary("-", ir.Binary("*", ir.Binary("//", X, Z), X))

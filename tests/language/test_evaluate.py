@@ -16,7 +16,7 @@ from compiler.language import parse as frontend
 from compiler.language.evaluate import evaluate, with_defaults
 from compiler.pipeline import compile_tree
 from compiler.symbolic import SymbolicError, symbol, to_sympy
-from tests.evaluator import sums_by_compute
+from tests.helpers.evaluator import sums_by_compute
 
 
 def value(text: str, **values: int | Fraction) -> Fraction | float:
