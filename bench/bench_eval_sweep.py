@@ -112,7 +112,7 @@ def _against_torch(short: str, root: str, config: dict[str, object], model: obje
     architecture = next(a for a, m in family.modules.items() if m == root)
     settings = {k: v for k, v in small.items() if k not in ("model_type", "architectures")}
     hf_config = transformers.AutoConfig.for_model(family.model_type).__class__.from_dict(settings)
-    hf_config._attn_implementation = "eager"  # counted by FlopCounterMode on every device (see compiler/verify.py)
+    hf_config._attn_implementation = "eager"  # counted by FlopCounterMode on every device (see compiler/hf/verify.py)
     started = time.perf_counter()
     with torch.device("meta"):
         torch_model = getattr(transformers, architecture)(hf_config)

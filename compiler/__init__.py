@@ -19,7 +19,7 @@ from typing import Any
 __version__ = "0.1.0"
 __all__ = ["KcError", "__version__", "compile_module", "load_cost_model", "params_from_hf_config"]
 
-from compiler.diagnostics import KcError
+from compiler.errors import KcError
 
 
 def compile_module(

@@ -183,17 +183,6 @@ def format_path(path: Path_) -> str:
     return text
 
 
-class KcError(Exception):
-    """Compilation failed; `diagnostics` says why, all of it."""
-
-    def __init__(self, diagnostics: Diagnostics) -> None:
-        self.diagnostics = diagnostics
-        errors = diagnostics.errors
-        first = errors[0].message if errors else "compilation failed"
-        more = f" (and {len(errors) - 1} more errors)" if len(errors) > 1 else ""
-        super().__init__(first + more)
-
-
 Sources = Callable[[str], str | None]
 """Gives the raw text of a file by name, to turn JSON paths into lines and columns."""
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from compiler.diagnostics import Diagnostics, KcError
+from compiler.diagnostics import Diagnostics
+from compiler.errors import KcError
 from compiler.input.library import Library
 from compiler.language import ir
 from compiler.limits import Limits
@@ -97,5 +98,5 @@ def compile_tree(library: Library, root: str, *, lenient: bool = False, limits: 
         for step in PIPELINE:
             step(compilation)
             if compilation.diagnostics.errors:
-                raise KcError(compilation.diagnostics)
+                raise KcError(compilation.diagnostics, sources=library.source)
     return compilation

@@ -18,18 +18,19 @@ import sympy
 from sympy.core.relational import Relational
 from sympy.logic.boolalg import Boolean, BooleanAtom, BooleanFalse, BooleanFunction, BooleanTrue
 
+from compiler.errors import KcError
 from compiler.language import ir
 from compiler.limits import Limits
 
 Expr: TypeAlias = sympy.Expr
 
 
-class SymbolicError(Exception):
+class SymbolicError(KcError):
     """An expression kc cannot compute with; `code` is the diagnostic code."""
 
     def __init__(self, code: str, message: str, span: ir.Span | None = None) -> None:
-        super().__init__(message)
-        self.code, self.message, self.span = code, message, span
+        super().__init__(message, code=code)
+        self.span = span
 
 
 class log2(sympy.Function):  # type: ignore[misc]  # noqa: N801 - named as the formula language spells it

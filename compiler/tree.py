@@ -7,7 +7,7 @@ simplified; the node types are the same for both.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from compiler.language import ir
@@ -91,7 +91,3 @@ def leaves(nodes: tuple[Node[F], ...], path: tuple[str, ...] = (), repeats: tupl
         else:
             inner = repeats if node.repeat is None else (*repeats, node.repeat)
             yield from leaves(node.children, here, inner)
-
-
-def with_operation(node: Node[F], operation: str) -> Node[F]:
-    return replace(node, operation=operation)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from compiler.diagnostics import Diagnostics, KcError
+from compiler.diagnostics import Diagnostics
+from compiler.errors import KcError
 from compiler.language import ir
 from compiler.language.printer import to_text
 from compiler.limits import Limits

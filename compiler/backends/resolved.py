@@ -17,7 +17,8 @@ from typing import Any
 import sympy
 
 from compiler.backends.json import document as check_size
-from compiler.diagnostics import Diagnostics, KcError
+from compiler.diagnostics import Diagnostics
+from compiler.errors import KcError
 from compiler.language import ir
 from compiler.language.printer import to_text
 from compiler.passes.simplify import Simplifier

@@ -27,7 +27,7 @@ def convert_command(directory: str, to: str, output: str, lib: tuple[str, ...], 
     Example:
       kc convert kernels/ --to analysis -o kernels-analysis/
     """
-    from compiler.cli.app import EXIT_PROBLEMS, _fail, _guard, _show
+    from compiler.cli.app import EXIT_PROBLEMS, fail_with, guard, show_diagnostics
     from compiler.input.convert import convert
     from compiler.input.library import Library, listing
     from compiler.output import write_atomic
@@ -38,8 +38,8 @@ def convert_command(directory: str, to: str, output: str, lib: tuple[str, ...], 
         library = Library.from_path([directory, *lib])
         result = convert(library, listing(Path(directory)), to, lenient=lenient)
         if result.diagnostics.errors:
-            _fail(result.diagnostics, library)
-        _show(result.diagnostics, library)
+            fail_with(result.diagnostics, library.source)
+        show_diagnostics(result.diagnostics, library.source)
         target = Path(output)
         try:
             target.mkdir(parents=True, exist_ok=True)
@@ -50,4 +50,4 @@ def convert_command(directory: str, to: str, output: str, lib: tuple[str, ...], 
             sys.exit(EXIT_PROBLEMS)
         click.echo(f"converted {len(result.files)} file{'s' if len(result.files) != 1 else ''} to the {to} dialect in {output}", err=True)
 
-    _guard(run)()
+    guard(run)()

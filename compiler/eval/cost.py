@@ -145,7 +145,7 @@ def kernel_costs(records: Iterable[Mapping[str, Any]], peaks: Peaks) -> list[Ker
 
 
 @dataclass(frozen=True)
-class Totals:
+class TotalCost:
     """Sums over kernels; each value a number or an array."""
 
     flops: Any
@@ -160,16 +160,16 @@ class Totals:
     def bytes(self) -> Any:
         return self.read + self.write
 
-    def __add__(self, other: Totals) -> Totals:
+    def __add__(self, other: TotalCost) -> TotalCost:
         return self.combine(other, lambda a, b: a + b)
 
-    def reduce(self, function: Any) -> Totals:
+    def reduce(self, function: Any) -> TotalCost:
         """Every number passed through `function` (a sum over an axis, say)."""
         return self.combine(self, lambda a, _: function(a))
 
-    def combine(self, other: Totals, function: Any) -> Totals:
+    def combine(self, other: TotalCost, function: Any) -> TotalCost:
         """`function(mine, other's)` for every number, per category too."""
-        return Totals(
+        return TotalCost(
             function(self.flops, other.flops),
             function(self.read, other.read),
             function(self.write, other.write),
@@ -180,7 +180,7 @@ class Totals:
         )
 
 
-def totals(kernels: Sequence[KernelCost]) -> Totals:
+def totals(kernels: Sequence[KernelCost]) -> TotalCost:
     """The sums of `kernels`: costs, time (kernels run one after another), and time per compute category."""
     by_time: dict[str, Any] = dict.fromkeys(CATEGORIES, 0)
     by_flops: dict[str, Any] = dict.fromkeys(CATEGORIES, 0)
@@ -197,7 +197,7 @@ def totals(kernels: Sequence[KernelCost]) -> Totals:
         bound = bound + kernel.compute_bound_time
         by_time[kernel.category] = by_time[kernel.category] + kernel.time
         by_flops[kernel.category] = by_flops[kernel.category] + kernel.flops
-    return Totals(flops, read, write, time, bound, by_time, by_flops)
+    return TotalCost(flops, read, write, time, bound, by_time, by_flops)
 
 
 def intensity(flops: Any, moved: Any) -> Any:
@@ -210,7 +210,7 @@ def intensity(flops: Any, moved: Any) -> Any:
     return flops / moved if moved else None
 
 
-def accumulate(records: Iterable[Mapping[str, Any]], peaks: Peaks, shape: tuple[int, ...]) -> Totals:
+def accumulate(records: Iterable[Mapping[str, Any]], peaks: Peaks, shape: tuple[int, ...]) -> TotalCost:
     """The totals of `kernels()` records computed on arrays of `shape`, without keeping each kernel's costs.
 
     The same arithmetic as `totals(kernel_costs(records, peaks))`, value for
@@ -242,4 +242,4 @@ def accumulate(records: Iterable[Mapping[str, Any]], peaks: Peaks, shape: tuple[
         by_flops[category] += kernel_flops
         read += record["read"]
         write += record["write"]
-    return Totals(flops, read, write, time, bound, by_time, by_flops)
+    return TotalCost(flops, read, write, time, bound, by_time, by_flops)

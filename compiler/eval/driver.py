@@ -14,23 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from compiler.errors import EvalError, HardwareError, OptionError
 from compiler.eval import cost as roofline
 from compiler.eval import hardware, sweep
 from compiler.eval import values as scenario
-from compiler.eval.cost import KernelCost, Peaks, Totals
+from compiler.eval.cost import KernelCost, Peaks, TotalCost
 from compiler.eval.values import Number, Scenario
-
-
-class EstimateError(Exception):
-    """A problem with the options of a run, phrased for the user (exit status 1)."""
-
-
-class OptionError(EstimateError):
-    """An option's value that does not parse (a usage error, exit status 2)."""
-
-    def __init__(self, option: str, message: str) -> None:
-        super().__init__(message)
-        self.option = option
 
 
 @dataclass(frozen=True)
@@ -72,9 +61,9 @@ class PointResult:
 
     prepared: Prepared
     kernels: list[KernelCost]
-    total: Totals
-    prefill: Totals | None = None
-    decode: Totals | None = None
+    total: TotalCost
+    prefill: TotalCost | None = None
+    decode: TotalCost | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -91,11 +80,11 @@ def parse(request: Request) -> Options:
     """Parse and check what does not need the module (so that mistakes show before it is compiled)."""
     try:
         settings = scenario.parse_settings(request.settings)
-    except scenario.ScenarioError as error:
+    except EvalError as error:
         raise OptionError("--set", str(error)) from None
     try:
         axes = tuple(sweep.parse_axis(text) for text in request.sweeps)
-    except scenario.ScenarioError as error:
+    except EvalError as error:
         raise OptionError("--sweep", str(error)) from None
     names = [axis.name for axis in axes]
     duplicate = next((name for name in names if names.count(name) > 1), None)
@@ -103,15 +92,15 @@ def parse(request: Request) -> Options:
         raise OptionError("--sweep", f"{duplicate} is swept twice")
     try:
         if request.generate < 0:
-            raise scenario.ScenarioError("--generate needs a number of decode steps, 0 or more")
+            raise EvalError("--generate needs a number of decode steps, 0 or more")
         if request.generate and request.phase == "decode":
-            raise scenario.ScenarioError("--generate starts with a prefill: leave out --phase decode")
+            raise EvalError("--generate starts with a prefill: leave out --phase decode")
         for name in names:
             if name in settings:
-                raise scenario.ScenarioError(f"{name} is both set and swept: give it with --set or --sweep, not both")
+                raise EvalError(f"{name} is both set and swept: give it with --set or --sweep, not both")
         swept_widths = [name for name in names if name in ("a_bytes", "w_bytes")]
         if swept_widths and request.precision is None:
-            raise scenario.ScenarioError(f"{swept_widths[0]} is swept: give the matmul precision with --precision")
+            raise EvalError(f"{swept_widths[0]} is swept: give the matmul precision with --precision")
         roofline.check_efficiencies(request.compute_efficiency, request.memory_efficiency)
         devices: dict[str, hardware.Device] = {}
         for path in request.hardware_files:
@@ -119,20 +108,20 @@ def parse(request: Request) -> Options:
         device = hardware.lookup(request.hardware, devices)
         if request.precision is not None:
             hardware.choose_precision(device, 0, 0, request.precision)
-    except (scenario.ScenarioError, hardware.HardwareError, ValueError) as error:
-        raise EstimateError(str(error)) from None
+    except (EvalError, HardwareError, ValueError) as error:
+        raise EvalError(str(error)) from None
     return Options(settings, axes, device)
 
 
 def prepare(request: Request, model: types.ModuleType, options: Options | None = None) -> Prepared:
-    """Check the options against `model` (the module's cost functions); EstimateError on any problem."""
+    """Check the options against `model` (the module's cost functions); EvalError on any problem."""
     options = options or parse(request)
     axes = options.axes
     try:
         if request.generate:
             missing = [name for name in ("seq_len", "cache_len") if name not in model.PARAMETERS]
             if missing:
-                raise scenario.ScenarioError(f"--generate needs seq_len and cache_len, and this module has no {' or '.join(missing)}")
+                raise EvalError(f"--generate needs seq_len and cache_len, and this module has no {' or '.join(missing)}")
         values = scenario.gather(
             model.PARAMETERS,
             request.module,
@@ -146,8 +135,8 @@ def prepare(request: Request, model: types.ModuleType, options: Options | None =
         w_bytes = values.values.get("w_bytes", a_bytes)
         precision = hardware.choose_precision(options.device, a_bytes, w_bytes, request.precision)
         peaks = Peaks.of(options.device, precision, request.compute_efficiency, request.memory_efficiency)
-    except (scenario.ScenarioError, hardware.HardwareError, ValueError) as error:
-        raise EstimateError(str(error)) from None
+    except (EvalError, HardwareError, ValueError) as error:
+        raise EvalError(str(error)) from None
     parameters = scenario.resolve_defaults(model.PARAMETERS, values.values)
     return Prepared(request, model, values, peaks, axes, parameters)
 
@@ -156,9 +145,9 @@ def _kernels(model: types.ModuleType, values: dict[str, Number]) -> list[dict[st
     try:
         records: list[dict[str, Any]] = model.kernels(**values)
     except RuntimeError as error:  # the tree was too large to build: only totals are known
-        raise EstimateError(f"{error}; kc eval costs each kernel and cannot run without them") from None
+        raise EvalError(f"{error}; kc eval costs each kernel and cannot run without them") from None
     except (ZeroDivisionError, ValueError, OverflowError) as error:
-        raise EstimateError(f"the formulas cannot be evaluated at these values: {error}") from None
+        raise EvalError(f"the formulas cannot be evaluated at these values: {error}") from None
     return records
 
 
@@ -175,25 +164,25 @@ def point(prepared: Prepared) -> PointResult:
 
 
 def run_sweep(prepared: Prepared, progress: sweep.Progress | None = None) -> sweep.SweepResult:
-    """The totals of every configuration of the sweep; EstimateError naming a configuration where they have no value."""
+    """The totals of every configuration of the sweep; EvalError naming a configuration where they have no value."""
     import numpy
 
     _evaluable(prepared, {axis.name: axis.values[0] for axis in prepared.axes})  # before any work: the common mistakes
     try:
         with numpy.errstate(all="ignore"):  # a configuration without a value is reported below, by name
             result = sweep.run(prepared.model, prepared.scenario.values, prepared.axes, prepared.peaks, steps=prepared.request.generate, progress=progress)
-    except scenario.ScenarioError as error:
-        raise EstimateError(str(error)) from None
+    except EvalError as error:
+        raise EvalError(str(error)) from None
     _check_finite(prepared, result)
     return result
 
 
 def _evaluable(prepared: Prepared, where: dict[str, Number], more: str = "") -> None:
-    """Exact evaluation at one configuration of the sweep raises no error; else EstimateError saying where."""
+    """Exact evaluation at one configuration of the sweep raises no error; else EvalError saying where."""
     try:
         _kernels(prepared.model, {**prepared.scenario.values, **where})
-    except EstimateError as error:
-        raise EstimateError(f"at {_described(where)}{more}: {error}") from None
+    except EvalError as error:
+        raise EvalError(f"at {_described(where)}{more}: {error}") from None
 
 
 def _check_finite(prepared: Prepared, result: sweep.SweepResult) -> None:
@@ -207,7 +196,7 @@ def _check_finite(prepared: Prepared, result: sweep.SweepResult) -> None:
     where = {axis.name: axis.values[int(index)] for axis, index in zip(prepared.axes, position, strict=True)}
     more = f" (and {bad.size - 1:,} more configurations)" if bad.size > 1 else ""
     _evaluable(prepared, where, more)
-    raise EstimateError(f"at {_described(where)}{more}: the time is too large for floating point")
+    raise EvalError(f"at {_described(where)}{more}: the time is too large for floating point")
 
 
 def _described(where: dict[str, Number]) -> str:
@@ -222,8 +211,3 @@ def notes(prepared: Prepared) -> list[str]:
             f"{prepared.peaks.device.id} has no published vector rate: vector FLOPs are costed at the {prepared.peaks.precision} matmul peak"
         )
     return found
-
-
-def untagged(kernels: Sequence[KernelCost]) -> int:
-    """How many kernels have no compute tag (costed at the vector rate)."""
-    return sum(kernel.compute == "untagged" for kernel in kernels)

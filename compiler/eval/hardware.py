@@ -23,6 +23,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from compiler.errors import HardwareError
+from compiler.eval.units import rate
+
 PRECISIONS: dict[str, Fraction] = {
     "fp32": Fraction(4),
     "tf32": Fraction(4),
@@ -56,10 +59,6 @@ _KINDS = {
 }
 _DEVICE_KEYS = ("name", "matmul", "vector", "memory_bandwidth", "memory_capacity", "source", "sources", "note")
 _SOURCE_KEYS = ("document", "url")
-
-
-class HardwareError(Exception):
-    """A problem with a hardware file or a device name, phrased for the user."""
 
 
 @dataclass(frozen=True)
@@ -336,11 +335,3 @@ def render(devices: Mapping[str, Device], output_format: str = "table") -> str:
             lines.append(f"  note: {device.note}")
         lines.append("")
     return "\n".join(lines)
-
-
-def rate(value: float, unit: str) -> str:
-    """A figure as datasheets print it: `989.5 TFLOP/s`, `3.35 TB/s`, `80 GB`."""
-    for power, prefix in ((12, "T"), (9, "G"), (6, "M"), (3, "k")):
-        if value >= 10**power:
-            return f"{value / 10**power:.5g} {prefix}{unit}"
-    return f"{value:.5g} {unit}"

@@ -13,20 +13,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from compiler.errors import PlotError
 from compiler.eval.cost import CATEGORIES, KernelCost, intensity
 from compiler.eval.driver import PointResult, Prepared
-from compiler.eval.hardware import rate
-from compiler.eval.report import CATEGORY_NAMES, duration, short_label
+from compiler.eval.report import CATEGORY_NAMES, short_label
 from compiler.eval.sweep import Axis, SweepResult
+from compiler.eval.units import duration, rate
 from compiler.output import write_atomic
 
 FORMATS = (".png", ".svg")
 COLORS = {"matmul": "#1f5fa8", "vector": "#e08a1e", "none": "#8c8c8c"}
 LABELLED = 5
-
-
-class PlotError(Exception):
-    """A plot cannot be drawn: matplotlib is missing, or the file or the data do not fit."""
 
 
 def _pyplot() -> Any:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 import re
 import textwrap
 from collections.abc import Sequence
@@ -19,10 +18,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from compiler.eval.cost import CATEGORIES, KernelCost, Totals, intensity
+from compiler.eval.cost import CATEGORIES, KernelCost, TotalCost, intensity
 from compiler.eval.driver import PointResult, Prepared
-from compiler.eval.hardware import rate
 from compiler.eval.sweep import SweepResult
+from compiler.eval.units import binary, duration, percent, plain, rate, ratio, si
 
 CATEGORY_NAMES = {"matmul": "matmul", "vector": "vector", "none": "data movement"}
 SUM_NOTE = "kernels run one after another: the total time is the sum of the kernels' times"
@@ -30,98 +29,18 @@ TABLE_ROWS = 200
 """A sweep table longer than this shows its first and last rows; JSON and CSV always hold every row."""
 
 
-# ---------------------------------------------------------------- numbers
-
-
-def plain(value: Any) -> Any:
-    """A JSON-ready number: int for integral values below 2**53 or exact ints, float otherwise, None for inf/NaN."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, Fraction):
-        return value.numerator if value.denominator == 1 else float(value)
-    number = float(value)
-    if not math.isfinite(number):
-        return None
-    if number.is_integer() and abs(number) < 2**53:
-        return int(number)
-    return number
-
-
-def si(value: Any, unit: str) -> str:
-    """`7.70 TFLOP`: three significant digits with a decimal prefix."""
-    number = float(value)
-    if number == 0:
-        return f"0 {unit}"
-    for power, prefix in ((18, "E"), (15, "P"), (12, "T"), (9, "G"), (6, "M"), (3, "k")):
-        if abs(number) >= 10**power * 0.9995:
-            return f"{_digits(number / 10**power)} {prefix}{unit}"
-    return f"{_digits(number, whole=True)} {unit}"
-
-
-def binary(value: Any) -> str:
-    """`4.00 GiB`: bytes with a binary prefix."""
-    number = float(value)
-    if number == 0:
-        return "0 B"
-    for power, prefix in ((50, "PiB"), (40, "TiB"), (30, "GiB"), (20, "MiB"), (10, "KiB")):
-        if abs(number) >= 2**power * 999.5 / 1024:  # at most three digits before the point
-            return f"{_digits(number / 2**power)} {prefix}"
-    return f"{number:.0f} B" if float(number).is_integer() else f"{number:.3g} B"
-
-
-def duration(seconds: Any) -> str:
-    """`1.23 ms`: a time with the unit that keeps it between 1 and 1000."""
-    number = float(seconds)
-    if number == 0:
-        return "0 s"
-    for scale, unit in ((1, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns")):
-        if abs(number) >= scale * 0.9995:
-            return f"{_digits(number / scale)} {unit}"
-    return f"{_digits(number / 1e-12)} ps"
-
-
-def ratio(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isinf(value)):
-        return "∞"
-    number = float(value)
-    if number >= 1000:
-        return f"{number:,.0f}"
-    return _digits(number, whole=True)
-
-
-def percent(part: Any, whole: Any) -> str:
-    whole = float(whole)
-    return f"{100 * float(part) / whole:.1f}%" if whole else "-"
-
-
-def _digits(number: float, whole: bool = False) -> str:
-    """Three significant digits without switching to exponents; with `whole`, integers as they are."""
-    magnitude = abs(number)
-    if whole and number.is_integer():
-        return f"{number:.0f}"
-    if magnitude >= 100:
-        return f"{number:.0f}"
-    if magnitude >= 10:
-        return f"{number:.1f}"
-    return f"{number:.2f}"
-
-
 # ---------------------------------------------------------------- the kernel tree
 
 
 @dataclass
-class Row:
+class TreeRow:
     """A line of the table: a kernel, or a composite with the sums of the kernels under it."""
 
     label: str
     depth: int
     kernels: list[KernelCost]
     leaf: bool
-    children: list[Row] = field(default_factory=list)
+    children: list[TreeRow] = field(default_factory=list)
 
 
 def short_label(operation: str) -> str:
@@ -129,7 +48,7 @@ def short_label(operation: str) -> str:
     return re.sub(r" \(from [^()]*\)$", "", operation)
 
 
-def tree_rows(kernels: Sequence[KernelCost], hide_empty: bool = True, short: bool = True) -> tuple[list[Row], int]:
+def tree_rows(kernels: Sequence[KernelCost], hide_empty: bool = True, short: bool = True) -> tuple[list[TreeRow], int]:
     """The rows of the kernel tree in order, and how many kernels were hidden for costing nothing.
 
     Composites are rebuilt from the kernels' paths (consecutive kernels that
@@ -137,9 +56,9 @@ def tree_rows(kernels: Sequence[KernelCost], hide_empty: bool = True, short: boo
     it is merged with that row, its label joined with `›`. `short` labels
     leave out the `(from Module)` suffixes.
     """
-    root = Row("", -1, [], False)
+    root = TreeRow("", -1, [], False)
     hidden = 0
-    open_rows: list[Row] = [root]
+    open_rows: list[TreeRow] = [root]
     for kernel in kernels:
         if hide_empty and not (kernel.flops or kernel.read or kernel.write):
             hidden += 1
@@ -150,21 +69,21 @@ def tree_rows(kernels: Sequence[KernelCost], hide_empty: bool = True, short: boo
             shared += 1
         del open_rows[shared + 1 :]
         for depth in range(shared, len(prefix)):
-            row = Row(prefix[depth], depth, [], False)
+            row = TreeRow(prefix[depth], depth, [], False)
             open_rows[-1].children.append(row)
             open_rows.append(row)
-        open_rows[-1].children.append(Row(kernel.path[-1], len(prefix), [kernel], True))
+        open_rows[-1].children.append(TreeRow(kernel.path[-1], len(prefix), [kernel], True))
         for row in open_rows[1:]:
             row.kernels.append(kernel)
-    flat: list[Row] = []
+    flat: list[TreeRow] = []
 
-    def visit(row: Row, depth: int, label: str = "") -> None:
+    def visit(row: TreeRow, depth: int, label: str = "") -> None:
         own = short_label(row.label) if short else row.label
         text = label if label.rsplit(" › ", 1)[-1] == own else f"{label} › {own}" if label else own
         if not row.leaf and len(row.children) == 1:
             visit(row.children[0], depth, text)
             return
-        flat.append(Row(text, depth, row.kernels, row.leaf))
+        flat.append(TreeRow(text, depth, row.kernels, row.leaf))
         for child in row.children:
             visit(child, depth + 1)
 
@@ -182,7 +101,7 @@ def _sums(kernels: Sequence[KernelCost]) -> dict[str, Any]:
     return {"flops": flops, "read": read, "write": write, "time": time, "compute_bound_time": bound}
 
 
-def _bound_text(row: Row) -> str:
+def _bound_text(row: TreeRow) -> str:
     if row.leaf:
         return row.kernels[0].bound()
     sums = _sums(row.kernels)
@@ -393,7 +312,7 @@ def _kernel_record(kernel: KernelCost, total_time: Any) -> dict[str, Any]:
     }
 
 
-def _totals_record(total: Totals) -> dict[str, Any]:
+def _totals_record(total: TotalCost) -> dict[str, Any]:
     return {
         "flops": plain(total.flops),
         "read": plain(total.read),

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from compiler.eval.cost import CATEGORIES, KernelCost, Peaks, Totals, accumulate, kernel_costs
-from compiler.eval.values import Number, ScenarioError, parse_number
+from compiler.errors import EvalError
+from compiler.eval.cost import CATEGORIES, KernelCost, Peaks, TotalCost, accumulate, kernel_costs
+from compiler.eval.values import Number, parse_number
 
 CHUNK = 32768
 """Array elements (configurations times decode steps) per call of `kernels()`: big enough to amortize Python, small enough for the cache."""
@@ -42,31 +43,31 @@ class Axis:
 
 
 def parse_axis(text: str) -> Axis:
-    """`NAME=V1,V2,…` or `NAME=START:STOP[:STEP]` (STOP included; STEP `*F` multiplies); ScenarioError if malformed."""
+    """`NAME=V1,V2,…` or `NAME=START:STOP[:STEP]` (STOP included; STEP `*F` multiplies); EvalError if malformed."""
     name, equals, spec = text.partition("=")
     name = name.strip()
     if not equals or not name.isidentifier() or not spec.strip():
-        raise ScenarioError(f"expected NAME=V1,V2,... or NAME=START:STOP[:STEP], got {text!r}")
+        raise EvalError(f"expected NAME=V1,V2,... or NAME=START:STOP[:STEP], got {text!r}")
     if ":" not in spec:
         values = [parse_number(item, name) for item in spec.split(",")]
         return Axis(name, tuple(values))
     parts = spec.split(":")
     if len(parts) not in (2, 3):
-        raise ScenarioError(f"{name}: expected START:STOP or START:STOP:STEP, got {spec!r}")
+        raise EvalError(f"{name}: expected START:STOP or START:STOP:STEP, got {spec!r}")
     start, stop = parse_number(parts[0], name), parse_number(parts[1], name)
     step_text = parts[2].strip() if len(parts) == 3 else "1"
     if stop < start:
-        raise ScenarioError(f"{name}: the range {spec!r} is empty (STOP is less than START)")
+        raise EvalError(f"{name}: the range {spec!r} is empty (STOP is less than START)")
     if step_text.startswith("*"):
         factor = parse_number(step_text[1:], f"{name} (step)")
         if factor <= 1 or start <= 0:
-            raise ScenarioError(f"{name}: a geometric range needs START > 0 and a factor > 1, got {spec!r}")
+            raise EvalError(f"{name}: a geometric range needs START > 0 and a factor > 1, got {spec!r}")
         count = 1 + math.floor(math.log(stop / start) / math.log(factor) + 1e-9)
         values = _bounded(name, count, lambda i: start * Fraction(factor) ** i, stop)
     else:
         step = parse_number(step_text, f"{name} (step)")
         if step <= 0:
-            raise ScenarioError(f"{name}: the step must be positive, got {step_text!r}")
+            raise EvalError(f"{name}: the step must be positive, got {step_text!r}")
         count = (stop - start) // step + 1
         values = _bounded(name, count, lambda i: start + i * step, stop)
     return Axis(name, tuple(values))
@@ -74,7 +75,7 @@ def parse_axis(text: str) -> Axis:
 
 def _bounded(name: str, count: int, value: Callable[[int], Any], stop: Number) -> list[Number]:
     if count > MAX_AXIS:
-        raise ScenarioError(f"{name}: the range has {count:,} values; at most {MAX_AXIS:,} are allowed")
+        raise EvalError(f"{name}: the range has {count:,} values; at most {MAX_AXIS:,} are allowed")
     values = []
     for index in range(int(count) + 1):
         item = Fraction(value(index))
@@ -90,14 +91,14 @@ def size(axes: Sequence[Axis]) -> int:
 
 @dataclass(frozen=True)
 class SweepResult:
-    """Totals per configuration (flattened Cartesian product, the last axis varying fastest)."""
+    """TotalCost per configuration (flattened Cartesian product, the last axis varying fastest)."""
 
     axes: tuple[Axis, ...]
     coordinates: dict[str, Any]
     """Each swept parameter's value per configuration, as a float64 array."""
-    total: Totals
-    prefill: Totals | None = None
-    decode: Totals | None = None
+    total: TotalCost
+    prefill: TotalCost | None = None
+    decode: TotalCost | None = None
     """With generation: the prefill's totals and the decode steps' totals, summed over the steps."""
     steps: int = 0
 
@@ -141,12 +142,12 @@ def decode_costs(model: types.ModuleType, values: Mapping[str, Any], peaks: Peak
     return result
 
 
-def decode_totals(model: types.ModuleType, values: Mapping[str, Any], peaks: Peaks, steps: int) -> Totals:
+def decode_totals(model: types.ModuleType, values: Mapping[str, Any], peaks: Peaks, steps: int) -> TotalCost:
     """The totals of `decode_costs`, for one-dimensional arrays of configurations, summed in place."""
     import numpy
 
     count = numpy.broadcast_shapes(*(numpy.shape(v) for v in values.values()))[0]
-    result: Totals | None = None
+    result: TotalCost | None = None
     for arguments in _decode_steps(values, steps):
         shape = (count, arguments["seq_len"].shape[1])
         summed = accumulate(model.kernels(**arguments), peaks, shape).reduce(lambda array: array.sum(axis=-1))
@@ -170,7 +171,7 @@ def run(
 
     count = size(axes)
     if count > MAX_CONFIGURATIONS:
-        raise ScenarioError(f"the sweep has {count:,} configurations; at most {MAX_CONFIGURATIONS:,} are allowed")
+        raise EvalError(f"the sweep has {count:,} configurations; at most {MAX_CONFIGURATIONS:,} are allowed")
     shape = tuple(len(axis.values) for axis in axes)
     grids = [numpy.array([float(v) for v in axis.values]) for axis in axes]
     scalars = _floats(fixed)
@@ -207,8 +208,8 @@ def run(
     return SweepResult(tuple(axes), coordinates, made["total"], made.get("prefill"), made.get("decode"), steps)
 
 
-def _totals(arrays: Mapping[str, Any]) -> Totals:
-    return Totals(
+def _totals(arrays: Mapping[str, Any]) -> TotalCost:
+    return TotalCost(
         arrays["flops"],
         arrays["read"],
         arrays["write"],

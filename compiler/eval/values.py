@@ -9,7 +9,7 @@ decode step has `seq_len = 1` and takes the context length from
 `cache_len`; `batch_size` is 1 unless given. `a_bytes` and `w_bytes`
 default to the width of `--precision` (bf16, 2 bytes, without one).
 Every parameter the module needs that is still without a value is reported
-at once (`ScenarioError`), with the config keys that would give it.
+at once (`EvalError`), with the config keys that would give it.
 """
 
 from __future__ import annotations
@@ -21,14 +21,12 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from compiler.errors import EvalError
 from compiler.eval.hardware import DEFAULT_PRECISION, PRECISIONS
+from compiler.settings import parse_pairs
 
 Number = int | Fraction
 PHASES = ("prefill", "decode")
-
-
-class ScenarioError(Exception):
-    """A problem with the values given for a run, phrased for the user."""
 
 
 @dataclass(frozen=True)
@@ -54,25 +52,32 @@ def parse_number(text: str, what: str) -> Number:
     try:
         value = Fraction(text.strip().replace("_", ""))
     except (ValueError, ZeroDivisionError):
-        raise ScenarioError(f"{what}: expected a number, got {text!r}") from None
+        raise EvalError(f"{what}: expected a number, got {text!r}") from None
     if value < 0:
-        raise ScenarioError(f"{what}: must not be negative, got {text!r}")
+        raise EvalError(f"{what}: must not be negative, got {text!r}")
     if value > LARGEST:
-        raise ScenarioError(f"{what}: {text.strip()} is too large; values up to 1e18 are taken")
+        raise EvalError(f"{what}: {text.strip()} is too large; values up to 1e18 are taken")
     return value.numerator if value.denominator == 1 else value
 
 
 def parse_settings(pairs: Sequence[str]) -> dict[str, Number]:
-    """`NAME=VALUE` pairs (`--set`) as a dict; ScenarioError for a malformed pair or a name given twice."""
+    """`NAME=VALUE` pairs (`--set`) as a dict; EvalError for a malformed pair or a name given twice.
+
+    `--set config.hidden_size=64` sets the generated code's `config__hidden_size`.
+    """
+    try:
+        given = parse_pairs(pairs, lambda name, text: parse_number(text, name), identifiers=False, once=False)
+    except ValueError as error:
+        raise EvalError(str(error)) from None
     settings: dict[str, Number] = {}
     for pair in pairs:
-        name, equals, text = pair.partition("=")
-        name = python_name(name.strip())  # `--set config.hidden_size=64` sets the generated code's config__hidden_size
-        if not equals or not name.isidentifier():
-            raise ScenarioError(f"expected NAME=VALUE, got {pair!r}")
-        if name in settings:
-            raise ScenarioError(f"{name} is set twice")
-        settings[name] = parse_number(text, name)
+        name = pair.partition("=")[0].strip()
+        spelled = python_name(name)
+        if not spelled.isidentifier():
+            raise EvalError(f"expected NAME=VALUE, got {pair!r}")
+        if spelled in settings:
+            raise EvalError(f"{spelled} is set twice")
+        settings[spelled] = given[name]
     return settings
 
 
@@ -90,17 +95,17 @@ def gather(
 
     `swept` names the parameters a sweep (or generation) will supply, none
     of them in `settings` (`estimate.parse` checks that with the options).
-    ScenarioError for unknown names, contradictions and missing values.
+    EvalError for unknown names, contradictions and missing values.
     """
     if phase not in PHASES:
-        raise ScenarioError(f"unknown phase {phase!r}; expected prefill or decode")
+        raise EvalError(f"unknown phase {phase!r}; expected prefill or decode")
     names = list(parameters)
     short = module.rsplit(".", 1)[-1]
     for name in (*settings, *swept):
         if name not in parameters:
             close = difflib.get_close_matches(name, names, n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
-            raise ScenarioError(f"{short} has no parameter {name!r}{hint}; its parameters: {', '.join(names)}")
+            raise EvalError(f"{short} has no parameter {name!r}{hint}; its parameters: {', '.join(names)}")
 
     values: dict[str, Number] = {}
     from_config: list[str] = []
@@ -112,7 +117,7 @@ def gather(
         try:
             config = load_config(hf_config)
         except ValueError as error:
-            raise ScenarioError(str(error)) from None
+            raise EvalError(str(error)) from None
         direct = _config_names(parameters, config, settings, swept)
         values.update(direct)
         from_config.extend(direct)
@@ -122,7 +127,7 @@ def gather(
         except ValueError as error:
             # `config.NAME` parameters need no family mapping: without one, only they come from the config
             if not any(n.startswith(CONFIG_PREFIX) for n in parameters):
-                raise ScenarioError(str(error)) from None
+                raise EvalError(str(error)) from None
             family, mapped = None, {}
         for name, value in mapped.items():
             if name in parameters:
@@ -142,9 +147,9 @@ def gather(
 
     if phase == "decode":
         if "seq_len" not in parameters:
-            raise ScenarioError(f"--phase decode sets seq_len, but {short} has no seq_len parameter")
+            raise EvalError(f"--phase decode sets seq_len, but {short} has no seq_len parameter")
         if "seq_len" in swept or values.get("seq_len", 1) != 1:
-            raise ScenarioError(
+            raise EvalError(
                 "--phase decode processes one token per sequence (seq_len=1): give the context length as cache_len, "
                 "for example --set cache_len=4096"
             )
@@ -152,7 +157,7 @@ def gather(
             values["seq_len"] = 1
             defaulted.append("seq_len")
         if "cache_len" in parameters and "cache_len" not in given:
-            raise ScenarioError("--phase decode needs the context length, the tokens already in the KV cache: --set cache_len=N")
+            raise EvalError("--phase decode needs the context length, the tokens already in the KV cache: --set cache_len=N")
     else:
         default("cache_len", 0)
     default("batch_size", 1)
@@ -167,7 +172,7 @@ def gather(
         if name not in values and name not in swept and parameter.get("default") is None
     ]
     if missing:
-        raise ScenarioError(_missing_message(short, module, missing, family, hf_config is not None))
+        raise EvalError(_missing_message(short, module, missing, family, hf_config is not None))
     ordered = {name: values[name] for name in names if name in values}
     return Scenario(ordered, tuple(swept), tuple(defaulted), tuple(from_config), notes)
 

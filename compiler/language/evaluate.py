@@ -1,4 +1,4 @@
-"""Evaluate: the exact value of IR formulas at a point, and a compiled tree's sums by compute tag.
+"""Evaluate: the exact value of IR formulas at a point.
 
 Arithmetic is exact (`Fraction` and `int`) with Python's semantics for `//`
 and `%`; a truth value used as a number is 1 or 0, as in the compiler.
@@ -13,12 +13,9 @@ from collections.abc import Iterable, Mapping
 from fractions import Fraction
 
 from compiler.language import ir
-from compiler.tree import Tree, leaves
 
 Value = Fraction | float
 """An exact rational, or a float where an irrational result forced one."""
-
-FIELDS = ("flops", "read", "write")
 
 
 def evaluate(expr: ir.Expr, values: Mapping[str, int | Fraction | float]) -> Value:
@@ -145,7 +142,7 @@ def _is_power_of_two(x: Fraction) -> bool:
     return p & (p - 1) == 0 and q & (q - 1) == 0
 
 
-def point(parameters: Iterable[ir.Parameter], values: Mapping[str, int | Fraction | float]) -> dict[str, Value]:
+def with_defaults(parameters: Iterable[ir.Parameter], values: Mapping[str, int | Fraction | float]) -> dict[str, Value]:
     """`values` completed with the defaults of `parameters`, evaluated in declaration order.
 
     ValueError names every parameter left without a value or default.
@@ -162,27 +159,3 @@ def point(parameters: Iterable[ir.Parameter], values: Mapping[str, int | Fractio
     if missing:
         raise ValueError(f"no value for {', '.join(map(repr, missing))}")
     return result
-
-
-def sums_by_compute(
-    tree: Tree[ir.Expr], values: Mapping[str, int | Fraction | float]
-) -> dict[str | None, dict[str, Value]]:
-    """flops, read and write of the tree's leaves at `values`, summed per `compute` tag (None: untagged).
-
-    Each leaf counts times every enclosing repeat; defaults of the tree's
-    parameters fill in names missing from `values`.
-    """
-    if tree.kernels is None:
-        raise ValueError(f"the tree of {tree.class_name} was too large to build; only its totals are known")
-    at = point(tree.parameters, values)
-    sums: dict[str | None, dict[str, Value]] = {}
-    for _, repeats, leaf in leaves(tree.kernels):
-        tag = dict(leaf.extras).get("compute")
-        key = tag if isinstance(tag, str) else None
-        factor: Value = Fraction(1)
-        for repeat in repeats:
-            factor *= evaluate(repeat, at)
-        entry = sums.setdefault(key, dict.fromkeys(FIELDS, Fraction(0)))
-        for name, formula in zip(FIELDS, leaf.formulas(), strict=True):
-            entry[name] += factor * evaluate(formula, at)
-    return sums

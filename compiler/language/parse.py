@@ -19,6 +19,7 @@ from typing import Any, cast
 import lark
 from lark import Token, Transformer, v_args
 
+from compiler.errors import KcError
 from compiler.language.ir import (
     FUNCTIONS,
     LITERALS,
@@ -47,7 +48,11 @@ class Problem:
     span: Span | None
 
 
-class FormulaError(Exception):
+class FormulaError(KcError):
+    """A formula that does not parse; `problems` lists each, with its span."""
+
+    code = "KC101"
+
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("; ".join(p.message for p in problems))
         self.problems = problems

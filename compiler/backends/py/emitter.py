@@ -29,7 +29,8 @@ import jinja2
 from compiler import __version__
 from compiler.backends.py.expressions import Printed, choose, python
 from compiler.backends.py.literals import Code, LiteralError, docstring, literal, name_problem, string
-from compiler.diagnostics import Diagnostics, KcError, Location
+from compiler.diagnostics import Diagnostics, Location
+from compiler.errors import KcError
 from compiler.input.library import short_name
 from compiler.language import ir
 from compiler.language.printer import to_text

@@ -17,6 +17,8 @@ import math
 import re
 from typing import Any
 
+from compiler.errors import KcError
+
 
 class Code(str):
     """Python source text produced by this module or the expression printer."""
@@ -51,8 +53,10 @@ MAX_NESTING = 50
 """Levels of lists and objects in one kernel value; Python's parser allows 200 brackets."""
 
 
-class LiteralError(ValueError):
+class LiteralError(KcError):
     """A value that cannot be written as a Python literal."""
+
+    code = "KC602"
 
 
 def name_problem(name: str) -> str | None:

@@ -90,7 +90,7 @@ def environment() -> jinja2.Environment:
 
 
 @dataclass
-class Row:
+class TableRow:
     """One kernel in a level's table: a leaf with its formulas, or a composite shown in its own section."""
 
     operation: str
@@ -113,7 +113,7 @@ class Section:
     multiplier: Latex | None = None
     module: str | None = None
     analysis: str | None = None
-    rows: list[Row] = field(default_factory=list)
+    rows: list[TableRow] = field(default_factory=list)
     same_as: str | None = None
     """The operation of the composite shown first with the same kernels, when this one repeats it."""
 
@@ -165,11 +165,11 @@ class _Levels:
             return found
         return found[1]
 
-    def row(self, node: Node[ir.Expr]) -> Row:
+    def row(self, node: Node[ir.Expr]) -> TableRow:
         if isinstance(node, Composite):
-            return Row(node.operation, None, multiplier=self.multiplier(node.repeat), composite=True)
+            return TableRow(node.operation, None, multiplier=self.multiplier(node.repeat), composite=True)
         zero = node.flops == node.read == node.write == _ZERO
-        return Row(
+        return TableRow(
             node.operation,
             node.analysis,
             self.formula(node.flops),

@@ -55,7 +55,7 @@ def long_name(name: str) -> Math:
     return Math(r"\mathit{" + name.replace("_", r"\_") + "}", text_width(name, WORD) + ITALIC_CORRECTION, kind="word")
 
 
-def short_name(letter: str, subscript: str) -> Math:
+def short_symbol(letter: str, subscript: str) -> Math:
     if not subscript:
         return Math(letter, ITALIC[letter], kind="symbol")
     width = ITALIC[letter] + SCRIPT * text_width(subscript) + 0.5
@@ -68,7 +68,7 @@ def symbols(names: Iterable[str], short: bool) -> dict[str, Math]:
     table = {name: long_name(name) for name in names}
     if not short:
         return table
-    chosen = {name: short_name(*SHORT_SYMBOLS[name]) for name in names if name in SHORT_SYMBOLS}
+    chosen = {name: short_symbol(*SHORT_SYMBOLS[name]) for name in names if name in SHORT_SYMBOLS}
     taken: dict[str, list[str]] = {}
     for name in names:
         taken.setdefault((chosen.get(name) or table[name]).text, []).append(name)

@@ -1,0 +1,178 @@
+"""The compiler's commands: compile, plan, check, list, schema."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from compiler.backends import FORMATS
+from compiler.cli.app import (
+    EXIT_PROBLEMS,
+    RENAME_HELP,
+    backend_options,
+    echo,
+    exit_with,
+    fail_with,
+    guard,
+    lib_option,
+    open_library,
+    parse_renames,
+    show_diagnostics,
+    use_color,
+    write_output,
+)
+
+
+@click.command("compile")
+@click.argument("module")
+@lib_option()
+@click.option("--emit", type=click.Choice(FORMATS), default="json", show_default=True, help="Output format.")
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of standard output.")
+@click.option("--lenient", is_flag=True, help="Drop extra arguments and keep unbound parameters as free names, with warnings, instead of failing.")
+@click.option("--rename", "renames", multiple=True, metavar="OLD=NEW", help=RENAME_HELP)
+@click.option("--tex-fragment", is_flag=True, help="With --emit tex: only the body, for \\input into another document.")
+@click.option("--symbols", type=click.Choice(["long", "short"]), default="long", show_default=True, help="With --emit tex: names in full, or as short symbols (B, S, H, ...) with a legend.")
+@guard
+def compile_command(
+    module: str, lib: tuple[str, ...], emit: str, output: str | None, lenient: bool, renames: tuple[str, ...], tex_fragment: bool, symbols: str
+) -> None:
+    """Compile MODULE (a class name, or a path to its JSON file) into its expanded tree.
+
+    Every reference is expanded recursively; each formula is simplified
+    exactly; `totals` holds the closed forms. Warnings go to stderr; on any
+    error nothing is written and the exit status is 1.
+    """
+    from compiler.backends import emit as emit_tree
+    from compiler.errors import KcError
+    from compiler.pipeline import compile_tree
+
+    library, name = open_library(module, lib, parse_renames(renames))
+    compilation = compile_tree(library, name, lenient=lenient)
+    assert compilation.tree is not None
+    try:
+        text = emit_tree(compilation.tree, emit, **backend_options(emit, tex_fragment, symbols))
+    except KcError as error:
+        error.sources = error.sources or library.source
+        raise
+    show_diagnostics(compilation.diagnostics, library.source)
+    if output not in (None, "-") and any(same_file(output, file) for file in library.read()):
+        exit_with(f"{output} is a module file this compilation reads: write the output elsewhere")
+    write_output(text, output)
+
+
+def same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+
+@click.command("plan")
+@click.argument("module")
+@lib_option()
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output.")
+@click.option("--rename", "renames", multiple=True, metavar="OLD=NEW", help=RENAME_HELP)
+@click.option("--lenient", is_flag=True, help="Report binding problems as warnings, as kc compile --lenient would.")
+@guard
+def plan_command(module: str, lib: tuple[str, ...], output: str | None, renames: tuple[str, ...], lenient: bool) -> None:
+    """Show how MODULE would be expanded, as Markdown: references, files, order, depth, binding problems.
+
+    Every missing module and every binding problem is listed; the exit status
+    is 1 when one of them, or another problem, would stop kc compile.
+    """
+    from compiler.diagnostics import Diagnostics
+    from compiler.passes.bind import bind_graph
+    from compiler.passes.resolve import resolve
+    from compiler.plan import plan
+
+    library, name = open_library(module, lib, parse_renames(renames))
+    diagnostics = Diagnostics()
+    graph = resolve(library, name, diagnostics)
+    if graph.modules:
+        bind_graph(graph, diagnostics, lenient=lenient)
+    write_output(plan(graph, library, diagnostics), output)
+    if diagnostics.errors:
+        fail_with(diagnostics, library.source)
+    show_diagnostics(diagnostics, library.source)
+
+
+
+@click.command("check")
+@click.argument("directories", nargs=-1, metavar="[LIB_DIR]...", type=click.Path(exists=True, file_okay=False))
+@lib_option("Also search DIR to resolve references (its own modules are not checked).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Text for people, or one JSON object per line for editors and CI.")
+@click.option("--werror", is_flag=True, help="Exit 1 on warnings too.")
+@click.option("--lenient", is_flag=True, help="Report binding problems that --lenient compiles through as warnings.")
+@click.option("--rename", "renames", multiple=True, metavar="OLD=NEW", help=RENAME_HELP)
+@guard
+def check_command(directories: tuple[str, ...], lib: tuple[str, ...], output_format: str, werror: bool, lenient: bool, renames: tuple[str, ...]) -> None:
+    """Report every problem of every module in LIB_DIRs (default: the whole search path).
+
+    Checks JSON and schema, formula syntax, unresolved references (with
+    suggestions), cycles, binding against each callee's signature, arguments
+    in suspicious slots, byte counts without a byte factor, and names.
+    Codes are explained in docs/diagnostics.md. Exit status 1 when there are
+    errors, or warnings with --werror.
+    """
+    import json
+
+    from compiler.check import check
+    from compiler.diagnostics import Severity, record, render_text, summary
+    from compiler.input.library import Library
+
+    library = Library.from_path([*directories, *lib], renames=parse_renames(renames))
+    result = check(library, directories, lenient=lenient)
+    diagnostics = list(result.diagnostics)
+    if output_format == "json":
+        for diagnostic in diagnostics:
+            echo(json.dumps(record(diagnostic, library.source), ensure_ascii=False))
+    else:
+        color = use_color(sys.stdout)
+        previous = None
+        for diagnostic in diagnostics:
+            file = diagnostic.location.file if diagnostic.location else None
+            if previous is not None and file != previous:
+                echo()
+            previous = file
+            echo(render_text(diagnostic, library.source, color=color))
+    notes = sum(d.severity is Severity.NOTE for d in diagnostics)
+    line = f"checked {result.modules} module{'s' if result.modules != 1 else ''}: {summary(diagnostics)}, {notes} note{'s' if notes != 1 else ''}"
+    if output_format == "json":
+        click.echo(line, err=True)
+    else:
+        echo(line)
+    failing = result.diagnostics.errors or (werror and result.diagnostics.warnings)
+    sys.exit(EXIT_PROBLEMS if failing else 0)
+
+
+
+@click.command("list")
+@lib_option()
+@guard
+def list_command(lib: tuple[str, ...]) -> None:
+    """List the modules on the search path and the file each comes from."""
+    from compiler.input.library import Library
+
+    library = Library.from_path(lib)
+    modules = library.names()
+    width = max((len(name) for name in modules), default=0)
+    for name, path in modules.items():
+        shadowed = len(library.files(name)) - 1
+        note = f"  (shadows {shadowed} other{'s' if shadowed > 1 else ''})" if shadowed else ""
+        echo(f"{name:<{width}}  {path}{note}")
+
+
+
+@click.command("schema")
+@click.argument("which", type=click.Choice(["input", "output", "resolved"]))
+@guard
+def schema_command(which: str) -> None:
+    """Print the JSON Schema of module files (input), of compiled trees (output), or of --emit resolved (resolved)."""
+    from importlib import resources
+
+    echo((resources.files("compiler") / "schemas" / f"{which}.schema.json").read_text(encoding="utf-8"), nl=False)
+
+

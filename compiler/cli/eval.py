@@ -1,0 +1,192 @@
+"""The eval wing's commands: eval, roofline, hardware."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from compiler.eval.driver import Prepared, Request
+
+from compiler.cli.app import (
+    Decorator,
+    echo,
+    guard,
+    lib_option,
+    search_path,
+    write_output,
+)
+
+
+def _estimate_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options `kc eval` and `kc roofline` share: where the values come from, and the hardware."""
+    options: list[Decorator] = [
+        click.argument("module"),
+        lib_option(),
+        click.option("--set", "settings", multiple=True, metavar="NAME=VALUE", help="A parameter's value (repeatable); wins over --hf-config."),
+        click.option("--hf-config", "hf_config", metavar="FILE", help="Model parameters from a Hugging Face config.json (or its directory), for the built-in families."),
+        click.option("--phase", type=click.Choice(["prefill", "decode"]), default="prefill", show_default=True, help="prefill: cache_len defaults to 0; decode: seq_len=1, the context length given as --set cache_len=N."),
+        click.option("--hardware", metavar="NAME", help="A device preset (`kc hardware` lists them) or one from --hardware-file. Default: h100-sxm."),
+        click.option("--hardware-file", "hardware_files", multiple=True, metavar="FILE", help="More devices, from a TOML or JSON file (repeatable)."),
+        click.option("--precision", type=click.Choice(["fp32", "tf32", "bf16", "fp16", "fp8", "int8", "int4"]), help="The matmul precision; default: from the wider of a_bytes and w_bytes (bf16 when neither is set)."),
+        click.option("--compute-efficiency", type=float, default=1.0, show_default=True, metavar="F", help="Fraction of the peak FLOP/s reached (0 < F <= 1)."),
+        click.option("--memory-efficiency", type=float, default=1.0, show_default=True, metavar="F", help="Fraction of the peak bandwidth reached (0 < F <= 1)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _prepare(request: Request) -> Prepared:
+    """The module's cost functions and the checked options; the options are checked before compiling."""
+    import compiler
+    from compiler.eval.driver import parse, prepare
+
+    directories, name = search_path(request.module, tuple(request.lib))
+    request = dataclasses.replace(request, module=name)
+    options = parse(request)
+    model = compiler.load_cost_model(name, directories)
+    return prepare(request, model, options)
+
+
+@click.command("eval")
+@_estimate_options
+@click.option("--format", "output_format", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True, help="A table for people (rich in a terminal), or every number in JSON or CSV.")
+@click.option("--sweep", "sweeps", multiple=True, metavar="NAME=SPEC", help="Vary NAME: V1,V2,... or START:STOP[:STEP] (STOP included; STEP *F multiplies). Repeatable: the Cartesian product.")
+@click.option("--generate", type=click.IntRange(min=0), default=0, metavar="N", help="One prefill of seq_len tokens, then N decode steps, the cache growing by one token a step; summed.")
+@click.option("--plot", metavar="FILE", help="With one --sweep: draw time against the swept parameter, stacked by kernel kind (PNG or SVG; needs the `plot` extra).")
+@click.option("-o", "--output", metavar="FILE", help="Write the table, JSON or CSV to FILE (atomically) instead of standard output.")
+@guard
+def eval_command(output_format: str, sweeps: tuple[str, ...], generate: int, plot: str | None, output: str | None, **options: Any) -> None:
+    """Time MODULE on a device: the roofline time of every kernel, and the total.
+
+    Each kernel takes max(matmul FLOPs / matmul peak + vector FLOPs / vector
+    peak, bytes / bandwidth); kernels run one after another, so the total is
+    their sum. Parameters come from --hf-config, then --set and --sweep;
+    missing ones are listed. A sweep gives one row of totals per configuration.
+
+    \b
+    Examples:
+      kc eval transformers.models.llama.modeling_llama.LlamaForCausalLM --hf-config config.json --set seq_len=4096
+      kc eval ... --hf-config config.json --phase decode --set cache_len=4096 --set batch_size=16 --hardware a100-80gb
+      kc eval ... --hf-config config.json --sweep seq_len=128:32768:*2 --plot time.png
+      kc eval ... --hf-config config.json --set seq_len=1000 --generate 500 --format json
+    """
+    from compiler.eval import report as costreport
+    from compiler.eval.driver import Request, notes, point, run_sweep
+
+    request = Request(**options, sweeps=sweeps, generate=generate)  # the options are named as Request's fields
+    prepared = _prepare(request)
+    if plot is not None:
+        from compiler.errors import PlotError
+        from compiler.eval.plots import check_path, check_sweep
+
+        try:
+            check_sweep(prepared.axes)
+            check_path(plot)
+        except PlotError as error:
+            raise click.UsageError(str(error)) from None
+    console = _console(output_format, output)
+    if prepared.axes:
+        result = run_sweep(prepared, _progress(prepared))
+        text = None if console else costreport.render_sweep(prepared, result, output_format)
+        if console:
+            costreport.sweep_rich(prepared, result, console)
+    else:
+        point_result = point(prepared)
+        text = None if console else costreport.render_point(point_result, output_format)
+        if console:
+            costreport.point_rich(point_result, console)
+    if text is not None:
+        write_output(text, output)
+    if prepared.axes or output_format != "table":  # a point's table prints its notes under the totals
+        for note in notes(prepared):
+            click.echo(f"kc: note: {note}", err=True)
+    if plot is not None:
+        from compiler.eval.plots import sweep
+
+        sweep(prepared, result, plot)
+        click.echo(f"kc: wrote {plot}", err=True)
+
+
+@click.command("roofline")
+@_estimate_options
+@click.option("-o", "--output", metavar="FILE", required=True, help="The picture: FILE.png or FILE.svg.")
+@click.option("--labels", type=click.IntRange(min=0), default=5, show_default=True, metavar="N", help="Label the N kernels that take the most time.")
+@guard
+def roofline_command(output: str, labels: int, **options: Any) -> None:
+    """Draw MODULE's kernels on the device's roofline (needs the `plot` extra).
+
+    The memory roof and the compute roofs for matmul and for vector work,
+    and every kernel with FLOPs as a point at its arithmetic intensity and
+    the FLOP/s it attains, sized by its share of the time.
+    """
+    from compiler.errors import PlotError
+    from compiler.eval.driver import Request, point
+    from compiler.eval.plots import check_path, roofline
+
+    try:
+        check_path(output)
+    except PlotError as error:
+        raise click.UsageError(str(error)) from None
+    prepared = _prepare(Request(**options))
+    roofline(point(prepared), output, labels)
+    click.echo(f"kc: wrote {output}", err=True)
+
+
+def _console(output_format: str, output: str | None) -> Any:
+    """A rich console for a table on a terminal; None for plain text (piped, a file, JSON, CSV)."""
+    if output_format != "table" or (output not in (None, "-")) or not sys.stdout.isatty():
+        return None
+    from rich.console import Console
+
+    return Console(no_color="NO_COLOR" in os.environ, highlight=False)
+
+
+def _progress(prepared: Any) -> Any:
+    """A progress bar on a terminal's stderr for a sweep of more than one chunk; None otherwise."""
+    from compiler.eval import sweep
+
+    count = sweep.size(prepared.axes)
+    work = count * max(1, prepared.request.generate)
+    if work <= sweep.CHUNK or not sys.stderr.isatty():
+        return None
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    bar = Progress("sweep", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+    task = bar.add_task("sweep", total=count)
+    bar.start()
+
+    def advance(done: int) -> None:
+        bar.advance(task, done)
+        if bar.tasks[0].finished:
+            bar.stop()
+
+    return advance
+
+
+
+@click.command("hardware")
+@click.option("--hardware-file", "hardware_files", multiple=True, metavar="FILE", help="Also list the devices of FILE (TOML or JSON).")
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@guard
+def hardware_command(hardware_files: tuple[str, ...], output_format: str) -> None:
+    """List the hardware presets (and the devices of hardware files) with every figure and its source.
+
+    Matmul figures are dense (without structured sparsity); vector is the
+    peak of the non-tensor-core FP32 path.
+    """
+    from compiler.eval.hardware import load_file, presets, render
+
+    devices = dict(presets())
+    for path in hardware_files:
+        devices.update(load_file(path))
+    echo(render(devices, output_format), nl=False)
+
+

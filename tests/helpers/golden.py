@@ -1,0 +1,37 @@
+"""Golden files: compare with or rewrite them (`pytest --update-golden`), and the round trip of compiled output."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+import compiler
+from compiler.input.library import BUILTIN
+from tests.helpers import GOLDEN
+
+CASES = sorted(p.name for p in (GOLDEN / "cases").iterdir() if p.is_dir())
+BUILTINS = sorted(p.stem for p in BUILTIN.glob("*.json"))
+OUTPUT_SCHEMA = json.loads((resources.files("compiler") / "schemas" / "output.schema.json").read_text())
+
+
+def check_golden(text: str, golden: Path, update: bool) -> None:
+    if update or not golden.exists():
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(text, encoding="utf-8")
+        if not update:
+            pytest.fail(f"{golden} did not exist and was written; review it and run again")
+    assert text == golden.read_text(encoding="utf-8")
+
+
+def check_round_trip(text: str, tmp_path: Path) -> None:
+    """The output is valid input, and compiling it again gives the same totals."""
+    document = json.loads(text)
+    jsonschema.validate(document, OUTPUT_SCHEMA)
+    name = document["class_name"]
+    (tmp_path / f"{name}.json").write_text(text, encoding="utf-8")
+    again = json.loads(compiler.compile_module(name, [tmp_path]))
+    assert again["totals"] == document["totals"]

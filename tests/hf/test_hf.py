@@ -1,0 +1,238 @@
+"""Hugging Face config mapping: real config.json files of public models, defaults, errors."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import compiler
+from compiler.hf import families, family_of, params_from_hf_config
+from compiler.input.library import Library
+from compiler.pipeline import compile_tree
+from tests.helpers import CONFIGS
+
+CONFIGS = CONFIGS
+
+EXPECTED = {
+    "Meta-Llama-3-8B.json": {
+        "hidden_size": 4096,
+        "intermediate_size": 14336,
+        "num_heads": 32,
+        "num_kv_heads": 8,
+        "head_dim": 128,
+        "num_layers": 32,
+        "vocab_size": 128256,
+        "attention_bias": 0,
+    },
+    "Mistral-7B-v0.1.json": {
+        "hidden_size": 4096,
+        "intermediate_size": 14336,
+        "num_heads": 32,
+        "num_kv_heads": 8,
+        "head_dim": 128,
+        "num_layers": 32,
+        "vocab_size": 32000,
+    },
+    "Qwen2.5-0.5B-Instruct.json": {
+        "hidden_size": 896,
+        "intermediate_size": 4864,
+        "num_heads": 14,
+        "num_kv_heads": 2,
+        "head_dim": 64,
+        "num_layers": 24,
+        "vocab_size": 151936,
+    },
+    "Qwen3-8B.json": {
+        "hidden_size": 4096,
+        "intermediate_size": 12288,
+        "num_heads": 32,
+        "num_kv_heads": 8,
+        "head_dim": 128,
+        "num_layers": 36,
+        "vocab_size": 151936,
+        "attention_bias": 0,
+    },
+    "gemma-7b.json": {
+        "hidden_size": 3072,
+        "intermediate_size": 24576,
+        "num_heads": 16,
+        "num_kv_heads": 16,
+        "head_dim": 256,
+        "num_layers": 28,
+        "vocab_size": 256000,
+        "attention_bias": 0,
+    },
+    "gpt2.json": {
+        "hidden_size": 768,
+        "intermediate_size": 3072,
+        "num_heads": 12,
+        "head_dim": 64,
+        "num_layers": 12,
+        "vocab_size": 50257,
+    },
+    "Mixtral-8x7B-v0.1.json": {
+        "hidden_size": 4096,
+        "intermediate_size": 14336,
+        "num_heads": 32,
+        "num_kv_heads": 8,
+        "head_dim": 128,
+        "num_layers": 32,
+        "vocab_size": 32000,
+        "num_experts": 8,
+        "top_k": 2,
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_real_configs(name: str) -> None:
+    assert params_from_hf_config(CONFIGS / name) == EXPECTED[name]
+    assert compiler.params_from_hf_config(json.loads((CONFIGS / name).read_text())) == EXPECTED[name]
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_parameters_fit_the_family_root(name: str) -> None:
+    """The mapped parameters and the shapes are exactly what the family's root module needs."""
+    family = family_of(json.loads((CONFIGS / name).read_text()))
+    tree = compile_tree(Library.from_path(environment=False), family.root).tree
+    assert tree is not None
+    names = {p.name for p in tree.parameters} - {"a_bytes", "w_bytes"}
+    assert names == set(EXPECTED[name]) | {"batch_size", "seq_len", "cache_len"}
+
+
+def test_every_family_has_a_config_here() -> None:
+    assert {family_of(json.loads((CONFIGS / n).read_text())).model_type for n in EXPECTED} == set(families())
+
+
+def test_a_directory_holding_config_json(tmp_path: Path) -> None:
+    (tmp_path / "config.json").write_text((CONFIGS / "gpt2.json").read_text())
+    assert params_from_hf_config(tmp_path) == EXPECTED["gpt2.json"]
+
+
+def test_family_from_architectures_when_model_type_is_absent() -> None:
+    config = {
+        "architectures": ["MistralForCausalLM"],
+        "hidden_size": 64,
+        "intermediate_size": 96,
+        "num_attention_heads": 4,
+        "num_hidden_layers": 2,
+        "vocab_size": 10,
+    }
+    assert family_of(config).model_type == "mistral"
+    assert params_from_hf_config(config)["num_kv_heads"] == 8  # MistralConfig's own default
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        ({"model_type": "llama"}, {"num_kv_heads": 4, "head_dim": 16}),
+        ({"model_type": "llama", "num_key_value_heads": None, "head_dim": None}, {"num_kv_heads": 4, "head_dim": 16}),
+        ({"model_type": "qwen2"}, {"num_kv_heads": 32, "head_dim": 16}),
+        ({"model_type": "qwen2", "num_key_value_heads": None}, {"num_kv_heads": 4, "head_dim": 16}),
+        ({"model_type": "qwen3"}, {"num_kv_heads": 32, "head_dim": 128}),
+        ({"model_type": "gemma"}, {"num_kv_heads": 16, "head_dim": 256}),
+        ({"model_type": "mixtral"}, {"num_kv_heads": 8, "head_dim": 16}),
+    ],
+)
+def test_defaults(config: dict[str, Any], expected: dict[str, int]) -> None:
+    base = {
+        "hidden_size": 64,
+        "intermediate_size": 96,
+        "num_attention_heads": 4,
+        "num_hidden_layers": 2,
+        "vocab_size": 10,
+        "num_local_experts": 4,
+        "num_experts_per_tok": 2,
+    }
+    values = params_from_hf_config({**base, **config})
+    assert {k: values[k] for k in expected} == expected
+
+
+def test_gpt2_defaults_and_aliases() -> None:
+    values = params_from_hf_config(
+        {"model_type": "gpt2", "hidden_size": 64, "num_attention_heads": 4, "num_hidden_layers": 3, "vocab_size": 11}
+    )
+    assert values == {
+        "hidden_size": 64,
+        "intermediate_size": 256,
+        "num_heads": 4,
+        "head_dim": 16,
+        "num_layers": 3,
+        "vocab_size": 11,
+    }
+
+
+@pytest.mark.parametrize("model_type", ["llama", "mistral", "qwen2", "qwen3", "gemma", "mixtral", "gpt2"])
+def test_defaults_are_those_of_transformers(model_type: str) -> None:
+    """With only the required keys given, kc's defaults agree with transformers' config classes."""
+    transformers = pytest.importorskip("transformers")
+    if model_type == "gpt2":
+        given = {"n_embd": 96, "n_head": 6, "n_layer": 2, "vocab_size": 10}
+    else:
+        given = {
+            "hidden_size": 96,
+            "intermediate_size": 80,
+            "num_attention_heads": 6,
+            "num_hidden_layers": 2,
+            "vocab_size": 10,
+        }
+        if model_type == "mixtral":
+            given |= {"num_local_experts": 4, "num_experts_per_tok": 2}
+    values = params_from_hf_config({"model_type": model_type, **given})
+    hf = transformers.AutoConfig.for_model(model_type, **given)
+    inner = hf.n_inner if model_type == "gpt2" else hf.intermediate_size
+    assert values["intermediate_size"] == (inner if inner is not None else 4 * hf.hidden_size)
+    assert values["head_dim"] == (getattr(hf, "head_dim", None) or hf.hidden_size // hf.num_attention_heads)
+    if "num_kv_heads" in values:
+        assert values["num_kv_heads"] == hf.num_key_value_heads
+    for flag in ("attention_bias", "mlp_bias"):
+        if flag in values:
+            assert values[flag] == int(getattr(hf, flag))
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"model_type": "bert"}, "no built-in family for a config with model_type 'bert'"),
+        ({"architectures": ["T5ForConditionalGeneration"]}, "architectures ['T5ForConditionalGeneration']"),
+        (
+            {"model_type": "llama", "hidden_size": 64},
+            "llama config has no 'intermediate_size' (needed for intermediate_size)",
+        ),
+        (
+            {"model_type": "gpt2", "n_embd": 64, "n_head": 4, "vocab_size": 5},
+            "gpt2 config has no 'n_layer' or 'num_hidden_layers'",
+        ),
+        ({"model_type": "llama", "hidden_size": 64.5}, "hidden_size is 64.5, expected a non-negative integer"),
+        ({"model_type": "llama", "hidden_act": "gelu"}, "hidden_act='gelu', expected 'silu'"),
+        ({"model_type": "qwen2", "use_sliding_window": True}, "use_sliding_window=True"),
+        ({"model_type": "llama", "mlp_bias": True}, "mlp_bias=True, expected False"),
+        ({"model_type": "gpt2", "add_cross_attention": True}, "self-attention only"),
+    ],
+)
+def test_errors(config: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        params_from_hf_config(config)
+
+
+def test_unreadable_files(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="cannot read"):
+        params_from_hf_config(tmp_path / "missing.json")
+    (tmp_path / "bad.json").write_text("{")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        params_from_hf_config(tmp_path / "bad.json")
+    (tmp_path / "list.json").write_text("[]")
+    with pytest.raises(ValueError, match="does not hold a JSON object"):
+        params_from_hf_config(tmp_path / "list.json")
+
+
+def test_every_family_file_names_modules_of_the_library() -> None:
+    library = Library.from_path(environment=False)
+    for family in families().values():
+        assert family.root in family.modules.values()
+        for module in family.modules.values():
+            assert library.find(module) is not None, module

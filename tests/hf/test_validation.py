@@ -1,0 +1,225 @@
+"""The built-in model families against PyTorch itself.
+
+For every family, with the real config.json of a public model (on the meta
+device, no weights) and with small configs: kc's matmul-tagged FLOPs equal
+`FlopCounterMode`'s total exactly, for prefill, chunked prefill and decode;
+and in one decode step at batch 1, the weight bytes kc says are read equal
+the parameters the forward pass touches, counted from the model itself.
+The mixture-of-experts family also runs as a tiny real model on the CPU with
+the eager experts loop. Attention runs eagerly: see `compiler.hf.verify` for why.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from fractions import Fraction
+from typing import Any
+
+import pytest
+
+from tests.helpers import CONFIGS
+from tests.helpers.evaluator import sums_by_compute
+
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+
+from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
+
+from compiler.hf import family_of, params_from_hf_config  # noqa: E402
+from compiler.input.library import Library  # noqa: E402
+from compiler.language.evaluate import evaluate, with_defaults  # noqa: E402
+from compiler.pipeline import compile_tree  # noqa: E402
+
+CONFIGS = CONFIGS
+REAL = {
+    "llama": "Meta-Llama-3-8B.json",
+    "mistral": "Mistral-7B-v0.1.json",
+    "qwen2": "Qwen2.5-0.5B-Instruct.json",
+    "qwen3": "Qwen3-8B.json",
+    "gemma": "gemma-7b.json",
+    "gpt2": "gpt2.json",
+    "mixtral": "Mixtral-8x7B-v0.1.json",
+}
+_LLAMA_LIKE = {
+    "hidden_size": 48,
+    "intermediate_size": 80,
+    "num_attention_heads": 6,
+    "num_key_value_heads": 2,
+    "num_hidden_layers": 2,
+    "vocab_size": 97,
+}
+SMALL: dict[str, list[dict[str, Any]]] = {
+    "llama": [
+        {"model_type": "llama", **_LLAMA_LIKE},
+        {
+            "model_type": "llama",
+            **_LLAMA_LIKE,
+            "num_key_value_heads": 6,
+            "attention_bias": True,
+            "head_dim": 12,
+            "tie_word_embeddings": True,
+        },
+    ],
+    "mistral": [{"model_type": "mistral", **_LLAMA_LIKE, "sliding_window": 12}],
+    "qwen2": [{"model_type": "qwen2", **_LLAMA_LIKE, "num_key_value_heads": 3, "tie_word_embeddings": True}],
+    "qwen3": [
+        {"model_type": "qwen3", **_LLAMA_LIKE, "head_dim": 10},
+        {"model_type": "qwen3", **_LLAMA_LIKE, "head_dim": 8, "attention_bias": True},
+    ],
+    "gemma": [{"model_type": "gemma", **_LLAMA_LIKE, "head_dim": 20}],
+    "gpt2": [
+        {"model_type": "gpt2", "n_embd": 48, "n_head": 4, "n_layer": 2, "vocab_size": 97, "n_positions": 64},
+        {
+            "model_type": "gpt2",
+            "n_embd": 32,
+            "n_head": 2,
+            "n_inner": 40,
+            "n_layer": 3,
+            "vocab_size": 61,
+            "n_positions": 32,
+        },
+    ],
+    "mixtral": [{"model_type": "mixtral", **_LLAMA_LIKE, "num_local_experts": 4, "num_experts_per_tok": 2}],
+}
+PREFILL = [(1, 7), (3, 16)]
+"""(batch_size, seq_len) of prefills without a cache."""
+DECODE = [(2, 1, 9), (1, 1, 5), (2, 4, 6)]
+"""(batch_size, seq_len, cache_len): decode steps, and a chunked prefill after a cache."""
+
+
+def real_config(family: str) -> dict[str, Any]:
+    return json.loads((CONFIGS / REAL[family]).read_text())
+
+
+@functools.cache
+def tree(root: str) -> Any:
+    compilation = compile_tree(Library.from_path(environment=False), root)
+    assert not compilation.diagnostics.warnings
+    return compilation.tree
+
+
+def kc_values(
+    config: dict[str, Any], batch: int, length: int, cached: int, *, a_bytes: int = 2, w_bytes: int = 2
+) -> dict[str, int]:
+    return {
+        **params_from_hf_config(config),
+        "batch_size": batch,
+        "seq_len": length,
+        "cache_len": cached,
+        "a_bytes": a_bytes,
+        "w_bytes": w_bytes,
+    }
+
+
+def kc_matmul_flops(config: dict[str, Any], batch: int, length: int, cached: int) -> Fraction:
+    sums = sums_by_compute(tree(family_of(config).root), kc_values(config, batch, length, cached))
+    return Fraction(sums["matmul"]["flops"])
+
+
+def build(config: dict[str, Any], device: str, experts: str | None = None) -> Any:
+    family = family_of(config)
+    architecture = next(iter(family.modules))
+    settings = {k: v for k, v in config.items() if k not in ("model_type", "architectures")}
+    hf_config = transformers.AutoConfig.for_model(family.model_type, **settings)
+    hf_config._attn_implementation = "eager"
+    if experts:
+        hf_config._experts_implementation = experts
+    torch.manual_seed(0)
+    with torch.device(device):
+        model = getattr(transformers, architecture)(hf_config)
+    return model.eval()
+
+
+def torch_flops(model: Any, batch: int, length: int, cached: int, device: str) -> int:
+    """FlopCounterMode's total for one forward pass of batch x length tokens after `cached` tokens."""
+    vocab = model.config.vocab_size
+    generator = torch.Generator().manual_seed(batch * 1000 + length * 10 + cached)
+
+    def tokens(n: int) -> Any:
+        return torch.randint(0, vocab, (batch, n), generator=generator).to(device)
+
+    with torch.no_grad():
+        arguments: dict[str, Any] = {}
+        if cached:
+            out = model(tokens(cached), use_cache=True)
+            arguments = {"cache": out.cache, "use_cache": True}
+        counter = FlopCounterMode(display=False)
+        with counter:
+            model(tokens(length), **arguments)
+    return int(counter.get_total_flops())
+
+
+def check_flops(config: dict[str, Any], model: Any, device: str) -> None:
+    for batch, length in PREFILL:
+        assert kc_matmul_flops(config, batch, length, 0) == torch_flops(model, batch, length, 0, device), (
+            batch,
+            length,
+        )
+    for batch, length, cached in DECODE:
+        assert kc_matmul_flops(config, batch, length, cached) == torch_flops(model, batch, length, cached, device), (
+            batch,
+            length,
+            cached,
+        )
+
+
+@pytest.mark.parametrize("family", sorted(REAL))
+def test_real_config_flops_and_weights(family: str) -> None:
+    """A public model's own config, at full size on the meta device."""
+    config = real_config(family)
+    experts = "batched_mm" if family == "mixtral" else None
+    model = build(config, "meta", experts)
+    check_flops(config, model, "meta")
+    check_weights(config, model)
+
+
+@pytest.mark.parametrize(
+    ("family", "index"), [(f, i) for f, configs in sorted(SMALL.items()) for i in range(len(configs))]
+)
+def test_small_config_flops_and_weights(family: str, index: int) -> None:
+    config = SMALL[family][index]
+    experts = "batched_mm" if family == "mixtral" else None
+    model = build(config, "meta", experts)
+    check_flops(config, model, "meta")
+    check_weights(config, model)
+
+
+def test_mixture_of_experts_on_a_real_cpu_model() -> None:
+    """The eager experts loop with real routing: every token still goes to top_k experts."""
+    config = SMALL["mixtral"][0]
+    model = build(config, "cpu", "eager")
+    assert model.config._experts_implementation == "eager"
+    check_flops(config, model, "cpu")
+
+
+def touched_parameters(model: Any, config: dict[str, Any]) -> int:
+    """Parameters one decode step of one token reads, from the model's own parameter count.
+
+    Every parameter once (tied ones once), except: an embedding table is read
+    one row per token (the position table too), a tied LM head reads the
+    embedding matrix a second time, and a mixture-of-experts layer reads only
+    the top_k experts the token is routed to.
+    """
+    total = sum(p.numel() for p in model.parameters())
+    embedding = model.get_input_embeddings().weight
+    total += -embedding.numel() + embedding.shape[1]
+    if model.get_output_embeddings().weight is embedding:
+        total += embedding.numel()
+    position = getattr(getattr(model, "transformer", None), "wpe", None)
+    if position is not None:
+        total += -position.weight.numel() + position.weight.shape[1]
+    for module in model.modules():
+        if type(module).__name__.endswith("Experts"):
+            experts = sum(p.numel() for p in module.parameters())
+            total -= experts * (module.num_experts - model.config.num_experts_per_tok) // module.num_experts
+    return total
+
+
+def check_weights(config: dict[str, Any], model: Any) -> None:
+    """In a decode step at batch 1, kc's weight bytes read (w_bytes = 1) equal the parameters touched."""
+    root = tree(family_of(config).root)
+    read = root.totals.read
+    with_weights = evaluate(read, with_defaults(root.parameters, kc_values(config, 1, 1, 7, a_bytes=0, w_bytes=1)))
+    without = evaluate(read, with_defaults(root.parameters, kc_values(config, 1, 1, 7, a_bytes=0, w_bytes=0)))
+    assert with_weights - without == touched_parameters(model, config)

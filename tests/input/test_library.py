@@ -1,0 +1,216 @@
+"""The built-in library's own rules: tags, byte factors, names, signatures, and exact sums.
+
+Every built-in module compiles without a warning; every leaf kernel has a
+`compute` tag; every term of a byte formula has a byte factor; FLOPs never
+hold a precision name; the sum of a compiled tree's leaves equals its totals.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from compiler.input.library import BUILTIN, Library
+from compiler.input.rename import ALIASES
+from compiler.language import ir
+from compiler.language import parse as frontend
+from compiler.language.evaluate import evaluate, with_defaults
+from compiler.pipeline import compile_tree
+from compiler.tree import Composite, leaves
+from tests.helpers.evaluator import sums_by_compute
+
+FILES = sorted(BUILTIN.glob("*.json"))
+NAMES = [p.stem for p in FILES]
+COMPUTE = {"matmul", "vector", "none"}
+BYTE_CONSTANTS = {Fraction(4), Fraction(8)}
+FAMILY_ROOTS = [
+    "transformers.models.llama.modeling_llama.LlamaForCausalLM",
+    "transformers.models.mistral.modeling_mistral.MistralForCausalLM",
+    "transformers.models.qwen2.modeling_qwen2.Qwen2ForCausalLM",
+    "transformers.models.qwen3.modeling_qwen3.Qwen3ForCausalLM",
+    "transformers.models.gemma.modeling_gemma.GemmaForCausalLM",
+    "transformers.models.mixtral.modeling_mixtral.MixtralForCausalLM",
+    "transformers.models.gpt2.modeling_gpt2.GPT2LMHeadModel",
+]
+
+
+def kernels(data: dict[str, Any]) -> list[dict[str, Any]]:
+    found = []
+    stack = list(data["kernels"])
+    while stack:
+        kernel = stack.pop()
+        found.append(kernel)
+        stack.extend(kernel.get("sub_kernels", []))
+    return found
+
+
+def terms(expr: ir.Expr) -> list[ir.Expr]:
+    """The additive terms of `expr`, looking inside conditionals' branches."""
+    match expr:
+        case ir.Binary(op="+" | "-", left=left, right=right):
+            return terms(left) + terms(right)
+        case ir.Unary(op="-", operand=operand):
+            return terms(operand)
+        case ir.Conditional(body=body, orelse=orelse):
+            return terms(body) + terms(orelse)
+    return [expr]
+
+
+def factors(expr: ir.Expr) -> list[ir.Expr]:
+    match expr:
+        case ir.Binary(op="*" | "/", left=left, right=right):
+            return factors(left) + factors(right)
+    return [expr]
+
+
+def has_byte_factor(term: ir.Expr) -> bool:
+    if isinstance(term, ir.Number) and term.value == 0:
+        return True
+    if any(isinstance(f, ir.Reference) for f in factors(term)):
+        return True
+    return any(
+        (isinstance(f, ir.Name) and f.id in ir.PRECISION_NAMES)
+        or (isinstance(f, ir.Number) and f.value in BYTE_CONSTANTS)
+        for f in factors(term)
+    )
+
+
+@pytest.mark.parametrize("path", FILES, ids=NAMES)
+def test_module_file(path: Path) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["class_name"] == path.stem
+    declared = []
+    for parameter in data["parameters"]:
+        assert set(parameter) <= {"name", "default", "description"}
+        assert parameter["description"]
+        assert parameter["name"] not in ALIASES, f"non-unified name {parameter['name']}"
+        if "default" in parameter:
+            names = {n.id for n in ir.names(frontend.parse(parameter["default"]))}
+            assert names <= set(declared), f"default of {parameter['name']} uses a later parameter"
+        declared.append(parameter["name"])
+    for kernel in kernels(data):
+        assert kernel.get("analysis"), kernel["operation"]
+        formulas = {
+            "flops": kernel["flops"],
+            "read": kernel["memory_access"]["read"],
+            "write": kernel["memory_access"]["write"],
+        }
+        parsed = {k: frontend.parse(str(v)) for k, v in formulas.items()}
+        referenced = any(True for e in parsed.values() for _ in ir.references(e))
+        assert kernel["kernel_type"] == ("composite" if referenced else "basic")
+        if referenced:
+            assert "compute" not in kernel
+        else:
+            assert kernel["compute"] in COMPUTE
+            if kernel["compute"] == "none":
+                assert parsed["flops"] == ir.Number(Fraction(0))
+        assert not any(n.id in ir.PRECISION_NAMES for n in ir.names(parsed["flops"])), "a precision name in flops"
+        for field in ("read", "write"):
+            for term in terms(parsed[field]):
+                assert has_byte_factor(term), f"{kernel['operation']}: a {field} term without a byte factor"
+        for expr in parsed.values():
+            assert not any(n.id in ALIASES for n in ir.names(expr))
+            for reference in ir.references(expr):
+                assert reference.module in NAMES, f"{reference.module} is not in the built-in library"
+                assert not any(k.name in ALIASES for k in reference.keywords)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_compiles_without_warnings(name: str) -> None:
+    compilation = compile_tree(Library.from_path(environment=False), name)
+    assert not compilation.diagnostics.warnings
+    assert not compilation.diagnostics.errors
+
+
+@pytest.mark.parametrize("root", FAMILY_ROOTS)
+def test_family_chain(root: str) -> None:
+    """ForCausalLM → Model → decoder layer repeated num_layers times → attention, MLP or MoE, norms, rotary embedding."""
+    tree = compile_tree(Library.from_path(environment=False), root).tree
+    assert tree is not None and tree.kernels is not None
+    modules = {}
+    repeats = {}
+
+    def visit(nodes: Any) -> None:
+        for node in nodes:
+            if isinstance(node, Composite):
+                if node.module:
+                    modules[node.module.rsplit(".", 1)[1]] = node
+                    if node.repeat is not None:
+                        repeats[node.module.rsplit(".", 1)[1]] = node.repeat
+                visit(node.children)
+
+    visit(tree.kernels)
+    layer = next(n for n in modules if n.endswith(("DecoderLayer", "Block")))
+    assert repeats == {layer: ir.Name("num_layers")}
+    assert any(n.endswith("Model") for n in modules)
+    assert any(n.endswith("Attention") for n in modules)
+    assert any(n.endswith(("MLP", "SparseMoeBlock")) for n in modules)
+    assert any(n.endswith(("RMSNorm", "LayerNorm")) for n in modules)
+    assert "Linear" in modules and "scaled_dot_product_attention" in modules
+
+
+def random_point(parameters: tuple[ir.Parameter, ...], rng: random.Random) -> dict[str, int]:
+    values = {}
+    for parameter in parameters:
+        if parameter.name in ("has_bias", "attention_bias", "mlp_bias"):
+            values[parameter.name] = rng.randint(0, 1)
+        elif parameter.name == "cache_len":
+            values[parameter.name] = rng.randint(0, 50)
+        elif parameter.default is None or rng.random() < 0.5:
+            values[parameter.name] = rng.randint(1, 40)
+    values.setdefault("num_experts", 8)
+    values["top_k"] = min(values.get("top_k", 2), values["num_experts"])
+    return values
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_leaves_sum_to_totals(name: str) -> None:
+    """SEMANTICS §4 on the real library: the leaves times their repeats add up to the totals, exactly."""
+    tree = compile_tree(Library.from_path(environment=False), name).tree
+    assert tree is not None
+    rng = random.Random(name)
+    for _ in range(3):
+        at = with_defaults(tree.parameters, random_point(tree.parameters, rng))
+        sums = sums_by_compute(tree, at)
+        for index, field in enumerate(("flops", "read", "write")):
+            total = (tree.totals.flops, tree.totals.read, tree.totals.write)[index]
+            assert sum(s[field] for s in sums.values()) == evaluate(total, at)
+        assert set(sums) <= COMPUTE
+
+
+def test_every_leaf_of_every_family_is_tagged() -> None:
+    for root in FAMILY_ROOTS:
+        tree = compile_tree(Library.from_path(environment=False), root).tree
+        assert tree is not None and tree.kernels is not None
+        for _, _, leaf in leaves(tree.kernels):
+            assert dict(leaf.extras).get("compute") in COMPUTE
+
+
+def test_eager_and_sdpa_attention_do_the_same_matmuls() -> None:
+    """The validation compares sdpa's analysis with PyTorch's eager path; their matmul FLOPs must agree."""
+    library = Library.from_path(environment=False)
+    values = {
+        "batch_size": 3,
+        "seq_len": 5,
+        "kv_len": 11,
+        "num_heads": 8,
+        "num_kv_heads": 2,
+        "head_dim": 16,
+        "a_bytes": 2,
+        "w_bytes": 2,
+    }
+    sums = {}
+    for name in (
+        "transformers.models.llama.modeling_llama.eager_attention_forward",
+        "transformers.integrations.sdpa_attention.sdpa_attention_forward",
+    ):
+        tree = compile_tree(library, name).tree
+        assert tree is not None
+        sums[name] = sums_by_compute(tree, values)["matmul"]["flops"]
+    assert len(set(sums.values())) == 1
+    assert next(iter(sums.values())) == 4 * 3 * 8 * 5 * 11 * 16
