@@ -33,15 +33,13 @@ from compiler.language import ir
 from compiler.language import parse as frontend
 from compiler.limits import Limits
 from compiler.pipeline import compile_tree
-from tests.helpers import GOLDEN, leaf, run_kc, uniform
+from tests.helpers import GOLDEN, RUFF, leaf, run_kc, uniform
 from tests.helpers.pyeval import evaluate, same
 
 GOLDEN = GOLDEN
 CASES = sorted(p.name for p in (GOLDEN / "cases").iterdir() if p.is_dir())
 BUILTINS = sorted(p.stem for p in BUILTIN.glob("*.json"))
 
-RUFF = ["--isolated", "--target-version", "py310", "--select", "E,F,W,I,B,UP,N,SIM,RUF", "--ignore", "E501,N803,N806,RUF001,RUF002,RUF003"]
-"""The ruff settings generated modules are held to: everything but line length and the case of names from analyses."""
 
 
 def _sources() -> Iterator[Any]:

@@ -249,7 +249,7 @@ def test_hostile_texts_give_a_harmless_module(index: int, library: Callable[...,
 
 
 def test_hostile_modules_pass_ruff_and_mypy(library: Callable[..., Path], tmp_path: Path) -> None:
-    from test_py_backend import RUFF
+    from tests.helpers import RUFF
 
     files = []
     for index, text in enumerate(HOSTILE_TEXTS):
