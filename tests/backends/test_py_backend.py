@@ -232,6 +232,7 @@ def _agrees(array_value: Any, scalar_value: Any) -> bool:
     return math.isclose(float(array_value), float(scalar_value), rel_tol=1e-12)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "lib", "golden"), SOURCES)
 def test_a_million_points_in_one_call_equal_scalar_calls(name: str, lib: tuple[str, ...], golden: Path) -> None:
     module, document = _compiled(name, lib)

@@ -25,6 +25,8 @@ import compiler
 from compiler.backends.py.literals import MAX_NESTING, docstring, literal, name_problem, string
 from tests.helpers import GOLDEN, assert_clean_failure, leaf, run_kc, uniform
 
+pytestmark = pytest.mark.slow  # hostile texts and names, each through a subprocess or ruff and mypy
+
 GOLDEN = GOLDEN / "py"
 
 HOSTILE_TEXTS = [
