@@ -14,10 +14,11 @@ import os
 import re
 import types
 from collections.abc import Iterable, Mapping
+from fractions import Fraction
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["KcError", "__version__", "compile_module", "load_cost_model", "params_from_hf_config"]
+__all__ = ["KcError", "__version__", "compile_module", "evaluate", "load_cost_model", "params_from_hf_config"]
 
 from compiler.errors import KcError
 
@@ -81,3 +82,16 @@ def params_from_hf_config(path_or_dict: str | os.PathLike[str] | Mapping[str, An
     from compiler.hf import params_from_hf_config as parameters
 
     return parameters(path_or_dict)
+
+
+def evaluate(formula: str, values: Mapping[str, int | Fraction | float]) -> Fraction | float:
+    """The exact value of `formula` (formula-language text) at `values`.
+
+    A `Fraction`, or a float where an irrational result (`sqrt`, `log2`)
+    forces one. Raises `KcError` for text that does not parse and
+    `ValueError` for a name without a value or a division by zero.
+    """
+    from compiler.language.evaluate import evaluate as evaluate_ir
+    from compiler.language.parse import parse
+
+    return evaluate_ir(parse(formula), values)

@@ -240,8 +240,7 @@ def _missing_message(short: str, module: str, missing: list[str], family: Any, c
 
 def resolve_defaults(parameters: Mapping[str, Mapping[str, Any]], values: Mapping[str, Number]) -> dict[str, Any]:
     """`values` with every parameter default computed, in parameter order, for display."""
-    from compiler.language import parse as frontend
-    from compiler.language.evaluate import evaluate
+    from compiler import evaluate
 
     result: dict[str, Any] = {}
     for name, parameter in parameters.items():
@@ -249,7 +248,7 @@ def resolve_defaults(parameters: Mapping[str, Mapping[str, Any]], values: Mappin
             result[name] = values[name]
         elif parameter.get("default") is not None:
             try:
-                value = evaluate(frontend.parse(parameter["default"]), result)
+                value = evaluate(parameter["default"], result)
             except ValueError:
                 continue
             result[name] = value.numerator if isinstance(value, Fraction) and value.denominator == 1 else value

@@ -1,0 +1,1 @@
+"""Reading analyses: the search path of module files, each file checked and turned into IR."""

@@ -1,0 +1,1 @@
+"""The compiler passes, one verb per module, in the order `compiler.pipeline.PIPELINE` runs them."""

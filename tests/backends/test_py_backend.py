@@ -33,15 +33,13 @@ from compiler.language import ir
 from compiler.language import parse as frontend
 from compiler.limits import Limits
 from compiler.pipeline import compile_tree
-from tests.helpers import GOLDEN, leaf, run_kc, uniform
+from tests.helpers import GOLDEN, RUFF, leaf, run_kc, uniform
 from tests.helpers.pyeval import evaluate, same
 
 GOLDEN = GOLDEN
 CASES = sorted(p.name for p in (GOLDEN / "cases").iterdir() if p.is_dir())
 BUILTINS = sorted(p.stem for p in BUILTIN.glob("*.json"))
 
-RUFF = ["--isolated", "--target-version", "py310", "--select", "E,F,W,I,B,UP,N,SIM,RUF", "--ignore", "E501,N803,N806,RUF001,RUF002,RUF003"]
-"""The ruff settings generated modules are held to: everything but line length and the case of names from analyses."""
 
 
 def _sources() -> Iterator[Any]:
@@ -234,6 +232,7 @@ def _agrees(array_value: Any, scalar_value: Any) -> bool:
     return math.isclose(float(array_value), float(scalar_value), rel_tol=1e-12)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "lib", "golden"), SOURCES)
 def test_a_million_points_in_one_call_equal_scalar_calls(name: str, lib: tuple[str, ...], golden: Path) -> None:
     module, document = _compiled(name, lib)

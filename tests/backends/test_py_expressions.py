@@ -35,6 +35,7 @@ def _module(expr: ir.Expr) -> types.ModuleType:
     return module
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(SCALAR_FORMULAS, st.fixed_dictionaries({n: st.integers(-6, 20) | st.fractions(-5, 5, max_denominator=4) for n in NAMES}))
 def test_scalar_flavor_equals_the_evaluator(expr: ir.Expr, env: dict[str, Any]) -> None:
@@ -51,6 +52,7 @@ def test_scalar_flavor_equals_the_evaluator(expr: ir.Expr, env: dict[str, Any]) 
     assert same(module.kernels(**env)[0]["flops"], expected)
 
 
+@pytest.mark.slow
 @settings(max_examples=500, deadline=None)
 @given(ARITHMETIC_FORMULAS, st.fixed_dictionaries({n: st.integers(-9, 9) for n in NAMES}))
 @example(ir.Unary("-", ir.Binary("*", ir.Binary("//", ir.Name("x"), ir.Name("z")), ir.Name("x"))), {"x": 1, "y": 0, "z": 2})
@@ -66,6 +68,7 @@ def test_arithmetic_keeps_its_grouping(expr: ir.Expr, env: dict[str, Any]) -> No
 numpy = pytest.importorskip("numpy")
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(DYADIC_FORMULAS, st.lists(st.fixed_dictionaries({n: DYADIC for n in NAMES}), min_size=1, max_size=6))
 def test_array_flavor_equals_the_evaluator(expr: ir.Expr, points: list[dict[str, Fraction]]) -> None:

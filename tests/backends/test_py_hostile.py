@@ -25,6 +25,8 @@ import compiler
 from compiler.backends.py.literals import MAX_NESTING, docstring, literal, name_problem, string
 from tests.helpers import GOLDEN, assert_clean_failure, leaf, run_kc, uniform
 
+pytestmark = pytest.mark.slow  # hostile texts and names, each through a subprocess or ruff and mypy
+
 GOLDEN = GOLDEN / "py"
 
 HOSTILE_TEXTS = [
@@ -249,7 +251,7 @@ def test_hostile_texts_give_a_harmless_module(index: int, library: Callable[...,
 
 
 def test_hostile_modules_pass_ruff_and_mypy(library: Callable[..., Path], tmp_path: Path) -> None:
-    from test_py_backend import RUFF
+    from tests.helpers import RUFF
 
     files = []
     for index, text in enumerate(HOSTILE_TEXTS):

@@ -173,7 +173,7 @@ def _lenient_cost(name: str, values: dict[str, Fraction], field: int) -> Fractio
     dropped, an unbound parameter the caller's name of the same name."""
     from compiler.language import ir
     from compiler.language.parse import parse
-    from tests.evaluator import evaluate
+    from tests.helpers.evaluator import evaluate
 
     def resolved(expr: ir.Expr) -> ir.Expr:
         if isinstance(expr, ir.Reference):

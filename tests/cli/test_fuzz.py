@@ -16,12 +16,15 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import compiler
 from compiler.errors import KcError
 from tests.helpers import examples, leaf, run_kc
+
+pytestmark = pytest.mark.slow  # random inputs through the command line, many subprocesses
 
 NAMES = ["batch_size", "seq_len", "hidden_size", "a_bytes", "w_bytes", "x", "if", "lambda", "é", "_"]
 HELPER = {"class_name": "f.Helper", "kernels": [leaf("h", "2 * p * q", "p * a_bytes", "q * w_bytes")]}

@@ -24,6 +24,8 @@ import compiler
 from compiler.errors import KcError
 from tests.helpers import ROOT, assert_clean_failure, leaf, run_kc, uniform
 
+pytestmark = pytest.mark.slow  # signals, pipes, hash seeds and limits, each in fresh subprocesses
+
 Library = Callable[..., Path]
 LARGEST = "transformers.models.qwen3.modeling_qwen3.Qwen3ForCausalLM"
 

@@ -140,6 +140,7 @@ def test_table_when_piped(toy: tuple[Path, Path]) -> None:
     assert "kernels run one after another: the total time is the sum of the kernels' times" in text
 
 
+@pytest.mark.slow
 def test_llama_prefill_and_decode_on_h100() -> None:
     prefill = kc_json("eval", LLAMA, "--hf-config", LLAMA_CONFIG, "--set", "seq_len=2048")
     decode = kc_json("eval", LLAMA, "--hf-config", LLAMA_CONFIG, "--phase", "decode", "--set", "cache_len=2048")
@@ -179,6 +180,7 @@ def test_set_wins_over_hf_config() -> None:
     assert document["parameters"]["hidden_size"] == 4096
 
 
+@pytest.mark.slow
 def test_defaults_of_a_config_follow_set(tmp_path: Path) -> None:
     """A key the config lacks takes transformers' default over the values in effect, --set ones included."""
     assert "head_dim" not in json.loads(Path(LLAMA_CONFIG).read_text())
@@ -199,6 +201,7 @@ def test_a_config_of_another_family_is_used_by_name_with_a_note() -> None:
     assert "kc: note: --hf-config is a gpt2 config, and LlamaForCausalLM is a llama module" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_swept_parameter_moves_the_defaults_over_it() -> None:
     result = run_kc("eval", LLAMA, "--hf-config", LLAMA_CONFIG, "--set", "seq_len=16", "--sweep", "hidden_size=2048,4096", "--format", "csv")
     assert result.returncode == 0, result.stderr
@@ -217,6 +220,7 @@ def test_a_sweep_through_a_configuration_without_a_value_names_it(values: str) -
     assert "RuntimeWarning" not in result.stderr
 
 
+@pytest.mark.slow
 def test_sweep_equals_point_by_point() -> None:
     """The vectorized sweep (float64 arrays) gives each configuration's totals as separate exact evaluations do."""
     result = run_kc(
@@ -274,6 +278,7 @@ def test_generation_is_a_prefill_and_growing_decode_steps() -> None:
     assert steps[1].flops > steps[0].flops
 
 
+@pytest.mark.slow
 def test_generation_in_a_sweep_equals_generation_at_points() -> None:
     result = run_kc("eval", LLAMA, "--hf-config", LLAMA_CONFIG, "--sweep", "seq_len=16,512", "--generate", "40", "--format", "json")
     assert result.returncode == 0, result.stderr
@@ -433,6 +438,7 @@ def test_plot_needs_one_sweep_and_an_image_name_checked_before_any_work(tmp_path
     assert result.returncode == 2 and "name the file *.png or *.svg" in result.stderr
 
 
+@pytest.mark.slow
 def test_the_readme_shows_real_output() -> None:
     """The worked example's tables in README.md are what kc prints for its commands."""
     root = ROOT

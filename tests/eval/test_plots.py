@@ -10,6 +10,8 @@ import pytest
 
 from tests.helpers import CONFIGS, assert_clean_failure, run_kc
 
+pytestmark = pytest.mark.slow  # matplotlib figures drawn through the command line
+
 pytest.importorskip("matplotlib")
 
 CONFIG = str(CONFIGS / "Meta-Llama-3-8B.json")

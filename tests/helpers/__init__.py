@@ -56,6 +56,10 @@ def assert_clean_failure(result: subprocess.CompletedProcess[str], *needles: str
         assert needle in result.stderr, f"{needle!r} not in:\n{result.stderr}"
 
 
+RUFF = ["--isolated", "--target-version", "py310", "--select", "E,F,W,I,B,UP,N,SIM,RUF", "--ignore", "E501,N803,N806,RUF001,RUF002,RUF003"]
+"""The ruff settings generated modules are held to: everything but line length and the case of names from analyses."""
+
+
 requires_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared is not present")
 
 

@@ -5,14 +5,21 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 PDFLATEX = shutil.which("pdflatex")
 PDFTOTEXT = shutil.which("pdftotext")
-requires_pdflatex = pytest.mark.skipif(PDFLATEX is None, reason="pdflatex is not installed (.ci/run installs it)")
+_SKIP_WITHOUT_PDFLATEX = pytest.mark.skipif(PDFLATEX is None, reason="pdflatex is not installed (.ci/run installs it)")
+
+
+def requires_pdflatex(test: Callable[..., Any]) -> Callable[..., Any]:
+    """A test that runs pdflatex: slow, and skipped where TeX is not installed."""
+    return pytest.mark.slow(_SKIP_WITHOUT_PDFLATEX(test))
 
 OVERFULL_LIMIT = 1.0
 """Points an overfull box may stick out before a test fails: well under what a reader can see."""

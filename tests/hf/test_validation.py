@@ -31,7 +31,8 @@ from compiler.input.library import Library  # noqa: E402
 from compiler.language.evaluate import evaluate, with_defaults  # noqa: E402
 from compiler.pipeline import compile_tree  # noqa: E402
 
-CONFIGS = CONFIGS
+pytestmark = pytest.mark.slow  # models built with PyTorch
+
 REAL = {
     "llama": "Meta-Llama-3-8B.json",
     "mistral": "Mistral-7B-v0.1.json",

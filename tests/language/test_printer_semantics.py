@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +17,8 @@ from compiler.language import parse as frontend
 from compiler.language.printer import to_text
 from tests.helpers.formulas import ARITHMETIC_FORMULAS, NAMES
 from tests.helpers.pyeval import Evaluator
+
+pytestmark = pytest.mark.slow  # a long hypothesis run
 
 X, Z = ir.Name("x"), ir.Name("z")
 NEGATED_FLOOR_PRODUCT = ir.Unary("-", ir.Binary("*", ir.Binary("//", X, Z), X))

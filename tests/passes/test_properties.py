@@ -20,6 +20,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,6 +28,8 @@ import compiler
 from compiler.limits import Limits
 from tests.helpers import examples
 from tests.helpers.evaluator import evaluate_text, tree_sums
+
+pytestmark = pytest.mark.slow  # long hypothesis runs over random libraries
 
 FIELDS = ("flops", "read", "write")
 PRECISION = ("a_bytes", "w_bytes")
