@@ -18,9 +18,10 @@ from fractions import Fraction
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["KcError", "__version__", "compile_module", "evaluate", "load_cost_model", "params_from_hf_config"]
+__all__ = ["KcError", "__version__", "compile_module", "evaluate", "load_cost_model", "params_from_hf_config", "python_name"]
 
 from compiler.errors import KcError
+from compiler.language.ir import python_name
 
 
 def compile_module(

@@ -179,12 +179,12 @@ def gather(
 
 SHAPES = ("batch_size", "seq_len", "cache_len")
 CONFIG_PREFIX = "config__"
-"""How the generated code spells `config.` (compiler.backends.py.emitter.python_name)."""
+"""How the generated code spells `config.` (compiler.python_name)."""
 
 
 def python_name(name: str) -> str:
     """A name as the generated code's keyword argument: `config.hidden_size` → `config__hidden_size`, `bytes` → `bytes_`."""
-    from compiler.backends.py.emitter import python_name as spelled
+    from compiler import python_name as spelled
 
     return spelled(name)
 

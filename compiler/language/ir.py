@@ -36,6 +36,18 @@ def is_config(name: str) -> bool:
     return name.startswith(CONFIG_PREFIX) and len(name) > len(CONFIG_PREFIX)
 
 
+def python_name(name: str) -> str:
+    """The keyword argument of generated Python for a formula name: `config.hidden_size` → `config__hidden_size`.
+
+    The global names that are not Python names: in a dotted name each dot
+    becomes two underscores, and the cost dialect's `bytes`, a builtin,
+    becomes `bytes_` (docs/emit-py.md). Every other name is itself.
+    """
+    if name == COST_PRECISION:
+        return name + "_"
+    return name.replace(".", "__")
+
+
 def global_names(dialect: str) -> frozenset[str]:
     """The undotted names that pass through every reference of a module of `dialect` unless bound."""
     if dialect == COST:

@@ -215,6 +215,7 @@ def test_a_composite_is_a_tree_of_labels_with_counts(cost_library: Path) -> None
 # A library may mix the dialects.
 
 
+@pytest.mark.slow
 @requires_shared
 def test_a_library_mixes_the_dialects(cost_library: Path) -> None:
     (cost_library / "app.Block.json").write_text(json.dumps({
@@ -252,6 +253,7 @@ def _records(directory: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in result.stdout.splitlines()]
 
 
+@pytest.mark.slow
 @requires_shared
 def test_check_reports_cost_dialect_problems_where_they_are_written(cost_library: Path) -> None:
     (cost_library / "Broken.json").write_text(json.dumps({
@@ -322,6 +324,7 @@ def _every_node(node: dict[str, Any]) -> list[dict[str, Any]]:
     return [node, *(n for child in node.get("children", {}).values() for n in _every_node(child))]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("root", "builtin"),
     [("Attention", False), ("MLP", False), ("transformers.models.gpt2.modeling_gpt2.GPT2LMHeadModel", True), ("transformers.models.llama.modeling_llama.LlamaForCausalLM", True)],

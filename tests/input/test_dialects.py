@@ -14,6 +14,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.helpers import SHARED, assert_clean_failure, leaf, requires_shared, run_kc, uniform
 from tests.helpers.evaluator import evaluate_text, tree_sums
 
@@ -82,6 +84,7 @@ def test_a_dotted_name_other_than_config_is_a_syntax_error(library: Callable[...
     assert_clean_failure(result, "error[KC101]: unexpected '.hidden_size': a dotted name is a configuration value, config.NAME")
 
 
+@pytest.mark.slow
 def test_config_names_reach_python_and_kc_eval_without_a_family(library: Callable[..., Path], tmp_path: Path) -> None:
     directory = library(VARIANTS)
     out = tmp_path / "top.py"
@@ -137,6 +140,7 @@ def test_a_bad_name_map_is_reported(library: Callable[..., Path]) -> None:
     assert_clean_failure(result, "name-map.json", "error[KC003]: 'torch.nn.Linear': expected a dotted module name")
 
 
+@pytest.mark.slow
 def test_no_builtin_makes_a_builtin_only_reference_unresolved(library: Callable[..., Path]) -> None:
     directory = library({"m.Short": [uniform("fc", "${torch.nn.Linear}(batch_size, seq_len, 4, 8, True)")]})
     for command in (("compile", "m.Short"), ("plan", "m.Short")):
@@ -237,6 +241,7 @@ def _found(*arguments: str) -> set[tuple[Any, ...]]:
     return {(r["code"], Path(r["file"]).name, r["pointer"], r["line"], r["column"]) for r in records if r["code"] != "KC007"}
 
 
+@pytest.mark.slow
 @requires_shared
 def test_every_real_mistake_of_the_llama_set_is_found() -> None:
     assert _found(str(LLAMA), "--no-builtin") == LLAMA_PROBLEMS
@@ -246,6 +251,7 @@ def test_every_real_mistake_of_the_llama_set_is_found() -> None:
     assert ("KC203", *sdpa[1:]) in with_builtin and sdpa not in with_builtin
 
 
+@pytest.mark.slow
 @requires_shared
 def test_the_gpt2_set_reads_the_same_with_short_names(tmp_path: Path) -> None:
     """The 2025 GPT-2 set still gives the problems it gave; rewritten with short torch names, the same ones."""

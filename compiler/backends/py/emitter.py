@@ -85,21 +85,9 @@ def _only_code(value: object) -> object:
     return value
 
 
-def python_name(name: str) -> str:
-    """The keyword argument of the generated functions for a formula name: `config.hidden_size` → `config__hidden_size`.
-
-    The global names of SEMANTICS §8 that are not Python names: in a dotted
-    name each dot becomes two underscores, and the cost dialect's `bytes`,
-    a builtin, becomes `bytes_` (docs/emit-py.md).
-    """
-    if name == ir.COST_PRECISION:
-        return name + "_"
-    return name.replace(".", "__")
-
-
 def _python_names(tree: Tree[ir.Expr], diagnostics: Diagnostics) -> Tree[ir.Expr]:
     """`tree` with every dotted name spelled as its keyword argument; two names spelled alike are an error."""
-    table = {p.name: python_name(p.name) for p in tree.parameters if python_name(p.name) != p.name}
+    table = {p.name: ir.python_name(p.name) for p in tree.parameters if ir.python_name(p.name) != p.name}
     if not table:
         return tree
     names = {p.name for p in tree.parameters}
