@@ -8,7 +8,7 @@ from typing import Any
 from compiler.language import ir
 from compiler.tree import Tree
 
-FORMATS = ("json", "tex", "py")
+FORMATS = ("json", "tex", "py", "html")
 
 
 def emit(tree: Tree[ir.Expr], format: str, **options: Any) -> str:
