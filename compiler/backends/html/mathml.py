@@ -36,7 +36,7 @@ def terms(expr: ir.Expr) -> list[str]:
     out = []
     for index, (sign, term) in enumerate(parts):
         body = _print(term, SUM + (index > 0))
-        lead = "" if index == 0 and sign == "+" else f"<mo>{'+' if sign == '+' else '−'}</mo>"
+        lead = "" if index == 0 and sign == "+" else f"<mo form=\"infix\">{'+' if sign == '+' else '−'}</mo>"
         out.append(f'<math display="inline">{lead}{body}</math>')
     return out
 

@@ -242,6 +242,7 @@
     td.append(formulaList(f.indices, f.labels, f.analysis));
     tr.append(td);
     row.tr.after(tr);
+    tr.hidden = row.tr.hidden;
     row.details = tr;
     f.button.setAttribute("aria-expanded", "true");
   }
@@ -270,6 +271,7 @@
     box.replaceChildren();
     if (!open) box.append(formulaList(D.totals, ["FLOPs", "bytes read", "bytes written"], null));
     totalsButton.setAttribute("aria-expanded", String(!open));
+    totalsButton.textContent = open ? "Show the formulas of the totals" : "Hide the formulas of the totals";
   });
 
   // ---------------------------------------------------------------- computing
@@ -427,7 +429,7 @@
 
   function chart(r, peaks) {
     const box = $("kc-chart");
-    const W = 640, H = 380, left = 64, right = 16, top = 16, bottom = 44;
+    const W = Math.max(320, Math.min(720, box.clientWidth || 640)), H = Math.round(W * 0.6), left = 56, right = 12, top = 16, bottom = 44;
     const points = r.kernels.map((k, i) => ({ k, row: leaves[i], x: intensity(k.flops, R.add(k.read, k.write)), y: k.time ? R.float(k.flops) / k.time : 0 }))
       .filter((p) => p.x !== null && p.x > 0 && p.y > 0);
     const roof = Math.max(peaks.matmul, peaks.vector);
@@ -483,6 +485,10 @@
   for (const input of inputs) input.addEventListener("input", changed);
   deviceSelect.addEventListener("change", () => { fillPrecisions(precisionSelect.value); changed(); });
   for (const element of [precisionSelect, computeInput, memoryInput]) element.addEventListener(element.tagName === "SELECT" ? "change" : "input", changed);
+  let width = window.innerWidth;
+  window.addEventListener("resize", () => {
+    if (window.innerWidth !== width && result) { width = window.innerWidth; recompute(); }
+  });
   apply(readFragment());
   recompute();
   document.body.setAttribute("data-kc-ready", "true");
