@@ -286,8 +286,27 @@ HOSTILE_TEXTS = [
     "&lt;escaped&gt; &amp; <b>bold</b>",
     "emoji \U0001f600 café × \u202eright-to-left\u202c",
 ]
+OTHER_BACKENDS_TEXTS = [  # the hostile texts of the Python and LaTeX backends' suites (tests/backends/test_py_hostile.py, test_tex.py)
+    '"""; __import__("os").system("touch PWNED") #',
+    "'''\nimport os\nos.system('touch PWNED')\n'''",
+    '\\"""\\',
+    "ends with a backslash \\",
+    "\\N{BULLET} \\x41 \\u0041 \\n",
+    "line\u2028separator\u2029paragraph\x85next",
+    "nul\x00 bell\x07 escape\x1b[31m form\x0c feed",
+    "carriage\r\nreturn",
+    "\u202eright-to-left override\u202c and \u2066isolates\u2069",
+    "lone surrogate \ud800",
+    "{{ header }} {% for x in y %}{% endfor %} {# jinja #}",
+    "trailing spaces and a tab \t  ",
+    "#!/bin/sh\n# -*- coding: latin-1 -*-",
+    "\\input{/etc/passwd} \\write18{touch pwned} \\def\\x{y}\\x }{ unbalanced { % comment # hash _ & ^ ~ $ \\\\ < > -- '' `` \\end{document}",
+]
 HOSTILE = " | ".join(HOSTILE_TEXTS)
-HOSTILE_NAMES = ["__proto__", "constructor", "toString", "hasOwnProperty", "prototype", "import", "class", "window", "document", "R", "v"]
+HOSTILE_NAMES = [
+    "__proto__", "constructor", "toString", "hasOwnProperty", "prototype", "window", "document", "R", "v",
+    "import", "lambda", "class", "None", "True", "match", "_", "__class__", "__import__", "flops", "kernels",
+]  # fmt: skip
 
 
 def hostile_library(library: Callable[..., Path]) -> Path:
@@ -298,14 +317,17 @@ def hostile_library(library: Callable[..., Path]) -> Path:
         "parameters": [{"name": "n", "description": HOSTILE}, *({"name": name, "description": HOSTILE} for name in HOSTILE_NAMES), "a_bytes"],
         "kernels": [
             uniform(HOSTILE, "3 * ${hostile.Inner}(n)", analysis=HOSTILE),
+            *(leaf(text, f"{index + 1} * n", "0", "0", analysis=text) for index, text in enumerate(OTHER_BACKENDS_TEXTS)),
             leaf(HOSTILE, f"2 * n + {names}", "n", "n if n > 4 else 0", analysis=HOSTILE),
         ],
     }
     return library({"hostile.Inner": inner, "hostile.Module": root})
 
 
+
 def test_hostile_text_is_escaped_in_the_markup(library: Callable[..., Path]) -> None:
-    page = html.emit(compile_in(hostile_library(library), "hostile.Module"), command=HOSTILE)
+    page = html.emit(compile_in(hostile_library(library), "hostile.Module"), command=HOSTILE + " lone surrogate \ud800")
+    page.encode("utf-8")  # a lone surrogate, which UTF-8 cannot carry, is U+FFFD in the markup (and \ud800 in the JSON)
     head, data = page.split('<script type="application/json" id="kc-data">', 1)
     assert "<img" not in head and "<svg onload" not in head and "<b>bold" not in head
     assert head.count("<script") == 0
@@ -529,8 +551,8 @@ def test_hostile_page_runs_nothing_and_shows_the_text(browser: Browser, library:
     assert page.eval("window.kcPwned === undefined")
     assert page.eval("document.querySelectorAll('img, iframe, object, embed, svg[onload], b').length") == 0
     assert page.eval("document.scripts.length") == 2
-    ops = page.eval("[...document.querySelectorAll('#kc-rows tr')].map((tr) => tr.querySelector('.kc-name').textContent)")
-    assert all(HOSTILE in op for op in ops), ops
+    ops = page.eval("[...document.querySelectorAll('#kc-rows tr')].map((tr) => [...tr.querySelectorAll('.kc-op, .kc-from')].map((e) => e.textContent).join(''))")
+    assert ops == [HOSTILE, HOSTILE + " (from Inner)", *OTHER_BACKENDS_TEXTS, HOSTILE]  # exactly, lone surrogate and all
     assert page.eval("document.getElementById('kc-p-0-about').textContent").startswith(HOSTILE)
     assert HOSTILE in page.eval("document.querySelector('.kc-sub').textContent")
     labels = page.eval("[...document.querySelectorAll('.kc-param label')].map((l) => l.textContent)")
@@ -542,6 +564,9 @@ def test_hostile_page_runs_nothing_and_shows_the_text(browser: Browser, library:
     shown = page.eval(_READ_PAGE)
     assert shown["status"] is None, shown["status"]
     assert shown["rows"][-1]["flops"] == str(2 * 5 + len(HOSTILE_NAMES))
+    assert [row["flops"] for row in shown["rows"][1:-1]] == [str(5 * (i + 1)) for i in range(len(OTHER_BACKENDS_TEXTS))]
+    analyses = page.eval("[...document.querySelectorAll('.kc-analysis')].map((p) => p.textContent)")
+    assert analyses == [HOSTILE, HOSTILE, *(t for t in OTHER_BACKENDS_TEXTS if t), HOSTILE]
     assert page.console_errors() == []
 
 

@@ -81,7 +81,18 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_encodable,
     )
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _encodable(value: object) -> object:
+    """Text with each lone surrogate (which UTF-8 cannot carry) as U+FFFD, the character a browser shows for it."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return _SURROGATE.sub("\ufffd", value)
+    return value
 
 
 def emit(

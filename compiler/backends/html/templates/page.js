@@ -192,7 +192,9 @@
     }
     if (node.repeat !== undefined) name.append(make("span", { class: "kc-repeat", "data-kc": "repeat" }));
     tr.append(name);
-    tr.append(make("td", { class: "kc-tag" }, leaf ? node.compute || "" : ""));
+    const tag = make("td", { class: "kc-tag" }, leaf ? node.compute || "" : "");
+    if (leaf && node.compute) tag.title = node.compute;
+    tr.append(tag);
     for (const key of ["flops", "read", "write", "intensity", "time", "bound", "share"]) {
       const cell = make("td", { class: `kc-num kc-${key}`, "data-field": key });
       row.cells[key] = cell;
