@@ -8,7 +8,7 @@ from typing import Any
 from compiler.language import ir
 from compiler.tree import Tree
 
-FORMATS = ("json", "tex", "py", "resolved")
+FORMATS = ("json", "tex", "py", "html", "resolved")
 
 
 def emit(tree: Tree[ir.Expr], format: str, **options: Any) -> str:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shlex
 import sys
+from typing import Any
 
 import click
 
@@ -34,25 +36,46 @@ from compiler.cli.app import (
 @click.option("--rename", "renames", multiple=True, metavar="OLD=NEW", help=RENAME_HELP)
 @click.option("--tex-fragment", is_flag=True, help="With --emit tex: only the body, for \\input into another document.")
 @click.option("--symbols", type=click.Choice(["long", "short"]), default="long", show_default=True, help="With --emit tex: names in full, or as short symbols (B, S, H, ...) with a legend.")
+@click.option("--hf-config", "hf_configs", multiple=True, metavar="FILE", help="With --emit html: a Hugging Face config.json the page offers in its config selector (repeatable; the first fills the form).")
+@click.option("--set", "settings", multiple=True, metavar="NAME=VALUE", help="With --emit html: a parameter's first value on the page (repeatable); wins over --hf-config.")
 @guard
 def compile_command(
-    module: str, lib: tuple[str, ...], emit: str, output: str | None, lenient: bool, renames: tuple[str, ...], tex_fragment: bool, symbols: str
+    module: str,
+    lib: tuple[str, ...],
+    emit: str,
+    output: str | None,
+    lenient: bool,
+    renames: tuple[str, ...],
+    tex_fragment: bool,
+    symbols: str,
+    hf_configs: tuple[str, ...],
+    settings: tuple[str, ...],
 ) -> None:
     """Compile MODULE (a class name, or a path to its JSON file) into its expanded tree.
 
     Every reference is expanded recursively; each formula is simplified
     exactly; `totals` holds the closed forms. Warnings go to stderr; on any
     error nothing is written and the exit status is 1.
+
+    \b
+    --emit html writes one self-contained page to explore the costs in a browser:
+      kc compile transformers.models.llama.modeling_llama.LlamaForCausalLM --emit html \\
+         --hf-config tests/hf_configs/Meta-Llama-3-8B.json --set seq_len=4096 -o llama.html
     """
     from compiler.backends import emit as emit_tree
     from compiler.errors import KcError
     from compiler.pipeline import compile_tree
 
+    options = backend_options(emit, tex_fragment, symbols)
+    if emit == "html":
+        options.update(html_options(hf_configs, settings))
+    elif hf_configs or settings:
+        raise click.UsageError(f"{'--hf-config' if hf_configs else '--set'} is an option of --emit html")
     library, name = open_library(module, lib, parse_renames(renames))
     compilation = compile_tree(library, name, lenient=lenient)
     assert compilation.tree is not None
     try:
-        text = emit_tree(compilation.tree, emit, **backend_options(emit, tex_fragment, symbols))
+        text = emit_tree(compilation.tree, emit, **options)
     except KcError as error:
         error.sources = error.sources or library.source
         raise
@@ -60,6 +83,28 @@ def compile_command(
     if output not in (None, "-") and any(same_file(output, file) for file in library.read()):
         exit_with(f"{output} is a module file this compilation reads: write the output elsewhere")
     write_output(text, output)
+
+
+def html_options(hf_configs: tuple[str, ...], settings: tuple[str, ...]) -> dict[str, Any]:
+    """The page's configs and first values, from --hf-config and --set; a usage error for a bad one."""
+    from compiler.backends.html import load_configs
+    from compiler.backends.html.emitter import SHAPE_STARTS
+    from compiler.errors import EvalError, OptionError
+    from compiler.eval.values import parse_settings
+
+    try:
+        configs = load_configs(hf_configs)
+    except ValueError as error:
+        raise OptionError("--hf-config", str(error)) from None
+    try:
+        values = parse_settings(settings)
+    except EvalError as error:
+        raise OptionError("--set", str(error)) from None
+    start: dict[str, Any] = dict(SHAPE_STARTS)
+    if configs:
+        start.update(configs[0].values)
+    start.update(values)
+    return {"configs": configs, "start": start, "command": "kc " + shlex.join(sys.argv[1:])}
 
 
 def same_file(a: str, b: str) -> bool:

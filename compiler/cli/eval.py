@@ -61,8 +61,11 @@ def _prepare(request: Request) -> Prepared:
 @click.option("--generate", type=click.IntRange(min=0), default=0, metavar="N", help="One prefill of seq_len tokens, then N decode steps, the cache growing by one token a step; summed.")
 @click.option("--plot", metavar="FILE", help="With one --sweep: draw time against the swept parameter, stacked by kernel kind (PNG or SVG; needs the `plot` extra).")
 @click.option("-o", "--output", metavar="FILE", help="Write the table, JSON or CSV to FILE (atomically) instead of standard output.")
+@click.option("--html", metavar="FILE", help="Also write the page of `kc compile --emit html` to FILE, prefilled with this run's values, device and precision.")
 @guard
-def eval_command(output_format: str, sweeps: tuple[str, ...], generate: int, plot: str | None, output: str | None, **options: Any) -> None:
+def eval_command(
+    output_format: str, sweeps: tuple[str, ...], generate: int, plot: str | None, output: str | None, html: str | None, **options: Any
+) -> None:
     """Time MODULE on a device: the roofline time of every kernel, and the total.
 
     Each kernel takes max(matmul FLOPs / matmul peak + vector FLOPs / vector
@@ -76,6 +79,7 @@ def eval_command(output_format: str, sweeps: tuple[str, ...], generate: int, plo
       kc eval ... --hf-config config.json --phase decode --set cache_len=4096 --set batch_size=16 --hardware a100-80gb
       kc eval ... --hf-config config.json --sweep seq_len=128:32768:*2 --plot time.png
       kc eval ... --hf-config config.json --set seq_len=1000 --generate 500 --format json
+      kc eval ... --hf-config config.json --set seq_len=4096 --html llama.html
     """
     from compiler.eval import report as costreport
     from compiler.eval.driver import Request, notes, point, run_sweep
@@ -112,6 +116,9 @@ def eval_command(output_format: str, sweeps: tuple[str, ...], generate: int, plo
 
         sweep(prepared, result, plot)
         click.echo(f"kc: wrote {plot}", err=True)
+    if html is not None:
+        write_output(_page(prepared), html)
+        click.echo(f"kc: wrote {html}", err=True)
 
 
 @click.command("roofline")
@@ -137,6 +144,39 @@ def roofline_command(output: str, labels: int, **options: Any) -> None:
     prepared = _prepare(Request(**options))
     roofline(point(prepared), output, labels)
     click.echo(f"kc: wrote {output}", err=True)
+
+
+def _page(prepared: Prepared) -> str:
+    """The HTML page of the module, prefilled with the run's values (a swept parameter at its first value)."""
+    import shlex
+
+    from compiler.backends.html import emit, load_configs
+    from compiler.eval import hardware
+    from compiler.input.library import Library
+    from compiler.pipeline import compile_tree
+
+    request = prepared.request
+    directories, name = search_path(request.module, tuple(request.lib))
+    library = Library.from_path(directories)
+    tree = compile_tree(library, name).tree
+    assert tree is not None
+    start: dict[str, Any] = dict(prepared.scenario.values)
+    for axis in prepared.axes:
+        start[axis.name] = axis.values[0]
+    devices: dict[str, hardware.Device] = {}
+    for path in request.hardware_files:
+        devices.update(hardware.load_file(path))
+    return emit(
+        tree,
+        command="kc " + shlex.join(sys.argv[1:]),
+        configs=load_configs([request.hf_config]) if request.hf_config else (),
+        start=start,
+        device=prepared.peaks.device.id,
+        devices=devices,
+        precision=request.precision,
+        compute_efficiency=request.compute_efficiency,
+        memory_efficiency=request.memory_efficiency,
+    )
 
 
 def _console(output_format: str, output: str | None) -> Any:
