@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 import compiler
-from compiler.backends.py.literals import MAX_NESTING, docstring, literal, name_problem, string
+from compiler.backends.py.literals import MAX_NESTING, LiteralError, docstring, literal, name_problem, string
 from tests.helpers import GOLDEN, assert_clean_failure, leaf, run_kc, uniform
 
 pytestmark = pytest.mark.slow  # hostile texts and names, each through a subprocess or ruff and mypy
@@ -194,12 +194,12 @@ def test_docstrings_round_trip(text: str) -> None:
 
 def test_literals_reject_what_python_cannot_write() -> None:
     for bad in (float("nan"), float("inf"), {1: "x"}, object()):
-        with pytest.raises(ValueError):
+        with pytest.raises(LiteralError):
             literal(bad)
     nested: Any = 0
     for _ in range(60):
         nested = [nested]
-    with pytest.raises(ValueError):
+    with pytest.raises(LiteralError):
         literal(nested)
     assert ast.literal_eval(literal({"a": [1, 2.5, None, True, "x\u2028"], "b": {"c": -0.0}})) == {"a": [1, 2.5, None, True, "x\u2028"], "b": {"c": -0.0}}
 
