@@ -261,12 +261,6 @@ def torch_matmul(
         experts = "batched_mm" if any(p["name"] == "num_experts" for p in family.parameters) else None
         if experts:
             hf_config._experts_implementation = experts
-    window = getattr(hf_config, "sliding_window", None)
-    if window and shapes["cache_len"] > window - 1:
-        raise VerifyError(
-            f"cache_len={shapes['cache_len']}, but a sliding-window cache holds at most sliding_window - 1 = {window - 1} tokens; "
-            "set cache_len to the tokens the cache holds"
-        )
     with _refused(f"transformers cannot build {architecture} from this config"), torch.device("meta"):
         model = model_class(hf_config)
     model.eval()

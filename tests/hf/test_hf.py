@@ -36,6 +36,7 @@ EXPECTED = {
         "head_dim": 128,
         "num_layers": 32,
         "vocab_size": 32000,
+        "sliding_window": 4096,
     },
     "Qwen2.5-0.5B-Instruct.json": {
         "hidden_size": 896,
@@ -84,6 +85,16 @@ EXPECTED = {
         "vocab_size": 32000,
         "num_experts": 8,
         "top_k": 2,
+    },
+    "Phi-3-mini-4k-instruct.json": {
+        "hidden_size": 3072,
+        "intermediate_size": 8192,
+        "num_heads": 32,
+        "num_kv_heads": 32,
+        "head_dim": 96,
+        "num_layers": 32,
+        "vocab_size": 32064,
+        "sliding_window": 2047,
     },
 }
 
@@ -166,7 +177,7 @@ def test_gpt2_defaults_and_aliases() -> None:
     }
 
 
-@pytest.mark.parametrize("model_type", ["llama", "mistral", "qwen2", "qwen3", "gemma", "mixtral", "gpt2"])
+@pytest.mark.parametrize("model_type", ["llama", "mistral", "qwen2", "qwen3", "gemma", "mixtral", "gpt2", "phi3"])
 def test_defaults_are_those_of_transformers(model_type: str) -> None:
     """With only the required keys given, kc's defaults agree with transformers' config classes."""
     transformers = pytest.importorskip("transformers")

@@ -41,6 +41,7 @@ REAL = {
     "gemma": "gemma-7b.json",
     "gpt2": "gpt2.json",
     "mixtral": "Mixtral-8x7B-v0.1.json",
+    "phi3": "Phi-3-mini-4k-instruct.json",
 }
 _LLAMA_LIKE = {
     "hidden_size": 48,
@@ -62,7 +63,11 @@ SMALL: dict[str, list[dict[str, Any]]] = {
             "tie_word_embeddings": True,
         },
     ],
-    "mistral": [{"model_type": "mistral", **_LLAMA_LIKE, "sliding_window": 12}],
+    "mistral": [
+        {"model_type": "mistral", **_LLAMA_LIKE, "sliding_window": 12},
+        {"model_type": "mistral", **_LLAMA_LIKE, "sliding_window": 5},
+        {"model_type": "mistral", **_LLAMA_LIKE, "sliding_window": None},
+    ],
     "qwen2": [{"model_type": "qwen2", **_LLAMA_LIKE, "num_key_value_heads": 3, "tie_word_embeddings": True}],
     "qwen3": [
         {"model_type": "qwen3", **_LLAMA_LIKE, "head_dim": 10},
@@ -82,11 +87,22 @@ SMALL: dict[str, list[dict[str, Any]]] = {
         },
     ],
     "mixtral": [{"model_type": "mixtral", **_LLAMA_LIKE, "num_local_experts": 4, "num_experts_per_tok": 2}],
+    "phi3": [
+        {"model_type": "phi3", **_LLAMA_LIKE, "pad_token_id": 0},
+        {"model_type": "phi3", **_LLAMA_LIKE, "pad_token_id": 0, "num_key_value_heads": 3, "sliding_window": 5},
+    ],
 }
 PREFILL = [(1, 7), (3, 16)]
 """(batch_size, seq_len) of prefills without a cache."""
-DECODE = [(2, 1, 9), (1, 1, 5), (2, 4, 6)]
-"""(batch_size, seq_len, cache_len): decode steps, and a chunked prefill after a cache."""
+DECODE = [(2, 1, 9), (1, 1, 5), (2, 4, 6), (1, 3, 2)]
+"""(batch_size, seq_len, cache_len): decode steps, and chunked prefills after a cache.
+
+With a sliding window of 5 (the cache keeps 4 tokens) these caches lie
+inside the window (2), at its edge (5) and beyond it (6, 9), and the
+prefill of 16 tokens is longer than the window.
+"""
+MOE = {"mixtral"}
+"""Families whose experts run with "batched_mm" on the meta device (see compiler.verify)."""
 
 
 def real_config(family: str) -> dict[str, Any]:
@@ -151,13 +167,19 @@ def torch_flops(model: Any, batch: int, length: int, cached: int, device: str) -
     return int(counter.get_total_flops())
 
 
-def check_flops(config: dict[str, Any], model: Any, device: str) -> None:
+def beyond_the_window(config: dict[str, Any]) -> list[tuple[int, int, int]]:
+    """For a real config with a sliding window: a decode step and a chunked prefill past the window."""
+    window = config.get("sliding_window")
+    return [(1, 1, window + 3), (1, 5, 2 * window)] if window else []
+
+
+def check_flops(config: dict[str, Any], model: Any, device: str, extra: list[tuple[int, int, int]] = []) -> None:
     for batch, length in PREFILL:
         assert kc_matmul_flops(config, batch, length, 0) == torch_flops(model, batch, length, 0, device), (
             batch,
             length,
         )
-    for batch, length, cached in DECODE:
+    for batch, length, cached in DECODE + extra:
         assert kc_matmul_flops(config, batch, length, cached) == torch_flops(model, batch, length, cached, device), (
             batch,
             length,
@@ -169,9 +191,9 @@ def check_flops(config: dict[str, Any], model: Any, device: str) -> None:
 def test_real_config_flops_and_weights(family: str) -> None:
     """A public model's own config, at full size on the meta device."""
     config = real_config(family)
-    experts = "batched_mm" if family == "mixtral" else None
+    experts = "batched_mm" if family in MOE else None
     model = build(config, "meta", experts)
-    check_flops(config, model, "meta")
+    check_flops(config, model, "meta", beyond_the_window(config))
     check_weights(config, model)
 
 
@@ -180,7 +202,7 @@ def test_real_config_flops_and_weights(family: str) -> None:
 )
 def test_small_config_flops_and_weights(family: str, index: int) -> None:
     config = SMALL[family][index]
-    experts = "batched_mm" if family == "mixtral" else None
+    experts = "batched_mm" if family in MOE else None
     model = build(config, "meta", experts)
     check_flops(config, model, "meta")
     check_weights(config, model)

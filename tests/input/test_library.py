@@ -36,6 +36,7 @@ FAMILY_ROOTS = [
     "transformers.models.gemma.modeling_gemma.GemmaForCausalLM",
     "transformers.models.mixtral.modeling_mixtral.MixtralForCausalLM",
     "transformers.models.gpt2.modeling_gpt2.GPT2LMHeadModel",
+    "transformers.models.phi3.modeling_phi3.Phi3ForCausalLM",
 ]
 
 

@@ -19,7 +19,7 @@ kernel with its costs, so you can see which one dominates.
 Parameters:
     batch_size: Sequences in the batch
     seq_len: Tokens per sequence processed in this forward pass
-    cache_len: Tokens per sequence already in the KV cache before this pass (0 for prefill)
+    cache_len: Tokens per sequence already in this layer's KV cache before this pass (0 for prefill; at most sliding_window - 1 with a sliding window)
     hidden_size: Model width
     num_heads: Query heads
     num_kv_heads: Key/value heads (grouped-query attention; equal to num_heads for multi-head attention) (default: num_heads)
@@ -48,7 +48,7 @@ __all__ = [
 PARAMETERS: dict[str, dict[str, str | None]] = {
     "batch_size": {"description": "Sequences in the batch", "default": None},
     "seq_len": {"description": "Tokens per sequence processed in this forward pass", "default": None},
-    "cache_len": {"description": "Tokens per sequence already in the KV cache before this pass (0 for prefill)", "default": None},
+    "cache_len": {"description": "Tokens per sequence already in this layer's KV cache before this pass (0 for prefill; at most sliding_window - 1 with a sliding window)", "default": None},
     "hidden_size": {"description": "Model width", "default": None},
     "num_heads": {"description": "Query heads", "default": None},
     "num_kv_heads": {"description": "Key/value heads (grouped-query attention; equal to num_heads for multi-head attention)", "default": "num_heads"},

@@ -19,7 +19,7 @@ kernel with its costs, so you can see which one dominates.
 Parameters:
     batch_size: Sequences in the batch
     seq_len: Tokens per sequence processed in this forward pass
-    cache_len: Tokens per sequence already in the KV cache before this pass (0 for prefill)
+    cache_len: Tokens per sequence already in this layer's KV cache before this pass (0 for prefill; at most sliding_window - 1 with a sliding window)
     hidden_size: Model width
     intermediate_size: Width of the feed-forward layer
     num_heads: Query heads
@@ -49,7 +49,7 @@ __all__ = [
 PARAMETERS: dict[str, dict[str, str | None]] = {
     "batch_size": {"description": "Sequences in the batch", "default": None},
     "seq_len": {"description": "Tokens per sequence processed in this forward pass", "default": None},
-    "cache_len": {"description": "Tokens per sequence already in the KV cache before this pass (0 for prefill)", "default": None},
+    "cache_len": {"description": "Tokens per sequence already in this layer's KV cache before this pass (0 for prefill; at most sliding_window - 1 with a sliding window)", "default": None},
     "hidden_size": {"description": "Model width", "default": None},
     "intermediate_size": {"description": "Width of the feed-forward layer", "default": None},
     "num_heads": {"description": "Query heads", "default": None},

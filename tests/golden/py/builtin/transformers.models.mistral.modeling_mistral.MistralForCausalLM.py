@@ -27,6 +27,7 @@ Parameters:
     head_dim: Features per attention head (default: hidden_size // num_heads)
     num_layers: Decoder layers
     vocab_size: Vocabulary size: rows of the token embedding table and outputs of the LM head
+    sliding_window: Sliding-window size (config sliding_window): each layer's cache keeps the last sliding_window - 1 tokens; 0 for full attention (sliding_window null) (default: 0)
     a_bytes: bytes per activation element
     w_bytes: bytes per weight element
 """
@@ -59,6 +60,7 @@ PARAMETERS: dict[str, dict[str, str | None]] = {
     "head_dim": {"description": "Features per attention head", "default": "hidden_size // num_heads"},
     "num_layers": {"description": "Decoder layers", "default": None},
     "vocab_size": {"description": "Vocabulary size: rows of the token embedding table and outputs of the LM head", "default": None},
+    "sliding_window": {"description": "Sliding-window size (config sliding_window): each layer's cache keeps the last sliding_window - 1 tokens; 0 for full attention (sliding_window null)", "default": "0"},
     "a_bytes": {"description": None, "default": None},
     "w_bytes": {"description": None, "default": None},
 }
@@ -77,6 +79,7 @@ def flops(
     head_dim: Any = None,
     num_layers: Any,
     vocab_size: Any,
+    sliding_window: Any = 0,
     a_bytes: Any = None,
     w_bytes: Any = None,
 ) -> Any:
@@ -85,16 +88,17 @@ def flops(
     a_bytes, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes)
     if _array:
-        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size)
+        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     if head_dim is None:
         head_dim = hidden_size // num_heads
     if _array:
-        return _shaped(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 5 * batch_size * seq_len ** 2 * num_heads * num_layers + 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers + 5 * batch_size * seq_len * cache_len * num_heads * num_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + 10 * batch_size * seq_len * hidden_size * num_layers + 2 * batch_size * seq_len * hidden_size * vocab_size + 4 * batch_size * seq_len * hidden_size + 6 * batch_size * seq_len * intermediate_size * num_layers + 9 * batch_size * seq_len * num_heads * head_dim * num_layers / 2 + 7 * batch_size * seq_len * num_kv_heads * head_dim * num_layers / 2 + 6 * batch_size * seq_len * num_layers + 3 * batch_size * seq_len + 9 * seq_len * head_dim / 2 + seq_len, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes)
-    return _exact(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 5 * batch_size * seq_len ** 2 * num_heads * num_layers + 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers + 5 * batch_size * seq_len * cache_len * num_heads * num_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + 10 * batch_size * seq_len * hidden_size * num_layers + 2 * batch_size * seq_len * hidden_size * vocab_size + 4 * batch_size * seq_len * hidden_size + 6 * batch_size * seq_len * intermediate_size * num_layers + _div(9 * batch_size * seq_len * num_heads * head_dim * num_layers, 2) + _div(7 * batch_size * seq_len * num_kv_heads * head_dim * num_layers, 2) + 6 * batch_size * seq_len * num_layers + 3 * batch_size * seq_len + _div(9 * seq_len * head_dim, 2) + seq_len)
+        with _quiet():
+            return _shaped(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 5 * batch_size * seq_len ** 2 * num_heads * num_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + 10 * batch_size * seq_len * hidden_size * num_layers + 2 * batch_size * seq_len * hidden_size * vocab_size + 4 * batch_size * seq_len * hidden_size + 6 * batch_size * seq_len * intermediate_size * num_layers + 9 * batch_size * seq_len * num_heads * head_dim * num_layers / 2 + 7 * batch_size * seq_len * num_kv_heads * head_dim * num_layers / 2 + 6 * batch_size * seq_len * num_layers + 3 * batch_size * seq_len + 9 * seq_len * head_dim / 2 + seq_len + _where(sliding_window > 0, 4 * batch_size * seq_len * num_heads * head_dim * num_layers * _min(cache_len, sliding_window - 1) + 5 * batch_size * seq_len * num_heads * num_layers * _min(cache_len, sliding_window - 1), 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers + 5 * batch_size * seq_len * cache_len * num_heads * num_layers), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes)
+    return _exact(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 5 * batch_size * seq_len ** 2 * num_heads * num_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + 10 * batch_size * seq_len * hidden_size * num_layers + 2 * batch_size * seq_len * hidden_size * vocab_size + 4 * batch_size * seq_len * hidden_size + 6 * batch_size * seq_len * intermediate_size * num_layers + _div(9 * batch_size * seq_len * num_heads * head_dim * num_layers, 2) + _div(7 * batch_size * seq_len * num_kv_heads * head_dim * num_layers, 2) + 6 * batch_size * seq_len * num_layers + 3 * batch_size * seq_len + _div(9 * seq_len * head_dim, 2) + seq_len + (4 * batch_size * seq_len * num_heads * head_dim * num_layers * _min(cache_len, sliding_window - 1) + 5 * batch_size * seq_len * num_heads * num_layers * _min(cache_len, sliding_window - 1) if sliding_window > 0 else 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers + 5 * batch_size * seq_len * cache_len * num_heads * num_layers))
 
 
 def memory_read(
@@ -109,19 +113,22 @@ def memory_read(
     head_dim: Any = None,
     num_layers: Any,
     vocab_size: Any,
+    sliding_window: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
 ) -> Any:
     """Bytes read by MistralForCausalLM: the sum over all its kernels."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes)
     if _array:
-        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes)
+        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     if head_dim is None:
         head_dim = hidden_size // num_heads
-    _value = 13 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 3 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * hidden_size * w_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 8 * batch_size * seq_len * num_layers + 12 * batch_size * seq_len + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * a_bytes + 2 * seq_len * head_dim * num_layers * a_bytes + 8 * seq_len + 3 * hidden_size * intermediate_size * num_layers * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * vocab_size * w_bytes + hidden_size * w_bytes + 2 * head_dim
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes) if _array else _exact(_value)
+    if _array:
+        with _quiet():
+            return _shaped(13 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 3 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * hidden_size * w_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 8 * batch_size * seq_len * num_layers + 12 * batch_size * seq_len + 2 * seq_len * head_dim * num_layers * a_bytes + 8 * seq_len + 3 * hidden_size * intermediate_size * num_layers * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * vocab_size * w_bytes + hidden_size * w_bytes + 2 * head_dim + _where(sliding_window > 0, 2 * batch_size * num_kv_heads * head_dim * num_layers * _min(cache_len, sliding_window - 1) * a_bytes, 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * a_bytes), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes)
+    return _exact(13 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 3 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * hidden_size * w_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 8 * batch_size * seq_len * num_layers + 12 * batch_size * seq_len + 2 * seq_len * head_dim * num_layers * a_bytes + 8 * seq_len + 3 * hidden_size * intermediate_size * num_layers * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * vocab_size * w_bytes + hidden_size * w_bytes + 2 * head_dim + (2 * batch_size * num_kv_heads * head_dim * num_layers * _min(cache_len, sliding_window - 1) * a_bytes if sliding_window > 0 else 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * a_bytes))
 
 
 def memory_write(
@@ -136,6 +143,7 @@ def memory_write(
     head_dim: Any = None,
     num_layers: Any,
     vocab_size: Any,
+    sliding_window: Any = 0,
     a_bytes: Any,
     w_bytes: Any = None,
 ) -> Any:
@@ -144,7 +152,7 @@ def memory_write(
     cache_len, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes)
     if _array:
         batch_size, seq_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes = _as_arrays(batch_size, seq_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes)
     if num_kv_heads is None:
@@ -152,7 +160,7 @@ def memory_write(
     if head_dim is None:
         head_dim = hidden_size // num_heads
     _value = 6 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 8 * batch_size * seq_len * num_layers + batch_size * seq_len * vocab_size * a_bytes + 4 * batch_size * seq_len + 2 * seq_len * head_dim * a_bytes + 8 * seq_len
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes) if _array else _exact(_value)
 
 
 def memory_bytes(
@@ -167,13 +175,14 @@ def memory_bytes(
     head_dim: Any = None,
     num_layers: Any,
     vocab_size: Any,
+    sliding_window: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
 ) -> Any:
     """Bytes read and written by MistralForCausalLM: memory_read + memory_write."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes)
-    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, a_bytes=a_bytes, w_bytes=w_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes) if _array else _exact(_value)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes)
+    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes) if _array else _exact(_value)
 
 
 def arithmetic_intensity(
@@ -188,13 +197,14 @@ def arithmetic_intensity(
     head_dim: Any = None,
     num_layers: Any,
     vocab_size: Any,
+    sliding_window: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
 ) -> Any:
     """FLOPs per byte moved by MistralForCausalLM: flops / memory_bytes (ZeroDivisionError when no byte moves)."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes)
-    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, a_bytes=a_bytes, w_bytes=w_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes) if _array else _div(_done, _moved)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes)
+    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes)
+    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes) if _array else _div(_done, _moved)
 
 
 def kernels(
@@ -209,6 +219,7 @@ def kernels(
     head_dim: Any = None,
     num_layers: Any,
     vocab_size: Any,
+    sliding_window: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
 ) -> list[dict[str, Any]]:
@@ -217,321 +228,322 @@ def kernels(
     A record has `path` (the operations from the root down to the kernel), `flops`, `read` and `write`
     (with every enclosing repeat multiplied in), and any other key the kernel carries.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes)
     if _array:
-        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes)
+        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     if head_dim is None:
         head_dim = hidden_size // num_heads
     _records: list[dict[str, Any]] = []
-    _leaf(
-        _records,
-        ("Model", "Token embedding (from MistralModel)", "Row gather (from Embedding)"),
-        scale=1,
-        flops=0,
-        read=batch_size * seq_len * hidden_size * w_bytes + 8 * batch_size * seq_len,
-        write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "none"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Position ids (from MistralModel)"),
-        scale=1,
-        flops=seq_len,
-        read=0,
-        write=8 * seq_len,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Rotary embedding (from MistralModel)", "Cosine and sine tables (from MistralRotaryEmbedding)"),
-        scale=1,
-        flops=9 * seq_len * head_dim / 2 if _array else _div(9 * seq_len * head_dim, 2),
-        read=8 * seq_len + 2 * head_dim,
-        write=2 * seq_len * head_dim * a_bytes,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MistralModel)", "Input norm (from MistralDecoderLayer)", "Variance calculation (from MistralRMSNorm)"),
-        scale=num_layers,
-        flops=2 * batch_size * seq_len * hidden_size + batch_size * seq_len,
-        read=batch_size * seq_len * hidden_size * a_bytes,
-        write=4 * batch_size * seq_len,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MistralModel)", "Input norm (from MistralDecoderLayer)", "Normalization (from MistralRMSNorm)"),
-        scale=num_layers,
-        flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len,
-        read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
-        write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MistralModel)", "Self-attention (from MistralDecoderLayer)", "Query projection (from MistralAttention)", "Matrix multiplication (from Linear)"),
-        scale=num_layers,
-        flops=2 * batch_size * seq_len * hidden_size * num_heads * head_dim,
-        read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * num_heads * head_dim * w_bytes,
-        write=batch_size * seq_len * num_heads * head_dim * a_bytes,
-        extras={"compute": "matmul"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MistralModel)", "Self-attention (from MistralDecoderLayer)", "Query projection (from MistralAttention)", "Bias addition (from Linear)"),
-        scale=num_layers,
-        flops=0,
-        read=0,
-        write=0,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MistralModel)", "Self-attention (from MistralDecoderLayer)", "Key projection (from MistralAttention)", "Matrix multiplication (from Linear)"),
-        scale=num_layers,
-        flops=2 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim,
-        read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * num_kv_heads * head_dim * w_bytes,
-        write=batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
-        extras={"compute": "matmul"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MistralModel)", "Self-attention (from MistralDecoderLayer)", "Key projection (from MistralAttention)", "Bias addition (from Linear)"),
-        scale=num_layers,
-        flops=0,
-        read=0,
-        write=0,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MistralModel)", "Self-attention (from MistralDecoderLayer)", "Value projection (from MistralAttention)", "Matrix multiplication (from Linear)"),
-        scale=num_layers,
-        flops=2 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim,
-        read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * num_kv_heads * head_dim * w_bytes,
-        write=batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
-        extras={"compute": "matmul"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MistralModel)", "Self-attention (from MistralDecoderLayer)", "Value projection (from MistralAttention)", "Bias addition (from Linear)"),
-        scale=num_layers,
-        flops=0,
-        read=0,
-        write=0,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MistralModel)", "Self-attention (from MistralDecoderLayer)", "Rotary position embedding (from MistralAttention)", "Rotary position embedding (from apply_rotary_pos_emb)"),
-        scale=num_layers,
-        flops=7 * batch_size * seq_len * num_heads * head_dim / 2 + 7 * batch_size * seq_len * num_kv_heads * head_dim / 2 if _array else _div(7 * batch_size * seq_len * num_heads * head_dim, 2) + _div(7 * batch_size * seq_len * num_kv_heads * head_dim, 2),
-        read=batch_size * seq_len * num_heads * head_dim * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes,
-        write=batch_size * seq_len * num_heads * head_dim * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MistralModel)", "Self-attention (from MistralDecoderLayer)", "KV cache update (from MistralAttention)"),
-        scale=num_layers,
-        flops=0,
-        read=2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
-        write=2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
-        extras={"compute": "none"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MistralModel)", "Self-attention (from MistralDecoderLayer)", "Attention (from MistralAttention)", "Scaled dot-product attention (from sdpa_attention_forward)", "Attention scores and weighted values (from scaled_dot_product_attention)"),
-        scale=num_layers,
-        flops=4 * batch_size * seq_len ** 2 * num_heads * head_dim + 4 * batch_size * seq_len * cache_len * num_heads * head_dim,
-        read=batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes,
-        write=batch_size * seq_len * num_heads * head_dim * a_bytes,
-        extras={"compute": "matmul"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MistralModel)", "Self-attention (from MistralDecoderLayer)", "Attention (from MistralAttention)", "Scaled dot-product attention (from sdpa_attention_forward)", "Softmax (from scaled_dot_product_attention)"),
-        scale=num_layers,
-        flops=5 * batch_size * seq_len ** 2 * num_heads + 5 * batch_size * seq_len * cache_len * num_heads + batch_size * seq_len * num_heads * head_dim,
-        read=0,
-        write=0,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MistralModel)", "Self-attention (from MistralDecoderLayer)", "Attention (from MistralAttention)", "Output transpose (from sdpa_attention_forward)"),
-        scale=num_layers,
-        flops=0,
-        read=batch_size * seq_len * num_heads * head_dim * a_bytes,
-        write=batch_size * seq_len * num_heads * head_dim * a_bytes,
-        extras={"compute": "none"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MistralModel)", "Self-attention (from MistralDecoderLayer)", "Output projection (from MistralAttention)", "Matrix multiplication (from Linear)"),
-        scale=num_layers,
-        flops=2 * batch_size * seq_len * hidden_size * num_heads * head_dim,
-        read=batch_size * seq_len * num_heads * head_dim * a_bytes + hidden_size * num_heads * head_dim * w_bytes,
-        write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "matmul"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MistralModel)", "Self-attention (from MistralDecoderLayer)", "Output projection (from MistralAttention)", "Bias addition (from Linear)"),
-        scale=num_layers,
-        flops=0,
-        read=0,
-        write=0,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MistralModel)", "Residual addition (from MistralDecoderLayer)"),
-        scale=num_layers,
-        flops=batch_size * seq_len * hidden_size,
-        read=2 * batch_size * seq_len * hidden_size * a_bytes,
-        write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MistralModel)", "Post-attention norm (from MistralDecoderLayer)", "Variance calculation (from MistralRMSNorm)"),
-        scale=num_layers,
-        flops=2 * batch_size * seq_len * hidden_size + batch_size * seq_len,
-        read=batch_size * seq_len * hidden_size * a_bytes,
-        write=4 * batch_size * seq_len,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MistralModel)", "Post-attention norm (from MistralDecoderLayer)", "Normalization (from MistralRMSNorm)"),
-        scale=num_layers,
-        flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len,
-        read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
-        write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MistralModel)", "MLP (from MistralDecoderLayer)", "Gate projection (from MistralMLP)", "Matrix multiplication (from Linear)"),
-        scale=num_layers,
-        flops=2 * batch_size * seq_len * hidden_size * intermediate_size,
-        read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * intermediate_size * w_bytes,
-        write=batch_size * seq_len * intermediate_size * a_bytes,
-        extras={"compute": "matmul"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MistralModel)", "MLP (from MistralDecoderLayer)", "Gate projection (from MistralMLP)", "Bias addition (from Linear)"),
-        scale=num_layers,
-        flops=0,
-        read=0,
-        write=0,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MistralModel)", "MLP (from MistralDecoderLayer)", "Activation (from MistralMLP)", "SiLU (from SiLUActivation)", "SiLU activation (from SiLU)"),
-        scale=num_layers,
-        flops=5 * batch_size * seq_len * intermediate_size,
-        read=batch_size * seq_len * intermediate_size * a_bytes,
-        write=batch_size * seq_len * intermediate_size * a_bytes,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MistralModel)", "MLP (from MistralDecoderLayer)", "Up projection (from MistralMLP)", "Matrix multiplication (from Linear)"),
-        scale=num_layers,
-        flops=2 * batch_size * seq_len * hidden_size * intermediate_size,
-        read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * intermediate_size * w_bytes,
-        write=batch_size * seq_len * intermediate_size * a_bytes,
-        extras={"compute": "matmul"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MistralModel)", "MLP (from MistralDecoderLayer)", "Up projection (from MistralMLP)", "Bias addition (from Linear)"),
-        scale=num_layers,
-        flops=0,
-        read=0,
-        write=0,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MistralModel)", "MLP (from MistralDecoderLayer)", "Gating multiply (from MistralMLP)"),
-        scale=num_layers,
-        flops=batch_size * seq_len * intermediate_size,
-        read=2 * batch_size * seq_len * intermediate_size * a_bytes,
-        write=batch_size * seq_len * intermediate_size * a_bytes,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MistralModel)", "MLP (from MistralDecoderLayer)", "Down projection (from MistralMLP)", "Matrix multiplication (from Linear)"),
-        scale=num_layers,
-        flops=2 * batch_size * seq_len * hidden_size * intermediate_size,
-        read=batch_size * seq_len * intermediate_size * a_bytes + hidden_size * intermediate_size * w_bytes,
-        write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "matmul"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MistralModel)", "MLP (from MistralDecoderLayer)", "Down projection (from MistralMLP)", "Bias addition (from Linear)"),
-        scale=num_layers,
-        flops=0,
-        read=0,
-        write=0,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MistralModel)", "Residual addition (from MistralDecoderLayer)"),
-        scale=num_layers,
-        flops=batch_size * seq_len * hidden_size,
-        read=2 * batch_size * seq_len * hidden_size * a_bytes,
-        write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Final norm (from MistralModel)", "Variance calculation (from MistralRMSNorm)"),
-        scale=1,
-        flops=2 * batch_size * seq_len * hidden_size + batch_size * seq_len,
-        read=batch_size * seq_len * hidden_size * a_bytes,
-        write=4 * batch_size * seq_len,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Final norm (from MistralModel)", "Normalization (from MistralRMSNorm)"),
-        scale=1,
-        flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len,
-        read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
-        write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("LM head", "Matrix multiplication (from Linear)"),
-        scale=1,
-        flops=2 * batch_size * seq_len * hidden_size * vocab_size,
-        read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * vocab_size * w_bytes,
-        write=batch_size * seq_len * vocab_size * a_bytes,
-        extras={"compute": "matmul"},
-    )
-    _leaf(
-        _records,
-        ("LM head", "Bias addition (from Linear)"),
-        scale=1,
-        flops=0,
-        read=0,
-        write=0,
-        extras={"compute": "vector"},
-    )
-    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes)
+    with _quiet(_array):
+        _leaf(
+            _records,
+            ("Model", "Token embedding (from MistralModel)", "Row gather (from Embedding)"),
+            scale=1,
+            flops=0,
+            read=batch_size * seq_len * hidden_size * w_bytes + 8 * batch_size * seq_len,
+            write=batch_size * seq_len * hidden_size * a_bytes,
+            extras={"compute": "none"},
+        )
+        _leaf(
+            _records,
+            ("Model", "Position ids (from MistralModel)"),
+            scale=1,
+            flops=seq_len,
+            read=0,
+            write=8 * seq_len,
+            extras={"compute": "vector"},
+        )
+        _leaf(
+            _records,
+            ("Model", "Rotary embedding (from MistralModel)", "Cosine and sine tables (from MistralRotaryEmbedding)"),
+            scale=1,
+            flops=9 * seq_len * head_dim / 2 if _array else _div(9 * seq_len * head_dim, 2),
+            read=8 * seq_len + 2 * head_dim,
+            write=2 * seq_len * head_dim * a_bytes,
+            extras={"compute": "vector"},
+        )
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MistralModel)", "Input norm (from MistralDecoderLayer)", "Variance calculation (from MistralRMSNorm)"),
+            scale=num_layers,
+            flops=2 * batch_size * seq_len * hidden_size + batch_size * seq_len,
+            read=batch_size * seq_len * hidden_size * a_bytes,
+            write=4 * batch_size * seq_len,
+            extras={"compute": "vector"},
+        )
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MistralModel)", "Input norm (from MistralDecoderLayer)", "Normalization (from MistralRMSNorm)"),
+            scale=num_layers,
+            flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len,
+            read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
+            write=batch_size * seq_len * hidden_size * a_bytes,
+            extras={"compute": "vector"},
+        )
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MistralModel)", "Self-attention (from MistralDecoderLayer)", "Query projection (from MistralAttention)", "Matrix multiplication (from Linear)"),
+            scale=num_layers,
+            flops=2 * batch_size * seq_len * hidden_size * num_heads * head_dim,
+            read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * num_heads * head_dim * w_bytes,
+            write=batch_size * seq_len * num_heads * head_dim * a_bytes,
+            extras={"compute": "matmul"},
+        )
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MistralModel)", "Self-attention (from MistralDecoderLayer)", "Query projection (from MistralAttention)", "Bias addition (from Linear)"),
+            scale=num_layers,
+            flops=0,
+            read=0,
+            write=0,
+            extras={"compute": "vector"},
+        )
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MistralModel)", "Self-attention (from MistralDecoderLayer)", "Key projection (from MistralAttention)", "Matrix multiplication (from Linear)"),
+            scale=num_layers,
+            flops=2 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim,
+            read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * num_kv_heads * head_dim * w_bytes,
+            write=batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
+            extras={"compute": "matmul"},
+        )
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MistralModel)", "Self-attention (from MistralDecoderLayer)", "Key projection (from MistralAttention)", "Bias addition (from Linear)"),
+            scale=num_layers,
+            flops=0,
+            read=0,
+            write=0,
+            extras={"compute": "vector"},
+        )
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MistralModel)", "Self-attention (from MistralDecoderLayer)", "Value projection (from MistralAttention)", "Matrix multiplication (from Linear)"),
+            scale=num_layers,
+            flops=2 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim,
+            read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * num_kv_heads * head_dim * w_bytes,
+            write=batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
+            extras={"compute": "matmul"},
+        )
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MistralModel)", "Self-attention (from MistralDecoderLayer)", "Value projection (from MistralAttention)", "Bias addition (from Linear)"),
+            scale=num_layers,
+            flops=0,
+            read=0,
+            write=0,
+            extras={"compute": "vector"},
+        )
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MistralModel)", "Self-attention (from MistralDecoderLayer)", "Rotary position embedding (from MistralAttention)", "Rotary position embedding (from apply_rotary_pos_emb)"),
+            scale=num_layers,
+            flops=7 * batch_size * seq_len * num_heads * head_dim / 2 + 7 * batch_size * seq_len * num_kv_heads * head_dim / 2 if _array else _div(7 * batch_size * seq_len * num_heads * head_dim, 2) + _div(7 * batch_size * seq_len * num_kv_heads * head_dim, 2),
+            read=batch_size * seq_len * num_heads * head_dim * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes,
+            write=batch_size * seq_len * num_heads * head_dim * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
+            extras={"compute": "vector"},
+        )
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MistralModel)", "Self-attention (from MistralDecoderLayer)", "KV cache update (from MistralAttention)"),
+            scale=num_layers,
+            flops=0,
+            read=2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
+            write=2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
+            extras={"compute": "none"},
+        )
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MistralModel)", "Self-attention (from MistralDecoderLayer)", "Attention (from MistralAttention)", "Scaled dot-product attention (from sdpa_attention_forward)", "Attention scores and weighted values (from scaled_dot_product_attention)"),
+            scale=num_layers,
+            flops=4 * batch_size * seq_len ** 2 * num_heads * head_dim + _where(sliding_window > 0, 4 * batch_size * seq_len * num_heads * head_dim * _min(cache_len, sliding_window - 1), 4 * batch_size * seq_len * cache_len * num_heads * head_dim) if _array else 4 * batch_size * seq_len ** 2 * num_heads * head_dim + (4 * batch_size * seq_len * num_heads * head_dim * _min(cache_len, sliding_window - 1) if sliding_window > 0 else 4 * batch_size * seq_len * cache_len * num_heads * head_dim),
+            read=batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + _where(sliding_window > 0, 2 * batch_size * num_kv_heads * head_dim * _min(cache_len, sliding_window - 1) * a_bytes, 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes) if _array else batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + (2 * batch_size * num_kv_heads * head_dim * _min(cache_len, sliding_window - 1) * a_bytes if sliding_window > 0 else 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes),
+            write=batch_size * seq_len * num_heads * head_dim * a_bytes,
+            extras={"compute": "matmul"},
+        )
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MistralModel)", "Self-attention (from MistralDecoderLayer)", "Attention (from MistralAttention)", "Scaled dot-product attention (from sdpa_attention_forward)", "Softmax (from scaled_dot_product_attention)"),
+            scale=num_layers,
+            flops=5 * batch_size * seq_len ** 2 * num_heads + batch_size * seq_len * num_heads * head_dim + _where(sliding_window > 0, 5 * batch_size * seq_len * num_heads * _min(cache_len, sliding_window - 1), 5 * batch_size * seq_len * cache_len * num_heads) if _array else 5 * batch_size * seq_len ** 2 * num_heads + batch_size * seq_len * num_heads * head_dim + (5 * batch_size * seq_len * num_heads * _min(cache_len, sliding_window - 1) if sliding_window > 0 else 5 * batch_size * seq_len * cache_len * num_heads),
+            read=0,
+            write=0,
+            extras={"compute": "vector"},
+        )
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MistralModel)", "Self-attention (from MistralDecoderLayer)", "Attention (from MistralAttention)", "Output transpose (from sdpa_attention_forward)"),
+            scale=num_layers,
+            flops=0,
+            read=batch_size * seq_len * num_heads * head_dim * a_bytes,
+            write=batch_size * seq_len * num_heads * head_dim * a_bytes,
+            extras={"compute": "none"},
+        )
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MistralModel)", "Self-attention (from MistralDecoderLayer)", "Output projection (from MistralAttention)", "Matrix multiplication (from Linear)"),
+            scale=num_layers,
+            flops=2 * batch_size * seq_len * hidden_size * num_heads * head_dim,
+            read=batch_size * seq_len * num_heads * head_dim * a_bytes + hidden_size * num_heads * head_dim * w_bytes,
+            write=batch_size * seq_len * hidden_size * a_bytes,
+            extras={"compute": "matmul"},
+        )
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MistralModel)", "Self-attention (from MistralDecoderLayer)", "Output projection (from MistralAttention)", "Bias addition (from Linear)"),
+            scale=num_layers,
+            flops=0,
+            read=0,
+            write=0,
+            extras={"compute": "vector"},
+        )
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MistralModel)", "Residual addition (from MistralDecoderLayer)"),
+            scale=num_layers,
+            flops=batch_size * seq_len * hidden_size,
+            read=2 * batch_size * seq_len * hidden_size * a_bytes,
+            write=batch_size * seq_len * hidden_size * a_bytes,
+            extras={"compute": "vector"},
+        )
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MistralModel)", "Post-attention norm (from MistralDecoderLayer)", "Variance calculation (from MistralRMSNorm)"),
+            scale=num_layers,
+            flops=2 * batch_size * seq_len * hidden_size + batch_size * seq_len,
+            read=batch_size * seq_len * hidden_size * a_bytes,
+            write=4 * batch_size * seq_len,
+            extras={"compute": "vector"},
+        )
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MistralModel)", "Post-attention norm (from MistralDecoderLayer)", "Normalization (from MistralRMSNorm)"),
+            scale=num_layers,
+            flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len,
+            read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
+            write=batch_size * seq_len * hidden_size * a_bytes,
+            extras={"compute": "vector"},
+        )
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MistralModel)", "MLP (from MistralDecoderLayer)", "Gate projection (from MistralMLP)", "Matrix multiplication (from Linear)"),
+            scale=num_layers,
+            flops=2 * batch_size * seq_len * hidden_size * intermediate_size,
+            read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * intermediate_size * w_bytes,
+            write=batch_size * seq_len * intermediate_size * a_bytes,
+            extras={"compute": "matmul"},
+        )
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MistralModel)", "MLP (from MistralDecoderLayer)", "Gate projection (from MistralMLP)", "Bias addition (from Linear)"),
+            scale=num_layers,
+            flops=0,
+            read=0,
+            write=0,
+            extras={"compute": "vector"},
+        )
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MistralModel)", "MLP (from MistralDecoderLayer)", "Activation (from MistralMLP)", "SiLU (from SiLUActivation)", "SiLU activation (from SiLU)"),
+            scale=num_layers,
+            flops=5 * batch_size * seq_len * intermediate_size,
+            read=batch_size * seq_len * intermediate_size * a_bytes,
+            write=batch_size * seq_len * intermediate_size * a_bytes,
+            extras={"compute": "vector"},
+        )
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MistralModel)", "MLP (from MistralDecoderLayer)", "Up projection (from MistralMLP)", "Matrix multiplication (from Linear)"),
+            scale=num_layers,
+            flops=2 * batch_size * seq_len * hidden_size * intermediate_size,
+            read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * intermediate_size * w_bytes,
+            write=batch_size * seq_len * intermediate_size * a_bytes,
+            extras={"compute": "matmul"},
+        )
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MistralModel)", "MLP (from MistralDecoderLayer)", "Up projection (from MistralMLP)", "Bias addition (from Linear)"),
+            scale=num_layers,
+            flops=0,
+            read=0,
+            write=0,
+            extras={"compute": "vector"},
+        )
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MistralModel)", "MLP (from MistralDecoderLayer)", "Gating multiply (from MistralMLP)"),
+            scale=num_layers,
+            flops=batch_size * seq_len * intermediate_size,
+            read=2 * batch_size * seq_len * intermediate_size * a_bytes,
+            write=batch_size * seq_len * intermediate_size * a_bytes,
+            extras={"compute": "vector"},
+        )
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MistralModel)", "MLP (from MistralDecoderLayer)", "Down projection (from MistralMLP)", "Matrix multiplication (from Linear)"),
+            scale=num_layers,
+            flops=2 * batch_size * seq_len * hidden_size * intermediate_size,
+            read=batch_size * seq_len * intermediate_size * a_bytes + hidden_size * intermediate_size * w_bytes,
+            write=batch_size * seq_len * hidden_size * a_bytes,
+            extras={"compute": "matmul"},
+        )
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MistralModel)", "MLP (from MistralDecoderLayer)", "Down projection (from MistralMLP)", "Bias addition (from Linear)"),
+            scale=num_layers,
+            flops=0,
+            read=0,
+            write=0,
+            extras={"compute": "vector"},
+        )
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MistralModel)", "Residual addition (from MistralDecoderLayer)"),
+            scale=num_layers,
+            flops=batch_size * seq_len * hidden_size,
+            read=2 * batch_size * seq_len * hidden_size * a_bytes,
+            write=batch_size * seq_len * hidden_size * a_bytes,
+            extras={"compute": "vector"},
+        )
+        _leaf(
+            _records,
+            ("Model", "Final norm (from MistralModel)", "Variance calculation (from MistralRMSNorm)"),
+            scale=1,
+            flops=2 * batch_size * seq_len * hidden_size + batch_size * seq_len,
+            read=batch_size * seq_len * hidden_size * a_bytes,
+            write=4 * batch_size * seq_len,
+            extras={"compute": "vector"},
+        )
+        _leaf(
+            _records,
+            ("Model", "Final norm (from MistralModel)", "Normalization (from MistralRMSNorm)"),
+            scale=1,
+            flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len,
+            read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
+            write=batch_size * seq_len * hidden_size * a_bytes,
+            extras={"compute": "vector"},
+        )
+        _leaf(
+            _records,
+            ("LM head", "Matrix multiplication (from Linear)"),
+            scale=1,
+            flops=2 * batch_size * seq_len * hidden_size * vocab_size,
+            read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * vocab_size * w_bytes,
+            write=batch_size * seq_len * vocab_size * a_bytes,
+            extras={"compute": "matmul"},
+        )
+        _leaf(
+            _records,
+            ("LM head", "Bias addition (from Linear)"),
+            scale=1,
+            flops=0,
+            read=0,
+            write=0,
+            extras={"compute": "vector"},
+        )
+    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes)
 
 
 # Helpers: arithmetic that is exact on ints and Fractions and broadcasts on numpy arrays.
