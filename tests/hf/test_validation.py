@@ -167,19 +167,19 @@ def torch_flops(model: Any, batch: int, length: int, cached: int, device: str) -
     return int(counter.get_total_flops())
 
 
-def beyond_the_window(config: dict[str, Any]) -> list[tuple[int, int, int]]:
+def beyond_the_window(config: dict[str, Any]) -> tuple[tuple[int, int, int], ...]:
     """For a real config with a sliding window: a decode step and a chunked prefill past the window."""
     window = config.get("sliding_window")
-    return [(1, 1, window + 3), (1, 5, 2 * window)] if window else []
+    return ((1, 1, window + 3), (1, 5, 2 * window)) if window else ()
 
 
-def check_flops(config: dict[str, Any], model: Any, device: str, extra: list[tuple[int, int, int]] = []) -> None:
+def check_flops(config: dict[str, Any], model: Any, device: str, extra: tuple[tuple[int, int, int], ...] = ()) -> None:
     for batch, length in PREFILL:
         assert kc_matmul_flops(config, batch, length, 0) == torch_flops(model, batch, length, 0, device), (
             batch,
             length,
         )
-    for batch, length, cached in DECODE + extra:
+    for batch, length, cached in [*DECODE, *extra]:
         assert kc_matmul_flops(config, batch, length, cached) == torch_flops(model, batch, length, cached, device), (
             batch,
             length,
