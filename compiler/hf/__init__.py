@@ -7,6 +7,16 @@ is present (`default`), or when the key is present but null where that
 differs (`default_if_null`), written as kc formulas over the parameters
 before it. `requires` lists config values the family's analyses assume,
 with the value transformers uses when the key is absent.
+
+Layers that differ within one model (sliding-window and full attention,
+dense and mixture-of-experts feed-forward) become counts, so one formula
+holds for every config: a parameter with `count` is the number of decoder
+layers of one kind, read from the config's `layer_types` list where it has
+one (`layer_types` and `equals`; every entry must be one of `of`), else
+the layers `0 <= layer < num_layers` for which the kc condition `layers`
+holds, less those listed in the config key `except`. A `helper` parameter
+(such as `decoder_sparse_step`) is read for the formulas after it and not
+returned.
 """
 
 from __future__ import annotations
@@ -146,12 +156,23 @@ def config_values(
         name = parameter["name"]
         if name in given or name in varying:
             continue
+        if "count" in parameter:
+            counted = _count_layers(config, family, parameter, known, varying)
+            if counted is not None:
+                known[name] = counted
+                if not parameter.get("helper"):
+                    values[name] = counted
+            elif complete:
+                raise ValueError(f"{family.model_type} config: cannot count {name} without num_layers")
+            continue
         key = next((k for k in parameter["keys"] if config.get(k) is not None), None)
         present = any(k in config for k in parameter["keys"])
         default = parameter.get("default_if_null") if present else None
         default = default if default is not None else parameter.get("default")
         if key is not None:
-            values[name] = known[name] = _integer(config[key], key, family)
+            known[name] = _integer(config[key], key, family)
+            if not parameter.get("helper"):
+                values[name] = int(known[name])
             continue
         formula = frontend.parse(default) if default is not None else None
         needs = {n.id for n in ir.names(formula)} if formula is not None else set()
@@ -162,12 +183,56 @@ def config_values(
                 raise ValueError(f"{family.model_type} config: the default of {name} ({default}): {error}") from None
             if not (isinstance(value, Fraction) and value.denominator == 1):
                 raise ValueError(f"{family.model_type} config: the default of {name} ({default}) is not an integer: {value}")
-            values[name] = known[name] = int(value)
+            known[name] = int(value)
+            if not parameter.get("helper"):
+                values[name] = int(value)
             continue
         if complete:
             keys = " or ".join(repr(k) for k in parameter["keys"])
             raise ValueError(f"{family.model_type} config has no {keys} (needed for {name})")
     return values
+
+
+def _count_layers(
+    config: Mapping[str, Any],
+    family: Family,
+    parameter: Mapping[str, Any],
+    known: Mapping[str, int | Fraction],
+    varying: Collection[str],
+) -> int | None:
+    """The decoder layers of one kind (see the module docstring); None without the values needed."""
+    count = parameter["count"]
+    if "num_layers" not in known or "num_layers" in varying:
+        return None
+    layers = int(known["num_layers"])
+    types = config.get(count["layer_types"]) if "layer_types" in count else None
+    if types is not None:
+        key = count["layer_types"]
+        if not isinstance(types, list) or len(types) != layers:
+            raise ValueError(f"{family.model_type} config: {key} is not a list of {layers} layer types (num_layers)")
+        unknown = sorted({str(t) for t in types} - set(count["of"]))
+        if unknown:
+            allowed = ", ".join(map(repr, count["of"]))
+            raise ValueError(
+                f"{family.model_type} config: {key} holds {', '.join(map(repr, unknown))}; the built-in analyses model {allowed}"
+            )
+        return sum(1 for t in types if t == count["equals"])
+    condition = frontend.parse(count["layers"])
+    needs = {n.id for n in ir.names(condition)} - {"layer"}
+    if not needs <= known.keys() or needs & set(varying):
+        return None
+    excluded = config.get(count["except"]) if "except" in count else None
+    excluded = [] if excluded is None else excluded
+    if not isinstance(excluded, list) or not all(isinstance(i, int) for i in excluded):
+        raise ValueError(f"{family.model_type} config: {count['except']} is not a list of layer indices")
+    try:
+        return sum(
+            1
+            for layer in range(layers)
+            if layer not in excluded and evaluate(condition, {**known, "layer": Fraction(layer)})
+        )
+    except ValueError as error:
+        raise ValueError(f"{family.model_type} config: counting {parameter['name']} ({count['layers']}): {error}") from None
 
 
 def _integer(value: Any, key: str, family: Family) -> int:

@@ -96,6 +96,21 @@ EXPECTED = {
         "vocab_size": 32064,
         "sliding_window": 2047,
     },
+    "Qwen3-30B-A3B.json": {
+        "hidden_size": 2048,
+        "intermediate_size": 6144,
+        "moe_intermediate_size": 768,
+        "num_heads": 32,
+        "num_kv_heads": 4,
+        "head_dim": 128,
+        "num_layers": 48,
+        "vocab_size": 151936,
+        "num_experts": 128,
+        "num_sparse_layers": 48,
+        "top_k": 8,
+        "norm_topk_prob": 1,
+        "attention_bias": 0,
+    },
 }
 
 
@@ -177,7 +192,7 @@ def test_gpt2_defaults_and_aliases() -> None:
     }
 
 
-@pytest.mark.parametrize("model_type", ["llama", "mistral", "qwen2", "qwen3", "gemma", "mixtral", "gpt2", "phi3"])
+@pytest.mark.parametrize("model_type", ["llama", "mistral", "qwen2", "qwen3", "gemma", "mixtral", "gpt2", "phi3", "qwen3_moe"])
 def test_defaults_are_those_of_transformers(model_type: str) -> None:
     """With only the required keys given, kc's defaults agree with transformers' config classes."""
     transformers = pytest.importorskip("transformers")
@@ -223,11 +238,48 @@ def test_defaults_are_those_of_transformers(model_type: str) -> None:
         ({"model_type": "qwen2", "use_sliding_window": True}, "use_sliding_window=True"),
         ({"model_type": "llama", "mlp_bias": True}, "mlp_bias=True, expected False"),
         ({"model_type": "gpt2", "add_cross_attention": True}, "self-attention only"),
+        (
+            {
+                "model_type": "qwen3_moe",
+                "hidden_size": 64,
+                "num_attention_heads": 4,
+                "num_hidden_layers": 4,
+                "vocab_size": 10,
+                "mlp_only_layers": "0",
+            },
+            "mlp_only_layers is not a list of layer indices",
+        ),
     ],
 )
 def test_errors(config: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
         params_from_hf_config(config)
+
+
+@pytest.mark.parametrize(
+    ("config", "sparse"),
+    [
+        ({}, 6),
+        ({"decoder_sparse_step": 2}, 3),
+        ({"decoder_sparse_step": 2, "mlp_only_layers": [1, 2]}, 2),
+        ({"mlp_only_layers": [0, 5]}, 4),
+        ({"num_experts": 0}, 0),
+    ],
+)
+def test_mixture_of_experts_layers_are_counted(config: dict[str, Any], sparse: int) -> None:
+    """Qwen3-MoE: a layer is sparse if (layer + 1) % decoder_sparse_step == 0 and it is not in mlp_only_layers."""
+    base = {"model_type": "qwen3_moe", "hidden_size": 64, "num_attention_heads": 4, "num_hidden_layers": 6, "vocab_size": 10}
+    values = params_from_hf_config({**base, **config})
+    assert values["num_sparse_layers"] == sparse
+    assert "decoder_sparse_step" not in values
+    transformers = pytest.importorskip("transformers")
+    hf = transformers.AutoConfig.for_model("qwen3_moe", **{k: v for k, v in {**base, **config}.items() if k != "model_type"})
+    expected = sum(
+        1
+        for i in range(hf.num_hidden_layers)
+        if i not in hf.mlp_only_layers and hf.num_experts > 0 and (i + 1) % hf.decoder_sparse_step == 0
+    )
+    assert sparse == expected
 
 
 def test_unreadable_files(tmp_path: Path) -> None:

@@ -42,6 +42,7 @@ REAL = {
     "gpt2": "gpt2.json",
     "mixtral": "Mixtral-8x7B-v0.1.json",
     "phi3": "Phi-3-mini-4k-instruct.json",
+    "qwen3_moe": "Qwen3-30B-A3B.json",
 }
 _LLAMA_LIKE = {
     "hidden_size": 48,
@@ -91,6 +92,29 @@ SMALL: dict[str, list[dict[str, Any]]] = {
         {"model_type": "phi3", **_LLAMA_LIKE, "pad_token_id": 0},
         {"model_type": "phi3", **_LLAMA_LIKE, "pad_token_id": 0, "num_key_value_heads": 3, "sliding_window": 5},
     ],
+    "qwen3_moe": [
+        {
+            "model_type": "qwen3_moe",
+            **_LLAMA_LIKE,
+            "num_hidden_layers": 4,
+            "head_dim": 8,
+            "moe_intermediate_size": 24,
+            "num_experts": 4,
+            "num_experts_per_tok": 2,
+            "decoder_sparse_step": 2,
+            "mlp_only_layers": [3],
+        },
+        {
+            "model_type": "qwen3_moe",
+            **_LLAMA_LIKE,
+            "head_dim": 10,
+            "moe_intermediate_size": 16,
+            "num_experts": 5,
+            "num_experts_per_tok": 3,
+            "norm_topk_prob": True,
+            "attention_bias": True,
+        },
+    ],
 }
 PREFILL = [(1, 7), (3, 16)]
 """(batch_size, seq_len) of prefills without a cache."""
@@ -101,7 +125,7 @@ With a sliding window of 5 (the cache keeps 4 tokens) these caches lie
 inside the window (2), at its edge (5) and beyond it (6, 9), and the
 prefill of 16 tokens is longer than the window.
 """
-MOE = {"mixtral"}
+MOE = {"mixtral", "qwen3_moe"}
 """Families whose experts run with "batched_mm" on the meta device (see compiler.verify)."""
 
 
@@ -208,9 +232,10 @@ def test_small_config_flops_and_weights(family: str, index: int) -> None:
     check_weights(config, model)
 
 
-def test_mixture_of_experts_on_a_real_cpu_model() -> None:
+@pytest.mark.parametrize("family", sorted(MOE))
+def test_mixture_of_experts_on_a_real_cpu_model(family: str) -> None:
     """The eager experts loop with real routing: every token still goes to top_k experts."""
-    config = SMALL["mixtral"][0]
+    config = SMALL[family][0]
     model = build(config, "cpu", "eager")
     assert model.config._experts_implementation == "eager"
     check_flops(config, model, "cpu")

@@ -33,6 +33,16 @@ SMALL = {
     "mixtral": {**SMALL_LLAMA, "model_type": "mixtral", "num_local_experts": 4, "num_experts_per_tok": 2},
     "gpt2": {"model_type": "gpt2", "n_embd": 48, "n_head": 4, "n_layer": 2, "vocab_size": 97},
     "phi3": {**SMALL_LLAMA, "model_type": "phi3", "pad_token_id": 0, "sliding_window": 6},
+    "qwen3_moe": {
+        **SMALL_LLAMA,
+        "model_type": "qwen3_moe",
+        "num_hidden_layers": 3,
+        "head_dim": 8,
+        "moe_intermediate_size": 24,
+        "num_experts": 4,
+        "num_experts_per_tok": 2,
+        "mlp_only_layers": [0],
+    },
 }
 
 

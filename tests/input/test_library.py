@@ -7,6 +7,7 @@ hold a precision name; the sum of a compiled tree's leaves equals its totals.
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 from fractions import Fraction
@@ -37,6 +38,7 @@ FAMILY_ROOTS = [
     "transformers.models.mixtral.modeling_mixtral.MixtralForCausalLM",
     "transformers.models.gpt2.modeling_gpt2.GPT2LMHeadModel",
     "transformers.models.phi3.modeling_phi3.Phi3ForCausalLM",
+    "transformers.models.qwen3_moe.modeling_qwen3_moe.Qwen3MoeForCausalLM",
 ]
 
 
@@ -134,20 +136,24 @@ def test_family_chain(root: str) -> None:
     tree = compile_tree(Library.from_path(environment=False), root).tree
     assert tree is not None and tree.kernels is not None
     modules = {}
-    repeats = {}
+    repeats: dict[str, list[ir.Expr]] = {}
 
-    def visit(nodes: Any) -> None:
+    def visit(nodes: Any, outer: bool) -> None:
         for node in nodes:
             if isinstance(node, Composite):
                 if node.module:
                     modules[node.module.rsplit(".", 1)[1]] = node
-                    if node.repeat is not None:
-                        repeats[node.module.rsplit(".", 1)[1]] = node.repeat
-                visit(node.children)
+                    if node.repeat is not None and outer:
+                        repeats.setdefault(node.module.rsplit(".", 1)[1], []).append(node.repeat)
+                visit(node.children, outer and node.repeat is None)
 
-    visit(tree.kernels)
+    visit(tree.kernels, True)
     layer = next(n for n in modules if n.endswith(("DecoderLayer", "Block")))
-    assert repeats == {layer: ir.Name("num_layers")}
+    assert list(repeats) == [layer]
+    # Layers of different kinds (sliding and full attention, dense and MoE) are repeated by counts that add up.
+    total = functools.reduce(lambda a, b: ir.Binary("+", a, b), repeats[layer])
+    values = {name.id: 11 + 7 * index for index, name in enumerate(ir.names(total))}
+    assert "num_layers" in values and evaluate(total, values) == values["num_layers"]
     assert any(n.endswith("Model") for n in modules)
     assert any(n.endswith("Attention") for n in modules)
     assert any(n.endswith(("MLP", "SparseMoeBlock")) for n in modules)
