@@ -111,6 +111,18 @@ EXPECTED = {
         "norm_topk_prob": 1,
         "attention_bias": 0,
     },
+    "gemma-3-1b-it.json": {
+        "hidden_size": 1152,
+        "intermediate_size": 6912,
+        "num_heads": 4,
+        "num_kv_heads": 1,
+        "head_dim": 256,
+        "num_layers": 26,
+        "num_sliding_layers": 22,
+        "sliding_window": 512,
+        "vocab_size": 262144,
+        "attention_bias": 0,
+    },
 }
 
 
@@ -192,7 +204,7 @@ def test_gpt2_defaults_and_aliases() -> None:
     }
 
 
-@pytest.mark.parametrize("model_type", ["llama", "mistral", "qwen2", "qwen3", "gemma", "mixtral", "gpt2", "phi3", "qwen3_moe"])
+@pytest.mark.parametrize("model_type", ["llama", "mistral", "qwen2", "qwen3", "gemma", "mixtral", "gpt2", "phi3", "qwen3_moe", "gemma3_text"])
 def test_defaults_are_those_of_transformers(model_type: str) -> None:
     """With only the required keys given, kc's defaults agree with transformers' config classes."""
     transformers = pytest.importorskip("transformers")
@@ -218,6 +230,16 @@ def test_defaults_are_those_of_transformers(model_type: str) -> None:
     for flag in ("attention_bias", "mlp_bias"):
         if flag in values:
             assert values[flag] == int(getattr(hf, flag))
+
+
+_GEMMA3 = {
+    "model_type": "gemma3_text",
+    "hidden_size": 64,
+    "intermediate_size": 96,
+    "num_attention_heads": 4,
+    "num_hidden_layers": 2,
+    "vocab_size": 10,
+}
 
 
 @pytest.mark.parametrize(
@@ -249,6 +271,12 @@ def test_defaults_are_those_of_transformers(model_type: str) -> None:
             },
             "mlp_only_layers is not a list of layer indices",
         ),
+        (
+            {**_GEMMA3, "layer_types": ["sliding_attention", "chunked_attention"]},
+            "layer_types holds 'chunked_attention'; the built-in analyses model 'sliding_attention', 'full_attention'",
+        ),
+        ({**_GEMMA3, "layer_types": ["sliding_attention"]}, "layer_types is not a list of 2 layer types"),
+        ({**_GEMMA3, "final_logit_softcapping": 30.0}, "do not model logit soft-capping"),
     ],
 )
 def test_errors(config: dict[str, Any], message: str) -> None:
@@ -280,6 +308,31 @@ def test_mixture_of_experts_layers_are_counted(config: dict[str, Any], sparse: i
         if i not in hf.mlp_only_layers and hf.num_experts > 0 and (i + 1) % hf.decoder_sparse_step == 0
     )
     assert sparse == expected
+
+
+@pytest.mark.parametrize(
+    ("config", "sliding"),
+    [
+        ({}, 5),
+        ({"sliding_window_pattern": 2}, 3),
+        ({"layer_types": ["full_attention"] * 6}, 0),
+        ({"layer_types": ["sliding_attention", "full_attention"] * 3, "sliding_window_pattern": 6}, 3),
+    ],
+)
+def test_sliding_layers_are_counted(config: dict[str, Any], sliding: int) -> None:
+    """Gemma 3: layer_types where the config has it, else every sliding_window_pattern-th layer is global."""
+    base = {
+        "model_type": "gemma3_text",
+        "hidden_size": 64,
+        "intermediate_size": 96,
+        "num_attention_heads": 4,
+        "num_hidden_layers": 6,
+        "vocab_size": 10,
+    }
+    assert params_from_hf_config({**base, **config})["num_sliding_layers"] == sliding
+    transformers = pytest.importorskip("transformers")
+    hf = transformers.AutoConfig.for_model("gemma3_text", **{k: v for k, v in {**base, **config}.items() if k != "model_type"})
+    assert sliding == hf.layer_types.count("sliding_attention")
 
 
 def test_unreadable_files(tmp_path: Path) -> None:

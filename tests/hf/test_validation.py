@@ -43,6 +43,7 @@ REAL = {
     "mixtral": "Mixtral-8x7B-v0.1.json",
     "phi3": "Phi-3-mini-4k-instruct.json",
     "qwen3_moe": "Qwen3-30B-A3B.json",
+    "gemma3_text": "gemma-3-1b-it.json",
 }
 _LLAMA_LIKE = {
     "hidden_size": 48,
@@ -114,6 +115,27 @@ SMALL: dict[str, list[dict[str, Any]]] = {
             "norm_topk_prob": True,
             "attention_bias": True,
         },
+    ],
+    "gemma3_text": [
+        {
+            "model_type": "gemma3_text",
+            **_LLAMA_LIKE,
+            "num_hidden_layers": 3,
+            "head_dim": 16,
+            "sliding_window": 5,
+            "layer_types": ["sliding_attention", "full_attention", "sliding_attention"],
+        },
+        {
+            "model_type": "gemma3_text",
+            **_LLAMA_LIKE,
+            "num_hidden_layers": 5,
+            "num_key_value_heads": 1,
+            "head_dim": 8,
+            "sliding_window": 3,
+            "sliding_window_pattern": 2,
+            "attention_bias": True,
+        },
+        {"model_type": "gemma3_text", **_LLAMA_LIKE, "head_dim": 12, "sliding_window": 5, "layer_types": ["full_attention"] * 2},
     ],
 }
 PREFILL = [(1, 7), (3, 16)]

@@ -43,6 +43,14 @@ SMALL = {
         "num_experts_per_tok": 2,
         "mlp_only_layers": [0],
     },
+    "gemma3_text": {
+        **SMALL_LLAMA,
+        "model_type": "gemma3_text",
+        "num_hidden_layers": 3,
+        "head_dim": 16,
+        "sliding_window": 4,
+        "sliding_window_pattern": 3,
+    },
 }
 
 

@@ -39,6 +39,7 @@ FAMILY_ROOTS = [
     "transformers.models.gpt2.modeling_gpt2.GPT2LMHeadModel",
     "transformers.models.phi3.modeling_phi3.Phi3ForCausalLM",
     "transformers.models.qwen3_moe.modeling_qwen3_moe.Qwen3MoeForCausalLM",
+    "transformers.models.gemma3.modeling_gemma3.Gemma3ForCausalLM",
 ]
 
 
@@ -149,7 +150,8 @@ def test_family_chain(root: str) -> None:
 
     visit(tree.kernels, True)
     layer = next(n for n in modules if n.endswith(("DecoderLayer", "Block")))
-    assert list(repeats) == [layer]
+    # Besides the layers, only rotary tables repeat: Gemma 3 computes one per layer type present (0 or 1 times).
+    assert set(repeats) <= {layer, *(n for n in modules if n.endswith("RotaryEmbedding"))}
     # Layers of different kinds (sliding and full attention, dense and MoE) are repeated by counts that add up.
     total = functools.reduce(lambda a, b: ir.Binary("+", a, b), repeats[layer])
     values = {name.id: 11 + 7 * index for index, name in enumerate(ir.names(total))}
