@@ -123,6 +123,20 @@ EXPECTED = {
         "vocab_size": 262144,
         "attention_bias": 0,
     },
+    "gpt-oss-20b.json": {
+        "hidden_size": 2880,
+        "intermediate_size": 2880,
+        "num_heads": 64,
+        "num_kv_heads": 8,
+        "head_dim": 64,
+        "num_layers": 24,
+        "num_sliding_layers": 12,
+        "sliding_window": 128,
+        "vocab_size": 201088,
+        "num_experts": 32,
+        "top_k": 4,
+        "attention_bias": 1,
+    },
 }
 
 
@@ -204,7 +218,7 @@ def test_gpt2_defaults_and_aliases() -> None:
     }
 
 
-@pytest.mark.parametrize("model_type", ["llama", "mistral", "qwen2", "qwen3", "gemma", "mixtral", "gpt2", "phi3", "qwen3_moe", "gemma3_text"])
+@pytest.mark.parametrize("model_type", ["llama", "mistral", "qwen2", "qwen3", "gemma", "mixtral", "gpt2", "phi3", "qwen3_moe", "gemma3_text", "gpt_oss"])
 def test_defaults_are_those_of_transformers(model_type: str) -> None:
     """With only the required keys given, kc's defaults agree with transformers' config classes."""
     transformers = pytest.importorskip("transformers")

@@ -44,6 +44,7 @@ REAL = {
     "phi3": "Phi-3-mini-4k-instruct.json",
     "qwen3_moe": "Qwen3-30B-A3B.json",
     "gemma3_text": "gemma-3-1b-it.json",
+    "gpt_oss": "gpt-oss-20b.json",
 }
 _LLAMA_LIKE = {
     "hidden_size": 48,
@@ -137,6 +138,29 @@ SMALL: dict[str, list[dict[str, Any]]] = {
         },
         {"model_type": "gemma3_text", **_LLAMA_LIKE, "head_dim": 12, "sliding_window": 5, "layer_types": ["full_attention"] * 2},
     ],
+    "gpt_oss": [
+        {
+            "model_type": "gpt_oss",
+            **_LLAMA_LIKE,
+            "num_hidden_layers": 3,
+            "head_dim": 8,
+            "sliding_window": 5,
+            "num_local_experts": 4,
+            "num_experts_per_tok": 2,
+            "pad_token_id": 0,
+        },
+        {
+            "model_type": "gpt_oss",
+            **_LLAMA_LIKE,
+            "head_dim": 12,
+            "sliding_window": 3,
+            "num_local_experts": 5,
+            "num_experts_per_tok": 3,
+            "attention_bias": False,
+            "layer_types": ["full_attention", "sliding_attention"],
+            "pad_token_id": 0,
+        },
+    ],
 }
 PREFILL = [(1, 7), (3, 16)]
 """(batch_size, seq_len) of prefills without a cache."""
@@ -147,7 +171,7 @@ With a sliding window of 5 (the cache keeps 4 tokens) these caches lie
 inside the window (2), at its edge (5) and beyond it (6, 9), and the
 prefill of 16 tokens is longer than the window.
 """
-MOE = {"mixtral", "qwen3_moe"}
+MOE = {"mixtral", "qwen3_moe", "gpt_oss"}
 """Families whose experts run with "batched_mm" on the meta device (see compiler.verify)."""
 
 

@@ -51,6 +51,15 @@ SMALL = {
         "sliding_window": 4,
         "sliding_window_pattern": 3,
     },
+    "gpt_oss": {
+        **SMALL_LLAMA,
+        "model_type": "gpt_oss",
+        "head_dim": 8,
+        "sliding_window": 4,
+        "num_local_experts": 4,
+        "num_experts_per_tok": 2,
+        "pad_token_id": 0,
+    },
 }
 
 
