@@ -137,6 +137,28 @@ EXPECTED = {
         "top_k": 4,
         "attention_bias": 1,
     },
+    "DeepSeek-V3.json": {
+        "hidden_size": 7168,
+        "intermediate_size": 18432,
+        "moe_intermediate_size": 2048,
+        "num_heads": 128,
+        "q_lora_rank": 1536,
+        "q_lora": 1,
+        "kv_lora_rank": 512,
+        "qk_nope_head_dim": 128,
+        "qk_rope_head_dim": 64,
+        "v_head_dim": 128,
+        "num_layers": 61,
+        "num_sparse_layers": 58,
+        "vocab_size": 129280,
+        "num_experts": 256,
+        "top_k": 8,
+        "n_shared_experts": 1,
+        "n_group": 8,
+        "norm_topk_prob": 1,
+        "attention_bias": 0,
+        "absorbed_mla": 0,
+    },
 }
 
 

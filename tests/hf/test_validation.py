@@ -45,6 +45,7 @@ REAL = {
     "qwen3_moe": "Qwen3-30B-A3B.json",
     "gemma3_text": "gemma-3-1b-it.json",
     "gpt_oss": "gpt-oss-20b.json",
+    "deepseek_v3": "DeepSeek-V3.json",
 }
 _LLAMA_LIKE = {
     "hidden_size": 48,
@@ -161,6 +162,44 @@ SMALL: dict[str, list[dict[str, Any]]] = {
             "pad_token_id": 0,
         },
     ],
+    "deepseek_v3": [
+        {
+            "model_type": "deepseek_v3",
+            **_LLAMA_LIKE,
+            "num_hidden_layers": 3,
+            "num_key_value_heads": 6,
+            "moe_intermediate_size": 24,
+            "q_lora_rank": 16,
+            "kv_lora_rank": 12,
+            "qk_nope_head_dim": 8,
+            "qk_rope_head_dim": 4,
+            "v_head_dim": 6,
+            "first_k_dense_replace": 1,
+            "n_routed_experts": 8,
+            "num_experts_per_tok": 2,
+            "n_group": 2,
+            "topk_group": 1,
+        },
+        {
+            "model_type": "deepseek_v3",
+            **_LLAMA_LIKE,
+            "num_key_value_heads": 6,
+            "moe_intermediate_size": 16,
+            "q_lora_rank": None,
+            "kv_lora_rank": 10,
+            "qk_nope_head_dim": 6,
+            "qk_rope_head_dim": 8,
+            "v_head_dim": 12,
+            "first_k_dense_replace": 0,
+            "n_routed_experts": 4,
+            "num_experts_per_tok": 3,
+            "n_shared_experts": 2,
+            "n_group": 1,
+            "topk_group": 1,
+            "norm_topk_prob": False,
+            "attention_bias": True,
+        },
+    ],
 }
 PREFILL = [(1, 7), (3, 16)]
 """(batch_size, seq_len) of prefills without a cache."""
@@ -171,7 +210,7 @@ With a sliding window of 5 (the cache keeps 4 tokens) these caches lie
 inside the window (2), at its edge (5) and beyond it (6, 9), and the
 prefill of 16 tokens is longer than the window.
 """
-MOE = {"mixtral", "qwen3_moe", "gpt_oss"}
+MOE = {"mixtral", "qwen3_moe", "gpt_oss", "deepseek_v3"}
 """Families whose experts run with "batched_mm" on the meta device (see compiler.verify)."""
 
 
@@ -293,9 +332,13 @@ def touched_parameters(model: Any, config: dict[str, Any]) -> int:
     Every parameter once (tied ones once), except: an embedding table is read
     one row per token (the position table too), a tied LM head reads the
     embedding matrix a second time, and a mixture-of-experts layer reads only
-    the top_k experts the token is routed to.
+    the top_k experts the token is routed to. Parameters transformers keeps
+    in fp32 whatever the dtype (DeepSeek-V3's router) are read at 4 bytes,
+    not w_bytes: kc counts them as constants, so they are left out here.
     """
     total = sum(p.numel() for p in model.parameters())
+    fp32 = getattr(model, "_keep_in_fp32_modules_strict", None) or []
+    total -= sum(p.numel() for name, p in model.named_parameters() if any(f".{k}" in f".{name}" for k in fp32))
     embedding = model.get_input_embeddings().weight
     total += -embedding.numel() + embedding.shape[1]
     if model.get_output_embeddings().weight is embedding:

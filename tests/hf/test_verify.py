@@ -60,6 +60,23 @@ SMALL = {
         "num_experts_per_tok": 2,
         "pad_token_id": 0,
     },
+    "deepseek_v3": {
+        **SMALL_LLAMA,
+        "model_type": "deepseek_v3",
+        "num_hidden_layers": 3,
+        "num_key_value_heads": 6,
+        "moe_intermediate_size": 24,
+        "q_lora_rank": 16,
+        "kv_lora_rank": 12,
+        "qk_nope_head_dim": 8,
+        "qk_rope_head_dim": 4,
+        "v_head_dim": 6,
+        "first_k_dense_replace": 1,
+        "n_routed_experts": 8,
+        "num_experts_per_tok": 2,
+        "n_group": 2,
+        "topk_group": 1,
+    },
 }
 
 

@@ -22,7 +22,7 @@ from compiler.language import ir
 from compiler.language import parse as frontend
 from compiler.language.evaluate import evaluate, with_defaults
 from compiler.pipeline import compile_tree
-from compiler.tree import Composite, leaves
+from compiler.tree import Composite, Leaf, leaves
 from tests.helpers.evaluator import sums_by_compute
 
 FILES = sorted(BUILTIN.glob("*.json"))
@@ -41,6 +41,7 @@ FAMILY_ROOTS = [
     "transformers.models.qwen3_moe.modeling_qwen3_moe.Qwen3MoeForCausalLM",
     "transformers.models.gemma3.modeling_gemma3.Gemma3ForCausalLM",
     "transformers.models.gpt_oss.modeling_gpt_oss.GptOssForCausalLM",
+    "transformers.models.deepseek_v3.modeling_deepseek_v3.DeepseekV3ForCausalLM",
 ]
 
 
@@ -161,8 +162,12 @@ def test_family_chain(root: str) -> None:
     assert any(n.endswith("Attention") for n in modules)
     assert any(n.endswith(("MLP", "SparseMoeBlock")) for n in modules)
     assert any(n.endswith(("RMSNorm", "LayerNorm")) for n in modules)
-    # GPT-OSS has no sdpa path (its attention sinks): it runs its own eager attention.
-    assert "Linear" in modules and ("scaled_dot_product_attention" in modules or "eager_attention_forward" in modules)
+    # GPT-OSS has no sdpa path (its attention sinks): it runs its own eager attention. DeepSeek-V3's
+    # latent attention has query and value head sizes of its own: its attention kernel is a leaf of the module.
+    attention = next(node for name, node in modules.items() if name.endswith("Attention"))
+    own_kernel = any(isinstance(n, Leaf) and dict(n.extras).get("compute") == "matmul" for n in attention.children)
+    assert "Linear" in modules
+    assert "scaled_dot_product_attention" in modules or "eager_attention_forward" in modules or own_kernel
 
 
 def random_point(parameters: tuple[ir.Parameter, ...], rng: random.Random) -> dict[str, int]:
@@ -225,3 +230,57 @@ def test_eager_and_sdpa_attention_do_the_same_matmuls() -> None:
         sums[name] = sums_by_compute(tree, values)["matmul"]["flops"]
     assert len(set(sums.values())) == 1
     assert next(iter(sums.values())) == 4 * 3 * 8 * 5 * 11 * 16
+
+
+def test_absorbed_latent_attention_by_hand() -> None:
+    """The absorbed multi-head latent attention (DeepSeek-V3's inference form): matmul FLOPs counted by hand.
+
+    At DeepSeek-V3's sizes, one layer's GEMMs, written out from the shapes:
+    the query compression and expansion, the latent down-projection, W_UK
+    applied to the queries, scores over the latent and the rotary key, the
+    probabilities times the latent, W_UV, and the output projection.
+    """
+    library = Library.from_path(environment=False)
+    tree = compile_tree(library, "kc.deepseek_v3.DeepseekV3AbsorbedAttention").tree
+    assert tree is not None
+    b, s, c = 3, 2, 4000
+    hidden, heads, q_rank, kv_rank, nope, rope, v = 7168, 128, 1536, 512, 128, 64, 128
+    values = {
+        "batch_size": b,
+        "seq_len": s,
+        "cache_len": c,
+        "hidden_size": hidden,
+        "num_heads": heads,
+        "q_lora_rank": q_rank,
+        "kv_lora_rank": kv_rank,
+        "qk_nope_head_dim": nope,
+        "qk_rope_head_dim": rope,
+        "v_head_dim": v,
+        "a_bytes": 2,
+        "w_bytes": 2,
+    }
+    tokens, keys = b * s, c + s
+    by_hand = (
+        2 * tokens * hidden * q_rank  # q_a_proj
+        + 2 * tokens * q_rank * heads * (nope + rope)  # q_b_proj
+        + 2 * tokens * hidden * (kv_rank + rope)  # kv_a_proj_with_mqa
+        + 2 * tokens * heads * nope * kv_rank  # W_UK absorbed into the queries
+        + 2 * b * heads * s * keys * (kv_rank + rope)  # scores: latent and rotary parts
+        + 2 * b * heads * s * keys * kv_rank  # probabilities times the latent
+        + 2 * tokens * heads * kv_rank * v  # W_UV
+        + 2 * tokens * heads * v * hidden  # o_proj
+    )
+    assert sums_by_compute(tree, with_defaults(tree.parameters, values))["matmul"]["flops"] == by_hand
+    # transformers' form expands the whole latent cache with kv_b_proj in every pass instead.
+    expanded = compile_tree(library, "transformers.models.deepseek_v3.modeling_deepseek_v3.DeepseekV3Attention").tree
+    assert expanded is not None
+    transformers_form = (
+        2 * tokens * hidden * q_rank
+        + 2 * tokens * q_rank * heads * (nope + rope)
+        + 2 * tokens * hidden * (kv_rank + rope)
+        + 2 * b * keys * kv_rank * heads * (nope + v)  # kv_b_proj over every cached and new token
+        + 2 * b * heads * s * keys * (nope + rope)
+        + 2 * b * heads * s * keys * v
+        + 2 * tokens * heads * v * hidden
+    )
+    assert sums_by_compute(expanded, with_defaults(expanded.parameters, values))["matmul"]["flops"] == transformers_form
