@@ -111,7 +111,11 @@ def family_of(config: Mapping[str, Any]) -> Family:
     what = f"model_type {model_type!r}" if model_type else "no model_type"
     if architectures:
         what += f" and architectures {architectures!r}"
-    raise ValueError(f"no built-in family for a config with {what}; known model types: {', '.join(sorted(known))}")
+    raise ValueError(
+        f"no built-in family for a config with {what}; known model types: {', '.join(sorted(known))}. "
+        "To go on, write analyses of its modules (one JSON file per class, as in docs/library.md) in a directory, "
+        "pass it with --lib, and give every parameter with --set instead of --hf-config"
+    )
 
 
 def params_from_hf_config(path_or_dict: str | os.PathLike[str] | Mapping[str, Any]) -> dict[str, int]:

@@ -13,7 +13,7 @@ import compiler
 from compiler.hf import families, family_of, params_from_hf_config
 from compiler.input.library import Library
 from compiler.pipeline import compile_tree
-from tests.helpers import CONFIGS
+from tests.helpers import CONFIGS, run_kc
 
 CONFIGS = CONFIGS
 
@@ -282,6 +282,7 @@ _GEMMA3 = {
     ("config", "message"),
     [
         ({"model_type": "bert"}, "no built-in family for a config with model_type 'bert'"),
+        ({"model_type": "bert"}, "pass it with --lib, and give every parameter with --set instead of --hf-config"),
         ({"architectures": ["T5ForConditionalGeneration"]}, "architectures ['T5ForConditionalGeneration']"),
         (
             {"model_type": "llama", "hidden_size": 64},
@@ -388,3 +389,36 @@ def test_every_family_file_names_modules_of_the_library() -> None:
         assert family.root in family.modules.values()
         for module in family.modules.values():
             assert library.find(module) is not None, module
+
+
+def test_a_family_kc_does_not_know(tmp_path: Path) -> None:
+    """The message says how to go on, and that way works: analyses with --lib, every parameter with --set."""
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"model_type": "bert", "hidden_size": 64}), encoding="utf-8")
+    module = "my.models.TinyBlock"
+    result = run_kc("eval", module, "--hf-config", str(config), cwd=tmp_path)
+    assert result.returncode == 1 and "pass it with --lib" in result.stderr and "Traceback" not in result.stderr
+    library = tmp_path / "analyses"
+    library.mkdir()
+    block = {
+        "class_name": module,
+        "parameters": [{"name": "seq_len", "description": "Tokens"}, {"name": "width", "description": "Features"}],
+        "kernels": [
+            {
+                "kernel_type": "composite",
+                "operation": "Projection",
+                "analysis": "one Linear",
+                "flops": "${torch.nn.modules.linear.Linear}(1, seq_len, in_features=width, out_features=width)",
+                "memory_access": {
+                    "read": "${torch.nn.modules.linear.Linear}(1, seq_len, in_features=width, out_features=width)",
+                    "write": "${torch.nn.modules.linear.Linear}(1, seq_len, in_features=width, out_features=width)",
+                },
+            }
+        ],
+    }
+    (library / f"{module}.json").write_text(json.dumps(block), encoding="utf-8")
+    result = run_kc(
+        "eval", module, "--lib", str(library), "--set", "seq_len=8", "--set", "width=64", "--format", "json", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["total"]["flops_by_compute"]["matmul"] == 2 * 8 * 64 * 64

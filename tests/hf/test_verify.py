@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from compiler.errors import VerifyError
 from compiler.hf import families
 from compiler.hf.verify import parse_settings, verify
 from tests.helpers import ROOT, run_kc
