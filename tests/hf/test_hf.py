@@ -395,11 +395,12 @@ def test_a_family_kc_does_not_know(tmp_path: Path) -> None:
     """The message says how to go on, and that way works: analyses with --lib, every parameter with --set."""
     config = tmp_path / "config.json"
     config.write_text(json.dumps({"model_type": "bert", "hidden_size": 64}), encoding="utf-8")
-    module = "my.models.TinyBlock"
-    result = run_kc("eval", module, "--hf-config", str(config), cwd=tmp_path)
+    mlp = "transformers.models.llama.modeling_llama.LlamaMLP"
+    result = run_kc("eval", mlp, "--hf-config", str(config), cwd=tmp_path)
     assert result.returncode == 1 and "pass it with --lib" in result.stderr and "Traceback" not in result.stderr
     library = tmp_path / "analyses"
     library.mkdir()
+    module = "my.models.TinyBlock"
     block = {
         "class_name": module,
         "parameters": [{"name": "seq_len", "description": "Tokens"}, {"name": "width", "description": "Features"}],
