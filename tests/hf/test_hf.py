@@ -391,6 +391,7 @@ def test_every_family_file_names_modules_of_the_library() -> None:
             assert library.find(module) is not None, module
 
 
+@pytest.mark.slow
 def test_a_family_kc_does_not_know(tmp_path: Path) -> None:
     """The message says how to go on, and that way works: analyses with --lib, every parameter with --set."""
     config = tmp_path / "config.json"

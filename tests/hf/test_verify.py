@@ -205,6 +205,7 @@ def test_problems(tmp_path: Path, module: str, config: dict[str, object], settin
     assert "Traceback" not in result.stderr and result.stdout == ""
 
 
+@pytest.mark.slow
 def test_a_cache_longer_than_the_sliding_window() -> None:
     """cache_len counts every token before the pass; a sliding-window layer applies its window itself."""
     pytest.importorskip("torch")
