@@ -11,6 +11,8 @@ from compiler.pipeline import compile_tree
 
 GOAL = 0.5
 """Seconds, per output format."""
+JSON_GOAL = 0.010
+"""Seconds, for JSON: what kc's own algebra core should make of the largest model."""
 
 
 def largest_model() -> str:
@@ -35,13 +37,14 @@ def run() -> list[Result]:
     for format in FORMATS:
         compile_once(root, format)  # warm: grammar, schema and templates are built once per process
         seconds = best_of(lambda format=format: compile_once(root, format), 5)
+        goal = JSON_GOAL if format == "json" else GOAL
         results.append(
             Result(
                 f"compile {short} to {format} in process",
                 seconds,
                 "s",
-                goal=f"≤ {GOAL} s",
-                met=seconds <= GOAL,
+                goal=f"≤ {goal * 1000:.0f} ms" if format == "json" else f"≤ {goal} s",
+                met=seconds <= goal,
                 note="largest built-in model",
             )
         )

@@ -3,6 +3,7 @@
     python bench/run.py            # all benchmarks, table to stdout and bench/results.md
     python bench/run.py --readme   # also regenerate README.md's performance section
     python bench/run.py compile    # only the modules whose name contains "compile"; prints, writes nothing
+    python bench/run.py algebra --readme   # rerun some modules: their rows in README.md are replaced, the others kept
 
 Each `bench/bench_*.py` module exposes `run() -> list[Result]`. Figures are
 wall-clock times on whatever machine runs this; where a goal is a ratio, the
@@ -50,7 +51,7 @@ def table(results: list[Result]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("only", nargs="*", help="run only benchmark modules whose name contains one of these")
-    parser.add_argument("--readme", action="store_true", help="regenerate README.md's performance section")
+    parser.add_argument("--readme", action="store_true", help="regenerate README.md's performance section (with ONLY: only the rows of those benchmarks)")
     arguments = parser.parse_args()
     modules = sorted(p.stem for p in HERE.glob("bench_*.py"))
     if arguments.only:
@@ -64,15 +65,32 @@ def main() -> None:
     machine = f"{platform.python_implementation()} {platform.python_version()}, {platform.machine()}, {_cpus()} CPUs"
     text = f"Measured with `python bench/run.py` on {machine}.\n\n{table(results)}\n"
     print(text)
-    if arguments.only:
+    if arguments.only and not arguments.readme:
         return  # a partial table replaces neither bench/results.md nor README.md
+    readme = HERE.parent / "README.md"
+    content = readme.read_text(encoding="utf-8")
+    head, _, rest = content.partition(BEGIN)
+    old, _, tail = rest.partition(END)
+    if arguments.only:
+        text = merged(old, results, machine)
     (HERE / "results.md").write_text(text, encoding="utf-8")
     if arguments.readme:
-        readme = HERE.parent / "README.md"
-        content = readme.read_text(encoding="utf-8")
-        head, _, rest = content.partition(BEGIN)
-        _, _, tail = rest.partition(END)
         readme.write_text(f"{head}{BEGIN}\n{text}{END}{tail}", encoding="utf-8")
+
+
+def merged(old: str, results: list[Result], machine: str) -> str:
+    """The table `old` with the rows of `results` in place of rows of the same benchmarks, new ones appended."""
+    rows = [line for line in old.splitlines() if line.startswith("| ") and not line.startswith("| benchmark |")]
+    fresh = table(results).splitlines()[2:]
+    for result, row in zip(results, fresh, strict=True):
+        same = [i for i, line in enumerate(rows) if line.startswith(f"| {result.name} |") or line.startswith(f"| {result.name} (")]
+        if same:
+            rows[same[0]] = row
+        else:
+            rows.append(row)
+    header = "\n".join(table([]).splitlines()[:2])
+    note = "Measured with `python bench/run.py` (rows rerun with `python bench/run.py NAME --readme`)"
+    return f"{note} on {machine}.\n\n{header}\n" + "\n".join(rows) + "\n"
 
 
 def _cpus() -> int:

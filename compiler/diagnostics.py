@@ -137,6 +137,16 @@ class Diagnostics:
             self._seen.add(key)
             self.items.append(diagnostic)
 
+    def mark(self) -> int:
+        """A point to roll back to: the number of diagnostics so far."""
+        return len(self.items)
+
+    def rollback(self, mark: int) -> None:
+        """Forget every diagnostic reported since `mark`."""
+        for diagnostic in self.items[mark:]:
+            self._seen.discard((diagnostic.code, diagnostic.message, diagnostic.location))
+        del self.items[mark:]
+
     def extend(self, diagnostics: Iterable[Diagnostic]) -> None:
         for diagnostic in diagnostics:
             self.report(diagnostic)

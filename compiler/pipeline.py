@@ -3,6 +3,10 @@
 Each step runs one pass and keeps its result on the `Compilation`; the run
 stops after the first step that reports an error, so later passes only see
 sound input, and every problem found so far is reported together.
+
+The algebraic passes (inline to simplify) compute with kc's own core first;
+when a formula leaves what the core models (`Unsupported`), they run again
+with the sympy bridge, from the diagnostics as they stood before them.
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from compiler.algebra import Algebra, Unsupported, Value, sympy_algebra
+from compiler.algebra.fast import CORE
 from compiler.diagnostics import Diagnostics
 from compiler.errors import KcError
 from compiler.input.library import Library
@@ -22,8 +28,9 @@ from compiler.passes.lint import lint
 from compiler.passes.resolve import Graph, resolve
 from compiler.passes.simplify import simplify
 from compiler.passes.totals import interface, totals
-from compiler.symbolic import Expr
 from compiler.tree import Node, Totals, Tree
+
+Expr = Value
 
 
 @dataclass
@@ -40,6 +47,7 @@ class Compilation:
     kernels: tuple[Node[Expr], ...] | None = None
     tree_size: int = 0
     tree: Tree[ir.Expr] | None = None
+    algebra: Algebra = CORE
 
 
 def _resolve(c: Compilation) -> None:
@@ -64,7 +72,7 @@ def _lint(c: Compilation) -> None:
 
 def _inline(c: Compilation) -> None:
     assert c.graph is not None
-    c.inliner = Inliner(c.graph, c.signatures, c.bindings, c.diagnostics)
+    c.inliner = Inliner(c.graph, c.signatures, c.bindings, c.diagnostics, c.algebra)
 
 
 def _assemble(c: Compilation) -> None:
@@ -83,20 +91,39 @@ def _totals(c: Compilation) -> None:
 def _simplify(c: Compilation) -> None:
     assert c.graph is not None and c.totals is not None
     module = c.graph.modules[c.root]
-    parameters = interface(c.signatures[c.root], c.totals, c.kernels)
+    parameters = interface(c.signatures[c.root], c.totals, c.kernels, c.algebra)
     raw = Tree(c.root, parameters, c.totals, c.kernels, module.file, c.tree_size)
-    c.tree = simplify(raw, c.diagnostics)
+    c.tree = simplify(raw, c.diagnostics, c.algebra)
 
 
 PIPELINE: tuple[Callable[[Compilation], None], ...] = (_resolve, _bind, _lint, _inline, _assemble, _totals, _simplify)
 
 
-def compile_tree(library: Library, root: str, *, lenient: bool = False, limits: Limits | None = None) -> Compilation:
-    """Run every pass on module `root`; raise `KcError` with all diagnostics on any error."""
-    compilation = Compilation(library, root, lenient)
+def compile_tree(
+    library: Library, root: str, *, lenient: bool = False, limits: Limits | None = None, algebra: Algebra | None = None
+) -> Compilation:
+    """Run every pass on module `root`; raise `KcError` with all diagnostics on any error.
+
+    `algebra` forces one algebra (the tests compare them); by default the core
+    answers and the sympy bridge takes over where the core declines."""
+    compilation = Compilation(library, root, lenient, algebra=algebra or CORE)
+    first = PIPELINE.index(_inline)
     with (limits or Limits.current()).applied():
-        for step in PIPELINE:
-            step(compilation)
-            if compilation.diagnostics.errors:
-                raise KcError(compilation.diagnostics, sources=library.source)
+        _run(compilation, PIPELINE[:first])
+        mark = compilation.diagnostics.mark()
+        try:
+            _run(compilation, PIPELINE[first:])
+        except Unsupported:
+            if algebra is not None:
+                raise
+            compilation.diagnostics.rollback(mark)
+            compilation.algebra = sympy_algebra()
+            _run(compilation, PIPELINE[first:])
     return compilation
+
+
+def _run(compilation: Compilation, steps: tuple[Callable[[Compilation], None], ...]) -> None:
+    for step in steps:
+        step(compilation)
+        if compilation.diagnostics.errors:
+            raise KcError(compilation.diagnostics, sources=compilation.library.source)

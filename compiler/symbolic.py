@@ -1,8 +1,10 @@
-"""The edge between the IR and sympy: the only module that builds or reads sympy objects.
+"""The edge between the IR and sympy: the only module that imports sympy.
 
 `to_sympy` turns IR into exact sympy expressions (never by parsing text),
-`canonical` expands them under a bound on the work, and `to_ir` turns them
+`canonical` expands them under a bound on the work, and `Lowering` turns them
 back into IR whose sums and products follow the order of SEMANTICS §6.
+`SYMPY` offers all of it as an `Algebra`; the pipeline imports this module
+only for formulas kc's own core (`compiler.algebra`) declines.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, TypeAlias
 
@@ -18,19 +19,12 @@ import sympy
 from sympy.core.relational import Relational
 from sympy.logic.boolalg import Boolean, BooleanAtom, BooleanFalse, BooleanFunction, BooleanTrue
 
-from compiler.errors import KcError
+from compiler.algebra import SymbolicError
+from compiler.algebra.order import Order
 from compiler.language import ir
 from compiler.limits import Limits
 
 Expr: TypeAlias = sympy.Expr
-
-
-class SymbolicError(KcError):
-    """An expression kc cannot compute with; `code` is the diagnostic code."""
-
-    def __init__(self, code: str, message: str, span: ir.Span | None = None) -> None:
-        super().__init__(message, code=code)
-        self.span = span
 
 
 class log2(sympy.Function):  # type: ignore[misc]  # noqa: N801 - named as the formula language spells it
@@ -250,30 +244,6 @@ def equal(a: Expr, b: Expr) -> bool:
 
 # Back to IR, ordered as SEMANTICS §6 says.
 
-_FIRST = ("batch_size", "seq_len", "cache_len")
-
-
-@dataclass(frozen=True)
-class Order:
-    """Ranks names for printing: the unified names, the signature, others, precision last."""
-
-    ranks: Mapping[str, int]
-
-    @classmethod
-    def of(cls, signature: Iterable[str], later: Iterable[str] = ()) -> Order:
-        names = [n for n in dict.fromkeys((*_FIRST, *signature, *later)) if n not in ir.PRINTED_LAST]
-        return cls({name: index for index, name in enumerate(names)})
-
-    def key(self, name: str) -> tuple[int, int, str]:
-        if name in ir.PRINTED_LAST:
-            return (3, ir.PRINTED_LAST.index(name), name)
-        if name in self.ranks:
-            return (0, self.ranks[name], name)
-        if ir.is_config(name):  # configuration values after the other names, before the precision names
-            return (2, 0, name)
-        return (1, 0, name)
-
-
 _END = (9,)
 
 
@@ -421,3 +391,41 @@ class Lowering:
             else:
                 result = ir.Binary("+", result, lowered)
         return result
+
+
+class _Sympy:
+    """The bridge as an `Algebra`: every formula of the language, at sympy's speed."""
+
+    zero = sympy.Integer(0)
+    one = sympy.Integer(1)
+
+    def symbol(self, name: str) -> Expr:
+        return symbol(name)
+
+    def value(self, expr: ir.Expr, reference: Callable[[ir.Reference], Expr] | None = None) -> Expr:
+        return to_sympy(expr, reference)
+
+    def substitute(self, expr: Expr, mapping: Mapping[str, Expr]) -> Expr:
+        return substitute(expr, {symbol(name): v for name, v in mapping.items()})
+
+    def canonical(self, expr: Expr) -> Expr:
+        return canonical(expr)
+
+    def equal(self, a: Expr, b: Expr) -> bool:
+        return equal(a, b)
+
+    def free_names(self, expr: Expr) -> set[str]:
+        return free_names(expr)
+
+    def add(self, values: Iterable[Expr]) -> Expr:
+        return sympy.Add(*values)
+
+    def lowering(self, order: Order) -> Callable[[Expr], ir.Expr]:
+        return Lowering(order)
+
+    def text(self, expr: Expr) -> str:
+        return str(sympy.sstr(expr))
+
+
+SYMPY = _Sympy()
+__all__ = ["SYMPY", "Expr", "Lowering", "Order", "SymbolicError", "canonical", "equal", "free_names", "substitute", "symbol", "to_sympy"]

@@ -41,12 +41,13 @@ def document(tree: Tree[ir.Expr]) -> dict[str, Any]:
             hint="--emit py gives cost functions of the totals without the tree; or raise the limit with --limit tree_nodes=N",
         )
         raise KcError(diagnostics)
-    printed: dict[ir.Expr, str] = {}
+    printed: dict[int, tuple[ir.Expr, str]] = {}  # by identity: equal formulas are shared, and hashing a tree walks it
 
     def text(expr: ir.Expr) -> str:
-        if expr not in printed:
-            printed[expr] = to_text(expr)
-        return printed[expr]
+        known = printed.get(id(expr))
+        if known is None:
+            known = printed[id(expr)] = (expr, to_text(expr))
+        return known[1]
 
     return {
         "class_name": tree.class_name,

@@ -56,7 +56,13 @@ def _bare(node: ir.Expr) -> str:
             level = BINARY[op]
             if level == COMPARE:
                 return f"{_print(left, SUM)} {op} {_print(right, SUM)}"
-            return f"{_print(left, level)} {op} {_print(right, level + 1)}"
+            # A chain a + b - c + ... nests to the left: walk its spine instead of recursing
+            # down it, so that a sum of thousands of terms prints within Python's stack.
+            rights = [f" {op} {_print(right, level + 1)}"]
+            while isinstance(left, ir.Binary) and left.op != "**" and BINARY[left.op] == level:
+                rights.append(f" {left.op} {_print(left.right, level + 1)}")
+                left = left.left
+            return _print(left, level) + "".join(reversed(rights))
         case ir.Unary(op="not", operand=operand):
             return f"not {_print(operand, NOT)}"
         case ir.Unary(operand=operand):

@@ -13,13 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-import sympy
-
+from compiler.algebra import Algebra
 from compiler.diagnostics import Location
 from compiler.input.library import short_name
 from compiler.language import ir
-from compiler.passes.inline import ONE, ZERO, Inliner, Scope, scope_key
-from compiler.symbolic import Expr, canonical, equal
+from compiler.passes.inline import Expr, Inliner, Scope, scope_key
 from compiler.tree import Composite, Leaf, Node
 
 Decomposed = tuple[Expr, list[tuple[ir.Reference, Expr]]]
@@ -30,27 +28,27 @@ def _has_reference(expr: ir.Expr) -> bool:
     return any(True for _ in ir.references(expr))
 
 
-def decompose(expr: ir.Expr, value: Callable[[ir.Expr], Expr]) -> Decomposed | None:
+def decompose(expr: ir.Expr, value: Callable[[ir.Expr], Expr], algebra: Algebra) -> Decomposed | None:
     """`expr` as direct terms plus references times reference-free factors; None if it is not."""
     if not _has_reference(expr):
         return value(expr), []
     match expr:
         case ir.Reference():
-            return ZERO, [(expr, ONE)]
+            return algebra.zero, [(expr, algebra.one)]
         case ir.Binary(op="+" | "-", left=left, right=right):
-            a, b = decompose(left, value), decompose(right, value)
+            a, b = decompose(left, value, algebra), decompose(right, value, algebra)
             if a is None or b is None:
                 return None
             sign = 1 if expr.op == "+" else -1
             return a[0] + sign * b[0], a[1] + [(r, sign * f) for r, f in b[1]]
         case ir.Unary(op="-", operand=operand):
-            return _scale(decompose(operand, value), -ONE)
+            return _scale(decompose(operand, value, algebra), -algebra.one)
         case ir.Binary(op="*", left=left, right=right) if not _has_reference(left):
-            return _scale(decompose(right, value), value(left))
+            return _scale(decompose(right, value, algebra), value(left))
         case ir.Binary(op="*", left=left, right=right) if not _has_reference(right):
-            return _scale(decompose(left, value), value(right))
+            return _scale(decompose(left, value, algebra), value(right))
         case ir.Binary(op="/", left=left, right=right) if not _has_reference(right):
-            return _scale(decompose(left, value), 1 / value(right))
+            return _scale(decompose(left, value, algebra), 1 / value(right))
     return None
 
 
@@ -67,19 +65,21 @@ class _Group:
 
     module: str
     scope: Scope
+    algebra: Algebra
     factors: dict[str, Expr] = field(default_factory=dict)
 
     def factor(self, name: str) -> Expr:
-        return self.factors.get(name, ZERO)
+        return self.factors.get(name, self.algebra.zero)
 
     def uniform(self) -> bool:
         flops = self.factor("flops")
-        return all(equal(flops, self.factor(f)) for f in ("read", "write"))
+        return all(self.algebra.equal(flops, self.factor(f)) for f in ("read", "write"))
 
 
 class Assembler:
     def __init__(self, inliner: Inliner) -> None:
         self.inliner = inliner
+        self.algebra = inliner.algebra
         self.graph = inliner.graph
         self.diagnostics = inliner.diagnostics
         self._nodes: dict[tuple[str, object], tuple[Node[Expr], ...]] = {}
@@ -125,6 +125,7 @@ class Assembler:
         if kernel.fields is None or kernel.repeat is None:
             return node
         # `repeat` on a kernel with formulas (SEMANTICS §8): the kernel's node, run that many times
+        canonical = self.algebra.canonical
         repeat = self.inliner.value(kernel.repeat, module, scope)
         if canonical(repeat) == 1:
             return node
@@ -162,15 +163,16 @@ class Assembler:
 
     def _decompose(self, formula: ir.Formula, module: ir.Module, scope: Scope) -> Decomposed | None:
         if formula.expr is None:
-            return ZERO, []
-        return decompose(formula.expr, lambda e: self.inliner.value(replace(formula, expr=e), module, scope))
+            return self.algebra.zero, []
+        return decompose(formula.expr, lambda e: self.inliner.value(replace(formula, expr=e), module, scope), self.algebra)
 
     def _composite(self, kernel: ir.Kernel, module: ir.Module, scope: Scope, parts: list[Decomposed]) -> Composite[Expr]:
+        canonical = self.algebra.canonical
         groups: dict[tuple[str, object], _Group] = {}
         for name, (_, terms) in zip(ir.FIELDS, parts, strict=True):
             for reference, factor in terms:
                 inner = self.inliner.scope(reference, scope)
-                group = groups.setdefault((reference.module, scope_key(inner)), _Group(reference.module, inner))
+                group = groups.setdefault((reference.module, scope_key(inner)), _Group(reference.module, inner, self.algebra))
                 group.factors[name] = group.factor(name) + factor
         direct = [canonical(d) for d, _ in parts]
         has_direct = any(d != 0 for d in direct)
@@ -195,7 +197,8 @@ class Assembler:
         return Composite(operation, analysis, tuple(children), None, only.module if only else None, extras)
 
     def _warn_factors(self, kernel: ir.Kernel, module: ir.Module, group: _Group) -> None:
-        factors = ", ".join(f"{sympy.sstr(canonical(group.factor(f)))} in {f}" for f in ir.FIELDS)
+        algebra = self.algebra
+        factors = ", ".join(f"{algebra.text(algebra.canonical(group.factor(f)))} in {f}" for f in ir.FIELDS)
         self.diagnostics.warning(
             "KC402",
             f"{short_name(group.module)} is scaled differently in each field ({factors}), "

@@ -4,29 +4,26 @@ A callee is evaluated in a scope: a map from its parameters (and the
 precision names) to expressions over the root's names. Each module's closed
 form is computed once, bottom-up in the graph's expansion order and in the
 module's own names; a reference is that closed form with the callee's scope
-substituted simultaneously.
+substituted simultaneously. Values live in an `Algebra` (compiler.algebra).
 """
 
 from __future__ import annotations
 
-import sympy
-
+from compiler.algebra import Algebra, SymbolicError, Value
+from compiler.algebra.fast import CORE
 from compiler.diagnostics import Diagnostics, Location
 from compiler.language import ir
 from compiler.passes.bind import Binding, Signature
 from compiler.passes.resolve import Graph
-from compiler.symbolic import Expr, SymbolicError, canonical, substitute, symbol, to_sympy
 
-Scope = dict[sympy.Symbol, Expr]
+Expr = Value
+Scope = dict[str, Value]
 """Callee names to expressions over the root's names; a name not in it stays itself."""
-
-ZERO = sympy.Integer(0)
-ONE = sympy.Integer(1)
 
 
 def scope_key(scope: Scope) -> tuple[tuple[str, Expr], ...]:
     """A hashable, order-independent form of `scope`, for memoizing per scope."""
-    return tuple(sorted((s.name, v) for s, v in scope.items()))
+    return tuple(sorted(scope.items()))
 
 
 class Inliner:
@@ -36,51 +33,65 @@ class Inliner:
         signatures: dict[str, Signature],
         bindings: dict[ir.Reference, Binding],
         diagnostics: Diagnostics,
+        algebra: Algebra = CORE,
     ) -> None:
         self.graph, self.signatures, self.bindings = graph, signatures, bindings
         self.diagnostics = diagnostics
+        self.algebra = algebra
         self._free = {name: {n.id for f in m.formulas() for n in f.names} for name, m in graph.modules.items()}
+        self._values: dict[tuple[int, int | None], tuple[ir.Expr, Expr]] = {}
+        self._bindings = {id(r): b for r, b in bindings.items()}  # found without hashing the reference's tree
         self._closed: dict[str, tuple[Expr, Expr, Expr]] = {}
         for name in graph.order:
             self._closed[name] = self._module_closed(graph.modules[name])
 
     def scope(self, reference: ir.Reference, outer: Scope) -> Scope:
         """The scope of the callee of `reference`, written where names mean `outer`."""
-        binding = self.bindings[reference]
+        algebra = self.algebra
+        binding = self._bindings.get(id(reference)) or self.bindings[reference]
         callee = self.signatures[reference.module]
         inner: Scope = {}
         for name in self._free[reference.module] | set(ir.PRECISION_NAMES):
             # Unbound parameters (lenient), undeclared names and precision names: the
             # caller's name of the same name, as `${M}` without arguments binds them.
-            s = symbol(name)
-            inner[s] = outer.get(s, s)
+            inner[name] = outer[name] if name in outer else algebra.symbol(name)
         for name, value in binding.precision:
-            inner[symbol(name)] = substitute(to_sympy(value), outer)
+            inner[name] = algebra.substitute(self._value(value), outer)
         arguments = dict(binding.arguments)
         for parameter in callee.parameters:
-            s = symbol(parameter.name)
             if parameter.name in arguments:
-                inner[s] = substitute(to_sympy(arguments[parameter.name]), outer)
+                inner[parameter.name] = algebra.substitute(self._value(arguments[parameter.name]), outer)
             elif parameter.default is not None and parameter.default.expr is not None:
-                inner[s] = substitute(to_sympy(parameter.default.expr), inner)
+                inner[parameter.name] = algebra.substitute(self._value(parameter.default.expr), inner)
         return inner
+
+    def _value(self, expr: ir.Expr, field: int | None = None) -> Expr:
+        """The value of `expr` in its module's own names, computed once per expression and field."""
+        key = (id(expr), field)
+        known = self._values.get(key)
+        if known is not None:
+            return known[1]
+
+        def reference(r: ir.Reference) -> Expr:
+            # In the module's own names: a caller's scope is applied once, to the whole formula.
+            assert field is not None
+            return self.algebra.substitute(self._closed[r.module][field], self.scope(r, {}))
+
+        result = self.algebra.value(expr, None if field is None else reference)
+        self._values[key] = (expr, result)  # holding `expr` keeps its id from being reused
+        return result
 
     def value(self, formula: ir.Formula, module: ir.Module, scope: Scope, field: int | None = None) -> Expr:
         """The value of `formula` in `scope`; references become closed forms of `field` (0, 1, 2)."""
+        algebra = self.algebra
         if formula.expr is None:
-            return ZERO
-
-        def reference(r: ir.Reference) -> Expr:
-            # In the module's own names: `scope` is applied once, to the whole formula.
-            assert field is not None
-            return substitute(self._closed[r.module][field], self.scope(r, {}))
-
+            return algebra.zero
         try:
-            return substitute(to_sympy(formula.expr, None if field is None else reference), scope)
+            return algebra.substitute(self._value(formula.expr, field), scope)
         except SymbolicError as error:
             location = Location(module.file, formula.path, formula.text, error.span)
             self.diagnostics.error(error.code, error.message, location, chain=self.graph.chains.get(module.name, ()))
-            return ZERO
+            return algebra.zero
 
     def closed(self, name: str) -> tuple[Expr, Expr, Expr]:
         """FLOPs, bytes read and bytes written of module `name`, in its own names."""
@@ -89,11 +100,12 @@ class Inliner:
     def _module_closed(self, module: ir.Module) -> tuple[Expr, Expr, Expr]:
         closed = [self._kernel_closed(kernel, module) for kernel in module.kernels]
         try:
-            flops, read, write = (canonical(total) for total in _added(closed))
+            flops, read, write = (self.algebra.canonical(total) for total in self._added(closed))
             return flops, read, write
         except SymbolicError as error:
             self._locate(error, module, closed)
-            return ZERO, ZERO, ZERO
+            zero = self.algebra.zero
+            return zero, zero, zero
 
     def _locate(self, error: SymbolicError, module: ir.Module, closed: list[list[Expr]]) -> None:
         """Report a problem found in a module's sums (`0 ** -1`) at the kernel and field that hold it."""
@@ -101,7 +113,7 @@ class Inliner:
         for kernel, values in zip(module.kernels, closed, strict=True):
             for index, value in enumerate(values):
                 try:
-                    canonical(value)
+                    self.algebra.canonical(value)
                 except SymbolicError as found:
                     formula = kernel.fields[ir.FIELDS[index]] if kernel.fields is not None else None
                     where = Location(module.file, kernel.path)
@@ -117,7 +129,7 @@ class Inliner:
 
     def _kernel_closed(self, kernel: ir.Kernel, module: ir.Module) -> list[Expr]:
         if kernel.fields is None:
-            repeat = ONE if kernel.repeat is None else self.value(kernel.repeat, module, {})
+            repeat = self.algebra.one if kernel.repeat is None else self.value(kernel.repeat, module, {})
             return [repeat * s for s in self._sums(kernel.sub_kernels, module)]
         values = [self.value(kernel.fields[f], module, {}, index) for index, f in enumerate(ir.FIELDS)]
         if kernel.repeat is None:
@@ -126,9 +138,8 @@ class Inliner:
         return [repeat * v for v in values]
 
     def _sums(self, kernels: tuple[ir.Kernel, ...], module: ir.Module) -> list[Expr]:
-        return _added([self._kernel_closed(kernel, module) for kernel in kernels])
+        return self._added([self._kernel_closed(kernel, module) for kernel in kernels])
 
-
-def _added(closed: list[list[Expr]]) -> list[Expr]:
-    """FLOPs, read and write of several kernels, each summed in one step (adding term by term is quadratic)."""
-    return [sympy.Add(*(values[index] for values in closed)) for index in range(3)]
+    def _added(self, closed: list[list[Expr]]) -> list[Expr]:
+        """FLOPs, read and write of several kernels, each summed in one step (adding term by term is quadratic)."""
+        return [self.algebra.add(values[index] for values in closed) for index in range(3)]

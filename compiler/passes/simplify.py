@@ -9,31 +9,35 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from compiler.algebra import Algebra, Order, SymbolicError, Value
+from compiler.algebra.fast import CORE
 from compiler.diagnostics import Diagnostics
 from compiler.language import ir
-from compiler.symbolic import Expr, Lowering, Order, SymbolicError, canonical
 from compiler.tree import Node, Totals, Tree, map_formulas
+
+Expr = Value
 
 
 class Simplifier:
-    def __init__(self, order: Order, diagnostics: Diagnostics) -> None:
-        self._lower = Lowering(order)
+    def __init__(self, order: Order, diagnostics: Diagnostics, algebra: Algebra = CORE) -> None:
+        self._lower = algebra.lowering(order)
+        self._canonical = algebra.canonical
         self._done: dict[Expr, ir.Expr] = {}
         self.diagnostics = diagnostics
 
     def __call__(self, expr: Expr) -> ir.Expr:
         if expr not in self._done:
             try:
-                self._done[expr] = self._lower(canonical(expr))
+                self._done[expr] = self._lower(self._canonical(expr))
             except SymbolicError as error:
                 self.diagnostics.error(error.code, error.message)
                 self._done[expr] = ir.Number(Fraction(0))
         return self._done[expr]
 
 
-def simplify(tree: Tree[Expr], diagnostics: Diagnostics) -> Tree[ir.Expr]:
+def simplify(tree: Tree[Expr], diagnostics: Diagnostics, algebra: Algebra = CORE) -> Tree[ir.Expr]:
     names = [p.name for p in tree.parameters]
-    simplifier = Simplifier(Order.of(names), diagnostics)
+    simplifier = Simplifier(Order.of(names), diagnostics, algebra)
     totals = Totals(simplifier(tree.totals.flops), simplifier(tree.totals.read), simplifier(tree.totals.write))
     kernels: tuple[Node[ir.Expr], ...] | None = None
     if tree.kernels is not None:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from compiler.algebra import Algebra
+from compiler.algebra.fast import CORE
 from compiler.language import ir
 from compiler.passes.bind import Signature
-from compiler.passes.inline import Inliner
-from compiler.symbolic import Expr, free_names
+from compiler.passes.inline import Expr, Inliner
 from compiler.tree import Composite, Node, Totals
 
 
@@ -21,8 +22,11 @@ def totals(inliner: Inliner, root: str) -> Totals[Expr]:
     return Totals(*inliner.closed(root))
 
 
-def interface(signature: Signature, totals: Totals[Expr], kernels: Iterable[Node[Expr]] | None) -> tuple[ir.Parameter, ...]:
+def interface(
+    signature: Signature, totals: Totals[Expr], kernels: Iterable[Node[Expr]] | None, algebra: Algebra = CORE
+) -> tuple[ir.Parameter, ...]:
     """The parameters of the compiled module, in the order SEMANTICS §5 and §6 give."""
+    free_names = algebra.free_names
     names: set[str] = set()
     for formula in (totals.flops, totals.read, totals.write):
         names |= free_names(formula)

@@ -1,0 +1,144 @@
+"""The algebra core: `kc compile` runs, cold, against `python -c "import sympy"` measured in the same run.
+
+Each figure is a fresh `kc compile` process (what a user waits for). The rows
+marked "sympy algebra" run the same command with the passes forced onto the
+sympy bridge, as every compilation ran before kc had its own core; they are
+measured once (they take seconds), the others best of three.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+from common import Result, best_of, leaf, synthetic_library
+
+LLAMA = "transformers.models.llama.modeling_llama.LlamaForCausalLM"
+LINEAR = "torch.nn.modules.linear.Linear"
+
+_DRIVER = textwrap.dedent("""
+    import sys
+    if sys.argv[1] == "sympy":
+        from compiler.algebra import sympy_algebra
+        from compiler.pipeline import compile_tree
+        compile_tree.__kwdefaults__["algebra"] = sympy_algebra()
+    from compiler.cli import main
+    sys.argv = ["kc", *sys.argv[2:]]
+    try:
+        main()
+    except SystemExit as exit:
+        assert not exit.code, exit.code
+    print([l.split()[1] for l in open("/proc/self/status") if l.startswith("VmHWM")][0])
+""")
+
+
+BEFORE_LIMIT = 300
+"""Seconds a run on the sympy algebra may take before it is reported as longer than that."""
+
+
+def _kc(algebra: str, arguments: list[str], timeout: float | None = None) -> float:
+    """Seconds of one cold `kc` process; its memory peak (MiB) is kept in `_peaks`."""
+    start = time.perf_counter()
+    try:
+        done = subprocess.run([sys.executable, "-c", _DRIVER, algebra, *arguments], capture_output=True, text=True, check=False, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return float("inf")
+    seconds = time.perf_counter() - start
+    if done.returncode:
+        raise RuntimeError(done.stderr[-2000:])
+    _peaks[tuple(arguments)] = int(done.stdout.split()[-1]) / 1024
+    return seconds
+
+
+_peaks: dict[tuple[str, ...], float] = {}
+
+
+def _module(directory: Path, name: str, kernels: list[dict[str, object]], parameters: list[str]) -> None:
+    document: dict[str, object] = {"class_name": name, "kernels": kernels}
+    if parameters:
+        document["parameters"] = parameters  # otherwise the signature is inferred: every name the formulas use
+    (directory / f"{name}.json").write_text(json.dumps(document), encoding="utf-8")
+
+
+def _linear_calls(directory: Path, count: int) -> str:
+    """A module of `count` kernels, each calling Linear with other arguments."""
+    name = f"synthetic.Linears{count}"
+    kernels = []
+    for k in range(count):
+        reference = f"${{{LINEAR}}}(batch_size, seq_len, {k + 1} * hidden_size, {k % 7 + 1} * hidden_size + {k})"
+        kernels.append(leaf(f"Projection {k}", reference, reference, reference))
+    _module(directory, name, kernels, ["batch_size", "seq_len", "hidden_size"])
+    return name
+
+
+def _one_formula(directory: Path, name: str, formula: str, names: list[str]) -> str:
+    _module(directory, name, [leaf("Work", formula, "a_bytes", "0")], names)
+    return name
+
+
+def _sum_of_terms(count: int) -> str:
+    """`count` distinct terms, added in groups of 100 so that the chain stays within the default nesting limit."""
+    terms = [f"{i + 1} * x{i % 100} * y{i // 100}" for i in range(count)]
+    return " + ".join(f"({' + '.join(terms[i : i + 100])})" for i in range(0, count, 100))
+
+
+def run() -> list[Result]:
+    yardstick = best_of(lambda: subprocess.run([sys.executable, "-c", "import sympy"], check=True), 5)
+    baseline = f'`python -c "import sympy"` {yardstick * 1000:.0f} ms'
+    results: list[Result] = []
+
+    def figure(name: str, arguments: list[str], goal: float | None, note: str = "", before: bool = True, repeat: int = 3) -> float:
+        seconds = best_of(lambda: _kc("core", arguments), repeat)
+        ratio = seconds / yardstick
+        peak = _peaks[tuple(arguments)]
+        extra = f"memory peak {peak:.0f} MiB" + (f"; {note}" if note else "")
+        goals = {"goal": f"≤ {goal}× baseline", "met": ratio <= goal} if goal is not None else {}
+        results.append(Result(name, seconds, "s", baseline=baseline, ratio=ratio, note=extra, **goals))  # type: ignore[arg-type]
+        if before:
+            old = _kc("sympy", arguments, BEFORE_LIMIT)
+            if old == float("inf"):
+                results.append(Result(f"{name}, sympy algebra (before)", BEFORE_LIMIT, "s", baseline=baseline, note=f"stopped after {BEFORE_LIMIT} s"))
+            else:
+                results.append(Result(f"{name}, sympy algebra (before)", old, "s", baseline=baseline, ratio=old / yardstick, note=f"{old / seconds:.1f}× the core's time"))
+        return seconds
+
+    with tempfile.TemporaryDirectory() as scratch:
+        directory = Path(scratch)
+        out = str(directory / "out")
+        figure("`kc compile` of Llama to JSON, cold", ["compile", LLAMA, "-o", out], 0.5, "built-in library")
+
+        library = directory / "library"
+        root = synthetic_library(library, modules=1_000, depth=10)
+        figure("`kc compile` of a 1,000-module library, 10 levels, two calls per module", ["compile", root, "--lib", str(library), "-o", out], 1.5)
+
+        one = _linear_calls(directory, 1_000)
+        ten = _linear_calls(directory, 10_000)
+        single = figure("`kc compile` of a module of 1,000 kernels each calling Linear with other arguments", ["compile", one, "--lib", scratch, "-o", out], 0.5)
+        many = figure("`kc compile` of a module of 10,000 such kernels", ["compile", ten, "--lib", scratch, "-o", out], None, before=False, repeat=1)
+        results[-1] = dataclasses.replace(results[-1], note=f"{results[-1].note}; {many / single:.1f}× the time of 1,000 kernels")
+
+        names = [f"x{i}" for i in range(100)]
+        cases: list[tuple[str, str, list[str], list[str]]] = [
+            ("max of 100 names", f"max({', '.join(names)})", names, []),
+            ("min of 100 names", f"min({', '.join(names)})", names, []),
+            ("a sum of 5,000 terms", _sum_of_terms(5_000), [], ["formula_length=200000"]),
+            ("a product of 200 factors", " * ".join(f"x{i}" for i in range(200)), [], ["nesting_depth=500"]),
+        ]
+        for title, formula, parameters, limits in cases:
+            name = _one_formula(directory, f"synthetic.Formula{len(results)}", formula, parameters)
+            settings = [part for limit in limits for part in ("--limit", limit)]
+            figure(f"`kc compile` of one formula: {title}", [*settings, "compile", name, "--lib", scratch, "-o", out], 0.3)
+    return results
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    for result in run():
+        print(result)
+

@@ -1,0 +1,429 @@
+"""kc's algebra core: exact canonical sums of products, built for what analyses contain.
+
+A `Poly` maps each monomial to its rational coefficient. A monomial is a
+frozenset of (atom, exponent) pairs with nonzero integer exponents; an atom
+is a name (a `str`) or a `Fn`: `floor`, `min` or `max` of canonical
+arguments. Every value is expanded when it is made, so like terms combine by
+hashing, equality is structural, and substitution is one pass over the terms.
+
+The core answers exactly what the sympy bridge (`compiler.symbolic`) answers
+for the formulas it models, and raises `Unsupported` for every other one
+(conditionals, `%`, `ceil`, `abs`, `sqrt`, `log2`, symbolic or fractional
+powers, division by a sum, any error): the bridge then computes them.
+
+Each value also carries `estimate`, an upper bound on the terms the bridge
+would estimate for the same formula before expanding it, so that the term
+limit (KC908) is refused by the bridge in every case it would be.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from fractions import Fraction
+from typing import TypeAlias
+
+from compiler.algebra import Unsupported
+from compiler.language import ir
+from compiler.limits import Limits
+
+Rational: TypeAlias = int | Fraction
+Atom: TypeAlias = "str | Fn"
+Monomial: TypeAlias = "frozenset[tuple[Atom, int]]"
+
+_ONE: Monomial = frozenset()
+
+
+class Fn:
+    """`floor(arg)`, `min(args)` or `max(args)` with canonical arguments."""
+
+    __slots__ = ("_hash", "_names", "args", "kind")
+
+    def __init__(self, kind: str, args: tuple[Poly, ...]) -> None:
+        self.kind, self.args = kind, args
+        self._hash = hash((kind, args))
+        self._names: frozenset[str] | None = None
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return self is other or (isinstance(other, Fn) and self._hash == other._hash and self.kind == other.kind and self.args == other.args)
+
+    def names(self) -> frozenset[str]:
+        if self._names is None:
+            self._names = frozenset().union(*(a.names() for a in self.args))
+        return self._names
+
+    def __repr__(self) -> str:
+        return f"{self.kind}({', '.join(map(repr, self.args))})"
+
+
+class Poly:
+    """An exact, expanded formula: monomials to nonzero rational coefficients.
+
+    `estimate` bounds from above the terms the bridge estimates for the same
+    formula before it expands it; `flat` says the bridge holds it as a plain
+    sum of monomials (then the estimate is the number of terms).
+    """
+
+    __slots__ = ("_hash", "_names", "estimate", "flat", "terms")
+
+    def __init__(self, terms: dict[Monomial, Rational], estimate: float | None = None, flat: bool = True) -> None:
+        self.terms = terms
+        self.estimate = float(len(terms) or 1) if estimate is None else estimate
+        self.flat = flat
+        self._hash: int | None = None
+        self._names: frozenset[str] | None = None
+
+    # Construction
+
+    @staticmethod
+    def number(value: Rational) -> Poly:
+        return Poly({_ONE: value} if value else {}, 1.0)
+
+    @staticmethod
+    def atom(atom: Atom) -> Poly:
+        if isinstance(atom, str):
+            known = _NAMES.get(atom)
+            if known is None:
+                known = _NAMES[atom] = Poly({frozenset(((atom, 1),)): 1}, 1.0)
+            return known
+        return Poly({frozenset(((atom, 1),)): 1}, 1.0)
+
+    # Inspection
+
+    def constant(self) -> Rational | None:
+        """The value, when the formula is a number."""
+        if not self.terms:
+            return 0
+        if len(self.terms) == 1 and _ONE in self.terms:
+            return self.terms[_ONE]
+        return None
+
+    def single(self) -> Atom | None:
+        """The atom, when the formula is exactly one atom."""
+        if len(self.terms) == 1:
+            ((monomial, coefficient),) = self.terms.items()
+            if coefficient == 1 and len(monomial) == 1:
+                ((atom, exponent),) = monomial
+                if exponent == 1:
+                    return atom
+        return None
+
+    def names(self) -> frozenset[str]:
+        if self._names is None:
+            found: set[str] = set()
+            for monomial in self.terms:
+                for atom, _ in monomial:
+                    if isinstance(atom, str):
+                        found.add(atom)
+                    else:
+                        found |= atom.names()
+            self._names = frozenset(found)
+        return self._names
+
+    def canonical(self) -> Poly:
+        """The same value as the bridge holds it once expanded: a flat sum of its terms."""
+        if self.flat:
+            return self
+        return Poly(self.terms)
+
+    # Equality and hashing: structural, and a number equals its constant formula.
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = hash(frozenset(self.terms.items()))
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Poly):
+            return self is other or self.terms == other.terms
+        if isinstance(other, (int, Fraction)):
+            return self.constant() == other
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __repr__(self) -> str:
+        return " + ".join(f"{c}*{dict(m)}" for m, c in self.terms.items()) or "0"
+
+    # Arithmetic
+
+    def __add__(self, other: Poly | Rational) -> Poly:
+        return add((self, _lift(other)))
+
+    __radd__ = __add__
+
+    def __neg__(self) -> Poly:
+        return Poly({m: -c for m, c in self.terms.items()}, self.estimate, self.flat)
+
+    def __sub__(self, other: Poly | Rational) -> Poly:
+        return add((self, -_lift(other)))
+
+    def __rsub__(self, other: Rational) -> Poly:
+        return add((_lift(other), -self))
+
+    def _scaled(self, factor: Rational) -> dict[Monomial, Rational]:
+        if not factor:
+            return {}
+        if factor == 1:
+            return self.terms
+        return {m: c * factor for m, c in self.terms.items()}
+
+    def __mul__(self, other: Poly | Rational) -> Poly:
+        other = _lift(other)
+        for x, y in ((self, other), (other, self)):
+            constant = y.constant()
+            if constant is not None and y.flat:
+                return Poly(x._scaled(constant), x.estimate, x.flat) if constant else Poly({})
+        a, b = (self, other) if len(self.terms) >= len(other.terms) else (other, self)
+        single = a.flat and b.flat and len(a.terms) == 1 and len(b.terms) == 1
+        estimate = 1.0 if single else _checked(a.estimate * b.estimate)
+        terms: dict[Monomial, Rational] = {}
+        for m2, c2 in b.terms.items():
+            for m1, c1 in a.terms.items():
+                monomial = _times(m1, m2)
+                total = terms.get(monomial, 0) + c1 * c2
+                if total:
+                    terms[monomial] = total
+                else:
+                    del terms[monomial]
+        return Poly(terms, estimate, single)
+
+    __rmul__ = __mul__
+
+    def inverse(self) -> Poly:
+        """1 / self, for a single nonzero term; a sum below a fraction bar is the bridge's."""
+        if len(self.terms) != 1:
+            raise Unsupported("division by zero or by a sum")
+        ((monomial, coefficient),) = self.terms.items()
+        return Poly({frozenset((a, -e) for a, e in monomial): Fraction(1) / coefficient}, 1.0, self.flat)
+
+    def __truediv__(self, other: Poly | Rational) -> Poly:
+        return self * _lift(other).inverse()
+
+    def __rtruediv__(self, other: Rational) -> Poly:
+        return _lift(other) * self.inverse()
+
+    def power(self, exponent: int) -> Poly:
+        if exponent == 0:
+            return Poly.number(1)
+        if exponent == 1:
+            return self
+        if len(self.terms) == 1 and self.flat:
+            ((monomial, coefficient),) = self.terms.items()
+            if not monomial:
+                return Poly.number(Fraction(coefficient) ** exponent)
+            return Poly({frozenset((a, e * exponent) for a, e in monomial): Fraction(coefficient) ** exponent}, 1.0)
+        if exponent < 0:
+            if len(self.terms) != 1:
+                raise Unsupported("a negative power of a sum")
+            return self.inverse().power(-exponent)
+        if exponent * math.log(max(self.estimate, 1.0)) > math.log(Limits.current().expression_terms):
+            raise Unsupported("past the term limit")
+        estimate = _checked(self.estimate**exponent)
+        result = self
+        for _ in range(exponent - 1):
+            result = result * self
+        return Poly(result.terms, estimate, False)
+
+
+_NAMES: dict[str, Poly] = {}
+"""One formula per name, so that a name mapped to itself is found by identity."""
+
+
+def _lift(value: Poly | Rational) -> Poly:
+    return value if isinstance(value, Poly) else Poly.number(value)
+
+
+def _checked(estimate: float) -> float:
+    """Past the term limit the bridge decides (it refuses with KC908 where its own estimate says so)."""
+    if estimate > Limits.current().expression_terms:
+        raise Unsupported("past the term limit")
+    return estimate
+
+
+def _times(a: Monomial, b: Monomial) -> Monomial:
+    if not a:
+        return b
+    if not b:
+        return a
+    exponents = dict(a)
+    for atom, exponent in b:
+        total = exponents.get(atom, 0) + exponent
+        if total:
+            exponents[atom] = total
+        else:
+            del exponents[atom]
+    return frozenset(exponents.items())
+
+
+# Atoms, evaluated as the bridge evaluates them.
+
+
+def floor(argument: Poly) -> Poly:
+    """floor(argument): a number, or the integer constant taken out and the rest an atom."""
+    value = argument.constant()
+    if value is not None:
+        return Poly.number(math.floor(value))
+    for monomial in argument.terms:
+        if any(not isinstance(atom, str) for atom, _ in monomial):
+            raise Unsupported("floor of a formula holding other functions")
+    constant = argument.terms.get(_ONE, 0)
+    if Fraction(constant).denominator != 1:
+        raise Unsupported("floor of a sum with a fractional constant")
+    rest = {m: c for m, c in argument.terms.items() if m}
+    return Poly.atom(Fn("floor", (Poly(rest),))) + Poly.number(constant)
+
+
+def extreme(kind: str, arguments: Iterable[Poly]) -> Poly:
+    """min or max of names and numbers: the numbers reduced to one, the names kept once."""
+    pick = max if kind == "max" else min
+    numbers: list[Rational] = []
+    names: set[str] = set()
+    pending = list(arguments)
+    while pending:
+        argument = pending.pop()
+        value = argument.constant()
+        if value is not None:
+            numbers.append(value)
+            continue
+        atom = argument.single()
+        if isinstance(atom, str):
+            names.add(atom)
+        elif isinstance(atom, Fn) and atom.kind == kind:
+            pending.extend(atom.args)
+        else:
+            raise Unsupported(f"{kind} of a formula that is not a name or a number")
+    if not names:
+        return Poly.number(pick(numbers))
+    if not numbers and len(names) == 1:
+        return Poly.atom(names.pop())
+    ordered = [Poly.number(pick(numbers))] if numbers else []
+    ordered += [Poly.atom(name) for name in sorted(names)]
+    return Poly.atom(Fn(kind, tuple(ordered)))
+
+
+# From IR
+
+
+def value(expr: ir.Expr, reference: Callable[[ir.Reference], Poly] | None = None) -> Poly:
+    """The exact value of `expr`; `reference` gives the value of each reference."""
+
+    def convert(node: ir.Expr) -> Poly:
+        match node:
+            case ir.Number(value=v):
+                return Poly.number(v.numerator if v.denominator == 1 else v)
+            case ir.Name(id=name):
+                return Poly.atom(name)
+            case ir.Unary(op="-", operand=operand):
+                return -convert(operand)
+            case ir.Binary(op="+" | "-"):
+                # a + b - c + ... parses left-deep: walk its spine
+                terms = []
+                while isinstance(node, ir.Binary) and node.op in ("+", "-"):
+                    term = convert(node.right)
+                    terms.append(term if node.op == "+" else -term)
+                    node = node.left
+                terms.append(convert(node))
+                return add(reversed(terms))
+            case ir.Binary(op="*", left=left, right=right):
+                return convert(left) * convert(right)
+            case ir.Binary(op="/", left=left, right=right):
+                return convert(left) / convert(right)
+            case ir.Binary(op="//", left=left, right=right):
+                return floor(convert(left) / convert(right))
+            case ir.Binary(op="**", left=left, right=right):
+                return _power(convert(left), convert(right))
+            case ir.Call(function="min" | "max" as function, arguments=arguments):
+                return extreme(function, [convert(a) for a in arguments])
+            case ir.Call(function="floor", arguments=(argument,)):
+                return floor(convert(argument))
+            case ir.Reference() if reference is not None:
+                return reference(node)
+        raise Unsupported(type(node).__name__)
+
+    return convert(expr)
+
+
+def _power(base: Poly, exponent: Poly) -> Poly:
+    n = exponent.constant()
+    if n is None or Fraction(n).denominator != 1:
+        raise Unsupported("a symbolic or fractional power")
+    b = base.constant()
+    if b is not None:
+        if b == 0:
+            if n < 0:
+                raise Unsupported("division by zero")
+            return Poly.number(1 if n == 0 else 0)
+        b = Fraction(b)
+        size = max(abs(b.numerator).bit_length(), abs(b.denominator).bit_length())
+        if abs(float(n)) * size > Limits.current().number_bits:
+            raise Unsupported("a number past the bit limit")
+    return base.power(int(n))
+
+
+def add(values: Iterable[Poly]) -> Poly:
+    """The sum of `values`, in one pass; plain sums first, so that their count bounds the bridge's estimate."""
+    items = list(values)
+    terms: dict[Monomial, Rational] = {}
+    later = 0.0
+    flat_terms = 0
+    for item in sorted(items, key=lambda p: not p.flat):
+        if not item.flat:
+            later += item.estimate
+        for monomial, coefficient in item.terms.items():
+            total = terms.get(monomial, 0) + coefficient
+            if total:
+                terms[monomial] = total
+            else:
+                del terms[monomial]
+        if item.flat:
+            flat_terms = len(terms)
+    if not later:
+        return Poly(terms, _checked(float(len(terms) or 1)))
+    return Poly(terms, _checked(flat_terms + later), False)
+
+
+def substitute(expr: Poly, mapping: Mapping[str, Poly]) -> Poly:
+    """Replace names simultaneously, in one pass over the terms."""
+    mapping = {name: v for name, v in mapping.items() if v is not _NAMES.get(name)}
+    if not mapping or expr.names().isdisjoint(mapping):
+        return expr
+    parts: list[Poly] = []
+    for monomial, coefficient in expr.terms.items():
+        kept: dict[Atom, int] = {}
+        factors: list[tuple[Poly, int]] = []
+        for atom, exponent in monomial:
+            if isinstance(atom, str):
+                if atom in mapping:
+                    factors.append((mapping[atom], exponent))
+                    continue
+            elif not atom.names().isdisjoint(mapping):
+                factors.append((_substitute_atom(atom, mapping), exponent))
+                continue
+            kept[atom] = exponent
+        if not factors:
+            parts.append(Poly({monomial: coefficient}, 1.0))
+            continue
+        term = Poly({frozenset(kept.items()): coefficient}, 1.0)
+        for factor, exponent in factors:
+            term = term * factor.power(exponent)
+        parts.append(term)
+    return add(parts)
+
+
+def _substitute_atom(atom: Fn, mapping: Mapping[str, Poly]) -> Poly:
+    arguments = [substitute(a, mapping) for a in atom.args]
+    if atom.kind == "floor":
+        return floor(arguments[0])
+    return extreme(atom.kind, arguments)
+
+
+def walk_atoms(expr: Poly) -> Iterator[Atom]:
+    for monomial in expr.terms:
+        for atom, _ in monomial:
+            yield atom

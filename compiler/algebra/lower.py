@@ -1,0 +1,256 @@
+"""Core polynomials back to IR, in the order of SEMANTICS §6.
+
+The order is the one the sympy bridge's `Lowering` gives: in a product the
+number first, then names by rank, other factors, precision names last; in a
+sum, terms by the ranks of their factors. Where that order falls back on how
+sympy prints an expression (two terms whose factors rank alike, two
+functions side by side), the core reproduces sympy's text for products of
+names and raises `Unsupported` for anything else, so the bridge decides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any
+
+from compiler.algebra import Unsupported
+from compiler.algebra.core import Atom, Fn, Monomial, Poly, Rational
+from compiler.algebra.order import Order
+from compiler.language import ir
+
+_END = (9,)
+
+
+class _Printed:
+    """How sympy prints an atom or a term, worked out only where the order needs it."""
+
+    __slots__ = ("_print", "_text", "identity")
+
+    def __init__(self, identity: object, print: Callable[[], str | None]) -> None:
+        self.identity, self._print = identity, print
+        self._text: str | bool | None = False
+
+    @property
+    def text(self) -> str | None:
+        if self._text is False:
+            self._text = self._print()
+        return self._text  # type: ignore[return-value]
+
+    def _known(self, other: object) -> tuple[str, str]:
+        mine = self.text
+        theirs = other.text if isinstance(other, _Printed) else other
+        if mine is None or not isinstance(theirs, str):
+            raise Unsupported("an order that depends on how sympy prints a formula")
+        return mine, theirs
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, _Printed) and self.identity == other.identity:
+            return True
+        mine, theirs = self._known(other)
+        return mine == theirs
+
+    def __hash__(self) -> int:
+        return hash(self.identity)
+
+    def __lt__(self, other: object) -> bool:
+        mine, theirs = self._known(other)
+        return mine < theirs
+
+    def __gt__(self, other: object) -> bool:
+        mine, theirs = self._known(other)
+        return mine > theirs
+
+
+def _number_text(value: Rational) -> str:
+    value = Fraction(value)
+    return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+
+
+def _monomial_text(coefficient: Rational, monomial: Monomial) -> str | None:
+    """sympy's `sstr(term, order="none")` for a rational times powers of names; None for other terms."""
+    if any(not isinstance(atom, str) for atom, _ in monomial):
+        return None
+    if not monomial:
+        return _number_text(coefficient)
+    factors: list[tuple[str, int]] = sorted(monomial)  # type: ignore[arg-type]
+    if coefficient == 1 and len(factors) == 1:
+        ((name, exponent),) = factors
+        if exponent == 1:
+            return name
+        if exponent == -1:
+            return f"1/{name}"
+        return f"{name}**{exponent}" if exponent > 0 else f"{name}**({exponent})"
+    # A Mul: the coefficient, then names to the first power, then the other powers, each by name.
+    coefficient = Fraction(coefficient)
+    sign = "-" if coefficient < 0 else ""
+    coefficient = abs(coefficient)
+    ordered = [f for f in factors if f[1] == 1] + [f for f in factors if f[1] != 1]
+    above: list[str] = []
+    below: list[str] = []
+    if coefficient.numerator != 1:
+        above.append(str(coefficient.numerator))
+    if coefficient.denominator != 1:
+        below.append(str(coefficient.denominator))
+    for name, exponent in ordered:
+        if exponent < 0:
+            below.append(name if exponent == -1 else f"{name}**{-exponent}")
+        else:
+            above.append(name if exponent == 1 else f"{name}**{exponent}")
+    text = sign + "*".join(above or ["1"])
+    if not below:
+        return text
+    if len(below) == 1:
+        return f"{text}/{below[0]}"
+    return f"{text}/({'*'.join(below)})"
+
+
+def _atom_text(atom: Atom) -> str | None:
+    if isinstance(atom, str):
+        return atom
+    if atom.kind == "floor":
+        ((argument,),) = (atom.args,)
+        if len(argument.terms) != 1:
+            return None
+        ((monomial, coefficient),) = argument.terms.items()
+        inner = _monomial_text(coefficient, monomial)
+        return None if inner is None else f"floor({inner})"
+    parts = [_poly_text(a) for a in atom.args]
+    if any(p is None for p in parts):
+        return None
+    return f"{atom.kind.capitalize()}({', '.join(p for p in parts if p is not None)})"
+
+
+def _poly_text(poly: Poly) -> str | None:
+    if len(poly.terms) > 1:
+        return None
+    if not poly.terms:
+        return "0"
+    ((monomial, coefficient),) = poly.terms.items()
+    return _monomial_text(coefficient, monomial)
+
+
+class Lowering:
+    """Converts core polynomials to ordered IR, remembering what it did."""
+
+    def __init__(self, order: Order) -> None:
+        self.order = order
+        self._done: dict[Poly, ir.Expr] = {}
+        self._atoms: dict[Atom, ir.Expr] = {}
+        self._keys: dict[Atom, tuple[Any, ...]] = {}
+
+    def __call__(self, expr: Poly) -> ir.Expr:
+        done = self._done.get(expr)
+        if done is None:
+            done = self._done[expr] = self._lower(expr)
+        return done
+
+    def _lower(self, expr: Poly) -> ir.Expr:
+        if not expr.terms:
+            return ir.Number(Fraction(0))
+        if len(expr.terms) == 1:
+            ((monomial, coefficient),) = expr.terms.items()
+            return self._term(coefficient, monomial)
+        return self._sum(expr)
+
+    def _number(self, value: Rational) -> ir.Expr:
+        value = Fraction(value)
+        number = ir.Number(abs(value))
+        return ir.Unary("-", number) if value < 0 else number
+
+    def _atom(self, atom: Atom) -> ir.Expr:
+        done = self._atoms.get(atom)
+        if done is None:
+            done = self._atoms[atom] = self._lower_atom(atom)
+        return done
+
+    def _lower_atom(self, atom: Atom) -> ir.Expr:
+        if isinstance(atom, str):
+            return ir.Name(atom)
+        if atom.kind == "floor":
+            # A single quotient prints as `a // b`; anything else stays `floor(...)`.
+            (argument,) = atom.args
+            if len(argument.terms) == 1:
+                ((monomial, coefficient),) = argument.terms.items()
+                coefficient = Fraction(coefficient)
+                below = frozenset((a, -e) for a, e in monomial if e < 0)
+                if below or coefficient.denominator != 1:
+                    above = frozenset((a, e) for a, e in monomial if e > 0)
+                    numerator = self._term(coefficient.numerator, above)
+                    return ir.Binary("//", numerator, self._term(coefficient.denominator, below))
+            return ir.Call("floor", (self(argument),))
+        arguments = sorted(atom.args, key=self._argument_key)
+        return ir.Call(atom.kind, tuple(map(self, arguments)))
+
+    def _argument_key(self, argument: Poly) -> tuple[Any, ...]:
+        atom = argument.single()
+        if isinstance(atom, str):
+            return self.order.key(atom)
+        value = argument.constant()
+        if value is None:
+            raise Unsupported("a min or max of a formula")
+        return (2, 0, _number_text(value))
+
+    def _factor_key(self, atom: Atom) -> tuple[Any, ...]:
+        key = self._keys.get(atom)
+        if key is None and isinstance(atom, str):
+            key = self._keys[atom] = self.order.key(atom)
+        elif key is None:
+            key = self._keys[atom] = (2, 0, _Printed(atom, lambda: _atom_text(atom)))
+        return key
+
+    def _split(self, monomial: Monomial) -> tuple[list[tuple[Atom, int]], list[tuple[Atom, int]]]:
+        numerator = sorted(((a, e) for a, e in monomial if e > 0), key=lambda f: self._factor_key(f[0]))
+        denominator = sorted(((a, -e) for a, e in monomial if e < 0), key=lambda f: self._factor_key(f[0]))
+        return numerator, denominator
+
+    def _power(self, atom: Atom, exponent: int) -> ir.Expr:
+        if exponent == 1:
+            return self._atom(atom)
+        return ir.Binary("**", self._atom(atom), ir.Number(Fraction(exponent)))
+
+    def _term(self, coefficient: Rational, monomial: Monomial) -> ir.Expr:
+        if not monomial:
+            return self._number(coefficient)
+        numerator, denominator = self._split(monomial)
+        if coefficient == 1 and not denominator and len(numerator) == 1 and numerator[0][1] == 1:
+            return self._atom(numerator[0][0])
+        value = Fraction(coefficient)
+        negative = value < 0
+        value = abs(value)
+        parts = [self._power(a, e) for a, e in numerator]
+        if value.numerator != 1 or not parts:
+            parts.insert(0, ir.Number(Fraction(value.numerator)))
+        result = parts[0]
+        for part in parts[1:]:
+            result = ir.Binary("*", result, part)
+        below = [self._power(a, e) for a, e in denominator]
+        if value.denominator != 1:
+            below.insert(0, ir.Number(Fraction(value.denominator)))
+        if below:
+            divisor = below[0]
+            for part in below[1:]:
+                divisor = ir.Binary("*", divisor, part)
+            result = ir.Binary("/", result, divisor)
+        return ir.Unary("-", result) if negative else result
+
+    def _term_key(self, monomial: Monomial, coefficient: Rational) -> tuple[Any, ...]:
+        numerator, _ = self._split(monomial)
+        ranks: list[tuple[Any, ...]] = []
+        for atom, exponent in numerator:
+            ranks.extend([self._factor_key(atom)] * (exponent if exponent < 64 else 1))
+        return (*ranks, _END, _Printed((monomial, coefficient), lambda: _monomial_text(coefficient, monomial)))
+
+    def _sum(self, expr: Poly) -> ir.Expr:
+        terms = sorted(expr.terms.items(), key=lambda t: self._term_key(t[0], t[1]))
+        result = self._term(terms[0][1], terms[0][0])
+        for monomial, coefficient in terms[1:]:
+            lowered = self._term(coefficient, monomial)
+            if isinstance(lowered, ir.Unary) and lowered.op == "-":
+                result = ir.Binary("-", result, lowered.operand)
+            else:
+                result = ir.Binary("+", result, lowered)
+        return result
+
+
+__all__ = ["Fn", "Lowering"]

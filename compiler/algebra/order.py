@@ -1,0 +1,31 @@
+"""The order of names in printed formulas (SEMANTICS §6), shared by both algebras."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from compiler.language import ir
+
+_FIRST = ("batch_size", "seq_len", "cache_len")
+
+
+@dataclass(frozen=True)
+class Order:
+    """Ranks names for printing: the unified names, the signature, others, precision last."""
+
+    ranks: Mapping[str, int]
+
+    @classmethod
+    def of(cls, signature: Iterable[str], later: Iterable[str] = ()) -> Order:
+        names = [n for n in dict.fromkeys((*_FIRST, *signature, *later)) if n not in ir.PRINTED_LAST]
+        return cls({name: index for index, name in enumerate(names)})
+
+    def key(self, name: str) -> tuple[int, int, str]:
+        if name in ir.PRINTED_LAST:
+            return (3, ir.PRINTED_LAST.index(name), name)
+        if name in self.ranks:
+            return (0, self.ranks[name], name)
+        if ir.is_config(name):  # configuration values after the other names, before the precision names
+            return (2, 0, name)
+        return (1, 0, name)

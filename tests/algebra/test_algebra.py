@@ -1,0 +1,235 @@
+"""The algebra core answers exactly what the sympy bridge answers, and spares its import.
+
+Every compilation here runs twice: with kc's own core (`compiler.algebra`,
+falling back to sympy where it declines) and with the sympy bridge forced.
+The output text (json, py, tex) and the diagnostics must be byte-identical.
+Random libraries stay inside what the core models (sums, products,
+quotients by names and numbers, powers, floor division, min and max,
+references with arguments and factors, precision keywords), so that the
+core, not the bridge, answers most of them; a few carry conditionals and
+take the bridge's path.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from compiler.algebra import Unsupported, sympy_algebra
+from compiler.algebra.fast import CORE
+from compiler.backends import emit
+from compiler.errors import KcError
+from compiler.input.library import Library
+from compiler.pipeline import compile_tree
+from tests.helpers import ROOT, SHARED, examples, requires_shared
+
+FORMATS = ("json", "py", "tex")
+
+
+def outcome(library: Library, name: str, algebra: Any, formats: tuple[str, ...] = ("json",)) -> tuple[str, ...]:
+    """What a user sees of one compilation: the output texts and every diagnostic."""
+    try:
+        compilation = compile_tree(library, name, algebra=algebra)
+    except KcError as error:
+        return ("error", *map(str, error.diagnostics.items))
+    assert compilation.tree is not None
+    return (*(emit(compilation.tree, f) for f in formats), *map(str, compilation.diagnostics.items))
+
+
+def compare(library: Library, name: str, formats: tuple[str, ...] = ("json",)) -> bool:
+    """Assert both algebras agree on `name`; True when the core answered without the bridge."""
+    expected = outcome(library, name, sympy_algebra(), formats)
+    try:
+        answered = outcome(library, name, CORE, formats)
+    except Unsupported:
+        return False
+    assert answered == expected, name
+    default = outcome(library, name, None, formats)  # the pipeline's own choice, with its fallback
+    assert default == expected, name
+    return True
+
+
+# Random libraries inside the core's reach.
+
+NAMES = ["batch_size", "seq_len", "hidden_size", "heads", "layers"]
+PRECISION = ["a_bytes", "w_bytes"]
+NUMBERS = ["0", "1", "2", "3", "1/2", "1.5", "64"]
+
+
+@st.composite
+def formulas(draw: st.DrawFn, names: list[str], callees: list[tuple[str, int]], depth: int = 3) -> str:
+    leaves = st.sampled_from(names + PRECISION + NUMBERS)
+    if depth == 0 or draw(st.integers(0, 4)) == 0:
+        return draw(leaves)
+    sub = formulas(names, callees, depth - 1)
+    kinds = ["+", "-", "*", "/", "//", "**", "max", "min", "floor", "neg"] + ["ref", "scaled"] * (2 if callees else 0)
+    kinds += ["cond"] * draw(st.integers(0, 1))
+    kind = draw(st.sampled_from(kinds))
+    if kind in ("+", "-", "*"):
+        return f"({draw(sub)} {kind} {draw(sub)})"
+    if kind in ("/", "//"):
+        divisor = draw(st.sampled_from([*names, "2", "3", "1/2", f"{names[0]} * {names[-1]}"]))
+        return f"({draw(sub)} {kind} ({divisor}))"
+    if kind == "**":
+        return f"({draw(sub)}) ** {draw(st.integers(0, 3))}"
+    if kind in ("max", "min"):
+        arguments = draw(st.lists(st.one_of(leaves, sub), min_size=2, max_size=4))
+        return f"{kind}({', '.join(arguments)})"
+    if kind == "floor":
+        return f"floor({draw(sub)})"
+    if kind == "neg":
+        return f"-({draw(sub)})"
+    if kind == "cond":
+        return f"({draw(sub)} if {draw(leaves)} > {draw(leaves)} else {draw(sub)})"
+    callee, arity = draw(st.sampled_from(callees))
+    arguments = [draw(st.sampled_from([*names, "2", f"{names[0]} * 2", f"{names[0]} + 1", f"{names[-1]} * {names[0]}"])) for _ in range(arity)]
+    if draw(st.booleans()):
+        arguments.append(draw(st.sampled_from(["a_bytes=2", "w_bytes=1", "a_bytes=w_bytes"])))
+    reference = f"${{m.M{callee}}}({', '.join(arguments)})"
+    return reference if kind == "ref" else f"{draw(formulas(names, [], 1))} * {reference}"
+
+
+@st.composite
+def libraries(draw: st.DrawFn, size: int = 5) -> dict[str, Any]:
+    count = draw(st.integers(1, size))
+    parameters = [draw(st.lists(st.sampled_from(NAMES), min_size=1, max_size=3, unique=True)) for _ in range(count)]
+    documents = {}
+    for index in reversed(range(count)):
+        callees = [(str(i), len(parameters[i])) for i in range(index + 1, count)]
+        kernels = []
+        for k in range(draw(st.integers(1, 3))):
+            first = draw(formulas(parameters[index], callees))
+            fields = [first] * 3 if draw(st.booleans()) else [draw(formulas(parameters[index], callees)) for _ in range(3)]
+            kernels.append({"operation": f"kernel {k}", "flops": fields[0], "memory_access": {"read": fields[1], "write": fields[2]}})
+        documents[f"m.M{index}"] = {"class_name": f"m.M{index}", "parameters": parameters[index], "kernels": kernels}
+    return documents
+
+
+@pytest.mark.slow
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(documents=libraries())
+def test_the_core_prints_what_sympy_prints_on_random_libraries(tmp_path_factory: Any, documents: dict[str, Any]) -> None:
+    directory = tmp_path_factory.mktemp("lib")
+    for name, document in documents.items():
+        (directory / f"{name}.json").write_text(json.dumps(document), encoding="utf-8")
+    compare(Library.from_path([directory], environment=False), "m.M0")
+
+
+@pytest.mark.slow
+def test_the_core_answers_most_random_libraries(tmp_path_factory: Any) -> None:
+    """The comparison above would pass vacuously if the core declined everything."""
+    answered = []
+
+    @settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(documents=libraries(size=3))
+    def run(documents: dict[str, Any]) -> None:
+        directory = tmp_path_factory.mktemp("lib")
+        for name, document in documents.items():
+            (directory / f"{name}.json").write_text(json.dumps(document), encoding="utf-8")
+        answered.append(compare(Library.from_path([directory], environment=False), "m.M0"))
+
+    run()
+    print(f"the core answered {sum(answered)} of {len(answered)}")
+    assert sum(answered) >= len(answered) // 3, f"the core answered {sum(answered)} of {len(answered)}"
+
+
+@pytest.mark.slow
+def test_the_core_prints_what_sympy_prints_on_the_built_in_library() -> None:
+    library = Library.from_path(environment=False)
+    answered = [compare(library, name, FORMATS) for name in library.names()]
+    assert sum(answered) >= len(answered) * 3 // 4
+
+
+@pytest.mark.slow
+@requires_shared
+@pytest.mark.parametrize("corpus", ["lm-predictor-gpt2", "lm-predictor-llama", "lm-predictor-kernels"])
+def test_the_core_prints_what_sympy_prints_on_the_corpora(corpus: str) -> None:
+    directory = SHARED / "corpora" / corpus
+    library = Library.from_path([directory], environment=False)
+    names = [name for name, path in library.names().items() if path.resolve().is_relative_to(directory.resolve())]
+    assert names
+    for name in names:
+        compare(library, name)
+
+
+def test_terms_whose_factors_rank_alike_are_ordered_as_sympy_orders_them(tmp_path: Path) -> None:
+    """Ties in the order of terms fall back on sympy's text of the term, which the core reproduces."""
+    formula = "a/b + a/c + a + a**64 + a**65 + 2*a/(b*c**2) - a/(3*b**2) + 1/b + 1/(b*c) - 1/b**2 + c**-2 + 7"
+    document = {"class_name": "m.T", "parameters": ["a", "b", "c"], "kernels": [{"operation": "k", "flops": formula, "memory_access": {"read": "a_bytes * a", "write": "0"}}]}
+    (tmp_path / "m.T.json").write_text(json.dumps(document), encoding="utf-8")
+    assert compare(Library.from_path([tmp_path], environment=False), "m.T", FORMATS)
+
+
+def test_min_max_and_floor_are_evaluated_as_sympy_evaluates_them(tmp_path: Path) -> None:
+    formulas = [
+        "max(a, 3, 5, b) + min(a, 3, 5, b) + max(a, a) + max(2, 7) + max(a, max(b, 1/2))",
+        "(a + 6) // 2 + floor(a / 2 + 3) + floor(-a / b) + floor(2 * a) + a // (b * c) + (7 // 2) * a + floor(-7 / 2)",
+        "max(a, b) * floor(a / b) + max(a, b) ** 2 + b * max(a, b)",
+    ]
+    document = {
+        "class_name": "m.T",
+        "parameters": ["a", "b", "c"],
+        "kernels": [{"operation": f"k{i}", "flops": f, "memory_access": {"read": "a_bytes * a", "write": "0"}} for i, f in enumerate(formulas)],
+    }
+    (tmp_path / "m.T.json").write_text(json.dumps(document), encoding="utf-8")
+    assert compare(Library.from_path([tmp_path], environment=False), "m.T", FORMATS)
+
+
+def test_formulas_past_the_core_still_compile(tmp_path: Path) -> None:
+    """Conditionals, ceil, sqrt and sums below a fraction bar: the bridge answers, the output is the same."""
+    document = {
+        "class_name": "m.T",
+        "parameters": ["a", "b"],
+        "kernels": [{"operation": "k", "flops": "(a if a > b else b) + ceil(a / 3) + sqrt(a * b) + a / (a + b) + a % 3", "memory_access": {"read": "a_bytes * a", "write": "0"}}],
+    }
+    (tmp_path / "m.T.json").write_text(json.dumps(document), encoding="utf-8")
+    library = Library.from_path([tmp_path], environment=False)
+    assert not compare(library, "m.T", FORMATS)  # the core declined, and the default answer equals sympy's
+
+
+_NO_SYMPY = """
+import sys
+from compiler.cli import main
+sys.argv = ["kc", *sys.argv[1:]]
+try:
+    main()
+except SystemExit as exit:
+    assert not exit.code, exit.code
+print("sympy imported" if "sympy" in sys.modules else "sympy not imported", file=sys.stderr)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("emit_format", ["json", "py", "tex"])
+def test_kc_compile_of_llama_never_imports_sympy(tmp_path: Path, emit_format: str) -> None:
+    arguments = ["compile", "transformers.models.llama.modeling_llama.LlamaForCausalLM", "--emit", emit_format, "-o", str(tmp_path / "out")]
+    result = subprocess.run([sys.executable, "-c", _NO_SYMPY, *arguments], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip().endswith("sympy not imported"), result.stderr
+
+
+@pytest.mark.slow
+def test_a_conditional_brings_sympy_in(tmp_path: Path) -> None:
+    document = {"class_name": "m.T", "parameters": ["a", "b"], "kernels": [{"operation": "k", "flops": "a if a > b else b", "memory_access": {"read": "a_bytes", "write": "0"}}]}
+    (tmp_path / "m.T.json").write_text(json.dumps(document), encoding="utf-8")
+    arguments = ["compile", "m.T", "--lib", str(tmp_path), "-o", str(tmp_path / "out.json")]
+    result = subprocess.run([sys.executable, "-c", _NO_SYMPY, *arguments], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip().endswith("sympy imported"), result.stderr
+
+
+def test_one_module_imports_sympy() -> None:
+    importing = sorted(
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "compiler").rglob("*.py")
+        if re.search(r"^\s*(import sympy|from sympy[\s.])", path.read_text(encoding="utf-8"), re.MULTILINE)
+    )
+    assert importing == ["compiler/symbolic.py"]
