@@ -1,3 +1,9 @@
-from compiler.cli.app import main
+import sys
+
+try:
+    from compiler.cli.app import main
+except KeyboardInterrupt:  # Ctrl-C while kc is still importing: no traceback, the status of an interrupted run
+    print("kc: interrupted", file=sys.stderr)
+    sys.exit(130)
 
 main(prog_name="kc")
