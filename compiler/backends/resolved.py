@@ -14,22 +14,23 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import sympy
-
+from compiler.algebra import Order, Value, sympy_algebra
 from compiler.backends.json import document as check_size
 from compiler.diagnostics import Diagnostics
 from compiler.errors import KcError
 from compiler.language import ir
 from compiler.language.printer import to_text
 from compiler.passes.simplify import Simplifier
-from compiler.symbolic import Expr, Order, to_sympy
 from compiler.tree import Composite, Leaf, Node, Tree
+
+Expr = Value
 
 
 class _Resolver:
     def __init__(self, tree: Tree[ir.Expr]) -> None:
         self.diagnostics = Diagnostics()
-        self.simplify = Simplifier(Order.of([p.name for p in tree.parameters]), self.diagnostics)
+        self.algebra = sympy_algebra()
+        self.simplify = Simplifier(Order.of([p.name for p in tree.parameters]), self.diagnostics, self.algebra)
         self._costs: dict[int, tuple[Expr, Expr, Expr]] = {}
         self._keep: list[Node[ir.Expr]] = []  # holds the nodes whose ids key _costs
 
@@ -38,16 +39,16 @@ class _Resolver:
         key = id(node)
         if key not in self._costs:
             if isinstance(node, Leaf):
-                flops, read, write = (to_sympy(f) for f in node.formulas())
+                flops, read, write = (self.algebra.value(f) for f in node.formulas())
             else:
                 parts = [(self.count(child), self.cost(child)) for child in node.children]
-                flops, read, write = (sympy.Add(*(n * c[index] for n, c in parts)) for index in range(3))
+                flops, read, write = (self.algebra.add(n * c[index] for n, c in parts) for index in range(3))
             self._keep.append(node)
             self._costs[key] = (flops, read, write)
         return self._costs[key]
 
     def count(self, node: Node[ir.Expr]) -> Expr:
-        return to_sympy(node.repeat) if isinstance(node, Composite) and node.repeat is not None else sympy.Integer(1)
+        return self.algebra.value(node.repeat) if isinstance(node, Composite) and node.repeat is not None else self.algebra.one
 
     def formulas(self, values: tuple[Expr, Expr, Expr]) -> dict[str, str]:
         flops, read, write = (to_text(self.simplify(v)) for v in values)

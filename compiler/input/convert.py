@@ -24,8 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import sympy
-
+from compiler.algebra import Order, Value, sympy_algebra
 from compiler.diagnostics import Diagnostics
 from compiler.input.library import Library, short_name
 from compiler.language import ir
@@ -35,7 +34,8 @@ from compiler.passes.bind import Binding, Signature, bind_graph
 from compiler.passes.inline import Inliner
 from compiler.passes.resolve import Graph, resolve_all
 from compiler.passes.simplify import Simplifier
-from compiler.symbolic import Expr, Order, canonical, equal, to_sympy
+
+Expr = Value
 
 DIALECTS = (ir.ANALYSIS, ir.COST)
 COST_IMPLICIT = (*ir.RUNTIME_NAMES, ir.COST_PRECISION)
@@ -90,12 +90,13 @@ def _unique(label: str, taken: dict[str, Any]) -> str:
 class _ToCost:
     def __init__(self, graph: Graph, signatures: dict[str, Signature], bindings: dict[ir.Reference, Binding], diagnostics: Diagnostics) -> None:
         self.graph, self.signatures, self.bindings = graph, signatures, bindings
-        self.inliner = Inliner(graph, signatures, bindings, diagnostics)
+        self.algebra = algebra = sympy_algebra()  # the analyses written back keep sympy's forms, as they always had
+        self.inliner = Inliner(graph, signatures, bindings, diagnostics, algebra)
         self.diagnostics = diagnostics
 
     def module(self, module: ir.Module) -> dict[str, dict[str, Any]]:
         signature = self.signatures[module.name]
-        simplifier = Simplifier(Order.of(signature.names), self.diagnostics)
+        simplifier = Simplifier(Order.of(signature.names), self.diagnostics, self.algebra)
 
         def text(value: Expr) -> str:
             return to_text(simplifier(value))
@@ -109,20 +110,20 @@ class _ToCost:
             return files
         children: dict[str, Any] = {}
         for index, kernel in enumerate(module.kernels):
-            repeat = sympy.Integer(1) if kernel.repeat is None else self.inliner.value(kernel.repeat, module, {})
+            repeat = self.algebra.one if kernel.repeat is None else self.inliner.value(kernel.repeat, module, {})
             parts = self._parts(kernel, module)
             calls: list[tuple[ir.Reference, Expr]]
             if parts is None:  # what the cost dialect cannot say: the kernel's closed forms, as a leaf of its own
-                direct, calls = [canonical(v) for v in self.inliner.kernel_closed(kernel, module)], []
-                repeat = sympy.Integer(1)
+                direct, calls = [self.algebra.canonical(v) for v in self.inliner.kernel_closed(kernel, module)], []
+                repeat = self.algebra.one
             else:
                 direct, calls = parts
             for reference, factor in calls:
                 label = _unique(kernel.operation if len(calls) == 1 else f"{kernel.operation} ({short_name(reference.module)})", children)
-                children[label] = self._child(reference, canonical(repeat * factor), text)
+                children[label] = self._child(reference, self.algebra.canonical(repeat * factor), text)
             if any(d != 0 for d in direct) or not calls:
                 name = f"{module.name}.kernel{index}"
-                leaf_names = [n for n in signature.names if any(sympy.Symbol(n) in d.free_symbols for d in direct)]
+                leaf_names = [n for n in signature.names if any(n in self.algebra.free_names(d) for d in direct)]
                 leaf_names += sorted({s.name for d in direct for s in d.free_symbols} - set(leaf_names) - set(signature.names))
                 parameters = [n for n in leaf_names if not ir.is_global(n, ir.COST)]
                 flops, read, write = (text(d) for d in direct)
@@ -153,15 +154,15 @@ class _ToCost:
             formula = kernel.fields[name]
             if formula.expr is None:
                 return None
-            parts = decompose(formula.expr, to_sympy)
+            parts = decompose(formula.expr, self.algebra.value, self.algebra)
             if parts is None:
                 return None
             direct.append(parts[0])
             for reference, factor in parts[1]:
-                factors.setdefault(reference, [sympy.Integer(0)] * 3)[index] += factor
+                factors.setdefault(reference, [self.algebra.zero] * 3)[index] += factor
         calls = []
         for reference, values in factors.items():
-            if not (equal(values[0], values[1]) and equal(values[0], values[2])):
+            if not (self.algebra.equal(values[0], values[1]) and self.algebra.equal(values[0], values[2])):
                 return None
             calls.append((reference, values[0]))
         return direct, calls
@@ -172,17 +173,17 @@ class _ToCost:
         bound: dict[str, str] = {}
         for parameter in callee.parameters:
             if parameter.name in arguments:
-                value = to_sympy(arguments[parameter.name])
+                value = self.algebra.value(arguments[parameter.name])
             elif parameter.default is not None and parameter.default.expr is not None:
-                scope = {sympy.Symbol(n): to_sympy(e) for n, e in arguments.items()}
-                value = to_sympy(parameter.default.expr).xreplace(scope)
+                scope = {n: self.algebra.value(e) for n, e in arguments.items()}
+                value = self.algebra.substitute(self.algebra.value(parameter.default.expr), scope)
             else:
                 continue
-            if ir.is_global(parameter.name, ir.COST) and value == sympy.Symbol(parameter.name):
+            if ir.is_global(parameter.name, ir.COST) and value == self.algebra.symbol(parameter.name):
                 continue  # passes through by itself
             bound[parameter.name] = text(value)
         for name, value in binding.precision:
-            bound[name] = text(to_sympy(value))
+            bound[name] = text(self.algebra.value(value))
         child: dict[str, Any] = {"kernel": reference.module, "bindings": bound}
         if count != 1:
             child["count"] = self._count(count, text)
