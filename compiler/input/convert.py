@@ -218,7 +218,8 @@ class _ToAnalysis:
     def module(self, module: ir.Module) -> dict[str, dict[str, Any]]:
         signature = self.signatures[module.name]
         declared: list[Any] = [p.name if p.default is None else {"name": p.name, "default": p.default.text} for p in signature.parameters]
-        parameters = [*declared, *(n for n in self.implicit(module.name) if n not in signature.names)]
+        # the implicit names first: defaults of declared parameters may use them (calls bind by keyword)
+        parameters = [*(n for n in self.implicit(module.name) if n not in signature.names), *declared]
         kernels = []
         for kernel in module.kernels:
             if kernel.fields is None:
