@@ -14,14 +14,25 @@ import os
 import re
 import types
 from collections.abc import Iterable, Mapping
-from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 __all__ = ["KcError", "__version__", "compile_module", "evaluate", "load_cost_model", "params_from_hf_config", "python_name"]
 
 from compiler.errors import KcError
-from compiler.language.ir import python_name
+
+if TYPE_CHECKING:
+    from fractions import Fraction
+
+# Importing the package stays light (the errors only): `python -m compiler` reaches the
+# command line's own handling of Ctrl-C after as little work as possible.
+
+
+def python_name(name: str) -> str:
+    """The keyword argument of generated Python for a formula name: `config.hidden_size` → `config__hidden_size`."""
+    from compiler.language.ir import python_name as spelled
+
+    return spelled(name)
 
 
 def compile_module(
