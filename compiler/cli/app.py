@@ -218,7 +218,18 @@ def apply_limits(pairs: tuple[str, ...]) -> None:
 
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Group(click.Group):
+    """The `kc` group: Ctrl-C anywhere in a command, its imports and options included, ends as the guard ends it."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("kc: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "-V", "--version", prog_name="kc")
 @click.option("--limit", "limits", multiple=True, metavar="NAME=N", help="Change a resource limit for this run (repeatable); docs/limits.md lists them and their defaults.")
 def main(limits: tuple[str, ...]) -> None:
