@@ -123,7 +123,7 @@ def bound_share(compute_bound_time: Any, time: Any) -> str:
 # ---------------------------------------------------------------- headers
 
 
-def header_lines(prepared: Prepared) -> list[str]:
+def header_lines(prepared: Prepared, width: int = 110) -> list[str]:
     request, peaks = prepared.request, prepared.peaks
     device = peaks.device
     phase = f"prefill + {request.generate} decode steps" if request.generate else request.phase
@@ -134,7 +134,7 @@ def header_lines(prepared: Prepared) -> list[str]:
     vector = rate(peaks.vector, "FLOP/s") + ("" if peaks.vector_published else " (no published figure: the matmul peak)")
     lines.append(f"  {peaks.precision} matmul {rate(peaks.matmul, 'FLOP/s')}, vector {vector}, memory {rate(peaks.bandwidth, 'B/s')}{efficiency}")
     shown = " ".join(f"{name}={_value(value)}" for name, value in prepared.parameters.items())
-    lines.extend(textwrap.wrap(shown, width=110, initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False))
+    lines.extend(textwrap.wrap(shown, width=min(width, 110), initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False))
     swept = [f"{axis.name} ({len(axis.values)} values)" for axis in prepared.axes]
     if swept:
         lines.append(f"  swept: {', '.join(swept)}")
@@ -236,23 +236,119 @@ def _align(rows: list[list[str]], rule_before_last: bool = False) -> list[str]:
 
 
 def point_rich(result: PointResult, console: Any) -> None:
-    """The table on a rich console: the tree indented, composites bold, the total in a footer."""
-    from rich.table import Table
+    """The table on a rich console, fitted to its width: the tree indented, composites bold, the total in a footer."""
     from rich.text import Text
 
     table_rows, total_cells, hidden = point_cells(result)
-    table = Table(show_footer=True, box=None if not console.is_terminal else _box(), header_style="bold", footer_style="bold", pad_edge=False)
-    for index, name in enumerate(POINT_COLUMNS):
-        table.add_column(name, footer=total_cells[index], justify="left" if index == 0 else "right", no_wrap=index != 0, overflow="fold")
-    for depth, leaf, cells in table_rows:
-        label = Text("  " * depth + cells[0], style="" if leaf else "bold")
+    moved = [binary(sum((k.read + k.write for k in row.kernels), 0)) for row in tree_rows(result.kernels)[0]]
+    named = [dict(zip(POINT_COLUMNS, cells, strict=True)) | {"bytes": moved[i]} for i, (_, _, cells) in enumerate(table_rows)]
+    total = dict(zip(POINT_COLUMNS, total_cells, strict=True)) | {"bytes": binary(result.total.bytes)}
+    depths = [depth for depth, _, _ in table_rows]
+    columns, labels = fit_point(depths, named, total, console.width)
+    table = _rich_table(console, show_footer=True)
+    for name in columns:
+        table.add_column(name, footer=total[name], justify="left" if name == "kernel" else "right", no_wrap=True, overflow="fold")
+    for (_, leaf, cells), row, label in zip(table_rows, named, labels, strict=True):
         style = {"compute": "magenta", "memory": "cyan"}.get(cells[7], "")
-        table.add_row(label, cells[1], *cells[2:7], Text(cells[7], style=style), cells[8])
-    for line in header_lines(result.prepared):
+        shown = [Text(label, style="" if leaf else "bold")]
+        shown += [Text(row[name], style=style) if name == "bound" else row[name] for name in columns[1:]]
+        table.add_row(*shown)
+    for line in header_lines(result.prepared, console.width):
         console.print(line, highlight=False)
     console.print(table)
     for line in footer_lines(result, hidden):
         console.print(line, highlight=False)
+    left_out = [name for name in POINT_COLUMNS if name not in columns]
+    if left_out:
+        console.print(f"not shown for want of width: {', '.join(left_out)} (a wider terminal, or --format json, shows them)", highlight=False)
+
+
+POINT_FITS = (
+    POINT_COLUMNS,
+    ("kernel", "compute", "FLOPs", "read", "written", "time", "bound", "share"),
+    ("kernel", "FLOPs", "read", "written", "time", "bound", "share"),
+    ("kernel", "FLOPs", "bytes", "time", "bound", "share"),
+    ("kernel", "FLOPs", "bytes", "time", "share"),
+    ("kernel", "bytes", "time", "share"),
+    ("kernel", "time", "share"),
+)
+"""The point table's columns from the widest terminal to the narrowest: the least telling go first
+(arithmetic intensity, then the compute tag; read and written become one `bytes` column)."""
+
+LABEL_ROOM = 28
+"""Before a column is dropped, kernel labels are shortened down to this width (whole words, `…` for the rest)."""
+
+GAP = 2
+
+
+def fit_point(depths: Sequence[int], rows: Sequence[dict[str, str]], total: dict[str, str], width: int) -> tuple[tuple[str, ...], list[str]]:
+    """The columns that fit in `width` and the kernel labels, indented, shortened by whole words where needed."""
+
+    def widths(columns: Sequence[str]) -> int:
+        shown = [*rows, total, {name: name for name in columns}]
+        return sum(max(len(row[name]) for row in shown) for name in columns[1:]) + GAP * (len(columns) - 1)
+
+    labels = [row["kernel"] for row in rows]
+
+    def shortened(indent: int, room: int) -> list[str] | None:
+        texts = [shorten(label, room - indent * depth) for depth, label in zip(depths, labels, strict=True)]
+        if any(text is None for text in texts):
+            return None
+        return [" " * (indent * depth) + str(text) for depth, text in zip(depths, texts, strict=True)]
+
+    for columns in POINT_FITS:
+        room = width - widths(columns)
+        full = max((2 * depth + len(label) for depth, label in zip(depths, labels, strict=True)), default=0)
+        short = shortened(2, room) if room >= min(LABEL_ROOM, full) else None
+        if short is not None:
+            return columns, short
+    columns = POINT_FITS[-1]  # a very narrow terminal: one space a level, as short as whole words allow
+    room = width - widths(columns)
+    return columns, [" " * depth + (shorten(label, room - depth) or label) for depth, label in zip(depths, labels, strict=True)]
+
+
+def shorten(label: str, room: int) -> str | None:
+    """`label` in at most `room` characters: trailing path parts, then trailing words, left out for `…`; None if even one word does not fit."""
+    if len(label) <= room:
+        return label
+    parts = label.split(" › ")
+    for keep in range(len(parts) - 1, 0, -1):
+        text = " › ".join(parts[:keep]) + " › …"
+        if len(text) <= room:
+            return text
+    words = parts[0].split(" ")
+    for keep in range(len(words) - 1, 0, -1):
+        text = " ".join(words[:keep]) + " …"
+        if len(text) <= room:
+            return text
+    return None
+
+
+def fit_columns(headers: Sequence[str], rows: Sequence[Sequence[str]], width: int, drop: Sequence[str]) -> list[int]:
+    """The indices of the columns to show in `width`, leaving out those of `drop` in its order until the rest fit."""
+    sizes = [max(len(cells[i]) for cells in [headers, *rows]) for i in range(len(headers))]
+    kept = list(range(len(headers)))
+    for name in ("", *drop):
+        if name in headers:
+            kept.remove(list(headers).index(name))
+        if sum(sizes[i] for i in kept) + GAP * (len(kept) - 1) <= width:
+            break
+    return kept
+
+
+def _rich_table(console: Any, show_footer: bool = False) -> Any:
+    """A rich table with columns two spaces apart and a rule under the header on a terminal."""
+    from rich.table import Table
+
+    return Table(
+        show_footer=show_footer,
+        box=_box() if console.is_terminal else None,
+        show_edge=False,
+        header_style="bold",
+        footer_style="bold",
+        pad_edge=False,
+        padding=(0, 1, 0, 0) if console.is_terminal else (0, 1),
+    )
 
 
 def _box() -> Any:
@@ -398,22 +494,31 @@ def sweep_text(prepared: Prepared, result: SweepResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def sweep_rich(prepared: Prepared, result: SweepResult, console: Any) -> None:
-    from rich.table import Table
+SWEEP_DROPS = ("data movement", "vector", "matmul", "prefill", "decode", "bytes", "FLOPs", "compute-bound")
+"""The sweep table's columns a narrow terminal leaves out, first to last; swept values and times stay."""
 
+
+def sweep_rich(prepared: Prepared, result: SweepResult, console: Any) -> None:
+    """The sweep table on a rich console, leaving out columns that do not fit its width."""
     indices, omitted = _sweep_indices(result)
-    table = Table(box=_box(), header_style="bold", pad_edge=False)
-    for name in sweep_columns(result):
-        table.add_column(name, justify="right", no_wrap=True)
-    for position, index in enumerate(indices):
-        if omitted and position == TABLE_ROWS // 2:
-            table.add_row(*(["…"] * len(table.columns)))
-        table.add_row(*sweep_cells(result, index))
-    for line in header_lines(prepared):
+    headers = sweep_columns(result)
+    rows = [sweep_cells(result, index) for index in indices]
+    if omitted:
+        rows.insert(TABLE_ROWS // 2, ["…"] * len(headers))
+    kept = fit_columns(headers, rows, console.width, SWEEP_DROPS)
+    table = _rich_table(console)
+    for i in kept:
+        table.add_column(headers[i], justify="right", no_wrap=True)
+    for cells in rows:
+        table.add_row(*(cells[i] for i in kept))
+    for line in header_lines(prepared, console.width):
         console.print(line, highlight=False)
     console.print(table)
     for line in sweep_footer(result, omitted):
         console.print(line, highlight=False)
+    left_out = [headers[i] for i in range(len(headers)) if i not in kept]
+    if left_out:
+        console.print(f"not shown for want of width: {', '.join(left_out)} (a wider terminal, or --format csv, shows them)", highlight=False)
 
 
 def _sweep_fields(result: SweepResult) -> list[tuple[str, Any]]:
