@@ -9,6 +9,7 @@ message phrased for the user. Misuse of the Python API raises the ordinary
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -71,3 +72,15 @@ class VerifyError(KcError):
     """`kc verify` cannot compare: a missing dependency, an unsupported module or setting."""
 
     code = "KC704"
+
+
+def install_hint(extra: str, packages: str, root: Path | None = None) -> str:
+    """How to install kc's optional `extra` where this kc runs: from its checkout, or beside an installed kc.
+
+    `root` is the directory above the `compiler` package (found when None);
+    a checkout has kc's pyproject.toml there, an installed kc does not.
+    """
+    root = Path(__file__).resolve().parent.parent if root is None else root
+    if (root / "pyproject.toml").is_file() and (root / "grammar").is_dir():
+        return f"in the checkout {root}: pip install -e '.[{extra}]' (or pip install {packages})"
+    return f"pip install {packages} (kc's optional `{extra}` extra)"

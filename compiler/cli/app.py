@@ -124,6 +124,18 @@ def write_output(text: str, output: str | None) -> None:
             exit_with(f"{output}: cannot write: {error.strerror or error}")
 
 
+def check_output(output: str | None) -> None:
+    """Before any work: the directory of the output file `output` exists (standard output always does)."""
+    if output is None or output == "-":
+        return
+    path = Path(output)
+    directory = path.parent
+    if not directory.is_dir():
+        exit_with(f"{output}: cannot write: there is no directory {directory}")
+    if path.is_dir():
+        exit_with(f"{output}: cannot write: it is a directory")
+
+
 def backend_options(emit: str, tex_fragment: bool = False, symbols: str = "long") -> dict[str, Any]:
     """Options of the chosen backend, from the command line."""
     if emit == "tex":

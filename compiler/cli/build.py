@@ -14,6 +14,7 @@ from compiler.cli.app import (
     EXIT_PROBLEMS,
     RENAME_HELP,
     backend_options,
+    check_output,
     echo,
     exit_with,
     fail_with,
@@ -71,6 +72,7 @@ def compile_command(
         options.update(html_options(hf_configs, settings))
     elif hf_configs or settings:
         raise click.UsageError(f"{'--hf-config' if hf_configs else '--set'} is an option of --emit html")
+    check_output(output)
     library, name = open_library(module, lib, parse_renames(renames))
     compilation = compile_tree(library, name, lenient=lenient)
     assert compilation.tree is not None
@@ -133,6 +135,7 @@ def plan_command(module: str, lib: tuple[str, ...], output: str | None, renames:
     from compiler.passes.resolve import resolve
     from compiler.plan import plan
 
+    check_output(output)
     library, name = open_library(module, lib, parse_renames(renames))
     diagnostics = Diagnostics()
     graph = resolve(library, name, diagnostics)

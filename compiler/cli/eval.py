@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 from compiler.cli.app import (
     Decorator,
+    check_output,
     echo,
     guard,
     lib_option,
@@ -42,14 +43,34 @@ def _estimate_options(command: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
-def _prepare(request: Request) -> Prepared:
-    """The module's cost functions and the checked options; the options are checked before compiling."""
+def _prepare(request: Request, outputs: Sequence[str | None] = (), plots: Sequence[str | None] = (), one_sweep: bool = False) -> Prepared:
+    """The module's cost functions and the checked options.
+
+    Everything that can fail without the module is checked before it is
+    compiled: the options, the directories of the `outputs`, and for
+    `plots` the file names and matplotlib (`one_sweep`: a time plot's sweep).
+    """
     import compiler
     from compiler.eval.driver import parse, prepare
 
+    for output in (*outputs, *plots):
+        check_output(output)
     directories, name = search_path(request.module, tuple(request.lib))
     request = dataclasses.replace(request, module=name)
     options = parse(request)
+    if any(plot is not None for plot in plots):
+        from compiler.errors import PlotError
+        from compiler.eval.plots import check_path, check_sweep, require
+
+        try:
+            for plot in plots:
+                if plot is not None:
+                    check_path(plot)
+            if one_sweep:
+                check_sweep(options.axes)
+        except PlotError as error:
+            raise click.UsageError(str(error)) from None
+        require()
     model = compiler.load_cost_model(name, directories)
     return prepare(request, model, options)
 
@@ -85,16 +106,7 @@ def eval_command(
     from compiler.eval.driver import Request, notes, point, run_sweep
 
     request = Request(**options, sweeps=sweeps, generate=generate)  # the options are named as Request's fields
-    prepared = _prepare(request)
-    if plot is not None:
-        from compiler.errors import PlotError
-        from compiler.eval.plots import check_path, check_sweep
-
-        try:
-            check_sweep(prepared.axes)
-            check_path(plot)
-        except PlotError as error:
-            raise click.UsageError(str(error)) from None
+    prepared = _prepare(request, outputs=[output], plots=[plot], one_sweep=True)
     console = _console(output_format, output)
     if prepared.axes:
         result = run_sweep(prepared, _progress(prepared))
@@ -133,15 +145,10 @@ def roofline_command(output: str, labels: int, **options: Any) -> None:
     and every kernel with FLOPs as a point at its arithmetic intensity and
     the FLOP/s it attains, sized by its share of the time.
     """
-    from compiler.errors import PlotError
     from compiler.eval.driver import Request, point
-    from compiler.eval.plots import check_path, roofline
+    from compiler.eval.plots import roofline
 
-    try:
-        check_path(output)
-    except PlotError as error:
-        raise click.UsageError(str(error)) from None
-    prepared = _prepare(Request(**options))
+    prepared = _prepare(Request(**options), plots=[output])
     roofline(point(prepared), output, labels)
     click.echo(f"kc: wrote {output}", err=True)
 

@@ -77,7 +77,13 @@ class Options:
 
 
 def parse(request: Request) -> Options:
-    """Parse and check what does not need the module (so that mistakes show before it is compiled)."""
+    """Parse and check what does not need the module (so that mistakes show before it is compiled).
+
+    OptionError (a usage error, exit status 2) where the command line is
+    malformed or contradicts itself, whatever the module; EvalError (exit
+    status 1) where it is well-formed but names what kc cannot use: a
+    device or a hardware file, a precision the device lacks.
+    """
     try:
         settings = scenario.parse_settings(request.settings)
     except EvalError as error:
@@ -90,18 +96,28 @@ def parse(request: Request) -> Options:
     duplicate = next((name for name in names if names.count(name) > 1), None)
     if duplicate:
         raise OptionError("--sweep", f"{duplicate} is swept twice")
+    if request.generate < 0:
+        raise OptionError("--generate", "--generate needs a number of decode steps, 0 or more")
+    if request.generate and request.phase == "decode":
+        raise OptionError("--generate", "--generate starts with a prefill: leave out --phase decode")
+    if request.phase == "decode" and ("seq_len" in names or settings.get("seq_len", 1) != 1):
+        raise OptionError(
+            "--phase",
+            "--phase decode processes one token per sequence (seq_len=1): give the context length as cache_len, for example --set cache_len=4096",
+        )
+    for name in names:
+        if name in settings:
+            raise OptionError("--sweep", f"{name} is both set and swept: give it with --set or --sweep, not both")
+    swept_widths = [name for name in names if name in ("a_bytes", "w_bytes")]
+    if swept_widths and request.precision is None:
+        raise OptionError("--sweep", f"{swept_widths[0]} is swept: give the matmul precision with --precision")
+    efficiencies = (("--compute-efficiency", request.compute_efficiency, 1.0), ("--memory-efficiency", 1.0, request.memory_efficiency))
+    for option, compute, memory in efficiencies:
+        try:
+            roofline.check_efficiencies(compute, memory)
+        except ValueError as error:
+            raise OptionError(option, str(error)) from None
     try:
-        if request.generate < 0:
-            raise EvalError("--generate needs a number of decode steps, 0 or more")
-        if request.generate and request.phase == "decode":
-            raise EvalError("--generate starts with a prefill: leave out --phase decode")
-        for name in names:
-            if name in settings:
-                raise EvalError(f"{name} is both set and swept: give it with --set or --sweep, not both")
-        swept_widths = [name for name in names if name in ("a_bytes", "w_bytes")]
-        if swept_widths and request.precision is None:
-            raise EvalError(f"{swept_widths[0]} is swept: give the matmul precision with --precision")
-        roofline.check_efficiencies(request.compute_efficiency, request.memory_efficiency)
         devices: dict[str, hardware.Device] = {}
         for path in request.hardware_files:
             devices.update(hardware.load_file(path))

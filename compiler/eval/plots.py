@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from compiler.errors import PlotError
+from compiler.errors import PlotError, install_hint
 from compiler.eval.cost import CATEGORIES, KernelCost, intensity
 from compiler.eval.driver import PointResult, Prepared
 from compiler.eval.report import CATEGORY_NAMES, short_label
@@ -30,7 +30,7 @@ def _pyplot() -> Any:
     try:
         import matplotlib
     except ImportError:
-        raise PlotError("plots need matplotlib: pip install 'kc[plot]' (or pip install matplotlib)") from None
+        raise PlotError(f"plots need matplotlib: {install_hint('plot', 'matplotlib')}") from None
     matplotlib.use("Agg", force=True)
     matplotlib.rcParams["svg.hashsalt"] = "kc"  # stable element ids in SVG
     matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text in SVG: searchable, and smaller
@@ -44,6 +44,11 @@ def check_path(path: str | Path) -> Path:
     if path.suffix.lower() not in FORMATS:
         raise PlotError(f"{path}: the plot is written as PNG or SVG; name the file *.png or *.svg")
     return path
+
+
+def require() -> None:
+    """PlotError now, before any work, where matplotlib is missing."""
+    _pyplot()
 
 
 def _save(figure: Any, path: Path) -> None:

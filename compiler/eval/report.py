@@ -250,7 +250,7 @@ def point_rich(result: PointResult, console: Any) -> None:
         table.add_column(name, footer=total[name], justify="left" if name == "kernel" else "right", no_wrap=True, overflow="fold")
     for (_, leaf, cells), row, label in zip(table_rows, named, labels, strict=True):
         style = {"compute": "magenta", "memory": "cyan"}.get(cells[7], "")
-        shown = [Text(label, style="" if leaf else "bold")]
+        shown: list[Any] = [Text(label, style="" if leaf else "bold")]
         shown += [Text(row[name], style=style) if name == "bound" else row[name] for name in columns[1:]]
         table.add_row(*shown)
     for line in header_lines(result.prepared, console.width):

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from compiler.errors import VerifyError
+from compiler.errors import VerifyError, install_hint
 from compiler.hf import Family, family_of, load_config, params_from_hf_config
 from compiler.input.library import Library, short_name
 from compiler.language import ir
@@ -246,7 +246,7 @@ def torch_matmul(
         from torch.utils.flop_counter import FlopCounterMode
     except ImportError as error:
         raise VerifyError(
-            f"kc verify needs PyTorch and transformers ({error.name or error} is not installed): pip install torch transformers (kc's optional `torch` extra)"
+            f"kc verify needs PyTorch and transformers ({error.name or error} is not installed): {install_hint('torch', 'torch transformers')}"
         ) from None
     model_class = getattr(transformers, architecture, None)
     if model_class is None:

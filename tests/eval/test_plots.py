@@ -100,4 +100,4 @@ def test_without_matplotlib(tmp_path: Path) -> None:
     (blocker / "matplotlib").mkdir()
     (blocker / "matplotlib" / "__init__.py").write_text("raise ImportError('no matplotlib here')\n")
     result = run_kc("roofline", LLAMA, "--hf-config", CONFIG, "--set", "seq_len=8", "-o", str(tmp_path / "r.png"), env={"PYTHONPATH": str(blocker)})
-    assert_clean_failure(result, "plots need matplotlib: pip install 'kc[plot]'")
+    assert_clean_failure(result, "plots need matplotlib: in the checkout", "pip install -e '.[plot]' (or pip install matplotlib)")
