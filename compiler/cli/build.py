@@ -31,7 +31,7 @@ from compiler.cli.app import (
 @click.command("compile")
 @click.argument("module")
 @lib_option()
-@click.option("--emit", type=click.Choice(FORMATS), default="json", show_default=True, help="Output format.")
+@click.option("--emit", type=click.Choice(FORMATS), default="json", show_default=True, help="Output format (json: a summary instead on a terminal, unless -o is given).")
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of standard output.")
 @click.option("--lenient", is_flag=True, help="Drop extra arguments and keep unbound parameters as free names, with warnings, instead of failing.")
 @click.option("--rename", "renames", multiple=True, metavar="OLD=NEW", help=RENAME_HELP)
@@ -57,6 +57,10 @@ def compile_command(
     Every reference is expanded recursively; each formula is simplified
     exactly; `totals` holds the closed forms. Warnings go to stderr; on any
     error nothing is written and the exit status is 1.
+
+    On a terminal it shows a summary (parameters, totals, the tree's top
+    levels, the commands to try next); a pipe or -o FILE gets the JSON, and
+    -o - writes the JSON to a terminal too.
 
     \b
     --emit html writes one self-contained page to explore the costs in a browser:
@@ -84,6 +88,13 @@ def compile_command(
     show_diagnostics(compilation.diagnostics, library.source)
     if output not in (None, "-") and any(same_file(output, file) for file in library.read()):
         exit_with(f"{output} is a module file this compilation reads: write the output elsewhere")
+    if output is None and emit == "json" and sys.stdout is not None and sys.stdout.isatty():
+        import shutil
+
+        from compiler.cli.summary import WIDTH, summary
+
+        echo(summary(compilation.tree, module, lib, min(WIDTH, shutil.get_terminal_size().columns)), nl=False)
+        return
     write_output(text, output)
 
 
