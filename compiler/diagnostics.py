@@ -64,6 +64,7 @@ CODES: dict[str, str] = {
     "KC501": "byte count without a byte factor",
     "KC502": "FLOP count with a precision name",
     "KC503": "name with a unified spelling",
+    "KC504": "name one edit from another name",
     # Generated code
     "KC601": "name cannot be used in generated code",
     "KC602": "value cannot be written in generated code",

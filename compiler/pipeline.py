@@ -24,7 +24,7 @@ from compiler.limits import Limits
 from compiler.passes.assemble import Assembler
 from compiler.passes.bind import Binding, Signature, bind_graph
 from compiler.passes.inline import Inliner
-from compiler.passes.lint import lint
+from compiler.passes.lint import callee_names, lint
 from compiler.passes.resolve import Graph, resolve
 from compiler.passes.simplify import simplify
 from compiler.passes.totals import interface, totals
@@ -66,8 +66,8 @@ def _bind(c: Compilation) -> None:
 
 def _lint(c: Compilation) -> None:
     assert c.graph is not None
-    for module in c.graph.modules.values():
-        lint(module, c.diagnostics)
+    for name, module in c.graph.modules.items():
+        lint(module, c.diagnostics, callee_names(c.graph, c.signatures, name))
 
 
 def _inline(c: Compilation) -> None:

@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import difflib
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from compiler.diagnostics import Diagnostics, Location
 from compiler.language import ir
+
+if TYPE_CHECKING:
+    from compiler.passes.bind import Signature
+    from compiler.passes.resolve import Graph
 
 BYTE_CONSTANTS = (4, 8)
 """Literal byte sizes a read or write term may use instead of a precision name:
@@ -168,8 +173,86 @@ def lint_labels(module: ir.Module, diagnostics: Diagnostics) -> None:
         visit(kernel)
 
 
-def lint(module: ir.Module, diagnostics: Diagnostics) -> None:
-    """Every lint of one module."""
+def one_edit(a: str, b: str) -> bool:
+    """Whether `a` becomes `b` by one insertion, deletion, substitution or swap of adjacent letters.
+
+    Names shorter than four characters, and names that differ in a digit
+    (`layer1`, `layer2`), are never taken for each other.
+    """
+    if a == b or min(len(a), len(b)) < 4 or abs(len(a) - len(b)) > 1:
+        return False
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < min(len(a), len(b)) - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    left, right = a[start : len(a) - end], b[start : len(b) - end]
+    if any(c.isdigit() for c in left + right):
+        return False
+    if len(left) + len(right) == 1 or (len(left) == len(right) == 1):
+        return True
+    return len(left) == len(right) == 2 and left == right[::-1]
+
+
+def lint_near_names(module: ir.Module, diagnostics: Diagnostics, callees: Mapping[str, Sequence[str]] = {}) -> None:
+    """A name one edit from another name of the module, a callee's parameter or a unified name: likely a typo.
+
+    Of two names of the module the one written fewer times (the later one
+    on a tie) is taken for the typo; declared parameters and the unified
+    names themselves are never suspected, and names KC503 reports are left to it.
+    """
+    declared = {p.name for p in module.parameters or ()}
+    counts: dict[str, int] = {}
+    first: dict[str, tuple[ir.Formula, ir.Name]] = {}
+    for formula in module.formulas():
+        if formula.expr is None:
+            continue
+        for written in formula.names:
+            counts[written.id] = counts.get(written.id, 0) + 1
+            first.setdefault(written.id, (formula, written))
+    order = list(first)
+    own = [*order, *(name for name in declared if name not in first)]
+    unified = (*_UNIFIED, *ir.PRECISION_NAMES)
+    for name in order:
+        if name in declared or name in unified or _near_unified(name):
+            continue
+        likely = [
+            other
+            for other in own
+            if one_edit(name, other)
+            and (other in declared or (counts.get(other, 0), -order.index(other)) > (counts[name], -order.index(name)))
+        ]
+        where = ""
+        if not likely:
+            for callee, names in callees.items():
+                likely = [other for other in names if one_edit(name, other) and other not in first]
+                if likely:
+                    where = f", a parameter of {callee.rsplit('.', 1)[-1]}"
+                    break
+        if not likely:
+            likely = [other for other in unified if one_edit(name, other)]
+            where = ", a unified name" if likely else ""
+        if likely:
+            formula, node = first[name]
+            times = counts[name]
+            diagnostics.warning(
+                "KC504",
+                f"{name!r} is one edit from {likely[0]!r}{where}: did you mean {likely[0]!r}?",
+                Location(module.file, formula.path, formula.text, node.span),
+                notes=(f"{name!r} is written {times} time{'s' if times != 1 else ''}" + (" and becomes a parameter of its own" if module.parameters is None else ""),),
+                hint=f"write {likely[0]}, or pass --rename {name}={likely[0]}",
+            )
+
+
+def callee_names(graph: Graph, signatures: Mapping[str, Signature], name: str) -> dict[str, tuple[str, ...]]:
+    """The parameter names of every module `name` references, by module."""
+    return {callee: signatures[callee].names for callee in graph.callees(name) if callee in signatures}
+
+
+def lint(module: ir.Module, diagnostics: Diagnostics, callees: Mapping[str, Sequence[str]] = {}) -> None:
+    """Every lint of one module; `callees` are the parameter names of the modules it references."""
     lint_units(module, diagnostics)
     lint_names(module, diagnostics)
+    lint_near_names(module, diagnostics, callees)
     lint_labels(module, diagnostics)
