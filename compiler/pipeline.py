@@ -96,7 +96,11 @@ def _simplify(c: Compilation) -> None:
     c.tree = simplify(raw, c.diagnostics, c.algebra)
 
 
-PIPELINE: tuple[Callable[[Compilation], None], ...] = (_resolve, _bind, _lint, _inline, _assemble, _totals, _simplify)
+STATIC: tuple[Callable[[Compilation], None], ...] = (_resolve, _bind, _lint)
+"""The passes that check every module the root reaches, all run before any error stops the compilation
+(as `kc check` runs them), so one run reports every problem of every module it reads."""
+
+PIPELINE: tuple[Callable[[Compilation], None], ...] = (*STATIC, _inline, _assemble, _totals, _simplify)
 
 
 def compile_tree(
@@ -109,6 +113,7 @@ def compile_tree(
     compilation = Compilation(library, root, lenient, algebra=algebra or CORE)
     first = PIPELINE.index(_inline)
     with (limits or Limits.current()).applied():
+<<<<<<< HEAD
         _run(compilation, PIPELINE[:first])
         mark = compilation.diagnostics.mark()
         try:
@@ -119,11 +124,20 @@ def compile_tree(
             compilation.diagnostics.rollback(mark)
             compilation.algebra = sympy_algebra()
             _run(compilation, PIPELINE[first:])
+=======
+        for step in PIPELINE:
+            step(compilation)
+            if compilation.diagnostics.errors and step not in STATIC[:-1]:
+                raise KcError(compilation.diagnostics, sources=library.source)
+>>>>>>> 0bb4af0 (kc compile: resolve, bind and lint all run before an error stops it, so one run reports every problem of every module it reads, as kc check does)
     return compilation
 
 
-def _run(compilation: Compilation, steps: tuple[Callable[[Compilation], None], ...]) -> None:
+def _run(compilation: Compilation, steps: tuple[Callable[[Compilation], None], ...], stop: bool = True) -> None:
+    """Run `steps`; KcError after the first with errors, or (`stop=False`) after all of them."""
     for step in steps:
         step(compilation)
-        if compilation.diagnostics.errors:
+        if stop and compilation.diagnostics.errors:
             raise KcError(compilation.diagnostics, sources=compilation.library.source)
+    if compilation.diagnostics.errors:
+        raise KcError(compilation.diagnostics, sources=compilation.library.source)
