@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from compiler.diagnostics import Diagnostic, Location, Severity
+from compiler.diagnostics import Diagnostic, Location, Related, Severity
 from compiler.language import ir
 
 ALIASES: dict[str, str] = {
@@ -59,7 +59,8 @@ def rename(module: ir.Module, table: Mapping[str, str]) -> tuple[ir.Module, list
     declared = [p.name for p in module.parameters or ()]
     if not any(name in table for name in declared) and not any(_mentions(f, table) for f in _formulas(module)):
         return module, []
-    diagnostics = _collisions(module, table) + _aliases(module, table)
+    collisions, colliding = _collisions(module, table)
+    diagnostics = collisions + _aliases(module, table, colliding)
 
     def formula(f: ir.Formula | None) -> ir.Formula | None:
         if f is None or f.expr is None or not _mentions(f, table):
@@ -101,9 +102,13 @@ def _mentions(formula: ir.Formula, table: Mapping[str, str]) -> bool:
     return any(k.name in table for r in formula.references for k in r.keywords)
 
 
-def _aliases(module: ir.Module, table: Mapping[str, str]) -> list[Diagnostic]:
-    """A warning where a file spells a unified name another way: kc renames it, the file should not need it."""
-    diagnostics, seen = [], set()
+def _aliases(module: ir.Module, table: Mapping[str, str], colliding: set[str]) -> list[Diagnostic]:
+    """A warning where a file spells a unified name another way: kc renames it, the file should not need it.
+
+    Names of a collision (KC308) are left to its error: one problem, reported once.
+    """
+    diagnostics: list[Diagnostic] = []
+    seen = set(colliding)
     for formula in module.formulas():
         for name in formula.names:
             target = table.get(name.id)
@@ -122,27 +127,36 @@ def _aliases(module: ir.Module, table: Mapping[str, str]) -> list[Diagnostic]:
     return diagnostics
 
 
-def _collisions(module: ir.Module, table: Mapping[str, str]) -> list[Diagnostic]:
+def _collisions(module: ir.Module, table: Mapping[str, str]) -> tuple[list[Diagnostic], set[str]]:
+    """One error for each spelling that collides with another one after renaming, at its first place; and the names involved."""
     first: dict[str, tuple[str, Location]] = {}
     for parameter_index, parameter in enumerate(module.parameters or ()):
         location = Location(module.file, ("parameters", parameter_index))
         first.setdefault(table.get(parameter.name, parameter.name), (parameter.name, location))
-    diagnostics = []
+    places: dict[tuple[str, str], list[Location]] = {}
     for formula in _formulas(module):
         if formula.expr is None:
             continue
-        for name in formula.names:
-            target = table.get(name.id, name.id)
-            location = Location(module.file, formula.path, formula.text, name.span)
-            original, _ = first.setdefault(target, (name.id, location))
-            if original != name.id:
-                diagnostics.append(
-                    Diagnostic(
-                        Severity.ERROR,
-                        "KC308",
-                        f"{name.id!r} and {original!r} both mean {target!r} after renaming",
-                        location,
-                        hint=f"use one spelling, {target!r}, throughout the module",
-                    )
-                )
-    return diagnostics
+        for written in formula.names:
+            target = table.get(written.id, written.id)
+            location = Location(module.file, formula.path, formula.text, written.span)
+            original, _ = first.setdefault(target, (written.id, location))
+            if original != written.id:
+                places.setdefault((written.id, original), []).append(location)
+    diagnostics = []
+    for (name, original), locations in places.items():
+        target = table.get(name, name)
+        more = len(locations) - 1
+        diagnostics.append(
+            Diagnostic(
+                Severity.ERROR,
+                "KC308",
+                f"{name!r} and {original!r} both mean {target!r} after renaming",
+                locations[0],
+                related=(Related(f"{original!r} first", first[target][1]),),
+                notes=(f"{name!r} is written in {more} more place{'s' if more != 1 else ''} of this module",) if more else (),
+                hint=f"use one spelling, {target!r}, throughout the module",
+            )
+        )
+    return diagnostics, {name for pair in places for name in pair}
+
