@@ -15,6 +15,7 @@ from pathlib import Path
 from compiler.diagnostics import Diagnostics, Location
 from compiler.input.library import NAME_MAP, Library, listing, valid_name
 from compiler.limits import Limits
+from compiler.passes import tags
 from compiler.passes.bind import bind_graph
 from compiler.passes.lint import callee_names, lint
 from compiler.passes.resolve import resolve_all
@@ -47,6 +48,7 @@ def check(library: Library, directories: Iterable[str | os.PathLike[str]] = (), 
         module = graph.modules.get(name)
         if module is not None:
             lint(module, found, callee_names(graph, signatures, name))
+            tags.warn_untagged(tags.infer(module, found), found)
         defined = library.files(name)  # the file in use first
         if len(defined) > 1 and str(defined[0]) in files:
             found.note(

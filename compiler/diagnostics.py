@@ -65,6 +65,8 @@ CODES: dict[str, str] = {
     "KC502": "FLOP count with a precision name",
     "KC503": "name with a unified spelling",
     "KC504": "name one edit from another name",
+    "KC505": "compute tag inferred from the module",
+    "KC506": "leaf kernel without a compute tag",
     # Generated code
     "KC601": "name cannot be used in generated code",
     "KC602": "value cannot be written in generated code",

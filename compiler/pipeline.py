@@ -21,6 +21,7 @@ from compiler.errors import KcError
 from compiler.input.library import Library
 from compiler.language import ir
 from compiler.limits import Limits
+from compiler.passes import tags
 from compiler.passes.assemble import Assembler
 from compiler.passes.bind import Binding, Signature, bind_graph
 from compiler.passes.inline import Inliner
@@ -70,6 +71,11 @@ def _lint(c: Compilation) -> None:
         lint(module, c.diagnostics, callee_names(c.graph, c.signatures, name))
 
 
+def _tag(c: Compilation) -> None:
+    assert c.graph is not None
+    c.graph.modules = {name: tags.infer(module, c.diagnostics) for name, module in c.graph.modules.items()}
+
+
 def _inline(c: Compilation) -> None:
     assert c.graph is not None
     c.inliner = Inliner(c.graph, c.signatures, c.bindings, c.diagnostics, c.algebra)
@@ -96,7 +102,7 @@ def _simplify(c: Compilation) -> None:
     c.tree = simplify(raw, c.diagnostics, c.algebra)
 
 
-STATIC: tuple[Callable[[Compilation], None], ...] = (_resolve, _bind, _lint)
+STATIC: tuple[Callable[[Compilation], None], ...] = (_resolve, _bind, _lint, _tag)
 """The passes that check every module the root reaches, all run before any error stops the compilation
 (as `kc check` runs them), so one run reports every problem of every module it reads."""
 
