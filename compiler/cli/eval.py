@@ -109,8 +109,9 @@ def eval_command(
     prepared = _prepare(request, outputs=[output], plots=[plot], one_sweep=True)
     console = _console(output_format, output)
     if prepared.axes:
-        result = run_sweep(prepared, _progress(prepared))
-        text = None if console else costreport.render_sweep(prepared, result, output_format)
+        progress = _progress(prepared, rows=output_format in ("csv", "json"))
+        result = run_sweep(prepared, progress)
+        text = None if console else costreport.render_sweep(prepared, result, output_format, progress)
         if console:
             costreport.sweep_rich(prepared, result, console)
     else:
@@ -195,8 +196,12 @@ def _console(output_format: str, output: str | None) -> Any:
     return Console(no_color="NO_COLOR" in os.environ, highlight=False)
 
 
-def _progress(prepared: Any) -> Any:
-    """A progress bar on a terminal's stderr for a sweep of more than one chunk; None otherwise."""
+def _progress(prepared: Any, rows: bool = False) -> Any:
+    """A progress bar on a terminal's stderr for a sweep of more than one chunk; None otherwise.
+
+    With `rows` (CSV or JSON) the bar goes on while the rows are written,
+    which for millions of them takes longer than computing them.
+    """
     from compiler.eval import sweep
 
     count = sweep.size(prepared.axes)
@@ -204,19 +209,22 @@ def _progress(prepared: Any) -> Any:
     if work <= sweep.CHUNK or not sys.stderr.isatty():
         return None
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    bar = Progress("sweep", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=Console(stderr=True), transient=True)
-    task = bar.add_task("sweep", total=count)
+    total = count * (2 if rows else 1)
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+    task = bar.add_task("sweep", total=total)
     bar.start()
 
     def advance(done: int) -> None:
         bar.advance(task, done)
-        if bar.tasks[0].finished:
+        state = bar.tasks[0]
+        if state.finished:
             bar.stop()
+        elif rows and state.completed >= count and state.description == "sweep":
+            bar.update(task, description="writing rows")
 
     return advance
-
 
 
 @click.command("hardware")

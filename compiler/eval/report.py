@@ -20,7 +20,7 @@ from typing import Any
 
 from compiler.eval.cost import CATEGORIES, KernelCost, TotalCost, intensity
 from compiler.eval.driver import PointResult, Prepared
-from compiler.eval.sweep import SweepResult
+from compiler.eval.sweep import Progress, SweepResult
 from compiler.eval.units import binary, duration, percent, plain, rate, ratio, si
 
 CATEGORY_NAMES = {"matmul": "matmul", "vector": "vector", "none": "data movement"}
@@ -550,34 +550,48 @@ def _column(array: Any) -> list[Any]:
     return [i if w else f for f, i, w in zip(floats, ints, whole.tolist(), strict=True)]
 
 
-def sweep_csv(result: SweepResult) -> str:
+ROWS_AT_ONCE = 32768
+"""Sweep rows converted and written at a time, the progress bar advancing after each batch."""
+
+
+def _batches(count: int) -> list[tuple[int, int]]:
+    return [(start, min(start + ROWS_AT_ONCE, count)) for start in range(0, count, ROWS_AT_ONCE)]
+
+
+def sweep_csv(result: SweepResult, progress: Progress | None = None) -> str:
     """One row per configuration: swept values, totals, time per kernel kind; times in seconds."""
     fields = _sweep_fields(result)
-    columns = [_column(array) for _, array in fields]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([name for name, _ in fields])
-    writer.writerows(zip(*columns, strict=True))
+    for start, stop in _batches(result.count):
+        columns = [_column(array[start:stop]) for _, array in fields]
+        writer.writerows(zip(*columns, strict=True))
+        if progress is not None:
+            progress(stop - start)
     return buffer.getvalue()
 
 
-def sweep_json(prepared: Prepared, result: SweepResult) -> str:
+def sweep_json(prepared: Prepared, result: SweepResult, progress: Progress | None = None) -> str:
     document = _context(prepared)
     document["sweep"] = {axis.name: [plain(v) for v in axis.values] for axis in result.axes}
     fields = _sweep_fields(result)
     swept = {axis.name for axis in result.axes}
-    inputs = [(name, _column(array)) for name, array in fields if name in swept]
-    outputs = [(name, _column(array)) for name, array in fields if name not in swept]
 
-    def record(index: int) -> str:
-        fields: dict[str, Any] = {"parameters": {name: values[index] for name, values in inputs}}
-        fields.update((name, values[index]) for name, values in outputs)
-        return json.dumps(fields, ensure_ascii=False)
-
-    # One line per configuration, encoded one at a time: a sweep of millions of
-    # configurations never holds more than its text and its columns in memory.
+    # One line per configuration, encoded a batch at a time: a sweep of millions of
+    # configurations never holds more than its text and one batch of its columns in memory.
     head = json.dumps(document, indent=1, ensure_ascii=False)
-    rows = ",\n  ".join(record(index) for index in range(result.count))
+    parts: list[str] = []
+    for start, stop in _batches(result.count):
+        inputs = [(name, _column(array[start:stop])) for name, array in fields if name in swept]
+        outputs = [(name, _column(array[start:stop])) for name, array in fields if name not in swept]
+        for index in range(stop - start):
+            record: dict[str, Any] = {"parameters": {name: values[index] for name, values in inputs}}
+            record.update((name, values[index]) for name, values in outputs)
+            parts.append(json.dumps(record, ensure_ascii=False))
+        if progress is not None:
+            progress(stop - start)
+    rows = ",\n  ".join(parts)
     return f'{head[:-2]},\n "results": [\n  {rows}\n ]\n}}\n'
 
 
@@ -589,9 +603,10 @@ def render_point(result: PointResult, output_format: str) -> str:
     return point_text(result)
 
 
-def render_sweep(prepared: Prepared, result: SweepResult, output_format: str) -> str:
+def render_sweep(prepared: Prepared, result: SweepResult, output_format: str, progress: Progress | None = None) -> str:
+    """The sweep as text; `progress` is told of every batch of rows a CSV or JSON document has written."""
     if output_format == "json":
-        return sweep_json(prepared, result)
+        return sweep_json(prepared, result, progress)
     if output_format == "csv":
-        return sweep_csv(result)
+        return sweep_csv(result, progress)
     return sweep_text(prepared, result)
