@@ -58,10 +58,10 @@ def _leaves(kernels: tuple[ir.Kernel, ...]) -> list[ir.Kernel]:
 
 
 def _no_flops(kernel: ir.Kernel) -> bool:
-    """A kernel whose FLOPs are written as 0: where they run costs nothing, so its tag does not matter."""
+    """A kernel whose FLOPs are written as 0 (where they run costs nothing), or cannot be read (an error says so)."""
     assert kernel.fields is not None
     expr = kernel.fields["flops"].expr
-    return isinstance(expr, ir.Number) and expr.value == 0
+    return expr is None or (isinstance(expr, ir.Number) and expr.value == 0)
 
 
 def untagged(module: ir.Module) -> list[ir.Kernel]:

@@ -60,7 +60,7 @@ def test_a_cycle_is_reported_once(library: Library) -> None:
 
 
 def test_a_file_no_module_name_can_find_is_reported(library: Library) -> None:
-    lib = library({"m.M": [leaf("k", "n", "0", "0")]})
+    lib = library({"m.M": [leaf("k", "n", "0", "0", compute="vector")]})
     (lib / "my-model.json").write_text("{}")
     _, records = check_json(str(lib))
     assert [(r["code"], r["severity"], Path(r["file"]).name) for r in records] == [("KC004", "warning", "my-model.json")]
