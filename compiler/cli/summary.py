@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shlex
 import textwrap
+from pathlib import Path
 
 from compiler.language import ir
 from compiler.language.printer import to_text
@@ -23,7 +24,7 @@ FORMULA_LINES = 6
 
 def summary(tree: Tree[ir.Expr], module: str, lib: tuple[str, ...], width: int = WIDTH) -> str:
     """The module, its parameters, the closed-form totals, the tree's top levels, and the next commands."""
-    lines = [tree.class_name] + ([f"  compiled from {tree.source}"] if tree.source else [])
+    lines = [tree.class_name] + ([f"  compiled from {_where(tree.source)}"] if tree.source else [])
     names = " ".join(p.name for p in tree.parameters)
     lines.append("")
     lines.extend(textwrap.wrap(f"parameters: {names}", width=width, subsequent_indent="  ", break_on_hyphens=False, break_long_words=False))
@@ -50,10 +51,22 @@ def summary(tree: Tree[ir.Expr], module: str, lib: tuple[str, ...], width: int =
         f"    {here} --emit py -o {short.lower()}_cost.py",
         "  the formulas as a LaTeX document:",
         f"    {here} --emit tex -o {short.lower()}.tex",
-        "  the time of every kernel on a device (kc eval --help: the options, --hf-config for a model's config.json):",
+        "  the time of every kernel on a device (kc eval --help tells the options):",
         f"    {shlex.join(['kc', 'eval', module, *libs])} --set NAME=VALUE ...",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _where(source: str) -> str:
+    """The root's file as a reader finds it: the built-in library by name, other files relative to here when inside."""
+    path = Path(source).resolve()
+    builtin = Path(__file__).resolve().parent.parent / "library"
+    if path.parent == builtin:
+        return f"kc's built-in library ({path.name})"
+    try:
+        return str(path.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return source
 
 
 def _formula(head: str, text: str, width: int) -> list[str]:
