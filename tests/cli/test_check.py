@@ -141,7 +141,7 @@ CORPUS_PROBLEMS = {
 def test_every_real_problem_of_the_corpus_is_found() -> None:
     status, records = check_json(str(CORPUS))
     assert status == 1
-    # KC007: the corpus shadows the built-in GPT-2 modules; KC505/KC506: its kernels carry no compute tags (tests/test_newcomer.py)
+    # KC007: the corpus shadows the built-in GPT-2 modules; KC505/KC506: its kernels carry no compute tags (tests/cli/test_newcomer.py)
     problems = {r for r in found(records) if r[0] not in ("KC007", "KC505", "KC506")}
     assert problems == CORPUS_PROBLEMS
 

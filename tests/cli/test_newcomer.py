@@ -15,11 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, assert_clean_failure, leaf, run_kc, uniform
 
 from compiler.errors import install_hint
+from tests.helpers import CONFIGS, ROOT, assert_clean_failure, leaf, run_kc, uniform
 
-CONFIGS = ROOT / "tests" / "hf_configs"
 LLAMA = "transformers.models.llama.modeling_llama.LlamaForCausalLM"
 LLAMA_MLP = "transformers.models.llama.modeling_llama.LlamaMLP"
 LLAMA_CONFIG = str(CONFIGS / "Meta-Llama-3-8B.json")
