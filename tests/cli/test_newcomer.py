@@ -342,6 +342,7 @@ def test_the_progress_bar_goes_on_while_a_large_sweep_is_written(tmp_path: Path)
 
 def test_readme_examples_use_files_the_clone_has() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    configs = re.findall(r"--hf-config (\S+)", readme)
-    assert configs and all((ROOT / path).is_file() for path in configs), configs
+    commands = "\n".join(re.findall(r"```sh\n(.*?)```", readme, flags=re.S))
+    configs = re.findall(r"--hf-config (\S+)", commands)
+    assert len(configs) >= 5 and all((ROOT / path).is_file() for path in configs), configs
     assert "pip install '.[plot]'" in readme
