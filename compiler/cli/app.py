@@ -131,7 +131,7 @@ def check_output(output: str | None) -> None:
     path = Path(output)
     directory = path.parent
     if not directory.is_dir():
-        exit_with(f"{output}: cannot write: there is no directory {directory}")
+        exit_with(f"{output}: cannot write: No such file or directory (there is no directory {directory})")
     if path.is_dir():
         exit_with(f"{output}: cannot write: it is a directory")
 

@@ -53,23 +53,26 @@ def _prepare(request: Request, outputs: Sequence[str | None] = (), plots: Sequen
     import compiler
     from compiler.eval.driver import parse, prepare
 
-    for output in (*outputs, *plots):
-        check_output(output)
     directories, name = search_path(request.module, tuple(request.lib))
     request = dataclasses.replace(request, module=name)
-    options = parse(request)
-    if any(plot is not None for plot in plots):
+    options = parse(request)  # usage errors first, then what the command line names
+    drawn = [plot for plot in plots if plot is not None]
+    if drawn:
         from compiler.errors import PlotError
-        from compiler.eval.plots import check_path, check_sweep, require
+        from compiler.eval.plots import check_path, check_sweep
 
         try:
-            for plot in plots:
-                if plot is not None:
-                    check_path(plot)
+            for plot in drawn:
+                check_path(plot)
             if one_sweep:
                 check_sweep(options.axes)
         except PlotError as error:
             raise click.UsageError(str(error)) from None
+    for output in (*outputs, *drawn):
+        check_output(output)
+    if drawn:
+        from compiler.eval.plots import require
+
         require()
     model = compiler.load_cost_model(name, directories)
     return prepare(request, model, options)

@@ -190,7 +190,7 @@ def test_outputs_are_checked_before_the_module_is_read(library: Callable[..., Pa
         ("plan", "bad.M", "--lib", str(broken), "-o", str(missing / "m.md")),
     ):
         result = run_kc(*arguments)
-        assert_clean_failure(result, f"cannot write: there is no directory {missing}")
+        assert_clean_failure(result, f"cannot write: No such file or directory (there is no directory {missing})")
         assert "KC101" not in result.stderr, arguments
 
 

@@ -175,6 +175,7 @@ def kernels(
         flops=2 * batch_size * seq_len * hidden_size * num_heads * head_dim,
         read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * num_heads * head_dim * w_bytes,
         write=batch_size * seq_len * num_heads * head_dim * a_bytes,
+        extras={"compute": "matmul"},
     )
     return _finish(_records, _array, batch_size, seq_len, hidden_size, num_heads, head_dim, a_bytes, w_bytes)
 
