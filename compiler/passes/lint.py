@@ -195,6 +195,29 @@ def one_edit(a: str, b: str) -> bool:
     return len(left) == len(right) == 2 and left == right[::-1]
 
 
+class _Near:
+    """Names one edit from a given name among `names`, found through their one-deletion variants (not pair by pair)."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.order = {name: index for index, name in enumerate(dict.fromkeys(names))}
+        self.index: dict[str, set[str]] = {}
+        for name in self.order:
+            if len(name) >= 4:
+                for variant in _variants(name):
+                    self.index.setdefault(variant, set()).add(name)
+
+    def of(self, name: str) -> list[str]:
+        if len(name) < 4:
+            return []
+        found = {other for variant in _variants(name) for other in self.index.get(variant, ()) if one_edit(name, other)}
+        return sorted(found, key=self.order.__getitem__)
+
+
+def _variants(name: str) -> set[str]:
+    """`name` and every string one deletion from it: two names one edit apart share one of them."""
+    return {name, *(name[:i] + name[i + 1 :] for i in range(len(name)))}
+
+
 def lint_near_names(module: ir.Module, diagnostics: Diagnostics, callees: Mapping[str, Sequence[str]] = {}) -> None:
     """A name one edit from another name of the module, a callee's parameter or a unified name: likely a typo.
 
@@ -211,27 +234,23 @@ def lint_near_names(module: ir.Module, diagnostics: Diagnostics, callees: Mappin
         for written in formula.names:
             counts[written.id] = counts.get(written.id, 0) + 1
             first.setdefault(written.id, (formula, written))
-    order = list(first)
-    own = [*order, *(name for name in declared if name not in first)]
+    rank = {name: (counts[name], -index) for index, name in enumerate(first)}
+    own = _Near([*first, *(name for name in declared if name not in first)])
     unified = (*_UNIFIED, *ir.PRECISION_NAMES)
-    for name in order:
+    theirs = {callee: _Near([n for n in names if n not in first]) for callee, names in callees.items()}
+    near_unified = _Near(unified)
+    for name in first:
         if name in declared or name in unified or _near_unified(name):
             continue
-        likely = [
-            other
-            for other in own
-            if one_edit(name, other)
-            and (other in declared or (counts.get(other, 0), -order.index(other)) > (counts[name], -order.index(name)))
-        ]
+        likely = [other for other in own.of(name) if other in declared or rank.get(other, (0, 0)) > rank[name]]
         where = ""
+        for callee, near in theirs.items():
+            if likely:
+                break
+            likely = near.of(name)
+            where = f", a parameter of {callee.rsplit('.', 1)[-1]}" if likely else ""
         if not likely:
-            for callee, names in callees.items():
-                likely = [other for other in names if one_edit(name, other) and other not in first]
-                if likely:
-                    where = f", a parameter of {callee.rsplit('.', 1)[-1]}"
-                    break
-        if not likely:
-            likely = [other for other in unified if one_edit(name, other)]
+            likely = near_unified.of(name)
             where = ", a unified name" if likely else ""
         if likely:
             formula, node = first[name]
