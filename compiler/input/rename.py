@@ -85,9 +85,14 @@ def rename(module: ir.Module, table: Mapping[str, str]) -> tuple[ir.Module, list
 
     parameters = module.parameters
     if parameters is not None:
-        parameters = tuple(
-            replace(p, name=table.get(p.name, p.name), default=formula(p.default)) for p in parameters
-        )
+        spelled: dict[str, str] = {}
+        kept = []
+        for p in parameters:
+            target = table.get(p.name, p.name)
+            if spelled.setdefault(target, p.name) != p.name:
+                continue  # a second spelling of a declared name: its KC308 error says so, once
+            kept.append(replace(p, name=target, default=formula(p.default)))
+        parameters = tuple(kept)
     return replace(module, parameters=parameters, kernels=tuple(map(kernel, module.kernels))), diagnostics
 
 
