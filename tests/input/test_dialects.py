@@ -123,7 +123,7 @@ def test_a_short_torch_name_resolves_to_the_module_path(library: Callable[..., P
 
 def test_a_library_name_map_is_an_alias_file(library: Callable[..., Path]) -> None:
     directory = library({
-        "my.Dense": {"class_name": "my.Dense", "parameters": ["n"], "kernels": [leaf("gemm", "2 * n", "n * a_bytes", "n * a_bytes")]},
+        "my.Dense": {"class_name": "my.Dense", "parameters": ["n"], "kernels": [leaf("gemm", "2 * n", "n * a_bytes", "n * a_bytes", compute="matmul")]},  # tagged: KC506 would fail --werror
         "m.Net": [uniform("fc", "${torch.nn.Linear}(7)")],
     })
     (directory / "name-map.json").write_text(json.dumps({"torch.nn.Linear": "my.Dense"}))
@@ -184,7 +184,7 @@ def test_kc304_counts_keyword_arguments(library: Callable[..., Path]) -> None:
 
 
 def test_check_and_plan_take_rename(library: Callable[..., Path]) -> None:
-    directory = library({"m.R": [leaf("k", "batch_sz * seq_len", "0", "0")]})
+    directory = library({"m.R": [leaf("k", "batch_sz * seq_len", "0", "0", compute="vector")]})  # tagged: --werror below is about the name
     assert "warning[KC503]: 'batch_sz' looks like the unified name 'batch_size'" in run_kc("check", str(directory)).stdout
     renamed = run_kc("check", str(directory), "--rename", "batch_sz=batch_size", "--werror")
     assert renamed.returncode == 0, renamed.stdout
