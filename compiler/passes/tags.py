@@ -90,7 +90,7 @@ def infer(module: ir.Module, diagnostics: Diagnostics) -> ir.Module:
     diagnostics.note(
         "KC505",
         f"{short} is a matrix multiply: its untagged kernel{'s' if len(chosen) != 1 else ''} {names} {'are' if len(chosen) != 1 else 'is'} costed as \"compute\": \"matmul\"",
-        Location(module.file, (*chosen[0].path, "operation")),
+        Location(module.file, chosen[0].path),
         hint='write "compute": "matmul" (or "vector", "none") on the kernel to say so yourself',
     )
     return replace(module, kernels=tuple(map(tag, module.kernels)))
@@ -105,6 +105,6 @@ def warn_untagged(module: ir.Module, diagnostics: Diagnostics) -> None:
     diagnostics.warning(
         "KC506",
         f"{len(left)} leaf kernel{'s' if len(left) != 1 else ''} without a compute tag, costed by kc eval at the vector rate: {names}",
-        Location(module.file, (*left[0].path, "operation")),
+        Location(module.file, left[0].path),
         hint='add "compute": "matmul" to matrix multiplies, "vector" to element-wise work, "none" to pure data movement',
     )

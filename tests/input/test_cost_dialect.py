@@ -275,7 +275,8 @@ def test_check_reports_cost_dialect_problems_where_they_are_written(cost_library
         "children": {"zero": {"kernel": "F.relu", "bindings": {"num_elements": "1"}, "count": 0},
                      "negative": {"kernel": "F.relu", "bindings": {"num_elements": "1"}, "count": "-2"}},
     }, indent=2))
-    found = {(r["code"], Path(r["file"]).name, r["pointer"], r["line"], r["column"]) for r in _records(cost_library)}
+    records = [r for r in _records(cost_library) if r["code"] not in ("KC505", "KC506")]  # compute tags: tests/cli/test_newcomer.py
+    found = {(r["code"], Path(r["file"]).name, r["pointer"], r["line"], r["column"]) for r in records}
     assert found == {
         ("KC304", "Broken.json", "children.unbound.kernel", 9, 18),
         ("KC201", "Broken.json", "children.nowhere.kernel", 16, 18),
