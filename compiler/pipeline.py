@@ -119,8 +119,7 @@ def compile_tree(
     compilation = Compilation(library, root, lenient, algebra=algebra or CORE)
     first = PIPELINE.index(_inline)
     with (limits or Limits.current()).applied():
-<<<<<<< HEAD
-        _run(compilation, PIPELINE[:first])
+        _run(compilation, PIPELINE[:first], stop=False)  # STATIC: every problem of every module read
         mark = compilation.diagnostics.mark()
         try:
             _run(compilation, PIPELINE[first:])
@@ -130,12 +129,6 @@ def compile_tree(
             compilation.diagnostics.rollback(mark)
             compilation.algebra = sympy_algebra()
             _run(compilation, PIPELINE[first:])
-=======
-        for step in PIPELINE:
-            step(compilation)
-            if compilation.diagnostics.errors and step not in STATIC[:-1]:
-                raise KcError(compilation.diagnostics, sources=library.source)
->>>>>>> 0bb4af0 (kc compile: resolve, bind and lint all run before an error stops it, so one run reports every problem of every module it reads, as kc check does)
     return compilation
 
 
