@@ -46,6 +46,7 @@ CODES: dict[str, str] = {
     "KC201": "unresolved reference",
     "KC202": "reference cycle",
     "KC203": "reference resolves only in the built-in library",
+    "KC204": "reference in a footprint formula",
     # Binding
     "KC301": "too many arguments",
     "KC302": "unknown keyword argument",
@@ -64,6 +65,8 @@ CODES: dict[str, str] = {
     "KC501": "byte count without a byte factor",
     "KC502": "FLOP count with a precision name",
     "KC503": "name with a unified spelling",
+    "KC504": "weights read without a weights footprint",
+    "KC505": "cache footprint without a precision name",
     # Generated code
     "KC601": "name cannot be used in generated code",
     "KC602": "value cannot be written in generated code",

@@ -17,6 +17,7 @@ from compiler.language import ir
 from compiler.limits import Limits
 from compiler.passes.assemble import Assembler
 from compiler.passes.bind import Binding, Signature, bind_graph
+from compiler.passes.footprint import Footprints
 from compiler.passes.inline import Inliner
 from compiler.passes.lint import lint
 from compiler.passes.resolve import Graph, resolve
@@ -36,6 +37,7 @@ class Compilation:
     signatures: dict[str, Signature] = field(default_factory=dict)
     bindings: dict[ir.Reference, Binding] = field(default_factory=dict)
     inliner: Inliner | None = None
+    footprints: Footprints | None = None
     totals: Totals[Expr] | None = None
     kernels: tuple[Node[Expr], ...] | None = None
     tree_size: int = 0
@@ -67,9 +69,14 @@ def _inline(c: Compilation) -> None:
     c.inliner = Inliner(c.graph, c.signatures, c.bindings, c.diagnostics)
 
 
+def _footprint(c: Compilation) -> None:
+    assert c.inliner is not None
+    c.footprints = Footprints(c.inliner)
+
+
 def _assemble(c: Compilation) -> None:
     assert c.inliner is not None
-    assembler = Assembler(c.inliner)
+    assembler = Assembler(c.inliner, c.footprints)
     c.tree_size = assembler.size()
     if c.tree_size <= Limits.current().tree_nodes:
         c.kernels = assembler.nodes(c.root, {})
@@ -77,7 +84,7 @@ def _assemble(c: Compilation) -> None:
 
 def _totals(c: Compilation) -> None:
     assert c.inliner is not None
-    c.totals = totals(c.inliner, c.root)
+    c.totals = totals(c.inliner, c.root, c.footprints)
 
 
 def _simplify(c: Compilation) -> None:
@@ -88,7 +95,7 @@ def _simplify(c: Compilation) -> None:
     c.tree = simplify(raw, c.diagnostics)
 
 
-PIPELINE: tuple[Callable[[Compilation], None], ...] = (_resolve, _bind, _lint, _inline, _assemble, _totals, _simplify)
+PIPELINE: tuple[Callable[[Compilation], None], ...] = (_resolve, _bind, _lint, _inline, _footprint, _assemble, _totals, _simplify)
 
 
 def compile_tree(library: Library, root: str, *, lenient: bool = False, limits: Limits | None = None) -> Compilation:
