@@ -86,15 +86,15 @@ class Footprints:
                     field_factors = by_field.setdefault(key, {})
                     field_factors[name] = field_factors.get(name, ZERO) + factor
                     factors.setdefault(key, (reference, None))
-            for key, field_factors in by_field.items():
+            for group, field_factors in by_field.items():
                 values = [field_factors.get(f, ZERO) for f in ir.FIELDS]
                 uniform = all(equal(values[0], v) for v in values[1:])
-                factors[key] = (factors[key][0], canonical(values[0]) if uniform else ONE)
+                factors[group] = (factors[group][0], canonical(values[0]) if uniform else ONE)
         else:
             for formula in kernel.fields.values():
                 for reference in formula.references:
-                    key = (reference.module, scope_key(self.inliner.scope(reference, scope)))
-                    factors.setdefault(key, (reference, ONE))
+                    distinct = (reference.module, scope_key(self.inliner.scope(reference, scope)))
+                    factors.setdefault(distinct, (reference, ONE))
         return combined((ONE if factor is None else factor, self.referenced(reference, scope)) for reference, factor in factors.values())
 
     def referenced(self, reference: ir.Reference, scope: Scope) -> Footprint[Expr]:

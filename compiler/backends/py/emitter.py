@@ -416,6 +416,7 @@ class _Writer:
             f"Every kernel of {self.short}, one record each, in tree order.\n\n"
             "A record has `path` (the operations from the root down to the kernel), `flops`, `read` and `write`\n"
             "(with every enclosing repeat multiplied in), and any other key the kernel carries."
+            + ("\nA kernel with a footprint adds `weights` and `cache` (times the repeats) and `activations`." if self.tree.totals.footprint is not None else "")
         )
         return Function(name, self.signature(used), returns, docstring(summary + self.ignored(used), "    "), [Code(line) for line in body])
 
@@ -441,6 +442,8 @@ class _Writer:
             seen.add(id(node))
             if isinstance(node, Leaf):
                 yield from node.formulas()
+                if node.footprint is not None:
+                    yield from node.footprint.formulas()
             else:
                 if node.repeat is not None:
                     yield node.repeat
@@ -460,6 +463,9 @@ class _Writer:
                 if node.extras:
                     yield f"    extras={self._extras(node)},"
                 yield ")"
+                if node.footprint is not None:
+                    values = ", ".join(choose(self.printed(f)) for f in node.footprint.formulas())
+                    yield f"_memory(_records, {_product(scale)}, {values})"
                 continue
             if self._counts.get(id(node), 0) > 1:
                 function, used = self._subtree(node)
