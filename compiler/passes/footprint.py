@@ -28,7 +28,9 @@ NONE: Footprint[Expr] = Footprint(ZERO, ZERO, ZERO)
 
 def largest(values: Iterable[Expr]) -> Expr:
     """The largest of the activations that are given; 0 when none is."""
-    given = list(dict.fromkeys(v for v in values if v != 0))
+    # Each one in canonical form first: Max does not look inside its arguments, so two
+    # spellings of one working set (a sum of conditionals, merged or not) would stay apart.
+    given = list(dict.fromkeys(c for c in map(canonical, values) if c != 0))
     if not given:
         return ZERO
     return given[0] if len(given) == 1 else sympy.Max(*given)
