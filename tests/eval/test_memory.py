@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 
 import compiler
-from tests.conftest import assert_clean_failure, run_kc
+from tests.helpers import CONFIGS, assert_clean_failure, run_kc
 
 LLAMA = "transformers.models.llama.modeling_llama.LlamaForCausalLM"
-CONFIG = str(Path(__file__).parent / "hf_configs" / "Meta-Llama-3-8B.json")
+CONFIG = str(CONFIGS / "Meta-Llama-3-8B.json")
 DECODE = ("--hf-config", CONFIG, "--phase", "decode", "--set", "cache_len=8191")
 H100 = 80 * 10**9
 

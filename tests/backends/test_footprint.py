@@ -19,10 +19,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import compiler
-from tests.conftest import assert_clean_failure, leaf, run_kc
-from tests.evaluator import evaluate_text
+from tests.helpers import GOLDEN, assert_clean_failure, leaf, run_kc
+from tests.helpers.evaluator import evaluate_text
 
-CASE = Path(__file__).parent / "golden" / "cases" / "footprint" / "lib"
+CASE = GOLDEN / "cases" / "footprint" / "lib"
 
 
 def expected(p: dict[str, int]) -> tuple[int, int, int]:
