@@ -144,7 +144,7 @@ def test_footprint_of_a_composite_and_references_in_it_are_refused(library: Call
         }
     )
     result = run_kc("compile", "a.B", "--lib", str(lib))
-    assert_clean_failure(result, "KC203", "kernels[0].footprint.weights", "^", "kernels[0].footprint.size", "kernels[1].footprint")
+    assert_clean_failure(result, "KC204", "kernels[0].footprint.weights", "^", "kernels[0].footprint.size", "kernels[1].footprint")
 
 
 def test_check_warns_of_unowned_weights_and_caches_without_bytes(library: Callable[..., Path]) -> None:
