@@ -30,10 +30,16 @@ def largest(values: Iterable[Expr]) -> Expr:
     """The largest of the activations that are given; 0 when none is."""
     # Each one in canonical form first: Max does not look inside its arguments, so two
     # spellings of one working set (a sum of conditionals, merged or not) would stay apart.
-    given = list(dict.fromkeys(c for c in map(canonical, values) if c != 0))
+    given = list(dict.fromkeys(c for c in (_normal(v) for v in values) if c != 0))
     if not given:
         return ZERO
     return given[0] if len(given) == 1 else sympy.Max(*given)
+
+
+def _normal(value: Expr) -> Expr:
+    """One form of a working set for `max`: conditionals folded over the whole sum, each branch expanded."""
+    value = canonical(value)
+    return canonical(sympy.piecewise_fold(value)) if value.has(sympy.Piecewise) else value
 
 
 def combined(parts: Iterable[tuple[Expr, Footprint[Expr]]]) -> Footprint[Expr]:
