@@ -46,6 +46,7 @@ CODES: dict[str, str] = {
     "KC201": "unresolved reference",
     "KC202": "reference cycle",
     "KC203": "reference resolves only in the built-in library",
+    "KC204": "reference in a footprint formula",
     # Binding
     "KC301": "too many arguments",
     "KC302": "unknown keyword argument",
@@ -67,6 +68,8 @@ CODES: dict[str, str] = {
     "KC504": "name one edit from another name",
     "KC505": "compute tag inferred from the module",
     "KC506": "leaf kernel without a compute tag",
+    "KC507": "weights read without a weights footprint",
+    "KC508": "cache footprint without a precision name",
     # Generated code
     "KC601": "name cannot be used in generated code",
     "KC602": "value cannot be written in generated code",

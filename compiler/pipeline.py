@@ -24,6 +24,7 @@ from compiler.limits import Limits
 from compiler.passes import tags
 from compiler.passes.assemble import Assembler
 from compiler.passes.bind import Binding, Signature, bind_graph
+from compiler.passes.footprint import Footprints
 from compiler.passes.inline import Inliner
 from compiler.passes.lint import callee_names, lint
 from compiler.passes.resolve import Graph, resolve
@@ -44,6 +45,7 @@ class Compilation:
     signatures: dict[str, Signature] = field(default_factory=dict)
     bindings: dict[ir.Reference, Binding] = field(default_factory=dict)
     inliner: Inliner | None = None
+    footprints: Footprints | None = None
     totals: Totals[Expr] | None = None
     kernels: tuple[Node[Expr], ...] | None = None
     tree_size: int = 0
@@ -81,9 +83,14 @@ def _inline(c: Compilation) -> None:
     c.inliner = Inliner(c.graph, c.signatures, c.bindings, c.diagnostics, c.algebra)
 
 
+def _footprint(c: Compilation) -> None:
+    assert c.inliner is not None
+    c.footprints = Footprints(c.inliner)
+
+
 def _assemble(c: Compilation) -> None:
     assert c.inliner is not None
-    assembler = Assembler(c.inliner)
+    assembler = Assembler(c.inliner, c.footprints)
     c.tree_size = assembler.size()
     if c.tree_size <= Limits.current().tree_nodes:
         c.kernels = assembler.nodes(c.root, {})
@@ -91,7 +98,7 @@ def _assemble(c: Compilation) -> None:
 
 def _totals(c: Compilation) -> None:
     assert c.inliner is not None
-    c.totals = totals(c.inliner, c.root)
+    c.totals = totals(c.inliner, c.root, c.footprints)
 
 
 def _simplify(c: Compilation) -> None:
@@ -106,7 +113,7 @@ STATIC: tuple[Callable[[Compilation], None], ...] = (_resolve, _bind, _lint, _ta
 """The passes that check every module the root reaches, all run before any error stops the compilation
 (as `kc check` runs them), so one run reports every problem of every module it reads."""
 
-PIPELINE: tuple[Callable[[Compilation], None], ...] = (*STATIC, _inline, _assemble, _totals, _simplify)
+PIPELINE: tuple[Callable[[Compilation], None], ...] = (*STATIC, _inline, _footprint, _assemble, _totals, _simplify)
 
 
 def compile_tree(

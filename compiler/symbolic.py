@@ -22,6 +22,7 @@ from sympy.logic.boolalg import Boolean, BooleanAtom, BooleanFalse, BooleanFunct
 from compiler.algebra import SymbolicError
 from compiler.algebra.order import Order
 from compiler.language import ir
+from compiler.language.printer import to_text
 from compiler.limits import Limits
 
 Expr: TypeAlias = sympy.Expr
@@ -282,7 +283,7 @@ class Lowering:
         if isinstance(expr, sympy.Mod):
             return ir.Binary("%", self(expr.args[0]), self(expr.args[1]))
         if isinstance(expr, (sympy.Min, sympy.Max)):
-            arguments = sorted(expr.args, key=self._factor_key)
+            arguments = sorted(expr.args, key=self._argument_key)
             return ir.Call("min" if isinstance(expr, sympy.Min) else "max", tuple(map(self, arguments)))
         for function, name in ((sympy.ceiling, "ceil"), (sympy.Abs, "abs"), (log2, "log2")):
             if isinstance(expr, function):
@@ -341,6 +342,12 @@ class Lowering:
         denominator.sort(key=lambda f: self._factor_key(f[0]))
         return Fraction(int(coefficient.p), int(coefficient.q)), numerator, denominator
 
+    def _argument_key(self, argument: Any) -> tuple[Any, ...]:
+        """A min's or max's arguments: names and numbers as factors, a formula by its printed text (as the core orders them)."""
+        if argument.is_Symbol or argument.is_Number:
+            return self._factor_key(argument)
+        return (2, 0, to_text(self(argument)))
+
     def _factor_key(self, base: Any) -> tuple[Any, ...]:
         if base.is_Symbol:
             return self.order.key(base.name)
@@ -393,6 +400,12 @@ class Lowering:
         return result
 
 
+def _folded(value: Expr) -> Expr:
+    """A value in canonical form, its conditionals folded over the whole sum and each branch expanded."""
+    value = canonical(value)
+    return canonical(sympy.piecewise_fold(value)) if value.has(sympy.Piecewise) else value
+
+
 class _Sympy:
     """The bridge as an `Algebra`: every formula of the language, at sympy's speed."""
 
@@ -419,6 +432,14 @@ class _Sympy:
 
     def add(self, values: Iterable[Expr]) -> Expr:
         return sympy.Add(*values)
+
+    def maximum(self, values: Iterable[Expr]) -> Expr:
+        # Each one in one form first: Max does not look inside its arguments, so two
+        # spellings of one value (a sum of conditionals, merged or not) would stay apart.
+        given = list(dict.fromkeys(c for c in map(_folded, values) if c != 0))
+        if not given:
+            return self.zero
+        return given[0] if len(given) == 1 else sympy.Max(*given)
 
     def lowering(self, order: Order) -> Callable[[Expr], ir.Expr]:
         return Lowering(order)

@@ -17,6 +17,21 @@ G = TypeVar("G")
 
 
 @dataclass(frozen=True, slots=True)
+class Footprint(Generic[F]):
+    """Bytes in memory (SEMANTICS §9): weights owned, cache kept, transient activations."""
+
+    weights: F
+    cache: F
+    activations: F
+
+    def formulas(self) -> tuple[F, F, F]:
+        return (self.weights, self.cache, self.activations)
+
+    def map(self, function: Callable[[F], G]) -> Footprint[G]:
+        return Footprint(function(self.weights), function(self.cache), function(self.activations))
+
+
+@dataclass(frozen=True, slots=True)
 class Leaf(Generic[F]):
     operation: str
     analysis: str | None
@@ -24,6 +39,8 @@ class Leaf(Generic[F]):
     read: F
     write: F
     extras: tuple[tuple[str, Any], ...] = ()
+    footprint: Footprint[F] | None = None
+    """None when the kernel carries no footprint."""
 
     def formulas(self) -> tuple[F, F, F]:
         return (self.flops, self.read, self.write)
@@ -47,6 +64,8 @@ class Totals(Generic[F]):
     flops: F
     read: F
     write: F
+    footprint: Footprint[F] | None = None
+    """None when no leaf carries a footprint."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +92,8 @@ def map_formulas(node: Node[F], function: Callable[[F], G], cache: dict[int, Any
         return cache[key][1]  # type: ignore[no-any-return]
     result: Node[G]
     if isinstance(node, Leaf):
-        result = Leaf(node.operation, node.analysis, function(node.flops), function(node.read), function(node.write), node.extras)
+        footprint = None if node.footprint is None else node.footprint.map(function)
+        result = Leaf(node.operation, node.analysis, function(node.flops), function(node.read), function(node.write), node.extras, footprint)
     else:
         children = tuple(map_formulas(child, function, cache) for child in node.children)
         repeat = None if node.repeat is None else function(node.repeat)

@@ -280,10 +280,15 @@ def floor(argument: Poly) -> Poly:
 
 
 def extreme(kind: str, arguments: Iterable[Poly]) -> Poly:
-    """min or max of names and numbers: the numbers reduced to one, the names kept once."""
+    """min or max: the numbers reduced to one, each other argument kept once, as the bridge keeps them.
+
+    Of two arguments a number apart only the smaller (min) or larger (max) is
+    kept, as sympy does; no other comparison is made (the names carry no sign).
+    """
     pick = max if kind == "max" else min
     numbers: list[Rational] = []
     names: set[str] = set()
+    formulas: dict[Poly, None] = {}
     pending = list(arguments)
     while pending:
         argument = pending.pop()
@@ -297,14 +302,33 @@ def extreme(kind: str, arguments: Iterable[Poly]) -> Poly:
         elif isinstance(atom, Fn) and atom.kind == kind:
             pending.extend(atom.args)
         else:
-            raise Unsupported(f"{kind} of a formula that is not a name or a number")
-    if not names:
+            formulas[argument.canonical()] = None
+    if not names and not formulas:
         return Poly.number(pick(numbers))
-    if not numbers and len(names) == 1:
-        return Poly.atom(names.pop())
+    others = [*(Poly.atom(name) for name in sorted(names)), *sorted(formulas, key=_key)]
+    kept: list[Poly] = []
+    for argument in others:
+        for index, seen in enumerate(kept):
+            difference = (argument - seen).constant()
+            if difference is not None:
+                if (difference > 0) == (kind == "max"):
+                    kept[index] = argument
+                break
+        else:
+            kept.append(argument)
+    if not numbers and len(kept) == 1:
+        return kept[0]
     ordered = [Poly.number(pick(numbers))] if numbers else []
-    ordered += [Poly.atom(name) for name in sorted(names)]
-    return Poly.atom(Fn(kind, tuple(ordered)))
+    return Poly.atom(Fn(kind, tuple(ordered + kept)))
+
+
+def _key(poly: Poly) -> str:
+    """An order of formulas that does not depend on how they were built."""
+    return repr(sorted((sorted((_atom_key(a), e) for a, e in m), str(c)) for m, c in poly.terms.items()))
+
+
+def _atom_key(atom: Atom) -> str:
+    return atom if isinstance(atom, str) else f"{atom.kind}{[_key(a) for a in atom.args]}"
 
 
 # From IR

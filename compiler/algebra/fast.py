@@ -42,6 +42,11 @@ class Core:
     def add(self, values: Iterable[Poly]) -> Poly:
         return core.add(values)
 
+    def maximum(self, values: Iterable[Poly]) -> Poly:
+        given = [v.canonical() for v in values]
+        given = [v for v in given if v.terms]
+        return core.extreme("max", given) if given else self.zero
+
     def lowering(self, order: Order) -> Callable[[Poly], ir.Expr]:
         return Lowering(order)
 

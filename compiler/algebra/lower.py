@@ -18,6 +18,7 @@ from compiler.algebra import Unsupported
 from compiler.algebra.core import Atom, Fn, Monomial, Poly, Rational
 from compiler.algebra.order import Order
 from compiler.language import ir
+from compiler.language.printer import to_text
 
 _END = (9,)
 
@@ -188,7 +189,8 @@ class Lowering:
             return self.order.key(atom)
         value = argument.constant()
         if value is None:
-            raise Unsupported("a min or max of a formula")
+            # A formula as an argument: in the order of its printed text, which both algebras agree on.
+            return (2, 0, to_text(self(argument)))
         return (2, 0, _number_text(value))
 
     def _factor_key(self, atom: Atom) -> tuple[Any, ...]:

@@ -10,7 +10,11 @@ from compiler.errors import KcError
 from compiler.language import ir
 from compiler.language.printer import to_text
 from compiler.limits import Limits
-from compiler.tree import Leaf, Node, Tree
+from compiler.tree import Footprint, Leaf, Node, Tree
+
+
+def _footprint(footprint: Footprint[ir.Expr], text: Any) -> dict[str, str]:
+    return {name: text(value) for name, value in zip(ir.FOOTPRINT, footprint.formulas(), strict=True)}
 
 
 def _node(node: Node[ir.Expr], text: Any) -> dict[str, Any]:
@@ -21,6 +25,8 @@ def _node(node: Node[ir.Expr], text: Any) -> dict[str, Any]:
     if isinstance(node, Leaf):
         out["flops"] = text(node.flops)
         out["memory_access"] = {"read": text(node.read), "write": text(node.write)}
+        if node.footprint is not None:
+            out["footprint"] = _footprint(node.footprint, text)
     else:
         if node.module is not None:
             out["module"] = node.module
@@ -49,13 +55,16 @@ def document(tree: Tree[ir.Expr]) -> dict[str, Any]:
             known = printed[id(expr)] = (expr, to_text(expr))
         return known[1]
 
+    totals: dict[str, Any] = {
+        "flops": text(tree.totals.flops),
+        "memory_access": {"read": text(tree.totals.read), "write": text(tree.totals.write)},
+    }
+    if tree.totals.footprint is not None:
+        totals["footprint"] = _footprint(tree.totals.footprint, text)
     return {
         "class_name": tree.class_name,
         "parameters": [p.name for p in tree.parameters],
-        "totals": {
-            "flops": text(tree.totals.flops),
-            "memory_access": {"read": text(tree.totals.read), "write": text(tree.totals.write)},
-        },
+        "totals": totals,
         "kernels": [_node(node, text) for node in tree.kernels],
     }
 

@@ -37,6 +37,7 @@ def _estimate_options(command: Callable[..., None]) -> Callable[..., None]:
         click.option("--precision", type=click.Choice(["fp32", "tf32", "bf16", "fp16", "fp8", "int8", "int4"]), help="The matmul precision; default: from the wider of a_bytes and w_bytes (bf16 when neither is set)."),
         click.option("--compute-efficiency", type=float, default=1.0, show_default=True, metavar="F", help="Fraction of the peak FLOP/s reached (0 < F <= 1)."),
         click.option("--memory-efficiency", type=float, default=1.0, show_default=True, metavar="F", help="Fraction of the peak bandwidth reached (0 < F <= 1)."),
+        click.option("--memory-fraction", type=float, default=1.0, show_default=True, metavar="F", help="Share of the device's memory the footprint may use (0 < F <= 1), like an engine's gpu_memory_utilization."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -84,6 +85,7 @@ def _prepare(request: Request, outputs: Sequence[str | None] = (), plots: Sequen
 @click.option("--sweep", "sweeps", multiple=True, metavar="NAME=SPEC", help="Vary NAME: V1,V2,... or START:STOP[:STEP] (STOP included; STEP *F multiplies). Repeatable: the Cartesian product.")
 @click.option("--generate", type=click.IntRange(min=0), default=0, metavar="N", help="One prefill of seq_len tokens, then N decode steps, the cache growing by one token a step; summed.")
 @click.option("--plot", metavar="FILE", help="With one --sweep: draw time against the swept parameter, stacked by kernel kind (PNG or SVG; needs the `plot` extra).")
+@click.option("--solve", metavar="NAME", help="Set NAME (batch_size, cache_len, ...) to the largest integer at which weights + cache + activations fit in the device's memory, then evaluate there.")
 @click.option("-o", "--output", metavar="FILE", help="Write the table, JSON or CSV to FILE (atomically) instead of standard output.")
 @click.option("--html", metavar="FILE", help="Also write the page of `kc compile --emit html` to FILE, prefilled with this run's values, device and precision.")
 @guard
@@ -97,6 +99,11 @@ def eval_command(
     their sum. Parameters come from --hf-config, then --set and --sweep;
     missing ones are listed. A sweep gives one row of totals per configuration.
 
+    A module with a footprint also shows its memory: weights, KV cache and
+    the largest working set against the device's capacity (times
+    --memory-fraction), and whether it fits; --solve finds the largest value
+    of one parameter that does.
+
     \b
     Examples:
       kc eval transformers.models.llama.modeling_llama.LlamaForCausalLM --hf-config config.json --set seq_len=4096
@@ -104,6 +111,7 @@ def eval_command(
       kc eval ... --hf-config config.json --sweep seq_len=128:32768:*2 --plot time.png
       kc eval ... --hf-config config.json --set seq_len=1000 --generate 500 --format json
       kc eval ... --hf-config config.json --set seq_len=4096 --html llama.html
+      kc eval ... --hf-config config.json --phase decode --set cache_len=8191 --solve batch_size
     """
     from compiler.eval import report as costreport
     from compiler.eval.driver import Request, notes, point, run_sweep

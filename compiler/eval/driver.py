@@ -9,6 +9,7 @@ vectorized (`compiler.eval.sweep`).
 
 from __future__ import annotations
 
+import dataclasses
 import types
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from typing import Any
 
 from compiler.errors import EvalError, HardwareError, OptionError
 from compiler.eval import cost as roofline
-from compiler.eval import hardware, sweep
+from compiler.eval import hardware, memory, sweep
 from compiler.eval import values as scenario
 from compiler.eval.cost import KernelCost, Peaks, TotalCost
 from compiler.eval.values import Number, Scenario
@@ -38,6 +39,10 @@ class Request:
     compute_efficiency: float = 1.0
     memory_efficiency: float = 1.0
     generate: int = 0
+    memory_fraction: float = 1.0
+    """The share of the device's memory the run may use (an engine's gpu_memory_utilization)."""
+    solve: str | None = None
+    """A parameter to set to the largest integer at which the footprint fits."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,13 @@ class Prepared:
     axes: tuple[sweep.Axis, ...]
     parameters: dict[str, Any]
     """The fixed values with the module's defaults computed (for display)."""
+    solved: int | None = None
+    """With `--solve NAME`: the value found, which `scenario` holds for NAME."""
+
+    @property
+    def capacity(self) -> int | None:
+        """Usable bytes of device memory: its capacity times --memory-fraction."""
+        return memory.capacity_of(self.peaks.device.memory_capacity, self.request.memory_fraction)
 
     @property
     def short(self) -> str:
@@ -65,6 +77,8 @@ class PointResult:
     prefill: TotalCost | None = None
     decode: TotalCost | None = None
     notes: list[str] = field(default_factory=list)
+    memory: memory.Memory | None = None
+    """The footprint against the device's capacity; None when the module carries no footprint."""
 
 
 @dataclass(frozen=True)
@@ -111,10 +125,19 @@ def parse(request: Request) -> Options:
     swept_widths = [name for name in names if name in ("a_bytes", "w_bytes")]
     if swept_widths and request.precision is None:
         raise OptionError("--sweep", f"{swept_widths[0]} is swept: give the matmul precision with --precision")
+    try:
+        memory.check_fraction(request.memory_fraction)
+    except EvalError as error:
+        raise OptionError("--memory-fraction", str(error)) from None
+    if request.solve is not None:
+        if request.solve in settings:
+            raise OptionError("--solve", f"{request.solve} is solved for: leave out --set {request.solve}=...")
+        if names:
+            raise OptionError("--solve", "--solve finds one value at one configuration: leave out --sweep")
     efficiencies = (("--compute-efficiency", request.compute_efficiency, 1.0), ("--memory-efficiency", 1.0, request.memory_efficiency))
-    for option, compute, memory in efficiencies:
+    for option, compute, memory_rate in efficiencies:
         try:
-            roofline.check_efficiencies(compute, memory)
+            roofline.check_efficiencies(compute, memory_rate)
         except ValueError as error:
             raise OptionError(option, str(error)) from None
     try:
@@ -142,7 +165,7 @@ def prepare(request: Request, model: types.ModuleType, options: Options | None =
             model.PARAMETERS,
             request.module,
             settings=options.settings,
-            swept=[axis.name for axis in axes],
+            swept=[axis.name for axis in axes] + ([request.solve] if request.solve else []),
             hf_config=request.hf_config,
             phase=request.phase,
             precision=request.precision,
@@ -153,8 +176,14 @@ def prepare(request: Request, model: types.ModuleType, options: Options | None =
         peaks = Peaks.of(options.device, precision, request.compute_efficiency, request.memory_efficiency)
     except (EvalError, HardwareError, ValueError) as error:
         raise EvalError(str(error)) from None
+    solved = None
+    if request.solve is not None:
+        capacity = memory.capacity_of(options.device.memory_capacity, request.memory_fraction)
+        solved = memory.solve(model, values.values, request.solve, capacity, request.generate)
+        ordered = {name: ({**values.values, request.solve: solved}[name]) for name in model.PARAMETERS if name in values.values or name == request.solve}
+        values = dataclasses.replace(values, values=ordered, swept=tuple(n for n in values.swept if n != request.solve))
     parameters = scenario.resolve_defaults(model.PARAMETERS, values.values)
-    return Prepared(request, model, values, peaks, axes, parameters)
+    return Prepared(request, model, values, peaks, axes, parameters, solved)
 
 
 def _kernels(model: types.ModuleType, values: dict[str, Number]) -> list[dict[str, Any]]:
@@ -172,11 +201,12 @@ def point(prepared: Prepared) -> PointResult:
     model, values, peaks = prepared.model, prepared.scenario.values, prepared.peaks
     said = notes(prepared)
     prefill = roofline.kernel_costs(_kernels(model, values), peaks)
+    memory_at = memory.of(model, values, prepared.capacity, prepared.request.memory_fraction, prepared.request.generate)
     if not prepared.request.generate:
-        return PointResult(prepared, prefill, roofline.totals(prefill), notes=said)
+        return PointResult(prepared, prefill, roofline.totals(prefill), notes=said, memory=memory_at)
     decode = [cost.reduce(float) for cost in sweep.decode_costs(model, values, peaks, prepared.request.generate)]
     kernels = [a + b for a, b in zip(prefill, decode, strict=True)]
-    return PointResult(prepared, kernels, roofline.totals(kernels), roofline.totals(prefill), roofline.totals(decode), said)
+    return PointResult(prepared, kernels, roofline.totals(kernels), roofline.totals(prefill), roofline.totals(decode), said, memory_at)
 
 
 def run_sweep(prepared: Prepared, progress: sweep.Progress | None = None) -> sweep.SweepResult:
@@ -190,6 +220,13 @@ def run_sweep(prepared: Prepared, progress: sweep.Progress | None = None) -> swe
     except EvalError as error:
         raise EvalError(str(error)) from None
     _check_finite(prepared, result)
+    if memory.available(prepared.model):
+        import numpy
+
+        fixed = {name: float(value) for name, value in prepared.scenario.values.items()}
+        with numpy.errstate(all="ignore"):
+            found = memory.of(prepared.model, {**fixed, **result.coordinates}, prepared.capacity, prepared.request.memory_fraction, prepared.request.generate)
+        result = dataclasses.replace(result, memory=found)
     return result
 
 

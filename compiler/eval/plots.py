@@ -265,6 +265,16 @@ def sweep(prepared: Prepared, result: SweepResult, path: str | Path) -> Path:
 
         axes.set_xscale("log", base=2)
         axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    memory = result.memory
+    if memory is not None and memory.capacity is not None:
+        import numpy
+
+        over = numpy.broadcast_to(~memory.fits, (len(xs),))
+        if over.any():
+            axes.fill_between(
+                xs, 0, 1, where=over.tolist(), step="mid", transform=axes.get_xaxis_transform(),
+                color="#d62728", alpha=0.12, linewidth=0, label="does not fit in memory",
+            )
     axes.set_xlim(min(xs), max(xs))
     axes.set_ylim(0, peak / scale * 1.05 or 1)  # a sweep where nothing costs anything still gets an axis
     axes.set_xlabel(axis.name)

@@ -138,6 +138,8 @@ def header_lines(prepared: Prepared, width: int = 110) -> list[str]:
     swept = [f"{axis.name} ({len(axis.values)} values)" for axis in prepared.axes]
     if swept:
         lines.append(f"  swept: {', '.join(swept)}")
+    if prepared.solved is not None:
+        lines.append(f"  solved: {request.solve}={prepared.solved:,}, the largest that fits ({request.solve}={prepared.solved + 1:,} does not)")
     return lines
 
 
@@ -208,6 +210,8 @@ def footer_lines(result: PointResult, hidden: int) -> list[str]:
     untagged = sum(k.compute == "untagged" for k in result.kernels)
     if untagged:
         lines.append(f"{untagged} kernel{'s' if untagged != 1 else ''} without a compute tag costed at the vector rate")
+    if result.memory is not None:
+        lines.extend(result.memory.lines(result.prepared.peaks.device.id))
     lines.extend(result.notes)
     return lines
 
@@ -366,6 +370,10 @@ def point_json(result: PointResult) -> str:
     if result.prefill is not None and result.decode is not None:
         document["prefill"] = _totals_record(result.prefill)
         document["decode"] = _totals_record(result.decode)
+    if result.memory is not None:
+        document["memory"] = result.memory.record()
+    if prepared.solved is not None:
+        document["solve"] = {"name": prepared.request.solve, "value": prepared.solved}
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -429,17 +437,28 @@ def point_csv(result: PointResult) -> str:
     """One row per kernel (path joined with ` / `), then a `total` row; times in seconds."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_POINT)
+    memory = result.memory.record() if result.memory is not None else None
+    extra = CSV_MEMORY if memory is not None else ()
+    writer.writerow((*CSV_POINT, *extra))
     for kernel in result.kernels:
         record = _kernel_record(kernel, result.total.time)
-        writer.writerow([" / ".join(kernel.path), len(kernel.path) - 1, *(_csv(record[c]) for c in CSV_POINT[2:])])
+        writer.writerow([" / ".join(kernel.path), len(kernel.path) - 1, *(_csv(record[c]) for c in CSV_POINT[2:]), *([""] * len(extra))])
     total = _totals_record(result.total)
-    writer.writerow(["total", "", "", *(_csv(total[c]) for c in ("flops", "read", "write", "bytes", "arithmetic_intensity")), "", "", _csv(total["time"]), "", 1 if result.total.time else ""])
+    footprint = [_csv(memory[c.removeprefix("memory_")] if c != "memory_fits" else _fits(memory["fits"])) for c in extra] if memory is not None else []
+    writer.writerow(["total", "", "", *(_csv(total[c]) for c in ("flops", "read", "write", "bytes", "arithmetic_intensity")), "", "", _csv(total["time"]), "", 1 if result.total.time else "", *footprint])
     return buffer.getvalue()
 
 
 def _csv(value: Any) -> Any:
     return "" if value is None else value
+
+
+CSV_MEMORY = ("memory_weights", "memory_cache", "memory_activations", "memory_total", "memory_capacity", "memory_fits")
+"""Columns of the footprint in CSV (on the total row of a point; on every row of a sweep); fits is 1 or 0."""
+
+
+def _fits(value: Any) -> Any:
+    return "" if value is None else int(bool(value))
 
 
 # ---------------------------------------------------------------- sweeps
@@ -448,7 +467,8 @@ def _csv(value: Any) -> Any:
 def sweep_columns(result: SweepResult) -> list[str]:
     names = [axis.name for axis in result.axes]
     generation = ["prefill", "decode", "per token"] if result.steps else []
-    return [*names, *generation, "time", "compute-bound", "matmul", "vector", "data movement", "FLOPs", "bytes"]
+    footprint = ["memory", "fits"] if result.memory is not None else []
+    return [*names, *generation, "time", "compute-bound", "matmul", "vector", "data movement", "FLOPs", "bytes", *footprint]
 
 
 def sweep_cells(result: SweepResult, index: int) -> list[str]:
@@ -460,6 +480,9 @@ def sweep_cells(result: SweepResult, index: int) -> list[str]:
     cells += [duration(time), percent(total.compute_bound_time[index], time)]
     cells += [percent(total.time_by_category[c][index], time) for c in CATEGORIES]
     cells += [si(total.flops[index], "FLOP"), binary(total.bytes[index])]
+    if result.memory is not None:
+        fits = result.memory.fits
+        cells += [binary(result.memory.total[index]), "?" if fits is None else ("yes" if fits[index] else "NO")]
     return cells
 
 
@@ -474,6 +497,9 @@ def _sweep_indices(result: SweepResult) -> tuple[list[int], int]:
 
 def sweep_footer(result: SweepResult, omitted: int) -> list[str]:
     lines = [f"{result.count:,} configuration{'s' if result.count != 1 else ''}; shares are of each configuration's time; {SUM_NOTE}"]
+    if result.memory is not None and result.memory.capacity is not None:
+        over = int((~result.memory.fits).sum())
+        lines.append(f"memory: {over:,} configuration{'s' if over != 1 else ''} do not fit in {binary(result.memory.capacity)} (weights + cache + activations)")
     if omitted:
         lines.append(f"{omitted:,} rows in the middle not shown: --format csv or json gives every row")
     return lines
@@ -530,6 +556,14 @@ def _sweep_fields(result: SweepResult) -> list[tuple[str, Any]]:
     fields += [(f"flops_{c}", total.flops_by_category[c]) for c in CATEGORIES]
     if result.prefill is not None and result.decode is not None:
         fields += [("prefill_time", result.prefill.time), ("decode_time", result.decode.time)]
+    memory = result.memory
+    if memory is not None:
+        import numpy
+
+        fields += [("memory_weights", numpy.broadcast_to(memory.weights, (result.count,))), ("memory_cache", numpy.broadcast_to(memory.cache, (result.count,)))]
+        fields += [("memory_activations", numpy.broadcast_to(memory.activations, (result.count,))), ("memory_total", numpy.broadcast_to(memory.total, (result.count,)))]
+        if memory.capacity is not None:
+            fields.append(("memory_fits", numpy.broadcast_to(memory.fits, (result.count,)).astype(float)))
     return fields
 
 
@@ -575,6 +609,8 @@ def sweep_csv(result: SweepResult, progress: Progress | None = None) -> str:
 def sweep_json(prepared: Prepared, result: SweepResult, progress: Progress | None = None) -> str:
     document = _context(prepared)
     document["sweep"] = {axis.name: [plain(v) for v in axis.values] for axis in result.axes}
+    if result.memory is not None:
+        document["memory"] = {"capacity": result.memory.capacity, "memory_fraction": result.memory.fraction}
     fields = _sweep_fields(result)
     swept = {axis.name for axis in result.axes}
 

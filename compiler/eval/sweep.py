@@ -101,6 +101,8 @@ class SweepResult:
     decode: TotalCost | None = None
     """With generation: the prefill's totals and the decode steps' totals, summed over the steps."""
     steps: int = 0
+    memory: Any = None
+    """The footprint of every configuration (`compiler.eval.memory.Memory` of arrays); None without one."""
 
     @property
     def count(self) -> int:

@@ -31,7 +31,7 @@ NEITHER_DIALECT = (
     "{operation, flops, memory_access: {read, write}}; a cost-dialect kernel has kernel_name, init_params, "
     "forward_params, and either flops, memory_read and memory_write, or children of {kernel, bindings, count}"
 )
-_KNOWN_KEYS = frozenset({"kernel_type", "operation", "analysis", "flops", "memory_access", "repeat", "module", "sub_kernels"})
+_KNOWN_KEYS = frozenset({"kernel_type", "operation", "analysis", "flops", "memory_access", "repeat", "module", "sub_kernels", "footprint"})
 _JSON_TYPES = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}
 
 Path = tuple[str | int, ...]
@@ -246,6 +246,8 @@ class _Reader:
             for key in ("flops", "memory_access"):
                 if key in data:
                     self.problem((*path, key), f"{key!r} is not allowed here: a kernel has either sub_kernels (and maybe repeat) or flops and memory_access")
+            if "footprint" in data:
+                self.problem((*path, "footprint"), "'footprint' is not allowed here: only a leaf carries a footprint; a composite's comes from its leaves")
             module = self.name(data["module"], (*path, "module"), DOTTED_NAME) if "module" in data else None
             repeat = self.formula(data["repeat"], (*path, "repeat")) if "repeat" in data else None
             children: list[ir.Kernel | None] = []
@@ -268,7 +270,28 @@ class _Reader:
                 for key in ("read", "write"):
                     if self.required(memory, key, memory_path):
                         fields[key] = self.formula(memory[key], (*memory_path, key))
+        footprint = self.footprint(data["footprint"], (*path, "footprint")) if "footprint" in data else None
         if self.invalid or operation is None:
             return None
         formulas = {key: value for key, value in fields.items() if value is not None}
-        return ir.Kernel(operation, analysis, path, formulas, (), repeat, label, None, marked(extras, formulas))
+        return ir.Kernel(operation, analysis, path, formulas, (), repeat, label, None, marked(extras, formulas), footprint=footprint)
+
+    def footprint(self, data: Any, path: Path) -> dict[str, ir.Formula] | None:
+        """A leaf's `footprint` object: weights, cache and activations, each optional and without references."""
+        if not self.expect(data, dict, "an object", path):
+            return None
+        formulas: dict[str, ir.Formula] = {}
+        for key, value in data.items():
+            if key not in ir.FOOTPRINT:
+                self.problem((*path, key), f"{key!r} is not a footprint formula; the footprint has weights, cache and activations")
+                continue
+            formula = self.formula(value, (*path, key))
+            if formula is None:
+                continue
+            for reference in formula.references:
+                location = Location(self.file, (*path, key), formula.text, reference.span)
+                self.invalid = True
+                message = "a footprint formula cannot reference a module: a composite's footprint comes from its leaves after expansion"
+                self.diagnostics.append(Diagnostic(Severity.ERROR, "KC204", message, location))
+            formulas[key] = formula
+        return formulas

@@ -76,9 +76,11 @@ def rename(module: ir.Module, table: Mapping[str, str]) -> tuple[ir.Module, list
                 call = ir.child_call(reference.module, call.text, call.path, bindings, table)
             return replace(k, fields=dict.fromkeys(k.fields, call), bindings=bindings, repeat=formula(k.repeat))
         fields = None if k.fields is None else {n: formula(f) for n, f in k.fields.items()}
+        footprint = None if k.footprint is None else {n: formula(f) for n, f in k.footprint.items()}
         return replace(
             k,
             fields=fields,  # type: ignore[arg-type]
+            footprint=footprint,  # type: ignore[arg-type]
             repeat=formula(k.repeat),
             sub_kernels=tuple(map(kernel, k.sub_kernels)),
         )

@@ -10,7 +10,9 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
-PRECISION_NAMES = ("a_bytes", "w_bytes")
+PRECISION_NAMES = ("a_bytes", "w_bytes", "kv_bytes")
+PRECISION_DEFAULTS = {"kv_bytes": "a_bytes"}
+"""Precision names that take another one's value where a formula is evaluated and they are not given."""
 UNIFIED_NAMES = ("batch_size", "seq_len", "cache_len", "w_bytes", "a_bytes")
 FUNCTIONS = {"min": 2, "max": 2, "ceil": 1, "floor": 1, "abs": 1, "sqrt": 1, "log2": 1}
 """Known functions and their arity; `min` and `max` take that many or more."""
@@ -222,6 +224,8 @@ FIELD_PATHS: dict[str, tuple[str, ...]] = {
     "read": ("memory_access", "read"),
     "write": ("memory_access", "write"),
 }
+FOOTPRINT = ("weights", "cache", "activations")
+"""The footprint formulas a leaf may carry (SEMANTICS §9), each 0 when absent."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,14 +281,18 @@ class Kernel:
     """Keys kc does not interpret, carried to the output unchanged, in input order."""
     bindings: tuple[Formula, ...] = ()
     """A cost-dialect child's bindings, each a formula of its own: its fields are the call they make."""
+    footprint: dict[str, Formula] | None = None
+    """The leaf's weights, cache and activations formulas that are given (SEMANTICS §9)."""
 
     def formulas(self) -> Iterator[Formula]:
-        """Every formula of this kernel and its sub-kernels, in reading order."""
+        """Every formula of this kernel and its sub-kernels, in reading order (footprint after the fields)."""
         if self.repeat is not None:
             yield self.repeat
         if self.fields is not None:
             yield from (self.fields[name] for name in FIELDS)
         yield from self.bindings
+        if self.footprint is not None:
+            yield from (self.footprint[name] for name in FOOTPRINT if name in self.footprint)
         for kernel in self.sub_kernels:
             yield from kernel.formulas()
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from compiler.algebra import Algebra
 from compiler.diagnostics import Location
@@ -19,6 +20,9 @@ from compiler.input.library import short_name
 from compiler.language import ir
 from compiler.passes.inline import Expr, Inliner, Scope, scope_key
 from compiler.tree import Composite, Leaf, Node
+
+if TYPE_CHECKING:
+    from compiler.passes.footprint import Footprints
 
 Decomposed = tuple[Expr, list[tuple[ir.Reference, Expr]]]
 """Direct terms, and each reference with its factor."""
@@ -77,9 +81,10 @@ class _Group:
 
 
 class Assembler:
-    def __init__(self, inliner: Inliner) -> None:
+    def __init__(self, inliner: Inliner, footprints: Footprints | None = None) -> None:
         self.inliner = inliner
         self.algebra = inliner.algebra
+        self.footprints = footprints if footprints is not None and footprints.present else None
         self.graph = inliner.graph
         self.diagnostics = inliner.diagnostics
         self._nodes: dict[tuple[str, object], tuple[Node[Expr], ...]] = {}
@@ -142,9 +147,10 @@ class Assembler:
             repeat = None if kernel.repeat is None else value(kernel.repeat, module, scope)
             return Composite(kernel.operation, kernel.analysis, children, repeat, kernel.module, kernel.extras)
         formulas = [kernel.fields[f] for f in ir.FIELDS]
+        own = None if self.footprints is None else self.footprints.own(kernel, module, scope)
         if not any(f.references for f in formulas):
             flops, read, write = (value(f, module, scope) for f in formulas)
-            return Leaf(kernel.operation, kernel.analysis, flops, read, write, kernel.extras)
+            return Leaf(kernel.operation, kernel.analysis, flops, read, write, kernel.extras, own)
         parts = [self._decompose(f, module, scope) for f in formulas]
         linear = [p for p in parts if p is not None]
         if len(linear) == len(parts):
@@ -159,7 +165,14 @@ class Assembler:
                     hint="write the field as direct terms plus references times factors to keep the callee's kernels",
                 )
         flops, read, write = (value(f, module, scope, index) for index, f in enumerate(formulas))
-        return Leaf(kernel.operation, kernel.analysis, flops, read, write, kernel.extras)
+        if self.footprints is not None:
+            # The callees' footprints join this leaf of closed forms, each callee counted once.
+            from compiler.passes.footprint import combined
+
+            one = self.algebra.one
+            called = self.footprints.called(kernel, module, scope, linear=False)
+            own = combined([(one, own or self.footprints.none), (one, called)], self.algebra).map(self.algebra.canonical)
+        return Leaf(kernel.operation, kernel.analysis, flops, read, write, kernel.extras, own)
 
     def _decompose(self, formula: ir.Formula, module: ir.Module, scope: Scope) -> Decomposed | None:
         if formula.expr is None:
@@ -175,7 +188,8 @@ class Assembler:
                 group = groups.setdefault((reference.module, scope_key(inner)), _Group(reference.module, inner, self.algebra))
                 group.factors[name] = group.factor(name) + factor
         direct = [canonical(d) for d, _ in parts]
-        has_direct = any(d != 0 for d in direct)
+        own = None if self.footprints is None else self.footprints.own(kernel, module, scope)
+        has_direct = any(d != 0 for d in direct) or own is not None
         operation, analysis, extras = kernel.operation, kernel.analysis, kernel.extras
         only = next(iter(groups.values())) if len(groups) == 1 and not has_direct else None
         if only is not None and only.uniform():
@@ -193,7 +207,7 @@ class Assembler:
                 children.append(Composite(short_name(group.module), None, self._suffixed(group), factor, group.module))
         if has_direct:
             flops, read, write = direct
-            children.append(Leaf(operation, analysis, flops, read, write, extras))
+            children.append(Leaf(operation, analysis, flops, read, write, extras, own))
         return Composite(operation, analysis, tuple(children), None, only.module if only else None, extras)
 
     def _warn_factors(self, kernel: ir.Kernel, module: ir.Module, group: _Group) -> None:

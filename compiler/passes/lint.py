@@ -97,7 +97,14 @@ def lint_units(module: ir.Module, diagnostics: Diagnostics) -> None:
         field = _FIELDS.get(str(formula.path[-1]), str(formula.path[-1]))
         precision = ir.PRINTED_LAST  # `bytes`, the cost dialect's width, is a byte factor in either dialect
         for term in terms(formula.expr):
-            if field in ("read", "write") and not has_bytes(term, precision):
+            if field == "cache" and not has_bytes(term, precision):
+                diagnostics.warning(
+                    "KC508",
+                    f"a term of this cache footprint has no precision name: {_text(formula.text, term)}",
+                    location.at(term.span),
+                    hint="a cache counts bytes: multiply by kv_bytes (bytes per cache element, a_bytes unless set)",
+                )
+            elif field in ("read", "write", "weights", "activations") and not has_bytes(term, precision):
                 diagnostics.warning(
                     "KC501",
                     f"a term of this byte count has no byte factor: {_text(formula.text, term)}",
@@ -171,6 +178,30 @@ def lint_labels(module: ir.Module, diagnostics: Diagnostics) -> None:
 
     for kernel in module.kernels:
         visit(kernel)
+
+
+def lint_footprint(module: ir.Module, diagnostics: Diagnostics) -> None:
+    """In a module that carries a footprint, a leaf that reads weights should own them (or say 0)."""
+    def visit(kernels: tuple[ir.Kernel, ...]) -> Iterator[ir.Kernel]:
+        for kernel in kernels:
+            if kernel.fields is not None:
+                yield kernel
+            yield from visit(kernel.sub_kernels)
+
+    leaves = list(visit(module.kernels))
+    if not any(k.footprint for k in leaves):
+        return
+    for kernel in leaves:
+        read = kernel.fields["read"] if kernel.fields else None
+        if read is None or read.expr is None or read.references or "weights" in (kernel.footprint or {}):
+            continue
+        if any(name.id == "w_bytes" for name in _precision_names(read.expr)):
+            diagnostics.warning(
+                "KC507",
+                "this kernel reads weights (w_bytes) but owns none: it has no footprint.weights",
+                Location(module.file, read.path, read.text),
+                hint='give it "footprint": {"weights": ...}, or "weights": 0 when another kernel owns them (a tied LM head)',
+            )
 
 
 def one_edit(a: str, b: str) -> bool:
@@ -272,6 +303,7 @@ def callee_names(graph: Graph, signatures: Mapping[str, Signature], name: str) -
 def lint(module: ir.Module, diagnostics: Diagnostics, callees: Mapping[str, Sequence[str]] = {}) -> None:
     """Every lint of one module; `callees` are the parameter names of the modules it references."""
     lint_units(module, diagnostics)
+    lint_footprint(module, diagnostics)
     lint_names(module, diagnostics)
     lint_near_names(module, diagnostics, callees)
     lint_labels(module, diagnostics)

@@ -38,7 +38,8 @@ class Simplifier:
 def simplify(tree: Tree[Expr], diagnostics: Diagnostics, algebra: Algebra = CORE) -> Tree[ir.Expr]:
     names = [p.name for p in tree.parameters]
     simplifier = Simplifier(Order.of(names), diagnostics, algebra)
-    totals = Totals(simplifier(tree.totals.flops), simplifier(tree.totals.read), simplifier(tree.totals.write))
+    footprint = None if tree.totals.footprint is None else tree.totals.footprint.map(simplifier)
+    totals = Totals(simplifier(tree.totals.flops), simplifier(tree.totals.read), simplifier(tree.totals.write), footprint)
     kernels: tuple[Node[ir.Expr], ...] | None = None
     if tree.kernels is not None:
         cache: dict[int, object] = {}

@@ -9,6 +9,7 @@ deeper modules contribute, then the precision names.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from compiler.algebra import Algebra
 from compiler.algebra.fast import CORE
@@ -17,9 +18,13 @@ from compiler.passes.bind import Signature
 from compiler.passes.inline import Expr, Inliner
 from compiler.tree import Composite, Node, Totals
 
+if TYPE_CHECKING:
+    from compiler.passes.footprint import Footprints
 
-def totals(inliner: Inliner, root: str) -> Totals[Expr]:
-    return Totals(*inliner.closed(root))
+
+def totals(inliner: Inliner, root: str, footprints: Footprints | None = None) -> Totals[Expr]:
+    footprint = footprints.closed(root) if footprints is not None and footprints.present else None
+    return Totals(*inliner.closed(root), footprint)
 
 
 def interface(
@@ -28,16 +33,27 @@ def interface(
     """The parameters of the compiled module, in the order SEMANTICS §5 and §6 give."""
     free_names = algebra.free_names
     names: set[str] = set()
-    for formula in (totals.flops, totals.read, totals.write):
+    for formula in (totals.flops, totals.read, totals.write, *(totals.footprint.formulas() if totals.footprint else ())):
         names |= free_names(formula)
     for formula in _formulas(kernels or ()):
         names |= free_names(formula)
+    for name, base in ir.PRECISION_DEFAULTS.items():
+        if name in names:
+            names.add(base)
     declared = {p.name for p in signature.parameters}
     rest = names - declared - set(ir.PRINTED_LAST)
     later = [n for n in ir.RUNTIME_NAMES if n in rest] + sorted(n for n in rest if not ir.is_config(n) and n not in ir.RUNTIME_NAMES)
     config = sorted(n for n in rest if ir.is_config(n))
     precision = [n for n in ir.PRINTED_LAST if n in names]
-    return (*signature.parameters, *map(ir.Parameter, later), *map(ir.Parameter, config), *map(ir.Parameter, precision))
+    return (*signature.parameters, *map(ir.Parameter, later), *map(ir.Parameter, config), *map(_precision, precision))
+
+
+def _precision(name: str) -> ir.Parameter:
+    """A precision name of the result; one with a built-in default (kv_bytes) defaults to another (a_bytes)."""
+    base = ir.PRECISION_DEFAULTS.get(name)
+    if base is None:
+        return ir.Parameter(name)
+    return ir.Parameter(name, ir.Formula.of(base, ir.Name(base), ()))
 
 
 def _formulas(nodes: Iterable[Node[Expr]]) -> Iterable[Expr]:
@@ -54,3 +70,5 @@ def _formulas(nodes: Iterable[Node[Expr]]) -> Iterable[Expr]:
                 yield node.repeat
         else:
             yield from node.formulas()
+            if node.footprint is not None:
+                yield from node.footprint.formulas()

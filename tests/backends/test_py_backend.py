@@ -125,9 +125,14 @@ def _json_kernels(nodes: list[dict[str, Any]], env: dict[str, int], path: tuple[
     for node in nodes:
         here = (*path, node["operation"])
         if node["kernel_type"] == "basic":
-            extras = {k: v for k, v in node.items() if k not in ("kernel_type", "operation", "analysis", "flops", "memory_access")}
+            extras = {k: v for k, v in node.items() if k not in ("kernel_type", "operation", "analysis", "flops", "memory_access", "footprint")}
             values = [node["flops"], node["memory_access"]["read"], node["memory_access"]["write"]]
-            yield {"path": here, **{k: evaluate(_parse(v), env) * scale for k, v in zip(("flops", "read", "write"), values, strict=True)}, **extras}
+            record = {"path": here, **{k: evaluate(_parse(v), env) * scale for k, v in zip(("flops", "read", "write"), values, strict=True)}}
+            if "footprint" in node:
+                footprint = node["footprint"]
+                record.update(weights=evaluate(_parse(footprint["weights"]), env) * scale, cache=evaluate(_parse(footprint["cache"]), env) * scale)
+                record["activations"] = evaluate(_parse(footprint["activations"]), env)
+            yield {**record, **extras}
         else:
             inner = scale if "repeat" not in node else scale * evaluate(_parse(node["repeat"]), env)
             yield from _json_kernels(node["sub_kernels"], env, here, inner)
@@ -167,7 +172,7 @@ def test_functions_equal_the_json_totals(name: str, lib: tuple[str, ...], golden
     for record, want in zip(records, expected, strict=True):
         assert record.keys() == want.keys()
         for key in want:
-            if key in ("flops", "read", "write"):
+            if key in ("flops", "read", "write", "weights", "cache", "activations"):
                 assert same(record[key], want[key]), (record["path"], key)
             else:
                 assert record[key] == want[key]

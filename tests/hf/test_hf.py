@@ -27,6 +27,7 @@ EXPECTED = {
         "num_layers": 32,
         "vocab_size": 128256,
         "attention_bias": 0,
+        "tie_word_embeddings": 0,
     },
     "Mistral-7B-v0.1.json": {
         "hidden_size": 4096,
@@ -37,6 +38,7 @@ EXPECTED = {
         "num_layers": 32,
         "vocab_size": 32000,
         "sliding_window": 4096,
+        "tie_word_embeddings": 0,
     },
     "Qwen2.5-0.5B-Instruct.json": {
         "hidden_size": 896,
@@ -46,6 +48,7 @@ EXPECTED = {
         "head_dim": 64,
         "num_layers": 24,
         "vocab_size": 151936,
+        "tie_word_embeddings": 1,
     },
     "Qwen3-8B.json": {
         "hidden_size": 4096,
@@ -56,6 +59,7 @@ EXPECTED = {
         "num_layers": 36,
         "vocab_size": 151936,
         "attention_bias": 0,
+        "tie_word_embeddings": 0,
     },
     "gemma-7b.json": {
         "hidden_size": 3072,
@@ -66,6 +70,7 @@ EXPECTED = {
         "num_layers": 28,
         "vocab_size": 256000,
         "attention_bias": 0,
+        "tie_word_embeddings": 1,
     },
     "gpt2.json": {
         "hidden_size": 768,
@@ -74,6 +79,8 @@ EXPECTED = {
         "head_dim": 64,
         "num_layers": 12,
         "vocab_size": 50257,
+        "max_position_embeddings": 1024,
+        "tie_word_embeddings": 1,
     },
     "Mixtral-8x7B-v0.1.json": {
         "hidden_size": 4096,
@@ -85,6 +92,8 @@ EXPECTED = {
         "vocab_size": 32000,
         "num_experts": 8,
         "top_k": 2,
+        "sliding_window": 0,
+        "tie_word_embeddings": 0,
     },
     "Phi-3-mini-4k-instruct.json": {
         "hidden_size": 3072,
@@ -174,7 +183,7 @@ def test_parameters_fit_the_family_root(name: str) -> None:
     family = family_of(json.loads((CONFIGS / name).read_text()))
     tree = compile_tree(Library.from_path(environment=False), family.root).tree
     assert tree is not None
-    names = {p.name for p in tree.parameters} - {"a_bytes", "w_bytes"}
+    names = {p.name for p in tree.parameters} - {"a_bytes", "w_bytes", "kv_bytes"}
     assert names == set(EXPECTED[name]) | {"batch_size", "seq_len", "cache_len"}
 
 
@@ -237,6 +246,8 @@ def test_gpt2_defaults_and_aliases() -> None:
         "head_dim": 16,
         "num_layers": 3,
         "vocab_size": 11,
+        "max_position_embeddings": 1024,
+        "tie_word_embeddings": 1,
     }
 
 

@@ -218,7 +218,21 @@ def _totals(tree: Tree[ir.Expr], printer: TexPrinter) -> list[Total]:
     ]
 
 
-PRECISION_DESCRIPTIONS = {"a_bytes": "Bytes per activation element", "w_bytes": "Bytes per weight element"}
+def _footprint(tree: Tree[ir.Expr], printer: TexPrinter) -> list[Total]:
+    if tree.totals.footprint is None:
+        return []
+    labels = (r"\text{weights}", r"\text{cache}", r"\text{activations}")
+    return [
+        Total(Latex(label), [Latex(line) for line in printer.lines(f, DISPLAY_WIDTH)])
+        for label, f in zip(labels, tree.totals.footprint.formulas(), strict=True)
+    ]
+
+
+PRECISION_DESCRIPTIONS = {
+    "a_bytes": "Bytes per activation element",
+    "w_bytes": "Bytes per weight element",
+    "kv_bytes": "Bytes per cache element (default: a_bytes)",
+}
 
 
 def _description(parameter: ir.Parameter) -> str:
@@ -256,6 +270,7 @@ def emit(tree: Tree[ir.Expr], *, fragment: bool = False, symbols: str = "long") 
         "short": short,
         "fragment": fragment,
         "totals": _totals(tree, printer),
+        "footprint": _footprint(tree, printer),
         "sections": levels.sections,
         "too_large": tree.kernels is None,
         "size": f"{tree.size:,}",

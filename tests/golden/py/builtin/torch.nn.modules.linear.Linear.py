@@ -22,6 +22,7 @@ Parameters:
     in_features: Input features (the weight's columns)
     out_features: Output features (the weight's rows)
     has_bias: 1 if the layer has a bias, else 0 (default: 0)
+    owns_weights: 1 if the layer owns its weight and bias, 0 if another layer does (a tied LM head); only the footprint uses it (default: 1)
     a_bytes: bytes per activation element
     w_bytes: bytes per weight element
 """
@@ -35,12 +36,16 @@ from typing import Any
 
 __all__ = [
     "PARAMETERS",
+    "activation_bytes",
     "arithmetic_intensity",
+    "cache_bytes",
     "flops",
+    "footprint_bytes",
     "kernels",
     "memory_bytes",
     "memory_read",
     "memory_write",
+    "weight_bytes",
 ]
 
 PARAMETERS: dict[str, dict[str, str | None]] = {
@@ -49,6 +54,7 @@ PARAMETERS: dict[str, dict[str, str | None]] = {
     "in_features": {"description": "Input features (the weight's columns)", "default": None},
     "out_features": {"description": "Output features (the weight's rows)", "default": None},
     "has_bias": {"description": "1 if the layer has a bias, else 0", "default": "0"},
+    "owns_weights": {"description": "1 if the layer owns its weight and bias, 0 if another layer does (a tied LM head); only the footprint uses it", "default": "1"},
     "a_bytes": {"description": None, "default": None},
     "w_bytes": {"description": None, "default": None},
 }
@@ -62,6 +68,7 @@ def flops(
     in_features: Any,
     out_features: Any,
     has_bias: Any = 0,
+    owns_weights: Any = 1,
     a_bytes: Any = None,
     w_bytes: Any = None,
 ) -> Any:
@@ -70,11 +77,11 @@ def flops(
     a_bytes, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, in_features, out_features, has_bias, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, in_features, out_features, has_bias, owns_weights, a_bytes, w_bytes)
     if _array:
         batch_size, seq_len, in_features, out_features, has_bias = _as_arrays(batch_size, seq_len, in_features, out_features, has_bias)
     _value = 2 * batch_size * seq_len * in_features * out_features + batch_size * seq_len * out_features * has_bias
-    return _shaped(_value, batch_size, seq_len, in_features, out_features, has_bias, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, in_features, out_features, has_bias, owns_weights, a_bytes, w_bytes) if _array else _exact(_value)
 
 
 def memory_read(
@@ -84,15 +91,16 @@ def memory_read(
     in_features: Any,
     out_features: Any,
     has_bias: Any = 0,
+    owns_weights: Any = 1,
     a_bytes: Any,
     w_bytes: Any,
 ) -> Any:
     """Bytes read by Linear: the sum over all its kernels."""
-    _array = _arrays(batch_size, seq_len, in_features, out_features, has_bias, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, in_features, out_features, has_bias, owns_weights, a_bytes, w_bytes)
     if _array:
         batch_size, seq_len, in_features, out_features, has_bias, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, in_features, out_features, has_bias, a_bytes, w_bytes)
     _value = batch_size * seq_len * in_features * a_bytes + in_features * out_features * w_bytes + out_features * has_bias * w_bytes
-    return _shaped(_value, batch_size, seq_len, in_features, out_features, has_bias, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, in_features, out_features, has_bias, owns_weights, a_bytes, w_bytes) if _array else _exact(_value)
 
 
 def memory_write(
@@ -102,6 +110,7 @@ def memory_write(
     in_features: Any = None,
     out_features: Any,
     has_bias: Any = 0,
+    owns_weights: Any = 1,
     a_bytes: Any,
     w_bytes: Any = None,
 ) -> Any:
@@ -110,11 +119,11 @@ def memory_write(
     in_features, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, in_features, out_features, has_bias, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, in_features, out_features, has_bias, owns_weights, a_bytes, w_bytes)
     if _array:
         batch_size, seq_len, out_features, a_bytes = _as_arrays(batch_size, seq_len, out_features, a_bytes)
     _value = batch_size * seq_len * out_features * a_bytes
-    return _shaped(_value, batch_size, seq_len, in_features, out_features, has_bias, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, in_features, out_features, has_bias, owns_weights, a_bytes, w_bytes) if _array else _exact(_value)
 
 
 def memory_bytes(
@@ -124,13 +133,14 @@ def memory_bytes(
     in_features: Any,
     out_features: Any,
     has_bias: Any = 0,
+    owns_weights: Any = 1,
     a_bytes: Any,
     w_bytes: Any,
 ) -> Any:
     """Bytes read and written by Linear: memory_read + memory_write."""
-    _array = _arrays(batch_size, seq_len, in_features, out_features, has_bias, a_bytes, w_bytes)
-    _value = memory_read(batch_size=batch_size, seq_len=seq_len, in_features=in_features, out_features=out_features, has_bias=has_bias, a_bytes=a_bytes, w_bytes=w_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, in_features=in_features, out_features=out_features, has_bias=has_bias, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_value, batch_size, seq_len, in_features, out_features, has_bias, a_bytes, w_bytes) if _array else _exact(_value)
+    _array = _arrays(batch_size, seq_len, in_features, out_features, has_bias, owns_weights, a_bytes, w_bytes)
+    _value = memory_read(batch_size=batch_size, seq_len=seq_len, in_features=in_features, out_features=out_features, has_bias=has_bias, owns_weights=owns_weights, a_bytes=a_bytes, w_bytes=w_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, in_features=in_features, out_features=out_features, has_bias=has_bias, owns_weights=owns_weights, a_bytes=a_bytes, w_bytes=w_bytes)
+    return _shaped(_value, batch_size, seq_len, in_features, out_features, has_bias, owns_weights, a_bytes, w_bytes) if _array else _exact(_value)
 
 
 def arithmetic_intensity(
@@ -140,13 +150,98 @@ def arithmetic_intensity(
     in_features: Any,
     out_features: Any,
     has_bias: Any = 0,
+    owns_weights: Any = 1,
     a_bytes: Any,
     w_bytes: Any,
 ) -> Any:
     """FLOPs per byte moved by Linear: flops / memory_bytes (ZeroDivisionError when no byte moves)."""
-    _array = _arrays(batch_size, seq_len, in_features, out_features, has_bias, a_bytes, w_bytes)
-    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, in_features=in_features, out_features=out_features, has_bias=has_bias, a_bytes=a_bytes, w_bytes=w_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, in_features=in_features, out_features=out_features, has_bias=has_bias, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_done / _moved, batch_size, seq_len, in_features, out_features, has_bias, a_bytes, w_bytes) if _array else _div(_done, _moved)
+    _array = _arrays(batch_size, seq_len, in_features, out_features, has_bias, owns_weights, a_bytes, w_bytes)
+    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, in_features=in_features, out_features=out_features, has_bias=has_bias, owns_weights=owns_weights, a_bytes=a_bytes, w_bytes=w_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, in_features=in_features, out_features=out_features, has_bias=has_bias, owns_weights=owns_weights, a_bytes=a_bytes, w_bytes=w_bytes)
+    return _shaped(_done / _moved, batch_size, seq_len, in_features, out_features, has_bias, owns_weights, a_bytes, w_bytes) if _array else _div(_done, _moved)
+
+
+def weight_bytes(
+    *,
+    batch_size: Any = None,
+    seq_len: Any = None,
+    in_features: Any,
+    out_features: Any,
+    has_bias: Any = 0,
+    owns_weights: Any = 1,
+    a_bytes: Any = None,
+    w_bytes: Any,
+) -> Any:
+    """Bytes of the weights Linear owns: the sum over its kernels, times every repeat.
+
+    batch_size, seq_len, a_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, in_features, out_features, has_bias, owns_weights, a_bytes, w_bytes)
+    if _array:
+        in_features, out_features, has_bias, owns_weights, w_bytes = _as_arrays(in_features, out_features, has_bias, owns_weights, w_bytes)
+    _value = in_features * out_features * owns_weights * w_bytes + out_features * has_bias * owns_weights * w_bytes
+    return _shaped(_value, batch_size, seq_len, in_features, out_features, has_bias, owns_weights, a_bytes, w_bytes) if _array else _exact(_value)
+
+
+def cache_bytes(
+    *,
+    batch_size: Any = None,
+    seq_len: Any = None,
+    in_features: Any = None,
+    out_features: Any = None,
+    has_bias: Any = 0,
+    owns_weights: Any = 1,
+    a_bytes: Any = None,
+    w_bytes: Any = None,
+) -> Any:
+    """Bytes of the cache Linear keeps after the pass: the sum over its kernels, times every repeat.
+
+    batch_size, seq_len, in_features, out_features, a_bytes, w_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, in_features, out_features, has_bias, owns_weights, a_bytes, w_bytes)
+    _value = 0
+    return _shaped(_value, batch_size, seq_len, in_features, out_features, has_bias, owns_weights, a_bytes, w_bytes) if _array else _exact(_value)
+
+
+def activation_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    in_features: Any,
+    out_features: Any,
+    has_bias: Any = 0,
+    owns_weights: Any = 1,
+    a_bytes: Any,
+    w_bytes: Any = None,
+) -> Any:
+    """Bytes of the largest transient working set of one kernel of Linear.
+
+    w_bytes is optional: the formula does not use it, though an array passed
+    for it still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, in_features, out_features, has_bias, owns_weights, a_bytes, w_bytes)
+    if _array:
+        batch_size, seq_len, in_features, out_features, a_bytes = _as_arrays(batch_size, seq_len, in_features, out_features, a_bytes)
+    _value = batch_size * seq_len * in_features * a_bytes + batch_size * seq_len * out_features * a_bytes
+    return _shaped(_value, batch_size, seq_len, in_features, out_features, has_bias, owns_weights, a_bytes, w_bytes) if _array else _exact(_value)
+
+
+def footprint_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    in_features: Any,
+    out_features: Any,
+    has_bias: Any = 0,
+    owns_weights: Any = 1,
+    a_bytes: Any,
+    w_bytes: Any,
+) -> Any:
+    """Bytes Linear needs in memory: weight_bytes + cache_bytes + activation_bytes."""
+    _array = _arrays(batch_size, seq_len, in_features, out_features, has_bias, owns_weights, a_bytes, w_bytes)
+    _value = weight_bytes(batch_size=batch_size, seq_len=seq_len, in_features=in_features, out_features=out_features, has_bias=has_bias, owns_weights=owns_weights, a_bytes=a_bytes, w_bytes=w_bytes) + cache_bytes(batch_size=batch_size, seq_len=seq_len, in_features=in_features, out_features=out_features, has_bias=has_bias, owns_weights=owns_weights, a_bytes=a_bytes, w_bytes=w_bytes) + activation_bytes(batch_size=batch_size, seq_len=seq_len, in_features=in_features, out_features=out_features, has_bias=has_bias, owns_weights=owns_weights, a_bytes=a_bytes, w_bytes=w_bytes)
+    return _shaped(_value, batch_size, seq_len, in_features, out_features, has_bias, owns_weights, a_bytes, w_bytes) if _array else _exact(_value)
 
 
 def kernels(
@@ -156,6 +251,7 @@ def kernels(
     in_features: Any,
     out_features: Any,
     has_bias: Any = 0,
+    owns_weights: Any = 1,
     a_bytes: Any,
     w_bytes: Any,
 ) -> list[dict[str, Any]]:
@@ -163,10 +259,11 @@ def kernels(
 
     A record has `path` (the operations from the root down to the kernel), `flops`, `read` and `write`
     (with every enclosing repeat multiplied in), and any other key the kernel carries.
+    A kernel with a footprint adds `weights` and `cache` (times the repeats) and `activations`.
     """
-    _array = _arrays(batch_size, seq_len, in_features, out_features, has_bias, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, in_features, out_features, has_bias, owns_weights, a_bytes, w_bytes)
     if _array:
-        batch_size, seq_len, in_features, out_features, has_bias, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, in_features, out_features, has_bias, a_bytes, w_bytes)
+        batch_size, seq_len, in_features, out_features, has_bias, owns_weights, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, in_features, out_features, has_bias, owns_weights, a_bytes, w_bytes)
     _records: list[dict[str, Any]] = []
     _leaf(
         _records,
@@ -177,6 +274,7 @@ def kernels(
         write=batch_size * seq_len * out_features * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, 1, in_features * out_features * owns_weights * w_bytes, 0, batch_size * seq_len * in_features * a_bytes + batch_size * seq_len * out_features * a_bytes)
     _leaf(
         _records,
         ("Bias addition",),
@@ -186,7 +284,8 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
-    return _finish(_records, _array, batch_size, seq_len, in_features, out_features, has_bias, a_bytes, w_bytes)
+    _memory(_records, 1, out_features * has_bias * owns_weights * w_bytes, 0, 0)
+    return _finish(_records, _array, batch_size, seq_len, in_features, out_features, has_bias, owns_weights, a_bytes, w_bytes)
 
 
 # Helpers: arithmetic that is exact on ints and Fractions and broadcasts on numpy arrays.
@@ -362,10 +461,16 @@ def _leaf(
     records.append(record)
 
 
+def _memory(records: list[dict[str, Any]], scale: Any, weights: Any, cache: Any, activations: Any) -> None:
+    """Add the footprint to the last record: weights and cache times the enclosing repeats, activations once."""
+    records[-1].update(weights=_exact(weights * scale), cache=_exact(cache * scale), activations=_exact(activations))
+
+
 def _finish(records: list[dict[str, Any]], array: bool, *inputs: Any) -> list[dict[str, Any]]:
     """The records, with every cost an array of the inputs' shape when arrays were passed in."""
     if array:
         for record in records:
-            for key in ("flops", "read", "write"):
-                record[key] = _shaped(record[key], *inputs)
+            for key in ("flops", "read", "write", "weights", "cache", "activations"):
+                if key in record:
+                    record[key] = _shaped(record[key], *inputs)
     return records

@@ -20,6 +20,7 @@ Parameters:
     batch_size: Sequences in the batch
     seq_len: Tokens per sequence processed in this forward pass
     embedding_dim: Elements per embedding row
+    num_embeddings: Rows of the table; only the footprint uses it (0 leaves the table's weights out) (default: 0)
     a_bytes: bytes per activation element
     w_bytes: bytes per weight element
 """
@@ -33,18 +34,23 @@ from typing import Any
 
 __all__ = [
     "PARAMETERS",
+    "activation_bytes",
     "arithmetic_intensity",
+    "cache_bytes",
     "flops",
+    "footprint_bytes",
     "kernels",
     "memory_bytes",
     "memory_read",
     "memory_write",
+    "weight_bytes",
 ]
 
 PARAMETERS: dict[str, dict[str, str | None]] = {
     "batch_size": {"description": "Sequences in the batch", "default": None},
     "seq_len": {"description": "Tokens per sequence processed in this forward pass", "default": None},
     "embedding_dim": {"description": "Elements per embedding row", "default": None},
+    "num_embeddings": {"description": "Rows of the table; only the footprint uses it (0 leaves the table's weights out)", "default": "0"},
     "a_bytes": {"description": None, "default": None},
     "w_bytes": {"description": None, "default": None},
 }
@@ -56,6 +62,7 @@ def flops(
     batch_size: Any = None,
     seq_len: Any = None,
     embedding_dim: Any = None,
+    num_embeddings: Any = 0,
     a_bytes: Any = None,
     w_bytes: Any = None,
 ) -> Any:
@@ -64,9 +71,9 @@ def flops(
     batch_size, seq_len, embedding_dim, a_bytes, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, embedding_dim, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes)
     _value = 0
-    return _shaped(_value, batch_size, seq_len, embedding_dim, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes) if _array else _exact(_value)
 
 
 def memory_read(
@@ -74,6 +81,7 @@ def memory_read(
     batch_size: Any,
     seq_len: Any,
     embedding_dim: Any,
+    num_embeddings: Any = 0,
     a_bytes: Any = None,
     w_bytes: Any,
 ) -> Any:
@@ -82,11 +90,11 @@ def memory_read(
     a_bytes is optional: the formula does not use it, though an array passed
     for it still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, embedding_dim, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes)
     if _array:
         batch_size, seq_len, embedding_dim, w_bytes = _as_arrays(batch_size, seq_len, embedding_dim, w_bytes)
     _value = batch_size * seq_len * embedding_dim * w_bytes + 8 * batch_size * seq_len
-    return _shaped(_value, batch_size, seq_len, embedding_dim, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes) if _array else _exact(_value)
 
 
 def memory_write(
@@ -94,6 +102,7 @@ def memory_write(
     batch_size: Any,
     seq_len: Any,
     embedding_dim: Any,
+    num_embeddings: Any = 0,
     a_bytes: Any,
     w_bytes: Any = None,
 ) -> Any:
@@ -102,11 +111,11 @@ def memory_write(
     w_bytes is optional: the formula does not use it, though an array passed
     for it still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, embedding_dim, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes)
     if _array:
         batch_size, seq_len, embedding_dim, a_bytes = _as_arrays(batch_size, seq_len, embedding_dim, a_bytes)
     _value = batch_size * seq_len * embedding_dim * a_bytes
-    return _shaped(_value, batch_size, seq_len, embedding_dim, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes) if _array else _exact(_value)
 
 
 def memory_bytes(
@@ -114,13 +123,14 @@ def memory_bytes(
     batch_size: Any,
     seq_len: Any,
     embedding_dim: Any,
+    num_embeddings: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
 ) -> Any:
     """Bytes read and written by Embedding: memory_read + memory_write."""
-    _array = _arrays(batch_size, seq_len, embedding_dim, a_bytes, w_bytes)
-    _value = memory_read(batch_size=batch_size, seq_len=seq_len, embedding_dim=embedding_dim, a_bytes=a_bytes, w_bytes=w_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, embedding_dim=embedding_dim, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_value, batch_size, seq_len, embedding_dim, a_bytes, w_bytes) if _array else _exact(_value)
+    _array = _arrays(batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes)
+    _value = memory_read(batch_size=batch_size, seq_len=seq_len, embedding_dim=embedding_dim, num_embeddings=num_embeddings, a_bytes=a_bytes, w_bytes=w_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, embedding_dim=embedding_dim, num_embeddings=num_embeddings, a_bytes=a_bytes, w_bytes=w_bytes)
+    return _shaped(_value, batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes) if _array else _exact(_value)
 
 
 def arithmetic_intensity(
@@ -128,13 +138,90 @@ def arithmetic_intensity(
     batch_size: Any,
     seq_len: Any,
     embedding_dim: Any,
+    num_embeddings: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
 ) -> Any:
     """FLOPs per byte moved by Embedding: flops / memory_bytes (ZeroDivisionError when no byte moves)."""
-    _array = _arrays(batch_size, seq_len, embedding_dim, a_bytes, w_bytes)
-    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, embedding_dim=embedding_dim, a_bytes=a_bytes, w_bytes=w_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, embedding_dim=embedding_dim, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_done / _moved, batch_size, seq_len, embedding_dim, a_bytes, w_bytes) if _array else _div(_done, _moved)
+    _array = _arrays(batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes)
+    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, embedding_dim=embedding_dim, num_embeddings=num_embeddings, a_bytes=a_bytes, w_bytes=w_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, embedding_dim=embedding_dim, num_embeddings=num_embeddings, a_bytes=a_bytes, w_bytes=w_bytes)
+    return _shaped(_done / _moved, batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes) if _array else _div(_done, _moved)
+
+
+def weight_bytes(
+    *,
+    batch_size: Any = None,
+    seq_len: Any = None,
+    embedding_dim: Any,
+    num_embeddings: Any = 0,
+    a_bytes: Any = None,
+    w_bytes: Any,
+) -> Any:
+    """Bytes of the weights Embedding owns: the sum over its kernels, times every repeat.
+
+    batch_size, seq_len, a_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes)
+    if _array:
+        embedding_dim, num_embeddings, w_bytes = _as_arrays(embedding_dim, num_embeddings, w_bytes)
+    _value = embedding_dim * num_embeddings * w_bytes
+    return _shaped(_value, batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes) if _array else _exact(_value)
+
+
+def cache_bytes(
+    *,
+    batch_size: Any = None,
+    seq_len: Any = None,
+    embedding_dim: Any = None,
+    num_embeddings: Any = 0,
+    a_bytes: Any = None,
+    w_bytes: Any = None,
+) -> Any:
+    """Bytes of the cache Embedding keeps after the pass: the sum over its kernels, times every repeat.
+
+    batch_size, seq_len, embedding_dim, a_bytes, w_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes)
+    _value = 0
+    return _shaped(_value, batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes) if _array else _exact(_value)
+
+
+def activation_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    embedding_dim: Any,
+    num_embeddings: Any = 0,
+    a_bytes: Any,
+    w_bytes: Any = None,
+) -> Any:
+    """Bytes of the largest transient working set of one kernel of Embedding.
+
+    w_bytes is optional: the formula does not use it, though an array passed
+    for it still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes)
+    if _array:
+        batch_size, seq_len, embedding_dim, a_bytes = _as_arrays(batch_size, seq_len, embedding_dim, a_bytes)
+    _value = batch_size * seq_len * embedding_dim * a_bytes + 8 * batch_size * seq_len
+    return _shaped(_value, batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes) if _array else _exact(_value)
+
+
+def footprint_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    embedding_dim: Any,
+    num_embeddings: Any = 0,
+    a_bytes: Any,
+    w_bytes: Any,
+) -> Any:
+    """Bytes Embedding needs in memory: weight_bytes + cache_bytes + activation_bytes."""
+    _array = _arrays(batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes)
+    _value = weight_bytes(batch_size=batch_size, seq_len=seq_len, embedding_dim=embedding_dim, num_embeddings=num_embeddings, a_bytes=a_bytes, w_bytes=w_bytes) + cache_bytes(batch_size=batch_size, seq_len=seq_len, embedding_dim=embedding_dim, num_embeddings=num_embeddings, a_bytes=a_bytes, w_bytes=w_bytes) + activation_bytes(batch_size=batch_size, seq_len=seq_len, embedding_dim=embedding_dim, num_embeddings=num_embeddings, a_bytes=a_bytes, w_bytes=w_bytes)
+    return _shaped(_value, batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes) if _array else _exact(_value)
 
 
 def kernels(
@@ -142,6 +229,7 @@ def kernels(
     batch_size: Any,
     seq_len: Any,
     embedding_dim: Any,
+    num_embeddings: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
 ) -> list[dict[str, Any]]:
@@ -149,10 +237,11 @@ def kernels(
 
     A record has `path` (the operations from the root down to the kernel), `flops`, `read` and `write`
     (with every enclosing repeat multiplied in), and any other key the kernel carries.
+    A kernel with a footprint adds `weights` and `cache` (times the repeats) and `activations`.
     """
-    _array = _arrays(batch_size, seq_len, embedding_dim, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes)
     if _array:
-        batch_size, seq_len, embedding_dim, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, embedding_dim, a_bytes, w_bytes)
+        batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes)
     _records: list[dict[str, Any]] = []
     _leaf(
         _records,
@@ -163,7 +252,8 @@ def kernels(
         write=batch_size * seq_len * embedding_dim * a_bytes,
         extras={"compute": "none"},
     )
-    return _finish(_records, _array, batch_size, seq_len, embedding_dim, a_bytes, w_bytes)
+    _memory(_records, 1, embedding_dim * num_embeddings * w_bytes, 0, batch_size * seq_len * embedding_dim * a_bytes + 8 * batch_size * seq_len)
+    return _finish(_records, _array, batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes)
 
 
 # Helpers: arithmetic that is exact on ints and Fractions and broadcasts on numpy arrays.
@@ -339,10 +429,16 @@ def _leaf(
     records.append(record)
 
 
+def _memory(records: list[dict[str, Any]], scale: Any, weights: Any, cache: Any, activations: Any) -> None:
+    """Add the footprint to the last record: weights and cache times the enclosing repeats, activations once."""
+    records[-1].update(weights=_exact(weights * scale), cache=_exact(cache * scale), activations=_exact(activations))
+
+
 def _finish(records: list[dict[str, Any]], array: bool, *inputs: Any) -> list[dict[str, Any]]:
     """The records, with every cost an array of the inputs' shape when arrays were passed in."""
     if array:
         for record in records:
-            for key in ("flops", "read", "write"):
-                record[key] = _shaped(record[key], *inputs)
+            for key in ("flops", "read", "write", "weights", "cache", "activations"):
+                if key in record:
+                    record[key] = _shaped(record[key], *inputs)
     return records

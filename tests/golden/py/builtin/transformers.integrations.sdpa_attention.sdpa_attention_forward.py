@@ -35,12 +35,16 @@ from typing import Any
 
 __all__ = [
     "PARAMETERS",
+    "activation_bytes",
     "arithmetic_intensity",
+    "cache_bytes",
     "flops",
+    "footprint_bytes",
     "kernels",
     "memory_bytes",
     "memory_read",
     "memory_write",
+    "weight_bytes",
 ]
 
 PARAMETERS: dict[str, dict[str, str | None]] = {
@@ -151,6 +155,82 @@ def arithmetic_intensity(
     return _shaped(_done / _moved, batch_size, seq_len, kv_len, num_heads, num_kv_heads, head_dim, a_bytes) if _array else _div(_done, _moved)
 
 
+def weight_bytes(
+    *,
+    batch_size: Any = None,
+    seq_len: Any = None,
+    kv_len: Any = None,
+    num_heads: Any = None,
+    num_kv_heads: Any = None,
+    head_dim: Any = None,
+    a_bytes: Any = None,
+) -> Any:
+    """Bytes of the weights sdpa_attention_forward owns: the sum over its kernels, times every repeat.
+
+    batch_size, seq_len, kv_len, num_heads, head_dim, a_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, kv_len, num_heads, num_kv_heads, head_dim, a_bytes)
+    _value = 0
+    return _shaped(_value, batch_size, seq_len, kv_len, num_heads, num_kv_heads, head_dim, a_bytes) if _array else _exact(_value)
+
+
+def cache_bytes(
+    *,
+    batch_size: Any = None,
+    seq_len: Any = None,
+    kv_len: Any = None,
+    num_heads: Any = None,
+    num_kv_heads: Any = None,
+    head_dim: Any = None,
+    a_bytes: Any = None,
+) -> Any:
+    """Bytes of the cache sdpa_attention_forward keeps after the pass: the sum over its kernels, times every repeat.
+
+    batch_size, seq_len, kv_len, num_heads, head_dim, a_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, kv_len, num_heads, num_kv_heads, head_dim, a_bytes)
+    _value = 0
+    return _shaped(_value, batch_size, seq_len, kv_len, num_heads, num_kv_heads, head_dim, a_bytes) if _array else _exact(_value)
+
+
+def activation_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    kv_len: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any,
+    a_bytes: Any,
+) -> Any:
+    """Bytes of the largest transient working set of one kernel of sdpa_attention_forward."""
+    _array = _arrays(batch_size, seq_len, kv_len, num_heads, num_kv_heads, head_dim, a_bytes)
+    if _array:
+        batch_size, seq_len, kv_len, num_heads, num_kv_heads, head_dim, a_bytes = _as_arrays(batch_size, seq_len, kv_len, num_heads, num_kv_heads, head_dim, a_bytes)
+    if num_kv_heads is None:
+        num_kv_heads = num_heads
+    _value = _max(2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * kv_len * num_kv_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes)
+    return _shaped(_value, batch_size, seq_len, kv_len, num_heads, num_kv_heads, head_dim, a_bytes) if _array else _exact(_value)
+
+
+def footprint_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    kv_len: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any,
+    a_bytes: Any,
+) -> Any:
+    """Bytes sdpa_attention_forward needs in memory: weight_bytes + cache_bytes + activation_bytes."""
+    _array = _arrays(batch_size, seq_len, kv_len, num_heads, num_kv_heads, head_dim, a_bytes)
+    _value = weight_bytes(batch_size=batch_size, seq_len=seq_len, kv_len=kv_len, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, a_bytes=a_bytes) + cache_bytes(batch_size=batch_size, seq_len=seq_len, kv_len=kv_len, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, a_bytes=a_bytes) + activation_bytes(batch_size=batch_size, seq_len=seq_len, kv_len=kv_len, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, a_bytes=a_bytes)
+    return _shaped(_value, batch_size, seq_len, kv_len, num_heads, num_kv_heads, head_dim, a_bytes) if _array else _exact(_value)
+
+
 def kernels(
     *,
     batch_size: Any,
@@ -165,6 +245,7 @@ def kernels(
 
     A record has `path` (the operations from the root down to the kernel), `flops`, `read` and `write`
     (with every enclosing repeat multiplied in), and any other key the kernel carries.
+    A kernel with a footprint adds `weights` and `cache` (times the repeats) and `activations`.
     """
     _array = _arrays(batch_size, seq_len, kv_len, num_heads, num_kv_heads, head_dim, a_bytes)
     if _array:
@@ -181,6 +262,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, 1, 0, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * kv_len * num_kv_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Scaled dot-product attention", "Softmax (from scaled_dot_product_attention)"),
@@ -199,6 +281,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * head_dim * a_bytes,
         extras={"compute": "none"},
     )
+    _memory(_records, 1, 0, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes)
     return _finish(_records, _array, batch_size, seq_len, kv_len, num_heads, num_kv_heads, head_dim, a_bytes)
 
 
@@ -375,10 +458,16 @@ def _leaf(
     records.append(record)
 
 
+def _memory(records: list[dict[str, Any]], scale: Any, weights: Any, cache: Any, activations: Any) -> None:
+    """Add the footprint to the last record: weights and cache times the enclosing repeats, activations once."""
+    records[-1].update(weights=_exact(weights * scale), cache=_exact(cache * scale), activations=_exact(activations))
+
+
 def _finish(records: list[dict[str, Any]], array: bool, *inputs: Any) -> list[dict[str, Any]]:
     """The records, with every cost an array of the inputs' shape when arrays were passed in."""
     if array:
         for record in records:
-            for key in ("flops", "read", "write"):
-                record[key] = _shaped(record[key], *inputs)
+            for key in ("flops", "read", "write", "weights", "cache", "activations"):
+                if key in record:
+                    record[key] = _shaped(record[key], *inputs)
     return records

@@ -32,6 +32,7 @@ Parameters:
     cache_tokens: Tokens per sequence this layer's KV cache holds after this pass: cache_len + seq_len, or at most sliding_window - 1 for a sliding-window layer (default: cache_len + seq_len)
     a_bytes: bytes per activation element
     w_bytes: bytes per weight element
+    kv_bytes: bytes per cache element (default: a_bytes)
 """
 
 import contextlib
@@ -43,12 +44,16 @@ from typing import Any
 
 __all__ = [
     "PARAMETERS",
+    "activation_bytes",
     "arithmetic_intensity",
+    "cache_bytes",
     "flops",
+    "footprint_bytes",
     "kernels",
     "memory_bytes",
     "memory_read",
     "memory_write",
+    "weight_bytes",
 ]
 
 PARAMETERS: dict[str, dict[str, str | None]] = {
@@ -67,6 +72,7 @@ PARAMETERS: dict[str, dict[str, str | None]] = {
     "cache_tokens": {"description": "Tokens per sequence this layer's KV cache holds after this pass: cache_len + seq_len, or at most sliding_window - 1 for a sliding-window layer", "default": "cache_len + seq_len"},
     "a_bytes": {"description": None, "default": None},
     "w_bytes": {"description": None, "default": None},
+    "kv_bytes": {"description": None, "default": "a_bytes"},
 }
 """Each parameter in signature order: its description, and its default as a formula of earlier parameters."""
 
@@ -88,19 +94,20 @@ def flops(
     cache_tokens: Any = None,
     a_bytes: Any = None,
     w_bytes: Any = None,
+    kv_bytes: Any = None,
 ) -> Any:
     """Floating-point operations of DeepseekV3Attention: the sum over all its kernels.
 
     a_bytes, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, attention_bias, cache_tokens, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, attention_bias = _as_arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, attention_bias)
     if q_lora is None:
         q_lora = _min(q_lora_rank, 1)
     _value = 2 * batch_size * seq_len ** 2 * num_heads * qk_nope_head_dim + 2 * batch_size * seq_len ** 2 * num_heads * qk_rope_head_dim + 2 * batch_size * seq_len ** 2 * num_heads * v_head_dim + 5 * batch_size * seq_len ** 2 * num_heads + 2 * batch_size * seq_len * cache_len * num_heads * qk_nope_head_dim + 2 * batch_size * seq_len * cache_len * num_heads * qk_rope_head_dim + 2 * batch_size * seq_len * cache_len * num_heads * v_head_dim + 5 * batch_size * seq_len * cache_len * num_heads - 2 * batch_size * seq_len * hidden_size * num_heads * q_lora * qk_nope_head_dim - 2 * batch_size * seq_len * hidden_size * num_heads * q_lora * qk_rope_head_dim + 2 * batch_size * seq_len * hidden_size * num_heads * qk_nope_head_dim + 2 * batch_size * seq_len * hidden_size * num_heads * qk_rope_head_dim + 2 * batch_size * seq_len * hidden_size * num_heads * v_head_dim + 2 * batch_size * seq_len * hidden_size * q_lora_rank * q_lora + 2 * batch_size * seq_len * hidden_size * kv_lora_rank + 2 * batch_size * seq_len * hidden_size * qk_rope_head_dim + batch_size * seq_len * hidden_size * attention_bias + 2 * batch_size * seq_len * num_heads * q_lora_rank * q_lora * qk_nope_head_dim + 2 * batch_size * seq_len * num_heads * q_lora_rank * q_lora * qk_rope_head_dim + 2 * batch_size * seq_len * num_heads * kv_lora_rank * qk_nope_head_dim + 2 * batch_size * seq_len * num_heads * kv_lora_rank * v_head_dim + 3 * batch_size * seq_len * num_heads * qk_rope_head_dim + batch_size * seq_len * num_heads * v_head_dim + batch_size * seq_len * q_lora_rank * q_lora * attention_bias + 4 * batch_size * seq_len * q_lora_rank * q_lora + 3 * batch_size * seq_len * q_lora + batch_size * seq_len * kv_lora_rank * attention_bias + 4 * batch_size * seq_len * kv_lora_rank + batch_size * seq_len * qk_rope_head_dim * attention_bias + 3 * batch_size * seq_len * qk_rope_head_dim + 3 * batch_size * seq_len + 2 * batch_size * cache_len * num_heads * kv_lora_rank * qk_nope_head_dim + 2 * batch_size * cache_len * num_heads * kv_lora_rank * v_head_dim
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, attention_bias, cache_tokens, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def memory_read(
@@ -120,15 +127,16 @@ def memory_read(
     cache_tokens: Any = None,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes read by DeepseekV3Attention: the sum over all its kernels."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, attention_bias, cache_tokens, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, attention_bias, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, attention_bias, a_bytes, w_bytes)
     if q_lora is None:
         q_lora = _min(q_lora_rank, 1)
     _value = 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes + 4 * batch_size * seq_len * num_heads * qk_rope_head_dim * a_bytes + 3 * batch_size * seq_len * num_heads * v_head_dim * a_bytes + 3 * batch_size * seq_len * q_lora_rank * q_lora * a_bytes + 4 * batch_size * seq_len * q_lora + 4 * batch_size * seq_len * kv_lora_rank * a_bytes + 3 * batch_size * seq_len * qk_rope_head_dim * a_bytes + 4 * batch_size * seq_len + 2 * batch_size * cache_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * cache_len * num_heads * qk_rope_head_dim * a_bytes + batch_size * cache_len * num_heads * v_head_dim * a_bytes + batch_size * cache_len * kv_lora_rank * a_bytes + batch_size * cache_len * qk_rope_head_dim * a_bytes + seq_len * qk_rope_head_dim * a_bytes - hidden_size * num_heads * q_lora * qk_nope_head_dim * w_bytes - hidden_size * num_heads * q_lora * qk_rope_head_dim * w_bytes + hidden_size * num_heads * qk_nope_head_dim * w_bytes + hidden_size * num_heads * qk_rope_head_dim * w_bytes + hidden_size * num_heads * v_head_dim * w_bytes + hidden_size * q_lora_rank * q_lora * w_bytes + hidden_size * kv_lora_rank * w_bytes + hidden_size * qk_rope_head_dim * w_bytes + hidden_size * attention_bias * w_bytes + num_heads * q_lora_rank * q_lora * qk_nope_head_dim * w_bytes + num_heads * q_lora_rank * q_lora * qk_rope_head_dim * w_bytes + num_heads * kv_lora_rank * qk_nope_head_dim * w_bytes + num_heads * kv_lora_rank * v_head_dim * w_bytes + q_lora_rank * q_lora * attention_bias * w_bytes + q_lora_rank * q_lora * w_bytes + kv_lora_rank * attention_bias * w_bytes + kv_lora_rank * w_bytes + qk_rope_head_dim * attention_bias * w_bytes
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, attention_bias, cache_tokens, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def memory_write(
@@ -148,19 +156,20 @@ def memory_write(
     cache_tokens: Any = None,
     a_bytes: Any,
     w_bytes: Any = None,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes written by DeepseekV3Attention: the sum over all its kernels.
 
     w_bytes is optional: the formula does not use it, though an array passed
     for it still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, attention_bias, cache_tokens, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, a_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, a_bytes)
     if q_lora is None:
         q_lora = _min(q_lora_rank, 1)
     _value = batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes + 4 * batch_size * seq_len * num_heads * qk_rope_head_dim * a_bytes + 3 * batch_size * seq_len * num_heads * v_head_dim * a_bytes + 2 * batch_size * seq_len * q_lora_rank * q_lora * a_bytes + 4 * batch_size * seq_len * q_lora + 3 * batch_size * seq_len * kv_lora_rank * a_bytes + 3 * batch_size * seq_len * qk_rope_head_dim * a_bytes + 4 * batch_size * seq_len + 2 * batch_size * cache_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * cache_len * num_heads * qk_rope_head_dim * a_bytes + batch_size * cache_len * num_heads * v_head_dim * a_bytes
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, attention_bias, cache_tokens, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def memory_bytes(
@@ -180,11 +189,12 @@ def memory_bytes(
     cache_tokens: Any = None,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes read and written by DeepseekV3Attention: memory_read + memory_write."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, attention_bias, cache_tokens, a_bytes, w_bytes)
-    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, num_heads=num_heads, q_lora_rank=q_lora_rank, q_lora=q_lora, kv_lora_rank=kv_lora_rank, qk_nope_head_dim=qk_nope_head_dim, qk_rope_head_dim=qk_rope_head_dim, v_head_dim=v_head_dim, attention_bias=attention_bias, cache_tokens=cache_tokens, a_bytes=a_bytes, w_bytes=w_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, num_heads=num_heads, q_lora_rank=q_lora_rank, q_lora=q_lora, kv_lora_rank=kv_lora_rank, qk_nope_head_dim=qk_nope_head_dim, qk_rope_head_dim=qk_rope_head_dim, v_head_dim=v_head_dim, attention_bias=attention_bias, cache_tokens=cache_tokens, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, attention_bias, cache_tokens, a_bytes, w_bytes) if _array else _exact(_value)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes)
+    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, num_heads=num_heads, q_lora_rank=q_lora_rank, q_lora=q_lora, kv_lora_rank=kv_lora_rank, qk_nope_head_dim=qk_nope_head_dim, qk_rope_head_dim=qk_rope_head_dim, v_head_dim=v_head_dim, attention_bias=attention_bias, cache_tokens=cache_tokens, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, num_heads=num_heads, q_lora_rank=q_lora_rank, q_lora=q_lora, kv_lora_rank=kv_lora_rank, qk_nope_head_dim=qk_nope_head_dim, qk_rope_head_dim=qk_rope_head_dim, v_head_dim=v_head_dim, attention_bias=attention_bias, cache_tokens=cache_tokens, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def arithmetic_intensity(
@@ -204,11 +214,136 @@ def arithmetic_intensity(
     cache_tokens: Any = None,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """FLOPs per byte moved by DeepseekV3Attention: flops / memory_bytes (ZeroDivisionError when no byte moves)."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, attention_bias, cache_tokens, a_bytes, w_bytes)
-    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, num_heads=num_heads, q_lora_rank=q_lora_rank, q_lora=q_lora, kv_lora_rank=kv_lora_rank, qk_nope_head_dim=qk_nope_head_dim, qk_rope_head_dim=qk_rope_head_dim, v_head_dim=v_head_dim, attention_bias=attention_bias, cache_tokens=cache_tokens, a_bytes=a_bytes, w_bytes=w_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, num_heads=num_heads, q_lora_rank=q_lora_rank, q_lora=q_lora, kv_lora_rank=kv_lora_rank, qk_nope_head_dim=qk_nope_head_dim, qk_rope_head_dim=qk_rope_head_dim, v_head_dim=v_head_dim, attention_bias=attention_bias, cache_tokens=cache_tokens, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, attention_bias, cache_tokens, a_bytes, w_bytes) if _array else _div(_done, _moved)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes)
+    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, num_heads=num_heads, q_lora_rank=q_lora_rank, q_lora=q_lora, kv_lora_rank=kv_lora_rank, qk_nope_head_dim=qk_nope_head_dim, qk_rope_head_dim=qk_rope_head_dim, v_head_dim=v_head_dim, attention_bias=attention_bias, cache_tokens=cache_tokens, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, num_heads=num_heads, q_lora_rank=q_lora_rank, q_lora=q_lora, kv_lora_rank=kv_lora_rank, qk_nope_head_dim=qk_nope_head_dim, qk_rope_head_dim=qk_rope_head_dim, v_head_dim=v_head_dim, attention_bias=attention_bias, cache_tokens=cache_tokens, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes) if _array else _div(_done, _moved)
+
+
+def weight_bytes(
+    *,
+    batch_size: Any = None,
+    seq_len: Any = None,
+    cache_len: Any = None,
+    hidden_size: Any,
+    num_heads: Any,
+    q_lora_rank: Any,
+    q_lora: Any = None,
+    kv_lora_rank: Any,
+    qk_nope_head_dim: Any,
+    qk_rope_head_dim: Any,
+    v_head_dim: Any,
+    attention_bias: Any = 0,
+    cache_tokens: Any = None,
+    a_bytes: Any = None,
+    w_bytes: Any,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the weights DeepseekV3Attention owns: the sum over its kernels, times every repeat.
+
+    batch_size, seq_len, cache_len, a_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, attention_bias, w_bytes = _as_arrays(hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, attention_bias, w_bytes)
+    if q_lora is None:
+        q_lora = _min(q_lora_rank, 1)
+    _value = -hidden_size * num_heads * q_lora * qk_nope_head_dim * w_bytes - hidden_size * num_heads * q_lora * qk_rope_head_dim * w_bytes + hidden_size * num_heads * qk_nope_head_dim * w_bytes + hidden_size * num_heads * qk_rope_head_dim * w_bytes + hidden_size * num_heads * v_head_dim * w_bytes + hidden_size * q_lora_rank * q_lora * w_bytes + hidden_size * kv_lora_rank * w_bytes + hidden_size * qk_rope_head_dim * w_bytes + hidden_size * attention_bias * w_bytes + num_heads * q_lora_rank * q_lora * qk_nope_head_dim * w_bytes + num_heads * q_lora_rank * q_lora * qk_rope_head_dim * w_bytes + num_heads * kv_lora_rank * qk_nope_head_dim * w_bytes + num_heads * kv_lora_rank * v_head_dim * w_bytes + q_lora_rank * q_lora * attention_bias * w_bytes + q_lora_rank * q_lora * w_bytes + kv_lora_rank * attention_bias * w_bytes + kv_lora_rank * w_bytes + qk_rope_head_dim * attention_bias * w_bytes
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def cache_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any = None,
+    num_heads: Any = None,
+    q_lora_rank: Any = None,
+    q_lora: Any = None,
+    kv_lora_rank: Any,
+    qk_nope_head_dim: Any = None,
+    qk_rope_head_dim: Any,
+    v_head_dim: Any = None,
+    attention_bias: Any = 0,
+    cache_tokens: Any = None,
+    a_bytes: Any,
+    w_bytes: Any = None,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the cache DeepseekV3Attention keeps after the pass: the sum over its kernels, times every repeat.
+
+    hidden_size, num_heads, q_lora_rank, qk_nope_head_dim, v_head_dim, w_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        batch_size, seq_len, cache_len, kv_lora_rank, qk_rope_head_dim, cache_tokens, a_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, kv_lora_rank, qk_rope_head_dim, cache_tokens, a_bytes, kv_bytes)
+    if cache_tokens is None:
+        cache_tokens = cache_len + seq_len
+    if kv_bytes is None:
+        kv_bytes = a_bytes
+    _value = batch_size * kv_lora_rank * cache_tokens * kv_bytes + batch_size * qk_rope_head_dim * cache_tokens * kv_bytes
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def activation_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    num_heads: Any,
+    q_lora_rank: Any,
+    q_lora: Any = None,
+    kv_lora_rank: Any,
+    qk_nope_head_dim: Any,
+    qk_rope_head_dim: Any,
+    v_head_dim: Any,
+    attention_bias: Any = 0,
+    cache_tokens: Any = None,
+    a_bytes: Any,
+    w_bytes: Any = None,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the largest transient working set of one kernel of DeepseekV3Attention.
+
+    w_bytes is optional: the formula does not use it, though an array passed
+    for it still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, a_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, a_bytes)
+    _value = _max(2 * batch_size * seq_len * kv_lora_rank * a_bytes + 4 * batch_size * seq_len, 2 * batch_size * seq_len * q_lora_rank * a_bytes + 4 * batch_size * seq_len, batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * seq_len * num_heads * v_head_dim * a_bytes + batch_size * seq_len * kv_lora_rank * a_bytes + batch_size * cache_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * cache_len * num_heads * v_head_dim * a_bytes + batch_size * cache_len * kv_lora_rank * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * kv_lora_rank * a_bytes + batch_size * seq_len * qk_rope_head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * seq_len * num_heads * qk_rope_head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * v_head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * q_lora_rank * a_bytes, batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * seq_len * num_heads * qk_rope_head_dim * a_bytes + batch_size * seq_len * q_lora_rank * a_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def footprint_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    num_heads: Any,
+    q_lora_rank: Any,
+    q_lora: Any = None,
+    kv_lora_rank: Any,
+    qk_nope_head_dim: Any,
+    qk_rope_head_dim: Any,
+    v_head_dim: Any,
+    attention_bias: Any = 0,
+    cache_tokens: Any = None,
+    a_bytes: Any,
+    w_bytes: Any,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes DeepseekV3Attention needs in memory: weight_bytes + cache_bytes + activation_bytes."""
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes)
+    _value = weight_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, num_heads=num_heads, q_lora_rank=q_lora_rank, q_lora=q_lora, kv_lora_rank=kv_lora_rank, qk_nope_head_dim=qk_nope_head_dim, qk_rope_head_dim=qk_rope_head_dim, v_head_dim=v_head_dim, attention_bias=attention_bias, cache_tokens=cache_tokens, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + cache_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, num_heads=num_heads, q_lora_rank=q_lora_rank, q_lora=q_lora, kv_lora_rank=kv_lora_rank, qk_nope_head_dim=qk_nope_head_dim, qk_rope_head_dim=qk_rope_head_dim, v_head_dim=v_head_dim, attention_bias=attention_bias, cache_tokens=cache_tokens, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + activation_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, num_heads=num_heads, q_lora_rank=q_lora_rank, q_lora=q_lora, kv_lora_rank=kv_lora_rank, qk_nope_head_dim=qk_nope_head_dim, qk_rope_head_dim=qk_rope_head_dim, v_head_dim=v_head_dim, attention_bias=attention_bias, cache_tokens=cache_tokens, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def kernels(
@@ -228,17 +363,23 @@ def kernels(
     cache_tokens: Any = None,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> list[dict[str, Any]]:
     """Every kernel of DeepseekV3Attention, one record each, in tree order.
 
     A record has `path` (the operations from the root down to the kernel), `flops`, `read` and `write`
     (with every enclosing repeat multiplied in), and any other key the kernel carries.
+    A kernel with a footprint adds `weights` and `cache` (times the repeats) and `activations`.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, attention_bias, cache_tokens, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes)
     if _array:
-        batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, attention_bias, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, attention_bias, a_bytes, w_bytes)
+        batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes)
     if q_lora is None:
         q_lora = _min(q_lora_rank, 1)
+    if cache_tokens is None:
+        cache_tokens = cache_len + seq_len
+    if kv_bytes is None:
+        kv_bytes = a_bytes
     _records: list[dict[str, Any]] = []
     _leaf(
         _records,
@@ -249,6 +390,7 @@ def kernels(
         write=batch_size * seq_len * q_lora_rank * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, q_lora, hidden_size * q_lora_rank * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * q_lora_rank * a_bytes)
     _leaf(
         _records,
         ("Query down-projection", "Bias addition (from Linear)"),
@@ -258,6 +400,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, q_lora, q_lora_rank * attention_bias * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Query latent norm", "Variance calculation (from DeepseekV3RMSNorm)"),
@@ -274,8 +417,9 @@ def kernels(
         flops=2 * batch_size * seq_len * q_lora_rank + 2 * batch_size * seq_len,
         read=batch_size * seq_len * q_lora_rank * a_bytes + 4 * batch_size * seq_len + q_lora_rank * w_bytes,
         write=batch_size * seq_len * q_lora_rank * a_bytes,
-        extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+        extras={"compute": "vector"},
     )
+    _memory(_records, q_lora, q_lora_rank * w_bytes, 0, 2 * batch_size * seq_len * q_lora_rank * a_bytes + 4 * batch_size * seq_len)
     _leaf(
         _records,
         ("Query up-projection", "Matrix multiplication (from Linear)"),
@@ -285,6 +429,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * seq_len * num_heads * qk_rope_head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, q_lora, num_heads * q_lora_rank * qk_nope_head_dim * w_bytes + num_heads * q_lora_rank * qk_rope_head_dim * w_bytes, 0, batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * seq_len * num_heads * qk_rope_head_dim * a_bytes + batch_size * seq_len * q_lora_rank * a_bytes)
     _leaf(
         _records,
         ("Query up-projection", "Bias addition (from Linear)"),
@@ -294,6 +439,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, q_lora, 0, 0, 0)
     _leaf(
         _records,
         ("Query projection", "Matrix multiplication (from Linear)"),
@@ -303,6 +449,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * seq_len * num_heads * qk_rope_head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, (-q_lora + 1), hidden_size * num_heads * qk_nope_head_dim * w_bytes + hidden_size * num_heads * qk_rope_head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * seq_len * num_heads * qk_rope_head_dim * a_bytes)
     _leaf(
         _records,
         ("Query projection", "Bias addition (from Linear)"),
@@ -312,6 +459,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, (-q_lora + 1), 0, 0, 0)
     _leaf(
         _records,
         ("Key/value down-projection", "Matrix multiplication (from Linear)"),
@@ -321,6 +469,7 @@ def kernels(
         write=batch_size * seq_len * kv_lora_rank * a_bytes + batch_size * seq_len * qk_rope_head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, 1, hidden_size * kv_lora_rank * w_bytes + hidden_size * qk_rope_head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * kv_lora_rank * a_bytes + batch_size * seq_len * qk_rope_head_dim * a_bytes)
     _leaf(
         _records,
         ("Key/value down-projection", "Bias addition (from Linear)"),
@@ -330,6 +479,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, kv_lora_rank * attention_bias * w_bytes + qk_rope_head_dim * attention_bias * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Key/value latent norm", "Variance calculation (from DeepseekV3RMSNorm)"),
@@ -346,8 +496,9 @@ def kernels(
         flops=2 * batch_size * seq_len * kv_lora_rank + 2 * batch_size * seq_len,
         read=batch_size * seq_len * kv_lora_rank * a_bytes + 4 * batch_size * seq_len + kv_lora_rank * w_bytes,
         write=batch_size * seq_len * kv_lora_rank * a_bytes,
-        extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+        extras={"compute": "vector"},
     )
+    _memory(_records, 1, kv_lora_rank * w_bytes, 0, 2 * batch_size * seq_len * kv_lora_rank * a_bytes + 4 * batch_size * seq_len)
     _leaf(
         _records,
         ("Rotary position embedding",),
@@ -364,8 +515,9 @@ def kernels(
         flops=0,
         read=batch_size * seq_len * kv_lora_rank * a_bytes + batch_size * seq_len * qk_rope_head_dim * a_bytes,
         write=batch_size * seq_len * kv_lora_rank * a_bytes + batch_size * seq_len * qk_rope_head_dim * a_bytes,
-        extras={"compute": "none", "footprint": {"cache": "batch_size * cache_tokens * (kv_lora_rank + qk_rope_head_dim) * kv_bytes"}},
+        extras={"compute": "none"},
     )
+    _memory(_records, 1, 0, batch_size * kv_lora_rank * cache_tokens * kv_bytes + batch_size * qk_rope_head_dim * cache_tokens * kv_bytes, 0)
     _leaf(
         _records,
         ("Query assembly",),
@@ -384,6 +536,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * seq_len * num_heads * v_head_dim * a_bytes + batch_size * cache_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * cache_len * num_heads * v_head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, 1, num_heads * kv_lora_rank * qk_nope_head_dim * w_bytes + num_heads * kv_lora_rank * v_head_dim * w_bytes, 0, batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * seq_len * num_heads * v_head_dim * a_bytes + batch_size * seq_len * kv_lora_rank * a_bytes + batch_size * cache_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * cache_len * num_heads * v_head_dim * a_bytes + batch_size * cache_len * kv_lora_rank * a_bytes)
     _leaf(
         _records,
         ("Key/value up-projection", "Bias addition (from Linear)"),
@@ -393,6 +546,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, 0, 0, 0)
     _leaf(
         _records,
         ("Key assembly",),
@@ -438,6 +592,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, 1, hidden_size * num_heads * v_head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * v_head_dim * a_bytes)
     _leaf(
         _records,
         ("Output projection", "Bias addition (from Linear)"),
@@ -447,7 +602,8 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
-    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, attention_bias, cache_tokens, a_bytes, w_bytes)
+    _memory(_records, 1, hidden_size * attention_bias * w_bytes, 0, 0)
+    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes)
 
 
 # Helpers: arithmetic that is exact on ints and Fractions and broadcasts on numpy arrays.
@@ -623,10 +779,16 @@ def _leaf(
     records.append(record)
 
 
+def _memory(records: list[dict[str, Any]], scale: Any, weights: Any, cache: Any, activations: Any) -> None:
+    """Add the footprint to the last record: weights and cache times the enclosing repeats, activations once."""
+    records[-1].update(weights=_exact(weights * scale), cache=_exact(cache * scale), activations=_exact(activations))
+
+
 def _finish(records: list[dict[str, Any]], array: bool, *inputs: Any) -> list[dict[str, Any]]:
     """The records, with every cost an array of the inputs' shape when arrays were passed in."""
     if array:
         for record in records:
-            for key in ("flops", "read", "write"):
-                record[key] = _shaped(record[key], *inputs)
+            for key in ("flops", "read", "write", "weights", "cache", "activations"):
+                if key in record:
+                    record[key] = _shaped(record[key], *inputs)
     return records

@@ -41,6 +41,7 @@ Parameters:
     absorbed_mla: 1 to count the absorbed attention of inference engines (kc.deepseek_v3.DeepseekV3AbsorbedAttention) in place of transformers' DeepseekV3Attention, else 0 (default: 0)
     a_bytes: bytes per activation element
     w_bytes: bytes per weight element
+    kv_bytes: bytes per cache element (default: a_bytes)
 """
 
 import contextlib
@@ -52,12 +53,16 @@ from typing import Any
 
 __all__ = [
     "PARAMETERS",
+    "activation_bytes",
     "arithmetic_intensity",
+    "cache_bytes",
     "flops",
+    "footprint_bytes",
     "kernels",
     "memory_bytes",
     "memory_read",
     "memory_write",
+    "weight_bytes",
 ]
 
 PARAMETERS: dict[str, dict[str, str | None]] = {
@@ -85,6 +90,7 @@ PARAMETERS: dict[str, dict[str, str | None]] = {
     "absorbed_mla": {"description": "1 to count the absorbed attention of inference engines (kc.deepseek_v3.DeepseekV3AbsorbedAttention) in place of transformers' DeepseekV3Attention, else 0", "default": "0"},
     "a_bytes": {"description": None, "default": None},
     "w_bytes": {"description": None, "default": None},
+    "kv_bytes": {"description": None, "default": "a_bytes"},
 }
 """Each parameter in signature order: its description, and its default as a formula of earlier parameters."""
 
@@ -115,19 +121,20 @@ def flops(
     absorbed_mla: Any = 0,
     a_bytes: Any = None,
     w_bytes: Any = None,
+    kv_bytes: Any = None,
 ) -> Any:
     """Floating-point operations of DeepseekV3DecoderLayer: the sum over all its kernels.
 
     a_bytes, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, cache_tokens, sparse, absorbed_mla, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, cache_tokens, sparse, absorbed_mla, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, sparse, absorbed_mla = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, sparse, absorbed_mla)
     if q_lora is None:
         q_lora = _min(q_lora_rank, 1)
     _value = 4 * batch_size * seq_len ** 2 * num_heads * kv_lora_rank * absorbed_mla - 2 * batch_size * seq_len ** 2 * num_heads * qk_nope_head_dim * absorbed_mla + 2 * batch_size * seq_len ** 2 * num_heads * qk_nope_head_dim + 2 * batch_size * seq_len ** 2 * num_heads * qk_rope_head_dim - 2 * batch_size * seq_len ** 2 * num_heads * v_head_dim * absorbed_mla + 2 * batch_size * seq_len ** 2 * num_heads * v_head_dim + 5 * batch_size * seq_len ** 2 * num_heads + 4 * batch_size * seq_len * cache_len * num_heads * kv_lora_rank * absorbed_mla - 2 * batch_size * seq_len * cache_len * num_heads * qk_nope_head_dim * absorbed_mla + 2 * batch_size * seq_len * cache_len * num_heads * qk_nope_head_dim + 2 * batch_size * seq_len * cache_len * num_heads * qk_rope_head_dim - 2 * batch_size * seq_len * cache_len * num_heads * v_head_dim * absorbed_mla + 2 * batch_size * seq_len * cache_len * num_heads * v_head_dim + 5 * batch_size * seq_len * cache_len * num_heads - 6 * batch_size * seq_len * hidden_size * intermediate_size * sparse + 6 * batch_size * seq_len * hidden_size * intermediate_size + 6 * batch_size * seq_len * hidden_size * moe_intermediate_size * top_k * sparse + 6 * batch_size * seq_len * hidden_size * moe_intermediate_size * n_shared_experts * sparse - 2 * batch_size * seq_len * hidden_size * num_heads * q_lora * qk_nope_head_dim - 2 * batch_size * seq_len * hidden_size * num_heads * q_lora * qk_rope_head_dim + 2 * batch_size * seq_len * hidden_size * num_heads * qk_nope_head_dim + 2 * batch_size * seq_len * hidden_size * num_heads * qk_rope_head_dim + 2 * batch_size * seq_len * hidden_size * num_heads * v_head_dim + 2 * batch_size * seq_len * hidden_size * q_lora_rank * q_lora + 2 * batch_size * seq_len * hidden_size * kv_lora_rank + 2 * batch_size * seq_len * hidden_size * qk_rope_head_dim + 2 * batch_size * seq_len * hidden_size * num_experts * sparse + 2 * batch_size * seq_len * hidden_size * top_k * sparse + batch_size * seq_len * hidden_size * attention_bias + batch_size * seq_len * hidden_size * sparse + 10 * batch_size * seq_len * hidden_size - 6 * batch_size * seq_len * intermediate_size * sparse + 6 * batch_size * seq_len * intermediate_size + 6 * batch_size * seq_len * moe_intermediate_size * top_k * sparse + 6 * batch_size * seq_len * moe_intermediate_size * n_shared_experts * sparse + 2 * batch_size * seq_len * num_heads * q_lora_rank * q_lora * qk_nope_head_dim + 2 * batch_size * seq_len * num_heads * q_lora_rank * q_lora * qk_rope_head_dim + 2 * batch_size * seq_len * num_heads * kv_lora_rank * qk_nope_head_dim + 2 * batch_size * seq_len * num_heads * kv_lora_rank * v_head_dim + batch_size * seq_len * num_heads * kv_lora_rank * absorbed_mla + 3 * batch_size * seq_len * num_heads * qk_rope_head_dim - batch_size * seq_len * num_heads * v_head_dim * absorbed_mla + batch_size * seq_len * num_heads * v_head_dim + batch_size * seq_len * q_lora_rank * q_lora * attention_bias + 4 * batch_size * seq_len * q_lora_rank * q_lora + 3 * batch_size * seq_len * q_lora + batch_size * seq_len * kv_lora_rank * attention_bias + 4 * batch_size * seq_len * kv_lora_rank + batch_size * seq_len * qk_rope_head_dim * attention_bias + 3 * batch_size * seq_len * qk_rope_head_dim + 5 * batch_size * seq_len * num_experts * sparse + 2 * batch_size * seq_len * top_k * norm_topk_prob * sparse + batch_size * seq_len * top_k * sparse + batch_size * seq_len * n_group * sparse + 9 * batch_size * seq_len - 2 * batch_size * cache_len * num_heads * kv_lora_rank * qk_nope_head_dim * absorbed_mla + 2 * batch_size * cache_len * num_heads * kv_lora_rank * qk_nope_head_dim - 2 * batch_size * cache_len * num_heads * kv_lora_rank * v_head_dim * absorbed_mla + 2 * batch_size * cache_len * num_heads * kv_lora_rank * v_head_dim
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, cache_tokens, sparse, absorbed_mla, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, cache_tokens, sparse, absorbed_mla, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def memory_read(
@@ -156,19 +163,20 @@ def memory_read(
     absorbed_mla: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes read by DeepseekV3DecoderLayer: the sum over all its kernels.
 
     n_group is optional: the formula does not use it, though an array passed
     for it still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, cache_tokens, sparse, absorbed_mla, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, cache_tokens, sparse, absorbed_mla, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, attention_bias, sparse, absorbed_mla, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, attention_bias, sparse, absorbed_mla, a_bytes, w_bytes)
     if q_lora is None:
         q_lora = _min(q_lora_rank, 1)
     if _array:
-        return _shaped(4 * batch_size * seq_len * hidden_size * top_k * sparse * a_bytes + 3 * batch_size * seq_len * hidden_size * sparse * a_bytes + 4 * batch_size * seq_len * hidden_size * sparse + 12 * batch_size * seq_len * hidden_size * a_bytes - 4 * batch_size * seq_len * intermediate_size * sparse * a_bytes + 4 * batch_size * seq_len * intermediate_size * a_bytes + 4 * batch_size * seq_len * moe_intermediate_size * top_k * sparse * a_bytes + 4 * batch_size * seq_len * moe_intermediate_size * n_shared_experts * sparse * a_bytes + 2 * batch_size * seq_len * num_heads * kv_lora_rank * absorbed_mla * a_bytes - 3 * batch_size * seq_len * num_heads * qk_nope_head_dim * absorbed_mla * a_bytes + 4 * batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes - 2 * batch_size * seq_len * num_heads * qk_rope_head_dim * absorbed_mla * a_bytes + 4 * batch_size * seq_len * num_heads * qk_rope_head_dim * a_bytes - 2 * batch_size * seq_len * num_heads * v_head_dim * absorbed_mla * a_bytes + 3 * batch_size * seq_len * num_heads * v_head_dim * a_bytes + 3 * batch_size * seq_len * q_lora_rank * q_lora * a_bytes + 4 * batch_size * seq_len * q_lora + 4 * batch_size * seq_len * kv_lora_rank * a_bytes + 3 * batch_size * seq_len * qk_rope_head_dim * a_bytes + 4 * batch_size * seq_len * num_experts * sparse + 28 * batch_size * seq_len * top_k * sparse + 12 * batch_size * seq_len - 2 * batch_size * cache_len * num_heads * qk_nope_head_dim * absorbed_mla * a_bytes + 2 * batch_size * cache_len * num_heads * qk_nope_head_dim * a_bytes - batch_size * cache_len * num_heads * qk_rope_head_dim * absorbed_mla * a_bytes + batch_size * cache_len * num_heads * qk_rope_head_dim * a_bytes - batch_size * cache_len * num_heads * v_head_dim * absorbed_mla * a_bytes + batch_size * cache_len * num_heads * v_head_dim * a_bytes + batch_size * cache_len * kv_lora_rank * a_bytes + batch_size * cache_len * qk_rope_head_dim * a_bytes + seq_len * qk_rope_head_dim * a_bytes - 3 * hidden_size * intermediate_size * sparse * w_bytes + 3 * hidden_size * intermediate_size * w_bytes - 3 * hidden_size * moe_intermediate_size * num_experts * sparse * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 3 * hidden_size * moe_intermediate_size * num_experts * sparse * w_bytes + 3 * hidden_size * moe_intermediate_size * n_shared_experts * sparse * w_bytes - hidden_size * num_heads * q_lora * qk_nope_head_dim * w_bytes - hidden_size * num_heads * q_lora * qk_rope_head_dim * w_bytes + hidden_size * num_heads * qk_nope_head_dim * w_bytes + hidden_size * num_heads * qk_rope_head_dim * w_bytes + hidden_size * num_heads * v_head_dim * w_bytes + hidden_size * q_lora_rank * q_lora * w_bytes + hidden_size * kv_lora_rank * w_bytes + hidden_size * qk_rope_head_dim * w_bytes + 4 * hidden_size * num_experts * sparse + hidden_size * attention_bias * w_bytes + 2 * hidden_size * w_bytes + num_heads * q_lora_rank * q_lora * qk_nope_head_dim * w_bytes + num_heads * q_lora_rank * q_lora * qk_rope_head_dim * w_bytes + num_heads * kv_lora_rank * qk_nope_head_dim * w_bytes + num_heads * kv_lora_rank * v_head_dim * w_bytes + q_lora_rank * q_lora * attention_bias * w_bytes + q_lora_rank * q_lora * w_bytes + kv_lora_rank * attention_bias * w_bytes + kv_lora_rank * w_bytes + qk_rope_head_dim * attention_bias * w_bytes + 4 * num_experts * sparse, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, cache_tokens, sparse, absorbed_mla, a_bytes, w_bytes)
+        return _shaped(4 * batch_size * seq_len * hidden_size * top_k * sparse * a_bytes + 3 * batch_size * seq_len * hidden_size * sparse * a_bytes + 4 * batch_size * seq_len * hidden_size * sparse + 12 * batch_size * seq_len * hidden_size * a_bytes - 4 * batch_size * seq_len * intermediate_size * sparse * a_bytes + 4 * batch_size * seq_len * intermediate_size * a_bytes + 4 * batch_size * seq_len * moe_intermediate_size * top_k * sparse * a_bytes + 4 * batch_size * seq_len * moe_intermediate_size * n_shared_experts * sparse * a_bytes + 2 * batch_size * seq_len * num_heads * kv_lora_rank * absorbed_mla * a_bytes - 3 * batch_size * seq_len * num_heads * qk_nope_head_dim * absorbed_mla * a_bytes + 4 * batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes - 2 * batch_size * seq_len * num_heads * qk_rope_head_dim * absorbed_mla * a_bytes + 4 * batch_size * seq_len * num_heads * qk_rope_head_dim * a_bytes - 2 * batch_size * seq_len * num_heads * v_head_dim * absorbed_mla * a_bytes + 3 * batch_size * seq_len * num_heads * v_head_dim * a_bytes + 3 * batch_size * seq_len * q_lora_rank * q_lora * a_bytes + 4 * batch_size * seq_len * q_lora + 4 * batch_size * seq_len * kv_lora_rank * a_bytes + 3 * batch_size * seq_len * qk_rope_head_dim * a_bytes + 4 * batch_size * seq_len * num_experts * sparse + 28 * batch_size * seq_len * top_k * sparse + 12 * batch_size * seq_len - 2 * batch_size * cache_len * num_heads * qk_nope_head_dim * absorbed_mla * a_bytes + 2 * batch_size * cache_len * num_heads * qk_nope_head_dim * a_bytes - batch_size * cache_len * num_heads * qk_rope_head_dim * absorbed_mla * a_bytes + batch_size * cache_len * num_heads * qk_rope_head_dim * a_bytes - batch_size * cache_len * num_heads * v_head_dim * absorbed_mla * a_bytes + batch_size * cache_len * num_heads * v_head_dim * a_bytes + batch_size * cache_len * kv_lora_rank * a_bytes + batch_size * cache_len * qk_rope_head_dim * a_bytes + seq_len * qk_rope_head_dim * a_bytes - 3 * hidden_size * intermediate_size * sparse * w_bytes + 3 * hidden_size * intermediate_size * w_bytes - 3 * hidden_size * moe_intermediate_size * num_experts * sparse * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 3 * hidden_size * moe_intermediate_size * num_experts * sparse * w_bytes + 3 * hidden_size * moe_intermediate_size * n_shared_experts * sparse * w_bytes - hidden_size * num_heads * q_lora * qk_nope_head_dim * w_bytes - hidden_size * num_heads * q_lora * qk_rope_head_dim * w_bytes + hidden_size * num_heads * qk_nope_head_dim * w_bytes + hidden_size * num_heads * qk_rope_head_dim * w_bytes + hidden_size * num_heads * v_head_dim * w_bytes + hidden_size * q_lora_rank * q_lora * w_bytes + hidden_size * kv_lora_rank * w_bytes + hidden_size * qk_rope_head_dim * w_bytes + 4 * hidden_size * num_experts * sparse + hidden_size * attention_bias * w_bytes + 2 * hidden_size * w_bytes + num_heads * q_lora_rank * q_lora * qk_nope_head_dim * w_bytes + num_heads * q_lora_rank * q_lora * qk_rope_head_dim * w_bytes + num_heads * kv_lora_rank * qk_nope_head_dim * w_bytes + num_heads * kv_lora_rank * v_head_dim * w_bytes + q_lora_rank * q_lora * attention_bias * w_bytes + q_lora_rank * q_lora * w_bytes + kv_lora_rank * attention_bias * w_bytes + kv_lora_rank * w_bytes + qk_rope_head_dim * attention_bias * w_bytes + 4 * num_experts * sparse, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, cache_tokens, sparse, absorbed_mla, a_bytes, w_bytes, kv_bytes)
     return _exact(4 * batch_size * seq_len * hidden_size * top_k * sparse * a_bytes + 3 * batch_size * seq_len * hidden_size * sparse * a_bytes + 4 * batch_size * seq_len * hidden_size * sparse + 12 * batch_size * seq_len * hidden_size * a_bytes - 4 * batch_size * seq_len * intermediate_size * sparse * a_bytes + 4 * batch_size * seq_len * intermediate_size * a_bytes + 4 * batch_size * seq_len * moe_intermediate_size * top_k * sparse * a_bytes + 4 * batch_size * seq_len * moe_intermediate_size * n_shared_experts * sparse * a_bytes + 2 * batch_size * seq_len * num_heads * kv_lora_rank * absorbed_mla * a_bytes - 3 * batch_size * seq_len * num_heads * qk_nope_head_dim * absorbed_mla * a_bytes + 4 * batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes - 2 * batch_size * seq_len * num_heads * qk_rope_head_dim * absorbed_mla * a_bytes + 4 * batch_size * seq_len * num_heads * qk_rope_head_dim * a_bytes - 2 * batch_size * seq_len * num_heads * v_head_dim * absorbed_mla * a_bytes + 3 * batch_size * seq_len * num_heads * v_head_dim * a_bytes + 3 * batch_size * seq_len * q_lora_rank * q_lora * a_bytes + 4 * batch_size * seq_len * q_lora + 4 * batch_size * seq_len * kv_lora_rank * a_bytes + 3 * batch_size * seq_len * qk_rope_head_dim * a_bytes + 4 * batch_size * seq_len * num_experts * sparse + 28 * batch_size * seq_len * top_k * sparse + 12 * batch_size * seq_len - 2 * batch_size * cache_len * num_heads * qk_nope_head_dim * absorbed_mla * a_bytes + 2 * batch_size * cache_len * num_heads * qk_nope_head_dim * a_bytes - batch_size * cache_len * num_heads * qk_rope_head_dim * absorbed_mla * a_bytes + batch_size * cache_len * num_heads * qk_rope_head_dim * a_bytes - batch_size * cache_len * num_heads * v_head_dim * absorbed_mla * a_bytes + batch_size * cache_len * num_heads * v_head_dim * a_bytes + batch_size * cache_len * kv_lora_rank * a_bytes + batch_size * cache_len * qk_rope_head_dim * a_bytes + seq_len * qk_rope_head_dim * a_bytes - 3 * hidden_size * intermediate_size * sparse * w_bytes + 3 * hidden_size * intermediate_size * w_bytes - 3 * hidden_size * moe_intermediate_size * num_experts * sparse * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + 3 * hidden_size * moe_intermediate_size * num_experts * sparse * w_bytes + 3 * hidden_size * moe_intermediate_size * n_shared_experts * sparse * w_bytes - hidden_size * num_heads * q_lora * qk_nope_head_dim * w_bytes - hidden_size * num_heads * q_lora * qk_rope_head_dim * w_bytes + hidden_size * num_heads * qk_nope_head_dim * w_bytes + hidden_size * num_heads * qk_rope_head_dim * w_bytes + hidden_size * num_heads * v_head_dim * w_bytes + hidden_size * q_lora_rank * q_lora * w_bytes + hidden_size * kv_lora_rank * w_bytes + hidden_size * qk_rope_head_dim * w_bytes + 4 * hidden_size * num_experts * sparse + hidden_size * attention_bias * w_bytes + 2 * hidden_size * w_bytes + num_heads * q_lora_rank * q_lora * qk_nope_head_dim * w_bytes + num_heads * q_lora_rank * q_lora * qk_rope_head_dim * w_bytes + num_heads * kv_lora_rank * qk_nope_head_dim * w_bytes + num_heads * kv_lora_rank * v_head_dim * w_bytes + q_lora_rank * q_lora * attention_bias * w_bytes + q_lora_rank * q_lora * w_bytes + kv_lora_rank * attention_bias * w_bytes + kv_lora_rank * w_bytes + qk_rope_head_dim * attention_bias * w_bytes + 4 * num_experts * sparse)
 
 
@@ -198,19 +206,20 @@ def memory_write(
     absorbed_mla: Any = 0,
     a_bytes: Any,
     w_bytes: Any = None,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes written by DeepseekV3DecoderLayer: the sum over all its kernels.
 
     n_group, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, cache_tokens, sparse, absorbed_mla, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, cache_tokens, sparse, absorbed_mla, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, sparse, absorbed_mla, a_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, sparse, absorbed_mla, a_bytes)
     if q_lora is None:
         q_lora = _min(q_lora_rank, 1)
     _value = 3 * batch_size * seq_len * hidden_size * top_k * sparse * a_bytes + 3 * batch_size * seq_len * hidden_size * sparse * a_bytes + 4 * batch_size * seq_len * hidden_size * sparse + 6 * batch_size * seq_len * hidden_size * a_bytes - 4 * batch_size * seq_len * intermediate_size * sparse * a_bytes + 4 * batch_size * seq_len * intermediate_size * a_bytes + 4 * batch_size * seq_len * moe_intermediate_size * top_k * sparse * a_bytes + 4 * batch_size * seq_len * moe_intermediate_size * n_shared_experts * sparse * a_bytes + 2 * batch_size * seq_len * num_heads * kv_lora_rank * absorbed_mla * a_bytes - 3 * batch_size * seq_len * num_heads * qk_nope_head_dim * absorbed_mla * a_bytes + 4 * batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes - 2 * batch_size * seq_len * num_heads * qk_rope_head_dim * absorbed_mla * a_bytes + 4 * batch_size * seq_len * num_heads * qk_rope_head_dim * a_bytes - 2 * batch_size * seq_len * num_heads * v_head_dim * absorbed_mla * a_bytes + 3 * batch_size * seq_len * num_heads * v_head_dim * a_bytes + 2 * batch_size * seq_len * q_lora_rank * q_lora * a_bytes + 4 * batch_size * seq_len * q_lora + 3 * batch_size * seq_len * kv_lora_rank * a_bytes + 3 * batch_size * seq_len * qk_rope_head_dim * a_bytes + 8 * batch_size * seq_len * num_experts * top_k * sparse + 8 * batch_size * seq_len * num_experts * sparse + 20 * batch_size * seq_len * top_k * sparse + 12 * batch_size * seq_len - 2 * batch_size * cache_len * num_heads * qk_nope_head_dim * absorbed_mla * a_bytes + 2 * batch_size * cache_len * num_heads * qk_nope_head_dim * a_bytes - batch_size * cache_len * num_heads * qk_rope_head_dim * absorbed_mla * a_bytes + batch_size * cache_len * num_heads * qk_rope_head_dim * a_bytes - batch_size * cache_len * num_heads * v_head_dim * absorbed_mla * a_bytes + batch_size * cache_len * num_heads * v_head_dim * a_bytes
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, cache_tokens, sparse, absorbed_mla, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, cache_tokens, sparse, absorbed_mla, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def memory_bytes(
@@ -239,15 +248,16 @@ def memory_bytes(
     absorbed_mla: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes read and written by DeepseekV3DecoderLayer: memory_read + memory_write.
 
     n_group is optional: the formula does not use it, though an array passed
     for it still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, cache_tokens, sparse, absorbed_mla, a_bytes, w_bytes)
-    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, q_lora_rank=q_lora_rank, q_lora=q_lora, kv_lora_rank=kv_lora_rank, qk_nope_head_dim=qk_nope_head_dim, qk_rope_head_dim=qk_rope_head_dim, v_head_dim=v_head_dim, num_experts=num_experts, top_k=top_k, n_shared_experts=n_shared_experts, n_group=n_group, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, cache_tokens=cache_tokens, sparse=sparse, absorbed_mla=absorbed_mla, a_bytes=a_bytes, w_bytes=w_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, q_lora_rank=q_lora_rank, q_lora=q_lora, kv_lora_rank=kv_lora_rank, qk_nope_head_dim=qk_nope_head_dim, qk_rope_head_dim=qk_rope_head_dim, v_head_dim=v_head_dim, num_experts=num_experts, top_k=top_k, n_shared_experts=n_shared_experts, n_group=n_group, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, cache_tokens=cache_tokens, sparse=sparse, absorbed_mla=absorbed_mla, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, cache_tokens, sparse, absorbed_mla, a_bytes, w_bytes) if _array else _exact(_value)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, cache_tokens, sparse, absorbed_mla, a_bytes, w_bytes, kv_bytes)
+    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, q_lora_rank=q_lora_rank, q_lora=q_lora, kv_lora_rank=kv_lora_rank, qk_nope_head_dim=qk_nope_head_dim, qk_rope_head_dim=qk_rope_head_dim, v_head_dim=v_head_dim, num_experts=num_experts, top_k=top_k, n_shared_experts=n_shared_experts, n_group=n_group, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, cache_tokens=cache_tokens, sparse=sparse, absorbed_mla=absorbed_mla, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, q_lora_rank=q_lora_rank, q_lora=q_lora, kv_lora_rank=kv_lora_rank, qk_nope_head_dim=qk_nope_head_dim, qk_rope_head_dim=qk_rope_head_dim, v_head_dim=v_head_dim, num_experts=num_experts, top_k=top_k, n_shared_experts=n_shared_experts, n_group=n_group, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, cache_tokens=cache_tokens, sparse=sparse, absorbed_mla=absorbed_mla, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, cache_tokens, sparse, absorbed_mla, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def arithmetic_intensity(
@@ -276,11 +286,176 @@ def arithmetic_intensity(
     absorbed_mla: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """FLOPs per byte moved by DeepseekV3DecoderLayer: flops / memory_bytes (ZeroDivisionError when no byte moves)."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, cache_tokens, sparse, absorbed_mla, a_bytes, w_bytes)
-    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, q_lora_rank=q_lora_rank, q_lora=q_lora, kv_lora_rank=kv_lora_rank, qk_nope_head_dim=qk_nope_head_dim, qk_rope_head_dim=qk_rope_head_dim, v_head_dim=v_head_dim, num_experts=num_experts, top_k=top_k, n_shared_experts=n_shared_experts, n_group=n_group, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, cache_tokens=cache_tokens, sparse=sparse, absorbed_mla=absorbed_mla, a_bytes=a_bytes, w_bytes=w_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, q_lora_rank=q_lora_rank, q_lora=q_lora, kv_lora_rank=kv_lora_rank, qk_nope_head_dim=qk_nope_head_dim, qk_rope_head_dim=qk_rope_head_dim, v_head_dim=v_head_dim, num_experts=num_experts, top_k=top_k, n_shared_experts=n_shared_experts, n_group=n_group, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, cache_tokens=cache_tokens, sparse=sparse, absorbed_mla=absorbed_mla, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, cache_tokens, sparse, absorbed_mla, a_bytes, w_bytes) if _array else _div(_done, _moved)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, cache_tokens, sparse, absorbed_mla, a_bytes, w_bytes, kv_bytes)
+    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, q_lora_rank=q_lora_rank, q_lora=q_lora, kv_lora_rank=kv_lora_rank, qk_nope_head_dim=qk_nope_head_dim, qk_rope_head_dim=qk_rope_head_dim, v_head_dim=v_head_dim, num_experts=num_experts, top_k=top_k, n_shared_experts=n_shared_experts, n_group=n_group, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, cache_tokens=cache_tokens, sparse=sparse, absorbed_mla=absorbed_mla, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, q_lora_rank=q_lora_rank, q_lora=q_lora, kv_lora_rank=kv_lora_rank, qk_nope_head_dim=qk_nope_head_dim, qk_rope_head_dim=qk_rope_head_dim, v_head_dim=v_head_dim, num_experts=num_experts, top_k=top_k, n_shared_experts=n_shared_experts, n_group=n_group, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, cache_tokens=cache_tokens, sparse=sparse, absorbed_mla=absorbed_mla, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, cache_tokens, sparse, absorbed_mla, a_bytes, w_bytes, kv_bytes) if _array else _div(_done, _moved)
+
+
+def weight_bytes(
+    *,
+    batch_size: Any = None,
+    seq_len: Any = None,
+    cache_len: Any = None,
+    hidden_size: Any,
+    intermediate_size: Any,
+    moe_intermediate_size: Any,
+    num_heads: Any,
+    q_lora_rank: Any,
+    q_lora: Any = None,
+    kv_lora_rank: Any,
+    qk_nope_head_dim: Any,
+    qk_rope_head_dim: Any,
+    v_head_dim: Any,
+    num_experts: Any,
+    top_k: Any = None,
+    n_shared_experts: Any,
+    n_group: Any = None,
+    norm_topk_prob: Any = 1,
+    attention_bias: Any = 0,
+    cache_tokens: Any = None,
+    sparse: Any = 1,
+    absorbed_mla: Any = 0,
+    a_bytes: Any = None,
+    w_bytes: Any,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the weights DeepseekV3DecoderLayer owns: the sum over its kernels, times every repeat.
+
+    batch_size, seq_len, cache_len, top_k, n_group, a_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, cache_tokens, sparse, absorbed_mla, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, n_shared_experts, attention_bias, sparse, w_bytes = _as_arrays(hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, n_shared_experts, attention_bias, sparse, w_bytes)
+    if q_lora is None:
+        q_lora = _min(q_lora_rank, 1)
+    _value = -3 * hidden_size * intermediate_size * sparse * w_bytes + 3 * hidden_size * intermediate_size * w_bytes + 3 * hidden_size * moe_intermediate_size * num_experts * sparse * w_bytes + 3 * hidden_size * moe_intermediate_size * n_shared_experts * sparse * w_bytes - hidden_size * num_heads * q_lora * qk_nope_head_dim * w_bytes - hidden_size * num_heads * q_lora * qk_rope_head_dim * w_bytes + hidden_size * num_heads * qk_nope_head_dim * w_bytes + hidden_size * num_heads * qk_rope_head_dim * w_bytes + hidden_size * num_heads * v_head_dim * w_bytes + hidden_size * q_lora_rank * q_lora * w_bytes + hidden_size * kv_lora_rank * w_bytes + hidden_size * qk_rope_head_dim * w_bytes + 4 * hidden_size * num_experts * sparse + hidden_size * attention_bias * w_bytes + 2 * hidden_size * w_bytes + num_heads * q_lora_rank * q_lora * qk_nope_head_dim * w_bytes + num_heads * q_lora_rank * q_lora * qk_rope_head_dim * w_bytes + num_heads * kv_lora_rank * qk_nope_head_dim * w_bytes + num_heads * kv_lora_rank * v_head_dim * w_bytes + q_lora_rank * q_lora * attention_bias * w_bytes + q_lora_rank * q_lora * w_bytes + kv_lora_rank * attention_bias * w_bytes + kv_lora_rank * w_bytes + qk_rope_head_dim * attention_bias * w_bytes
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, cache_tokens, sparse, absorbed_mla, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def cache_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any = None,
+    intermediate_size: Any = None,
+    moe_intermediate_size: Any = None,
+    num_heads: Any = None,
+    q_lora_rank: Any = None,
+    q_lora: Any = None,
+    kv_lora_rank: Any,
+    qk_nope_head_dim: Any = None,
+    qk_rope_head_dim: Any,
+    v_head_dim: Any = None,
+    num_experts: Any = None,
+    top_k: Any = None,
+    n_shared_experts: Any = None,
+    n_group: Any = None,
+    norm_topk_prob: Any = 1,
+    attention_bias: Any = 0,
+    cache_tokens: Any = None,
+    sparse: Any = 1,
+    absorbed_mla: Any = 0,
+    a_bytes: Any,
+    w_bytes: Any = None,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the cache DeepseekV3DecoderLayer keeps after the pass: the sum over its kernels, times every repeat.
+
+    hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, qk_nope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, n_group, w_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, cache_tokens, sparse, absorbed_mla, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        batch_size, seq_len, cache_len, kv_lora_rank, qk_rope_head_dim, cache_tokens, a_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, kv_lora_rank, qk_rope_head_dim, cache_tokens, a_bytes, kv_bytes)
+    if cache_tokens is None:
+        cache_tokens = cache_len + seq_len
+    if kv_bytes is None:
+        kv_bytes = a_bytes
+    _value = batch_size * kv_lora_rank * cache_tokens * kv_bytes + batch_size * qk_rope_head_dim * cache_tokens * kv_bytes
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, cache_tokens, sparse, absorbed_mla, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def activation_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any,
+    moe_intermediate_size: Any,
+    num_heads: Any,
+    q_lora_rank: Any,
+    q_lora: Any = None,
+    kv_lora_rank: Any,
+    qk_nope_head_dim: Any,
+    qk_rope_head_dim: Any,
+    v_head_dim: Any,
+    num_experts: Any,
+    top_k: Any,
+    n_shared_experts: Any,
+    n_group: Any = None,
+    norm_topk_prob: Any = 1,
+    attention_bias: Any = 0,
+    cache_tokens: Any = None,
+    sparse: Any = 1,
+    absorbed_mla: Any = 0,
+    a_bytes: Any,
+    w_bytes: Any = None,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the largest transient working set of one kernel of DeepseekV3DecoderLayer.
+
+    n_group, w_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, cache_tokens, sparse, absorbed_mla, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, a_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, a_bytes)
+    _value = _max(2 * batch_size * seq_len * intermediate_size * a_bytes, 2 * batch_size * seq_len * moe_intermediate_size * n_shared_experts * a_bytes, 2 * batch_size * seq_len * moe_intermediate_size * top_k * a_bytes, 4 * batch_size * seq_len * hidden_size + 4 * batch_size * seq_len * num_experts, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, 2 * batch_size * seq_len * kv_lora_rank * a_bytes + 4 * batch_size * seq_len, 2 * batch_size * seq_len * q_lora_rank * a_bytes + 4 * batch_size * seq_len, batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * seq_len * num_heads * v_head_dim * a_bytes + batch_size * seq_len * kv_lora_rank * a_bytes + batch_size * cache_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * cache_len * num_heads * v_head_dim * a_bytes + batch_size * cache_len * kv_lora_rank * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * kv_lora_rank * a_bytes + batch_size * seq_len * qk_rope_head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * moe_intermediate_size * n_shared_experts * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * seq_len * num_heads * qk_rope_head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * v_head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * q_lora_rank * a_bytes, batch_size * seq_len * hidden_size * top_k * a_bytes + 2 * batch_size * seq_len * moe_intermediate_size * top_k * a_bytes, batch_size * seq_len * hidden_size * top_k * a_bytes + batch_size * seq_len * moe_intermediate_size * top_k * a_bytes, batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * seq_len * num_heads * qk_rope_head_dim * a_bytes + batch_size * seq_len * q_lora_rank * a_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, cache_tokens, sparse, absorbed_mla, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def footprint_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any,
+    moe_intermediate_size: Any,
+    num_heads: Any,
+    q_lora_rank: Any,
+    q_lora: Any = None,
+    kv_lora_rank: Any,
+    qk_nope_head_dim: Any,
+    qk_rope_head_dim: Any,
+    v_head_dim: Any,
+    num_experts: Any,
+    top_k: Any,
+    n_shared_experts: Any,
+    n_group: Any = None,
+    norm_topk_prob: Any = 1,
+    attention_bias: Any = 0,
+    cache_tokens: Any = None,
+    sparse: Any = 1,
+    absorbed_mla: Any = 0,
+    a_bytes: Any,
+    w_bytes: Any,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes DeepseekV3DecoderLayer needs in memory: weight_bytes + cache_bytes + activation_bytes.
+
+    n_group is optional: the formula does not use it, though an array passed
+    for it still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, cache_tokens, sparse, absorbed_mla, a_bytes, w_bytes, kv_bytes)
+    _value = weight_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, q_lora_rank=q_lora_rank, q_lora=q_lora, kv_lora_rank=kv_lora_rank, qk_nope_head_dim=qk_nope_head_dim, qk_rope_head_dim=qk_rope_head_dim, v_head_dim=v_head_dim, num_experts=num_experts, top_k=top_k, n_shared_experts=n_shared_experts, n_group=n_group, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, cache_tokens=cache_tokens, sparse=sparse, absorbed_mla=absorbed_mla, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + cache_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, q_lora_rank=q_lora_rank, q_lora=q_lora, kv_lora_rank=kv_lora_rank, qk_nope_head_dim=qk_nope_head_dim, qk_rope_head_dim=qk_rope_head_dim, v_head_dim=v_head_dim, num_experts=num_experts, top_k=top_k, n_shared_experts=n_shared_experts, n_group=n_group, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, cache_tokens=cache_tokens, sparse=sparse, absorbed_mla=absorbed_mla, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + activation_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, q_lora_rank=q_lora_rank, q_lora=q_lora, kv_lora_rank=kv_lora_rank, qk_nope_head_dim=qk_nope_head_dim, qk_rope_head_dim=qk_rope_head_dim, v_head_dim=v_head_dim, num_experts=num_experts, top_k=top_k, n_shared_experts=n_shared_experts, n_group=n_group, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, cache_tokens=cache_tokens, sparse=sparse, absorbed_mla=absorbed_mla, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, cache_tokens, sparse, absorbed_mla, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def kernels(
@@ -309,17 +484,23 @@ def kernels(
     absorbed_mla: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> list[dict[str, Any]]:
     """Every kernel of DeepseekV3DecoderLayer, one record each, in tree order.
 
     A record has `path` (the operations from the root down to the kernel), `flops`, `read` and `write`
     (with every enclosing repeat multiplied in), and any other key the kernel carries.
+    A kernel with a footprint adds `weights` and `cache` (times the repeats) and `activations`.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, cache_tokens, sparse, absorbed_mla, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, cache_tokens, sparse, absorbed_mla, a_bytes, w_bytes, kv_bytes)
     if _array:
-        batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, sparse, absorbed_mla, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, sparse, absorbed_mla, a_bytes, w_bytes)
+        batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, cache_tokens, sparse, absorbed_mla, a_bytes, w_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, cache_tokens, sparse, absorbed_mla, a_bytes, w_bytes, kv_bytes)
     if q_lora is None:
         q_lora = _min(q_lora_rank, 1)
+    if cache_tokens is None:
+        cache_tokens = cache_len + seq_len
+    if kv_bytes is None:
+        kv_bytes = a_bytes
     _records: list[dict[str, Any]] = []
     _leaf(
         _records,
@@ -337,8 +518,9 @@ def kernels(
         flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len,
         read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
         write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+        extras={"compute": "vector"},
     )
+    _memory(_records, 1, hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
     _leaf(
         _records,
         ("Self-attention", "Query down-projection (from DeepseekV3Attention)", "Matrix multiplication (from Linear)"),
@@ -348,6 +530,7 @@ def kernels(
         write=batch_size * seq_len * q_lora_rank * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, (-absorbed_mla + 1) * q_lora, hidden_size * q_lora_rank * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * q_lora_rank * a_bytes)
     _leaf(
         _records,
         ("Self-attention", "Query down-projection (from DeepseekV3Attention)", "Bias addition (from Linear)"),
@@ -357,6 +540,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, (-absorbed_mla + 1) * q_lora, q_lora_rank * attention_bias * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Self-attention", "Query latent norm (from DeepseekV3Attention)", "Variance calculation (from DeepseekV3RMSNorm)"),
@@ -373,8 +557,9 @@ def kernels(
         flops=2 * batch_size * seq_len * q_lora_rank + 2 * batch_size * seq_len,
         read=batch_size * seq_len * q_lora_rank * a_bytes + 4 * batch_size * seq_len + q_lora_rank * w_bytes,
         write=batch_size * seq_len * q_lora_rank * a_bytes,
-        extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+        extras={"compute": "vector"},
     )
+    _memory(_records, (-absorbed_mla + 1) * q_lora, q_lora_rank * w_bytes, 0, 2 * batch_size * seq_len * q_lora_rank * a_bytes + 4 * batch_size * seq_len)
     _leaf(
         _records,
         ("Self-attention", "Query up-projection (from DeepseekV3Attention)", "Matrix multiplication (from Linear)"),
@@ -384,6 +569,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * seq_len * num_heads * qk_rope_head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, (-absorbed_mla + 1) * q_lora, num_heads * q_lora_rank * qk_nope_head_dim * w_bytes + num_heads * q_lora_rank * qk_rope_head_dim * w_bytes, 0, batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * seq_len * num_heads * qk_rope_head_dim * a_bytes + batch_size * seq_len * q_lora_rank * a_bytes)
     _leaf(
         _records,
         ("Self-attention", "Query up-projection (from DeepseekV3Attention)", "Bias addition (from Linear)"),
@@ -393,6 +579,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, (-absorbed_mla + 1) * q_lora, 0, 0, 0)
     _leaf(
         _records,
         ("Self-attention", "Query projection (from DeepseekV3Attention)", "Matrix multiplication (from Linear)"),
@@ -402,6 +589,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * seq_len * num_heads * qk_rope_head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, (-absorbed_mla + 1) * (-q_lora + 1), hidden_size * num_heads * qk_nope_head_dim * w_bytes + hidden_size * num_heads * qk_rope_head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * seq_len * num_heads * qk_rope_head_dim * a_bytes)
     _leaf(
         _records,
         ("Self-attention", "Query projection (from DeepseekV3Attention)", "Bias addition (from Linear)"),
@@ -411,6 +599,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, (-absorbed_mla + 1) * (-q_lora + 1), 0, 0, 0)
     _leaf(
         _records,
         ("Self-attention", "Key/value down-projection (from DeepseekV3Attention)", "Matrix multiplication (from Linear)"),
@@ -420,6 +609,7 @@ def kernels(
         write=batch_size * seq_len * kv_lora_rank * a_bytes + batch_size * seq_len * qk_rope_head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, (-absorbed_mla + 1), hidden_size * kv_lora_rank * w_bytes + hidden_size * qk_rope_head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * kv_lora_rank * a_bytes + batch_size * seq_len * qk_rope_head_dim * a_bytes)
     _leaf(
         _records,
         ("Self-attention", "Key/value down-projection (from DeepseekV3Attention)", "Bias addition (from Linear)"),
@@ -429,6 +619,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, (-absorbed_mla + 1), kv_lora_rank * attention_bias * w_bytes + qk_rope_head_dim * attention_bias * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Self-attention", "Key/value latent norm (from DeepseekV3Attention)", "Variance calculation (from DeepseekV3RMSNorm)"),
@@ -445,8 +636,9 @@ def kernels(
         flops=2 * batch_size * seq_len * kv_lora_rank + 2 * batch_size * seq_len,
         read=batch_size * seq_len * kv_lora_rank * a_bytes + 4 * batch_size * seq_len + kv_lora_rank * w_bytes,
         write=batch_size * seq_len * kv_lora_rank * a_bytes,
-        extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+        extras={"compute": "vector"},
     )
+    _memory(_records, (-absorbed_mla + 1), kv_lora_rank * w_bytes, 0, 2 * batch_size * seq_len * kv_lora_rank * a_bytes + 4 * batch_size * seq_len)
     _leaf(
         _records,
         ("Self-attention", "Rotary position embedding (from DeepseekV3Attention)"),
@@ -463,8 +655,9 @@ def kernels(
         flops=0,
         read=batch_size * seq_len * kv_lora_rank * a_bytes + batch_size * seq_len * qk_rope_head_dim * a_bytes,
         write=batch_size * seq_len * kv_lora_rank * a_bytes + batch_size * seq_len * qk_rope_head_dim * a_bytes,
-        extras={"compute": "none", "footprint": {"cache": "batch_size * cache_tokens * (kv_lora_rank + qk_rope_head_dim) * kv_bytes"}},
+        extras={"compute": "none"},
     )
+    _memory(_records, (-absorbed_mla + 1), 0, batch_size * kv_lora_rank * cache_tokens * kv_bytes + batch_size * qk_rope_head_dim * cache_tokens * kv_bytes, 0)
     _leaf(
         _records,
         ("Self-attention", "Query assembly (from DeepseekV3Attention)"),
@@ -483,6 +676,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * seq_len * num_heads * v_head_dim * a_bytes + batch_size * cache_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * cache_len * num_heads * v_head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, (-absorbed_mla + 1), num_heads * kv_lora_rank * qk_nope_head_dim * w_bytes + num_heads * kv_lora_rank * v_head_dim * w_bytes, 0, batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * seq_len * num_heads * v_head_dim * a_bytes + batch_size * seq_len * kv_lora_rank * a_bytes + batch_size * cache_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * cache_len * num_heads * v_head_dim * a_bytes + batch_size * cache_len * kv_lora_rank * a_bytes)
     _leaf(
         _records,
         ("Self-attention", "Key/value up-projection (from DeepseekV3Attention)", "Bias addition (from Linear)"),
@@ -492,6 +686,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, (-absorbed_mla + 1), 0, 0, 0)
     _leaf(
         _records,
         ("Self-attention", "Key assembly (from DeepseekV3Attention)"),
@@ -537,6 +732,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, (-absorbed_mla + 1), hidden_size * num_heads * v_head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * v_head_dim * a_bytes)
     _leaf(
         _records,
         ("Self-attention", "Output projection (from DeepseekV3Attention)", "Bias addition (from Linear)"),
@@ -546,6 +742,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, (-absorbed_mla + 1), hidden_size * attention_bias * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Absorbed self-attention", "Query down-projection (from DeepseekV3AbsorbedAttention)", "Matrix multiplication (from Linear)"),
@@ -555,6 +752,7 @@ def kernels(
         write=batch_size * seq_len * q_lora_rank * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, absorbed_mla * q_lora, hidden_size * q_lora_rank * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * q_lora_rank * a_bytes)
     _leaf(
         _records,
         ("Absorbed self-attention", "Query down-projection (from DeepseekV3AbsorbedAttention)", "Bias addition (from Linear)"),
@@ -564,6 +762,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, absorbed_mla * q_lora, q_lora_rank * attention_bias * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Absorbed self-attention", "Query latent norm (from DeepseekV3AbsorbedAttention)", "Variance calculation (from DeepseekV3RMSNorm)"),
@@ -580,8 +779,9 @@ def kernels(
         flops=2 * batch_size * seq_len * q_lora_rank + 2 * batch_size * seq_len,
         read=batch_size * seq_len * q_lora_rank * a_bytes + 4 * batch_size * seq_len + q_lora_rank * w_bytes,
         write=batch_size * seq_len * q_lora_rank * a_bytes,
-        extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+        extras={"compute": "vector"},
     )
+    _memory(_records, absorbed_mla * q_lora, q_lora_rank * w_bytes, 0, 2 * batch_size * seq_len * q_lora_rank * a_bytes + 4 * batch_size * seq_len)
     _leaf(
         _records,
         ("Absorbed self-attention", "Query up-projection (from DeepseekV3AbsorbedAttention)", "Matrix multiplication (from Linear)"),
@@ -591,6 +791,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * seq_len * num_heads * qk_rope_head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, absorbed_mla * q_lora, num_heads * q_lora_rank * qk_nope_head_dim * w_bytes + num_heads * q_lora_rank * qk_rope_head_dim * w_bytes, 0, batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * seq_len * num_heads * qk_rope_head_dim * a_bytes + batch_size * seq_len * q_lora_rank * a_bytes)
     _leaf(
         _records,
         ("Absorbed self-attention", "Query up-projection (from DeepseekV3AbsorbedAttention)", "Bias addition (from Linear)"),
@@ -600,6 +801,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, absorbed_mla * q_lora, 0, 0, 0)
     _leaf(
         _records,
         ("Absorbed self-attention", "Query projection (from DeepseekV3AbsorbedAttention)", "Matrix multiplication (from Linear)"),
@@ -609,6 +811,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * seq_len * num_heads * qk_rope_head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, absorbed_mla * (-q_lora + 1), hidden_size * num_heads * qk_nope_head_dim * w_bytes + hidden_size * num_heads * qk_rope_head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * seq_len * num_heads * qk_rope_head_dim * a_bytes)
     _leaf(
         _records,
         ("Absorbed self-attention", "Query projection (from DeepseekV3AbsorbedAttention)", "Bias addition (from Linear)"),
@@ -618,6 +821,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, absorbed_mla * (-q_lora + 1), 0, 0, 0)
     _leaf(
         _records,
         ("Absorbed self-attention", "Key/value down-projection (from DeepseekV3AbsorbedAttention)", "Matrix multiplication (from Linear)"),
@@ -627,6 +831,7 @@ def kernels(
         write=batch_size * seq_len * kv_lora_rank * a_bytes + batch_size * seq_len * qk_rope_head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, absorbed_mla, hidden_size * kv_lora_rank * w_bytes + hidden_size * qk_rope_head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * kv_lora_rank * a_bytes + batch_size * seq_len * qk_rope_head_dim * a_bytes)
     _leaf(
         _records,
         ("Absorbed self-attention", "Key/value down-projection (from DeepseekV3AbsorbedAttention)", "Bias addition (from Linear)"),
@@ -636,6 +841,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, absorbed_mla, kv_lora_rank * attention_bias * w_bytes + qk_rope_head_dim * attention_bias * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Absorbed self-attention", "Key/value latent norm (from DeepseekV3AbsorbedAttention)", "Variance calculation (from DeepseekV3RMSNorm)"),
@@ -652,8 +858,9 @@ def kernels(
         flops=2 * batch_size * seq_len * kv_lora_rank + 2 * batch_size * seq_len,
         read=batch_size * seq_len * kv_lora_rank * a_bytes + 4 * batch_size * seq_len + kv_lora_rank * w_bytes,
         write=batch_size * seq_len * kv_lora_rank * a_bytes,
-        extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+        extras={"compute": "vector"},
     )
+    _memory(_records, absorbed_mla, kv_lora_rank * w_bytes, 0, 2 * batch_size * seq_len * kv_lora_rank * a_bytes + 4 * batch_size * seq_len)
     _leaf(
         _records,
         ("Absorbed self-attention", "Rotary position embedding (from DeepseekV3AbsorbedAttention)"),
@@ -670,8 +877,9 @@ def kernels(
         flops=0,
         read=batch_size * seq_len * kv_lora_rank * a_bytes + batch_size * seq_len * qk_rope_head_dim * a_bytes,
         write=batch_size * seq_len * kv_lora_rank * a_bytes + batch_size * seq_len * qk_rope_head_dim * a_bytes,
-        extras={"compute": "none", "footprint": {"cache": "batch_size * cache_tokens * (kv_lora_rank + qk_rope_head_dim) * kv_bytes"}},
+        extras={"compute": "none"},
     )
+    _memory(_records, absorbed_mla, 0, batch_size * kv_lora_rank * cache_tokens * kv_bytes + batch_size * qk_rope_head_dim * cache_tokens * kv_bytes, 0)
     _leaf(
         _records,
         ("Absorbed self-attention", "Query absorption (from DeepseekV3AbsorbedAttention)"),
@@ -679,8 +887,9 @@ def kernels(
         flops=2 * batch_size * seq_len * num_heads * kv_lora_rank * qk_nope_head_dim,
         read=batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes + num_heads * kv_lora_rank * qk_nope_head_dim * w_bytes,
         write=batch_size * seq_len * num_heads * kv_lora_rank * a_bytes,
-        extras={"compute": "matmul", "footprint": {"weights": "num_heads * qk_nope_head_dim * kv_lora_rank * w_bytes"}},
+        extras={"compute": "matmul"},
     )
+    _memory(_records, absorbed_mla, num_heads * kv_lora_rank * qk_nope_head_dim * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Absorbed self-attention", "Latent attention (from DeepseekV3AbsorbedAttention)"),
@@ -706,8 +915,9 @@ def kernels(
         flops=2 * batch_size * seq_len * num_heads * kv_lora_rank * v_head_dim,
         read=batch_size * seq_len * num_heads * kv_lora_rank * a_bytes + num_heads * kv_lora_rank * v_head_dim * w_bytes,
         write=batch_size * seq_len * num_heads * v_head_dim * a_bytes,
-        extras={"compute": "matmul", "footprint": {"weights": "num_heads * v_head_dim * kv_lora_rank * w_bytes"}},
+        extras={"compute": "matmul"},
     )
+    _memory(_records, absorbed_mla, num_heads * kv_lora_rank * v_head_dim * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Absorbed self-attention", "Output projection (from DeepseekV3AbsorbedAttention)", "Matrix multiplication (from Linear)"),
@@ -717,6 +927,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, absorbed_mla, hidden_size * num_heads * v_head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * v_head_dim * a_bytes)
     _leaf(
         _records,
         ("Absorbed self-attention", "Output projection (from DeepseekV3AbsorbedAttention)", "Bias addition (from Linear)"),
@@ -726,6 +937,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, absorbed_mla, hidden_size * attention_bias * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Residual addition",),
@@ -751,8 +963,9 @@ def kernels(
         flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len,
         read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
         write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+        extras={"compute": "vector"},
     )
+    _memory(_records, 1, hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
     _leaf(
         _records,
         ("Mixture of experts", "Router (from DeepseekV3MoE)", "Input cast (from DeepseekV3TopkRouter)"),
@@ -769,8 +982,9 @@ def kernels(
         flops=2 * batch_size * seq_len * hidden_size * num_experts,
         read=4 * batch_size * seq_len * hidden_size + 4 * hidden_size * num_experts,
         write=4 * batch_size * seq_len * num_experts,
-        extras={"compute": "matmul", "footprint": {"weights": "4 * num_experts * hidden_size", "activations": "4 * batch_size * seq_len * hidden_size + 4 * batch_size * seq_len * num_experts"}},
+        extras={"compute": "matmul"},
     )
+    _memory(_records, sparse, 4 * hidden_size * num_experts, 0, 4 * batch_size * seq_len * hidden_size + 4 * batch_size * seq_len * num_experts)
     _leaf(
         _records,
         ("Mixture of experts", "Router (from DeepseekV3MoE)", "Group-limited top-k (from DeepseekV3TopkRouter)"),
@@ -805,8 +1019,9 @@ def kernels(
         flops=4 * batch_size * seq_len * hidden_size * moe_intermediate_size * top_k,
         read=batch_size * seq_len * hidden_size * top_k * a_bytes - 2 * hidden_size * moe_intermediate_size * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 2 * hidden_size * moe_intermediate_size * num_experts * w_bytes if _array else batch_size * seq_len * hidden_size * top_k * a_bytes - 2 * hidden_size * moe_intermediate_size * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + 2 * hidden_size * moe_intermediate_size * num_experts * w_bytes,
         write=2 * batch_size * seq_len * moe_intermediate_size * top_k * a_bytes,
-        extras={"compute": "matmul", "footprint": {"weights": "2 * num_experts * intermediate_size * hidden_size * w_bytes", "activations": "batch_size * seq_len * top_k * hidden_size * a_bytes + 2 * batch_size * seq_len * top_k * intermediate_size * a_bytes"}},
+        extras={"compute": "matmul"},
     )
+    _memory(_records, sparse, 2 * hidden_size * moe_intermediate_size * num_experts * w_bytes, 0, batch_size * seq_len * hidden_size * top_k * a_bytes + 2 * batch_size * seq_len * moe_intermediate_size * top_k * a_bytes)
     _leaf(
         _records,
         ("Mixture of experts", "Routed experts (from DeepseekV3MoE)", "Activation (from DeepseekV3Experts)", "SiLU (from SiLUActivation)", "SiLU activation (from SiLU)"),
@@ -816,6 +1031,7 @@ def kernels(
         write=batch_size * seq_len * moe_intermediate_size * top_k * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, sparse, 0, 0, 2 * batch_size * seq_len * moe_intermediate_size * top_k * a_bytes)
     _leaf(
         _records,
         ("Mixture of experts", "Routed experts (from DeepseekV3MoE)", "Gating multiply (from DeepseekV3Experts)"),
@@ -832,8 +1048,9 @@ def kernels(
         flops=2 * batch_size * seq_len * hidden_size * moe_intermediate_size * top_k,
         read=batch_size * seq_len * moe_intermediate_size * top_k * a_bytes - hidden_size * moe_intermediate_size * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + hidden_size * moe_intermediate_size * num_experts * w_bytes if _array else batch_size * seq_len * moe_intermediate_size * top_k * a_bytes - hidden_size * moe_intermediate_size * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + hidden_size * moe_intermediate_size * num_experts * w_bytes,
         write=batch_size * seq_len * hidden_size * top_k * a_bytes,
-        extras={"compute": "matmul", "footprint": {"weights": "num_experts * hidden_size * intermediate_size * w_bytes", "activations": "batch_size * seq_len * top_k * intermediate_size * a_bytes + batch_size * seq_len * top_k * hidden_size * a_bytes"}},
+        extras={"compute": "matmul"},
     )
+    _memory(_records, sparse, hidden_size * moe_intermediate_size * num_experts * w_bytes, 0, batch_size * seq_len * hidden_size * top_k * a_bytes + batch_size * seq_len * moe_intermediate_size * top_k * a_bytes)
     _leaf(
         _records,
         ("Mixture of experts", "Routed experts (from DeepseekV3MoE)", "Routing-weight scaling (from DeepseekV3Experts)"),
@@ -861,6 +1078,7 @@ def kernels(
         write=batch_size * seq_len * moe_intermediate_size * n_shared_experts * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, sparse, hidden_size * moe_intermediate_size * n_shared_experts * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * moe_intermediate_size * n_shared_experts * a_bytes)
     _leaf(
         _records,
         ("Mixture of experts", "Shared experts (from DeepseekV3MoE)", "Gate projection (from DeepseekV3MLP)", "Bias addition (from Linear)"),
@@ -870,6 +1088,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, sparse, 0, 0, 0)
     _leaf(
         _records,
         ("Mixture of experts", "Shared experts (from DeepseekV3MoE)", "Activation (from DeepseekV3MLP)", "SiLU (from SiLUActivation)", "SiLU activation (from SiLU)"),
@@ -879,6 +1098,7 @@ def kernels(
         write=batch_size * seq_len * moe_intermediate_size * n_shared_experts * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, sparse, 0, 0, 2 * batch_size * seq_len * moe_intermediate_size * n_shared_experts * a_bytes)
     _leaf(
         _records,
         ("Mixture of experts", "Shared experts (from DeepseekV3MoE)", "Up projection (from DeepseekV3MLP)", "Matrix multiplication (from Linear)"),
@@ -888,6 +1108,7 @@ def kernels(
         write=batch_size * seq_len * moe_intermediate_size * n_shared_experts * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, sparse, hidden_size * moe_intermediate_size * n_shared_experts * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * moe_intermediate_size * n_shared_experts * a_bytes)
     _leaf(
         _records,
         ("Mixture of experts", "Shared experts (from DeepseekV3MoE)", "Up projection (from DeepseekV3MLP)", "Bias addition (from Linear)"),
@@ -897,6 +1118,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, sparse, 0, 0, 0)
     _leaf(
         _records,
         ("Mixture of experts", "Shared experts (from DeepseekV3MoE)", "Gating multiply (from DeepseekV3MLP)"),
@@ -915,6 +1137,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, sparse, hidden_size * moe_intermediate_size * n_shared_experts * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * moe_intermediate_size * n_shared_experts * a_bytes)
     _leaf(
         _records,
         ("Mixture of experts", "Shared experts (from DeepseekV3MoE)", "Down projection (from DeepseekV3MLP)", "Bias addition (from Linear)"),
@@ -924,6 +1147,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, sparse, 0, 0, 0)
     _leaf(
         _records,
         ("Mixture of experts", "Shared-expert addition (from DeepseekV3MoE)"),
@@ -942,6 +1166,7 @@ def kernels(
         write=batch_size * seq_len * intermediate_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, (-sparse + 1), hidden_size * intermediate_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         ("Dense MLP", "Gate projection (from DeepseekV3MLP)", "Bias addition (from Linear)"),
@@ -951,6 +1176,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, (-sparse + 1), 0, 0, 0)
     _leaf(
         _records,
         ("Dense MLP", "Activation (from DeepseekV3MLP)", "SiLU (from SiLUActivation)", "SiLU activation (from SiLU)"),
@@ -960,6 +1186,7 @@ def kernels(
         write=batch_size * seq_len * intermediate_size * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, (-sparse + 1), 0, 0, 2 * batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         ("Dense MLP", "Up projection (from DeepseekV3MLP)", "Matrix multiplication (from Linear)"),
@@ -969,6 +1196,7 @@ def kernels(
         write=batch_size * seq_len * intermediate_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, (-sparse + 1), hidden_size * intermediate_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         ("Dense MLP", "Up projection (from DeepseekV3MLP)", "Bias addition (from Linear)"),
@@ -978,6 +1206,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, (-sparse + 1), 0, 0, 0)
     _leaf(
         _records,
         ("Dense MLP", "Gating multiply (from DeepseekV3MLP)"),
@@ -996,6 +1225,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, (-sparse + 1), hidden_size * intermediate_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         ("Dense MLP", "Down projection (from DeepseekV3MLP)", "Bias addition (from Linear)"),
@@ -1005,6 +1235,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, (-sparse + 1), 0, 0, 0)
     _leaf(
         _records,
         ("Residual addition",),
@@ -1014,7 +1245,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "vector"},
     )
-    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, cache_tokens, sparse, absorbed_mla, a_bytes, w_bytes)
+    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, cache_tokens, sparse, absorbed_mla, a_bytes, w_bytes, kv_bytes)
 
 
 # Helpers: arithmetic that is exact on ints and Fractions and broadcasts on numpy arrays.
@@ -1190,10 +1421,16 @@ def _leaf(
     records.append(record)
 
 
+def _memory(records: list[dict[str, Any]], scale: Any, weights: Any, cache: Any, activations: Any) -> None:
+    """Add the footprint to the last record: weights and cache times the enclosing repeats, activations once."""
+    records[-1].update(weights=_exact(weights * scale), cache=_exact(cache * scale), activations=_exact(activations))
+
+
 def _finish(records: list[dict[str, Any]], array: bool, *inputs: Any) -> list[dict[str, Any]]:
     """The records, with every cost an array of the inputs' shape when arrays were passed in."""
     if array:
         for record in records:
-            for key in ("flops", "read", "write"):
-                record[key] = _shaped(record[key], *inputs)
+            for key in ("flops", "read", "write", "weights", "cache", "activations"):
+                if key in record:
+                    record[key] = _shaped(record[key], *inputs)
     return records

@@ -41,6 +41,7 @@ Parameters:
     absorbed_mla: 1 to count the absorbed attention of inference engines (kc.deepseek_v3.DeepseekV3AbsorbedAttention) in place of transformers' DeepseekV3Attention, else 0 (default: 0)
     a_bytes: bytes per activation element
     w_bytes: bytes per weight element
+    kv_bytes: bytes per cache element (default: a_bytes)
 """
 
 import contextlib
@@ -52,12 +53,16 @@ from typing import Any
 
 __all__ = [
     "PARAMETERS",
+    "activation_bytes",
     "arithmetic_intensity",
+    "cache_bytes",
     "flops",
+    "footprint_bytes",
     "kernels",
     "memory_bytes",
     "memory_read",
     "memory_write",
+    "weight_bytes",
 ]
 
 PARAMETERS: dict[str, dict[str, str | None]] = {
@@ -85,6 +90,7 @@ PARAMETERS: dict[str, dict[str, str | None]] = {
     "absorbed_mla": {"description": "1 to count the absorbed attention of inference engines (kc.deepseek_v3.DeepseekV3AbsorbedAttention) in place of transformers' DeepseekV3Attention, else 0", "default": "0"},
     "a_bytes": {"description": None, "default": None},
     "w_bytes": {"description": None, "default": None},
+    "kv_bytes": {"description": None, "default": "a_bytes"},
 }
 """Each parameter in signature order: its description, and its default as a formula of earlier parameters."""
 
@@ -115,19 +121,20 @@ def flops(
     absorbed_mla: Any = 0,
     a_bytes: Any = None,
     w_bytes: Any = None,
+    kv_bytes: Any = None,
 ) -> Any:
     """Floating-point operations of DeepseekV3Model: the sum over all its kernels.
 
     a_bytes, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, absorbed_mla, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, absorbed_mla, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, absorbed_mla = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, absorbed_mla)
     if q_lora is None:
         q_lora = _min(q_lora_rank, 1)
     if _array:
-        return _shaped(4 * batch_size * seq_len ** 2 * num_heads * kv_lora_rank * num_layers * absorbed_mla - 2 * batch_size * seq_len ** 2 * num_heads * qk_nope_head_dim * num_layers * absorbed_mla + 2 * batch_size * seq_len ** 2 * num_heads * qk_nope_head_dim * num_layers + 2 * batch_size * seq_len ** 2 * num_heads * qk_rope_head_dim * num_layers - 2 * batch_size * seq_len ** 2 * num_heads * v_head_dim * num_layers * absorbed_mla + 2 * batch_size * seq_len ** 2 * num_heads * v_head_dim * num_layers + 5 * batch_size * seq_len ** 2 * num_heads * num_layers + 4 * batch_size * seq_len * cache_len * num_heads * kv_lora_rank * num_layers * absorbed_mla - 2 * batch_size * seq_len * cache_len * num_heads * qk_nope_head_dim * num_layers * absorbed_mla + 2 * batch_size * seq_len * cache_len * num_heads * qk_nope_head_dim * num_layers + 2 * batch_size * seq_len * cache_len * num_heads * qk_rope_head_dim * num_layers - 2 * batch_size * seq_len * cache_len * num_heads * v_head_dim * num_layers * absorbed_mla + 2 * batch_size * seq_len * cache_len * num_heads * v_head_dim * num_layers + 5 * batch_size * seq_len * cache_len * num_heads * num_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers - 6 * batch_size * seq_len * hidden_size * intermediate_size * num_sparse_layers + 6 * batch_size * seq_len * hidden_size * moe_intermediate_size * num_sparse_layers * top_k + 6 * batch_size * seq_len * hidden_size * moe_intermediate_size * num_sparse_layers * n_shared_experts - 2 * batch_size * seq_len * hidden_size * num_heads * q_lora * qk_nope_head_dim * num_layers - 2 * batch_size * seq_len * hidden_size * num_heads * q_lora * qk_rope_head_dim * num_layers + 2 * batch_size * seq_len * hidden_size * num_heads * qk_nope_head_dim * num_layers + 2 * batch_size * seq_len * hidden_size * num_heads * qk_rope_head_dim * num_layers + 2 * batch_size * seq_len * hidden_size * num_heads * v_head_dim * num_layers + 2 * batch_size * seq_len * hidden_size * q_lora_rank * q_lora * num_layers + 2 * batch_size * seq_len * hidden_size * kv_lora_rank * num_layers + 2 * batch_size * seq_len * hidden_size * qk_rope_head_dim * num_layers + batch_size * seq_len * hidden_size * num_layers * attention_bias + 10 * batch_size * seq_len * hidden_size * num_layers + 2 * batch_size * seq_len * hidden_size * num_sparse_layers * num_experts + 2 * batch_size * seq_len * hidden_size * num_sparse_layers * top_k + batch_size * seq_len * hidden_size * num_sparse_layers + 4 * batch_size * seq_len * hidden_size + 6 * batch_size * seq_len * intermediate_size * num_layers - 6 * batch_size * seq_len * intermediate_size * num_sparse_layers + 6 * batch_size * seq_len * moe_intermediate_size * num_sparse_layers * top_k + 6 * batch_size * seq_len * moe_intermediate_size * num_sparse_layers * n_shared_experts + 2 * batch_size * seq_len * num_heads * q_lora_rank * q_lora * qk_nope_head_dim * num_layers + 2 * batch_size * seq_len * num_heads * q_lora_rank * q_lora * qk_rope_head_dim * num_layers + 2 * batch_size * seq_len * num_heads * kv_lora_rank * qk_nope_head_dim * num_layers + 2 * batch_size * seq_len * num_heads * kv_lora_rank * v_head_dim * num_layers + batch_size * seq_len * num_heads * kv_lora_rank * num_layers * absorbed_mla + 3 * batch_size * seq_len * num_heads * qk_rope_head_dim * num_layers - batch_size * seq_len * num_heads * v_head_dim * num_layers * absorbed_mla + batch_size * seq_len * num_heads * v_head_dim * num_layers + batch_size * seq_len * q_lora_rank * q_lora * num_layers * attention_bias + 4 * batch_size * seq_len * q_lora_rank * q_lora * num_layers + 3 * batch_size * seq_len * q_lora * num_layers + batch_size * seq_len * kv_lora_rank * num_layers * attention_bias + 4 * batch_size * seq_len * kv_lora_rank * num_layers + batch_size * seq_len * qk_rope_head_dim * num_layers * attention_bias + 3 * batch_size * seq_len * qk_rope_head_dim * num_layers + 9 * batch_size * seq_len * num_layers + 5 * batch_size * seq_len * num_sparse_layers * num_experts + 2 * batch_size * seq_len * num_sparse_layers * top_k * norm_topk_prob + batch_size * seq_len * num_sparse_layers * top_k + batch_size * seq_len * num_sparse_layers * n_group + 3 * batch_size * seq_len - 2 * batch_size * cache_len * num_heads * kv_lora_rank * qk_nope_head_dim * num_layers * absorbed_mla + 2 * batch_size * cache_len * num_heads * kv_lora_rank * qk_nope_head_dim * num_layers - 2 * batch_size * cache_len * num_heads * kv_lora_rank * v_head_dim * num_layers * absorbed_mla + 2 * batch_size * cache_len * num_heads * kv_lora_rank * v_head_dim * num_layers + 9 * seq_len * qk_rope_head_dim / 2 + seq_len, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, absorbed_mla, a_bytes, w_bytes)
+        return _shaped(4 * batch_size * seq_len ** 2 * num_heads * kv_lora_rank * num_layers * absorbed_mla - 2 * batch_size * seq_len ** 2 * num_heads * qk_nope_head_dim * num_layers * absorbed_mla + 2 * batch_size * seq_len ** 2 * num_heads * qk_nope_head_dim * num_layers + 2 * batch_size * seq_len ** 2 * num_heads * qk_rope_head_dim * num_layers - 2 * batch_size * seq_len ** 2 * num_heads * v_head_dim * num_layers * absorbed_mla + 2 * batch_size * seq_len ** 2 * num_heads * v_head_dim * num_layers + 5 * batch_size * seq_len ** 2 * num_heads * num_layers + 4 * batch_size * seq_len * cache_len * num_heads * kv_lora_rank * num_layers * absorbed_mla - 2 * batch_size * seq_len * cache_len * num_heads * qk_nope_head_dim * num_layers * absorbed_mla + 2 * batch_size * seq_len * cache_len * num_heads * qk_nope_head_dim * num_layers + 2 * batch_size * seq_len * cache_len * num_heads * qk_rope_head_dim * num_layers - 2 * batch_size * seq_len * cache_len * num_heads * v_head_dim * num_layers * absorbed_mla + 2 * batch_size * seq_len * cache_len * num_heads * v_head_dim * num_layers + 5 * batch_size * seq_len * cache_len * num_heads * num_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers - 6 * batch_size * seq_len * hidden_size * intermediate_size * num_sparse_layers + 6 * batch_size * seq_len * hidden_size * moe_intermediate_size * num_sparse_layers * top_k + 6 * batch_size * seq_len * hidden_size * moe_intermediate_size * num_sparse_layers * n_shared_experts - 2 * batch_size * seq_len * hidden_size * num_heads * q_lora * qk_nope_head_dim * num_layers - 2 * batch_size * seq_len * hidden_size * num_heads * q_lora * qk_rope_head_dim * num_layers + 2 * batch_size * seq_len * hidden_size * num_heads * qk_nope_head_dim * num_layers + 2 * batch_size * seq_len * hidden_size * num_heads * qk_rope_head_dim * num_layers + 2 * batch_size * seq_len * hidden_size * num_heads * v_head_dim * num_layers + 2 * batch_size * seq_len * hidden_size * q_lora_rank * q_lora * num_layers + 2 * batch_size * seq_len * hidden_size * kv_lora_rank * num_layers + 2 * batch_size * seq_len * hidden_size * qk_rope_head_dim * num_layers + batch_size * seq_len * hidden_size * num_layers * attention_bias + 10 * batch_size * seq_len * hidden_size * num_layers + 2 * batch_size * seq_len * hidden_size * num_sparse_layers * num_experts + 2 * batch_size * seq_len * hidden_size * num_sparse_layers * top_k + batch_size * seq_len * hidden_size * num_sparse_layers + 4 * batch_size * seq_len * hidden_size + 6 * batch_size * seq_len * intermediate_size * num_layers - 6 * batch_size * seq_len * intermediate_size * num_sparse_layers + 6 * batch_size * seq_len * moe_intermediate_size * num_sparse_layers * top_k + 6 * batch_size * seq_len * moe_intermediate_size * num_sparse_layers * n_shared_experts + 2 * batch_size * seq_len * num_heads * q_lora_rank * q_lora * qk_nope_head_dim * num_layers + 2 * batch_size * seq_len * num_heads * q_lora_rank * q_lora * qk_rope_head_dim * num_layers + 2 * batch_size * seq_len * num_heads * kv_lora_rank * qk_nope_head_dim * num_layers + 2 * batch_size * seq_len * num_heads * kv_lora_rank * v_head_dim * num_layers + batch_size * seq_len * num_heads * kv_lora_rank * num_layers * absorbed_mla + 3 * batch_size * seq_len * num_heads * qk_rope_head_dim * num_layers - batch_size * seq_len * num_heads * v_head_dim * num_layers * absorbed_mla + batch_size * seq_len * num_heads * v_head_dim * num_layers + batch_size * seq_len * q_lora_rank * q_lora * num_layers * attention_bias + 4 * batch_size * seq_len * q_lora_rank * q_lora * num_layers + 3 * batch_size * seq_len * q_lora * num_layers + batch_size * seq_len * kv_lora_rank * num_layers * attention_bias + 4 * batch_size * seq_len * kv_lora_rank * num_layers + batch_size * seq_len * qk_rope_head_dim * num_layers * attention_bias + 3 * batch_size * seq_len * qk_rope_head_dim * num_layers + 9 * batch_size * seq_len * num_layers + 5 * batch_size * seq_len * num_sparse_layers * num_experts + 2 * batch_size * seq_len * num_sparse_layers * top_k * norm_topk_prob + batch_size * seq_len * num_sparse_layers * top_k + batch_size * seq_len * num_sparse_layers * n_group + 3 * batch_size * seq_len - 2 * batch_size * cache_len * num_heads * kv_lora_rank * qk_nope_head_dim * num_layers * absorbed_mla + 2 * batch_size * cache_len * num_heads * kv_lora_rank * qk_nope_head_dim * num_layers - 2 * batch_size * cache_len * num_heads * kv_lora_rank * v_head_dim * num_layers * absorbed_mla + 2 * batch_size * cache_len * num_heads * kv_lora_rank * v_head_dim * num_layers + 9 * seq_len * qk_rope_head_dim / 2 + seq_len, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, absorbed_mla, a_bytes, w_bytes, kv_bytes)
     return _exact(4 * batch_size * seq_len ** 2 * num_heads * kv_lora_rank * num_layers * absorbed_mla - 2 * batch_size * seq_len ** 2 * num_heads * qk_nope_head_dim * num_layers * absorbed_mla + 2 * batch_size * seq_len ** 2 * num_heads * qk_nope_head_dim * num_layers + 2 * batch_size * seq_len ** 2 * num_heads * qk_rope_head_dim * num_layers - 2 * batch_size * seq_len ** 2 * num_heads * v_head_dim * num_layers * absorbed_mla + 2 * batch_size * seq_len ** 2 * num_heads * v_head_dim * num_layers + 5 * batch_size * seq_len ** 2 * num_heads * num_layers + 4 * batch_size * seq_len * cache_len * num_heads * kv_lora_rank * num_layers * absorbed_mla - 2 * batch_size * seq_len * cache_len * num_heads * qk_nope_head_dim * num_layers * absorbed_mla + 2 * batch_size * seq_len * cache_len * num_heads * qk_nope_head_dim * num_layers + 2 * batch_size * seq_len * cache_len * num_heads * qk_rope_head_dim * num_layers - 2 * batch_size * seq_len * cache_len * num_heads * v_head_dim * num_layers * absorbed_mla + 2 * batch_size * seq_len * cache_len * num_heads * v_head_dim * num_layers + 5 * batch_size * seq_len * cache_len * num_heads * num_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers - 6 * batch_size * seq_len * hidden_size * intermediate_size * num_sparse_layers + 6 * batch_size * seq_len * hidden_size * moe_intermediate_size * num_sparse_layers * top_k + 6 * batch_size * seq_len * hidden_size * moe_intermediate_size * num_sparse_layers * n_shared_experts - 2 * batch_size * seq_len * hidden_size * num_heads * q_lora * qk_nope_head_dim * num_layers - 2 * batch_size * seq_len * hidden_size * num_heads * q_lora * qk_rope_head_dim * num_layers + 2 * batch_size * seq_len * hidden_size * num_heads * qk_nope_head_dim * num_layers + 2 * batch_size * seq_len * hidden_size * num_heads * qk_rope_head_dim * num_layers + 2 * batch_size * seq_len * hidden_size * num_heads * v_head_dim * num_layers + 2 * batch_size * seq_len * hidden_size * q_lora_rank * q_lora * num_layers + 2 * batch_size * seq_len * hidden_size * kv_lora_rank * num_layers + 2 * batch_size * seq_len * hidden_size * qk_rope_head_dim * num_layers + batch_size * seq_len * hidden_size * num_layers * attention_bias + 10 * batch_size * seq_len * hidden_size * num_layers + 2 * batch_size * seq_len * hidden_size * num_sparse_layers * num_experts + 2 * batch_size * seq_len * hidden_size * num_sparse_layers * top_k + batch_size * seq_len * hidden_size * num_sparse_layers + 4 * batch_size * seq_len * hidden_size + 6 * batch_size * seq_len * intermediate_size * num_layers - 6 * batch_size * seq_len * intermediate_size * num_sparse_layers + 6 * batch_size * seq_len * moe_intermediate_size * num_sparse_layers * top_k + 6 * batch_size * seq_len * moe_intermediate_size * num_sparse_layers * n_shared_experts + 2 * batch_size * seq_len * num_heads * q_lora_rank * q_lora * qk_nope_head_dim * num_layers + 2 * batch_size * seq_len * num_heads * q_lora_rank * q_lora * qk_rope_head_dim * num_layers + 2 * batch_size * seq_len * num_heads * kv_lora_rank * qk_nope_head_dim * num_layers + 2 * batch_size * seq_len * num_heads * kv_lora_rank * v_head_dim * num_layers + batch_size * seq_len * num_heads * kv_lora_rank * num_layers * absorbed_mla + 3 * batch_size * seq_len * num_heads * qk_rope_head_dim * num_layers - batch_size * seq_len * num_heads * v_head_dim * num_layers * absorbed_mla + batch_size * seq_len * num_heads * v_head_dim * num_layers + batch_size * seq_len * q_lora_rank * q_lora * num_layers * attention_bias + 4 * batch_size * seq_len * q_lora_rank * q_lora * num_layers + 3 * batch_size * seq_len * q_lora * num_layers + batch_size * seq_len * kv_lora_rank * num_layers * attention_bias + 4 * batch_size * seq_len * kv_lora_rank * num_layers + batch_size * seq_len * qk_rope_head_dim * num_layers * attention_bias + 3 * batch_size * seq_len * qk_rope_head_dim * num_layers + 9 * batch_size * seq_len * num_layers + 5 * batch_size * seq_len * num_sparse_layers * num_experts + 2 * batch_size * seq_len * num_sparse_layers * top_k * norm_topk_prob + batch_size * seq_len * num_sparse_layers * top_k + batch_size * seq_len * num_sparse_layers * n_group + 3 * batch_size * seq_len - 2 * batch_size * cache_len * num_heads * kv_lora_rank * qk_nope_head_dim * num_layers * absorbed_mla + 2 * batch_size * cache_len * num_heads * kv_lora_rank * qk_nope_head_dim * num_layers - 2 * batch_size * cache_len * num_heads * kv_lora_rank * v_head_dim * num_layers * absorbed_mla + 2 * batch_size * cache_len * num_heads * kv_lora_rank * v_head_dim * num_layers + _div(9 * seq_len * qk_rope_head_dim, 2) + seq_len)
 
 
@@ -157,19 +164,20 @@ def memory_read(
     absorbed_mla: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes read by DeepseekV3Model: the sum over all its kernels.
 
     n_group is optional: the formula does not use it, though an array passed
     for it still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, absorbed_mla, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, absorbed_mla, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, top_k, n_shared_experts, attention_bias, absorbed_mla, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, top_k, n_shared_experts, attention_bias, absorbed_mla, a_bytes, w_bytes)
     if q_lora is None:
         q_lora = _min(q_lora_rank, 1)
     if _array:
-        return _shaped(12 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 4 * batch_size * seq_len * hidden_size * num_sparse_layers * top_k * a_bytes + 3 * batch_size * seq_len * hidden_size * num_sparse_layers * a_bytes + 4 * batch_size * seq_len * hidden_size * num_sparse_layers + 2 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * hidden_size * w_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * a_bytes - 4 * batch_size * seq_len * intermediate_size * num_sparse_layers * a_bytes + 4 * batch_size * seq_len * moe_intermediate_size * num_sparse_layers * top_k * a_bytes + 4 * batch_size * seq_len * moe_intermediate_size * num_sparse_layers * n_shared_experts * a_bytes + 2 * batch_size * seq_len * num_heads * kv_lora_rank * num_layers * absorbed_mla * a_bytes - 3 * batch_size * seq_len * num_heads * qk_nope_head_dim * num_layers * absorbed_mla * a_bytes + 4 * batch_size * seq_len * num_heads * qk_nope_head_dim * num_layers * a_bytes - 2 * batch_size * seq_len * num_heads * qk_rope_head_dim * num_layers * absorbed_mla * a_bytes + 4 * batch_size * seq_len * num_heads * qk_rope_head_dim * num_layers * a_bytes - 2 * batch_size * seq_len * num_heads * v_head_dim * num_layers * absorbed_mla * a_bytes + 3 * batch_size * seq_len * num_heads * v_head_dim * num_layers * a_bytes + 3 * batch_size * seq_len * q_lora_rank * q_lora * num_layers * a_bytes + 4 * batch_size * seq_len * q_lora * num_layers + 4 * batch_size * seq_len * kv_lora_rank * num_layers * a_bytes + 3 * batch_size * seq_len * qk_rope_head_dim * num_layers * a_bytes + 12 * batch_size * seq_len * num_layers + 4 * batch_size * seq_len * num_sparse_layers * num_experts + 28 * batch_size * seq_len * num_sparse_layers * top_k + 12 * batch_size * seq_len - 2 * batch_size * cache_len * num_heads * qk_nope_head_dim * num_layers * absorbed_mla * a_bytes + 2 * batch_size * cache_len * num_heads * qk_nope_head_dim * num_layers * a_bytes - batch_size * cache_len * num_heads * qk_rope_head_dim * num_layers * absorbed_mla * a_bytes + batch_size * cache_len * num_heads * qk_rope_head_dim * num_layers * a_bytes - batch_size * cache_len * num_heads * v_head_dim * num_layers * absorbed_mla * a_bytes + batch_size * cache_len * num_heads * v_head_dim * num_layers * a_bytes + batch_size * cache_len * kv_lora_rank * num_layers * a_bytes + batch_size * cache_len * qk_rope_head_dim * num_layers * a_bytes + seq_len * qk_rope_head_dim * num_layers * a_bytes + 8 * seq_len + 3 * hidden_size * intermediate_size * num_layers * w_bytes - 3 * hidden_size * intermediate_size * num_sparse_layers * w_bytes - 3 * hidden_size * moe_intermediate_size * num_sparse_layers * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 3 * hidden_size * moe_intermediate_size * num_sparse_layers * num_experts * w_bytes + 3 * hidden_size * moe_intermediate_size * num_sparse_layers * n_shared_experts * w_bytes - hidden_size * num_heads * q_lora * qk_nope_head_dim * num_layers * w_bytes - hidden_size * num_heads * q_lora * qk_rope_head_dim * num_layers * w_bytes + hidden_size * num_heads * qk_nope_head_dim * num_layers * w_bytes + hidden_size * num_heads * qk_rope_head_dim * num_layers * w_bytes + hidden_size * num_heads * v_head_dim * num_layers * w_bytes + hidden_size * q_lora_rank * q_lora * num_layers * w_bytes + hidden_size * kv_lora_rank * num_layers * w_bytes + hidden_size * qk_rope_head_dim * num_layers * w_bytes + hidden_size * num_layers * attention_bias * w_bytes + 2 * hidden_size * num_layers * w_bytes + 4 * hidden_size * num_sparse_layers * num_experts + hidden_size * w_bytes + num_heads * q_lora_rank * q_lora * qk_nope_head_dim * num_layers * w_bytes + num_heads * q_lora_rank * q_lora * qk_rope_head_dim * num_layers * w_bytes + num_heads * kv_lora_rank * qk_nope_head_dim * num_layers * w_bytes + num_heads * kv_lora_rank * v_head_dim * num_layers * w_bytes + q_lora_rank * q_lora * num_layers * attention_bias * w_bytes + q_lora_rank * q_lora * num_layers * w_bytes + kv_lora_rank * num_layers * attention_bias * w_bytes + kv_lora_rank * num_layers * w_bytes + qk_rope_head_dim * num_layers * attention_bias * w_bytes + 2 * qk_rope_head_dim + 4 * num_sparse_layers * num_experts, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, absorbed_mla, a_bytes, w_bytes)
+        return _shaped(12 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 4 * batch_size * seq_len * hidden_size * num_sparse_layers * top_k * a_bytes + 3 * batch_size * seq_len * hidden_size * num_sparse_layers * a_bytes + 4 * batch_size * seq_len * hidden_size * num_sparse_layers + 2 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * hidden_size * w_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * a_bytes - 4 * batch_size * seq_len * intermediate_size * num_sparse_layers * a_bytes + 4 * batch_size * seq_len * moe_intermediate_size * num_sparse_layers * top_k * a_bytes + 4 * batch_size * seq_len * moe_intermediate_size * num_sparse_layers * n_shared_experts * a_bytes + 2 * batch_size * seq_len * num_heads * kv_lora_rank * num_layers * absorbed_mla * a_bytes - 3 * batch_size * seq_len * num_heads * qk_nope_head_dim * num_layers * absorbed_mla * a_bytes + 4 * batch_size * seq_len * num_heads * qk_nope_head_dim * num_layers * a_bytes - 2 * batch_size * seq_len * num_heads * qk_rope_head_dim * num_layers * absorbed_mla * a_bytes + 4 * batch_size * seq_len * num_heads * qk_rope_head_dim * num_layers * a_bytes - 2 * batch_size * seq_len * num_heads * v_head_dim * num_layers * absorbed_mla * a_bytes + 3 * batch_size * seq_len * num_heads * v_head_dim * num_layers * a_bytes + 3 * batch_size * seq_len * q_lora_rank * q_lora * num_layers * a_bytes + 4 * batch_size * seq_len * q_lora * num_layers + 4 * batch_size * seq_len * kv_lora_rank * num_layers * a_bytes + 3 * batch_size * seq_len * qk_rope_head_dim * num_layers * a_bytes + 12 * batch_size * seq_len * num_layers + 4 * batch_size * seq_len * num_sparse_layers * num_experts + 28 * batch_size * seq_len * num_sparse_layers * top_k + 12 * batch_size * seq_len - 2 * batch_size * cache_len * num_heads * qk_nope_head_dim * num_layers * absorbed_mla * a_bytes + 2 * batch_size * cache_len * num_heads * qk_nope_head_dim * num_layers * a_bytes - batch_size * cache_len * num_heads * qk_rope_head_dim * num_layers * absorbed_mla * a_bytes + batch_size * cache_len * num_heads * qk_rope_head_dim * num_layers * a_bytes - batch_size * cache_len * num_heads * v_head_dim * num_layers * absorbed_mla * a_bytes + batch_size * cache_len * num_heads * v_head_dim * num_layers * a_bytes + batch_size * cache_len * kv_lora_rank * num_layers * a_bytes + batch_size * cache_len * qk_rope_head_dim * num_layers * a_bytes + seq_len * qk_rope_head_dim * num_layers * a_bytes + 8 * seq_len + 3 * hidden_size * intermediate_size * num_layers * w_bytes - 3 * hidden_size * intermediate_size * num_sparse_layers * w_bytes - 3 * hidden_size * moe_intermediate_size * num_sparse_layers * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 3 * hidden_size * moe_intermediate_size * num_sparse_layers * num_experts * w_bytes + 3 * hidden_size * moe_intermediate_size * num_sparse_layers * n_shared_experts * w_bytes - hidden_size * num_heads * q_lora * qk_nope_head_dim * num_layers * w_bytes - hidden_size * num_heads * q_lora * qk_rope_head_dim * num_layers * w_bytes + hidden_size * num_heads * qk_nope_head_dim * num_layers * w_bytes + hidden_size * num_heads * qk_rope_head_dim * num_layers * w_bytes + hidden_size * num_heads * v_head_dim * num_layers * w_bytes + hidden_size * q_lora_rank * q_lora * num_layers * w_bytes + hidden_size * kv_lora_rank * num_layers * w_bytes + hidden_size * qk_rope_head_dim * num_layers * w_bytes + hidden_size * num_layers * attention_bias * w_bytes + 2 * hidden_size * num_layers * w_bytes + 4 * hidden_size * num_sparse_layers * num_experts + hidden_size * w_bytes + num_heads * q_lora_rank * q_lora * qk_nope_head_dim * num_layers * w_bytes + num_heads * q_lora_rank * q_lora * qk_rope_head_dim * num_layers * w_bytes + num_heads * kv_lora_rank * qk_nope_head_dim * num_layers * w_bytes + num_heads * kv_lora_rank * v_head_dim * num_layers * w_bytes + q_lora_rank * q_lora * num_layers * attention_bias * w_bytes + q_lora_rank * q_lora * num_layers * w_bytes + kv_lora_rank * num_layers * attention_bias * w_bytes + kv_lora_rank * num_layers * w_bytes + qk_rope_head_dim * num_layers * attention_bias * w_bytes + 2 * qk_rope_head_dim + 4 * num_sparse_layers * num_experts, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, absorbed_mla, a_bytes, w_bytes, kv_bytes)
     return _exact(12 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 4 * batch_size * seq_len * hidden_size * num_sparse_layers * top_k * a_bytes + 3 * batch_size * seq_len * hidden_size * num_sparse_layers * a_bytes + 4 * batch_size * seq_len * hidden_size * num_sparse_layers + 2 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * hidden_size * w_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * a_bytes - 4 * batch_size * seq_len * intermediate_size * num_sparse_layers * a_bytes + 4 * batch_size * seq_len * moe_intermediate_size * num_sparse_layers * top_k * a_bytes + 4 * batch_size * seq_len * moe_intermediate_size * num_sparse_layers * n_shared_experts * a_bytes + 2 * batch_size * seq_len * num_heads * kv_lora_rank * num_layers * absorbed_mla * a_bytes - 3 * batch_size * seq_len * num_heads * qk_nope_head_dim * num_layers * absorbed_mla * a_bytes + 4 * batch_size * seq_len * num_heads * qk_nope_head_dim * num_layers * a_bytes - 2 * batch_size * seq_len * num_heads * qk_rope_head_dim * num_layers * absorbed_mla * a_bytes + 4 * batch_size * seq_len * num_heads * qk_rope_head_dim * num_layers * a_bytes - 2 * batch_size * seq_len * num_heads * v_head_dim * num_layers * absorbed_mla * a_bytes + 3 * batch_size * seq_len * num_heads * v_head_dim * num_layers * a_bytes + 3 * batch_size * seq_len * q_lora_rank * q_lora * num_layers * a_bytes + 4 * batch_size * seq_len * q_lora * num_layers + 4 * batch_size * seq_len * kv_lora_rank * num_layers * a_bytes + 3 * batch_size * seq_len * qk_rope_head_dim * num_layers * a_bytes + 12 * batch_size * seq_len * num_layers + 4 * batch_size * seq_len * num_sparse_layers * num_experts + 28 * batch_size * seq_len * num_sparse_layers * top_k + 12 * batch_size * seq_len - 2 * batch_size * cache_len * num_heads * qk_nope_head_dim * num_layers * absorbed_mla * a_bytes + 2 * batch_size * cache_len * num_heads * qk_nope_head_dim * num_layers * a_bytes - batch_size * cache_len * num_heads * qk_rope_head_dim * num_layers * absorbed_mla * a_bytes + batch_size * cache_len * num_heads * qk_rope_head_dim * num_layers * a_bytes - batch_size * cache_len * num_heads * v_head_dim * num_layers * absorbed_mla * a_bytes + batch_size * cache_len * num_heads * v_head_dim * num_layers * a_bytes + batch_size * cache_len * kv_lora_rank * num_layers * a_bytes + batch_size * cache_len * qk_rope_head_dim * num_layers * a_bytes + seq_len * qk_rope_head_dim * num_layers * a_bytes + 8 * seq_len + 3 * hidden_size * intermediate_size * num_layers * w_bytes - 3 * hidden_size * intermediate_size * num_sparse_layers * w_bytes - 3 * hidden_size * moe_intermediate_size * num_sparse_layers * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + 3 * hidden_size * moe_intermediate_size * num_sparse_layers * num_experts * w_bytes + 3 * hidden_size * moe_intermediate_size * num_sparse_layers * n_shared_experts * w_bytes - hidden_size * num_heads * q_lora * qk_nope_head_dim * num_layers * w_bytes - hidden_size * num_heads * q_lora * qk_rope_head_dim * num_layers * w_bytes + hidden_size * num_heads * qk_nope_head_dim * num_layers * w_bytes + hidden_size * num_heads * qk_rope_head_dim * num_layers * w_bytes + hidden_size * num_heads * v_head_dim * num_layers * w_bytes + hidden_size * q_lora_rank * q_lora * num_layers * w_bytes + hidden_size * kv_lora_rank * num_layers * w_bytes + hidden_size * qk_rope_head_dim * num_layers * w_bytes + hidden_size * num_layers * attention_bias * w_bytes + 2 * hidden_size * num_layers * w_bytes + 4 * hidden_size * num_sparse_layers * num_experts + hidden_size * w_bytes + num_heads * q_lora_rank * q_lora * qk_nope_head_dim * num_layers * w_bytes + num_heads * q_lora_rank * q_lora * qk_rope_head_dim * num_layers * w_bytes + num_heads * kv_lora_rank * qk_nope_head_dim * num_layers * w_bytes + num_heads * kv_lora_rank * v_head_dim * num_layers * w_bytes + q_lora_rank * q_lora * num_layers * attention_bias * w_bytes + q_lora_rank * q_lora * num_layers * w_bytes + kv_lora_rank * num_layers * attention_bias * w_bytes + kv_lora_rank * num_layers * w_bytes + qk_rope_head_dim * num_layers * attention_bias * w_bytes + 2 * qk_rope_head_dim + 4 * num_sparse_layers * num_experts)
 
 
@@ -199,19 +207,20 @@ def memory_write(
     absorbed_mla: Any = 0,
     a_bytes: Any,
     w_bytes: Any = None,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes written by DeepseekV3Model: the sum over all its kernels.
 
     n_group, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, absorbed_mla, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, absorbed_mla, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, top_k, n_shared_experts, absorbed_mla, a_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, top_k, n_shared_experts, absorbed_mla, a_bytes)
     if q_lora is None:
         q_lora = _min(q_lora_rank, 1)
     _value = 6 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 3 * batch_size * seq_len * hidden_size * num_sparse_layers * top_k * a_bytes + 3 * batch_size * seq_len * hidden_size * num_sparse_layers * a_bytes + 4 * batch_size * seq_len * hidden_size * num_sparse_layers + 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * a_bytes - 4 * batch_size * seq_len * intermediate_size * num_sparse_layers * a_bytes + 4 * batch_size * seq_len * moe_intermediate_size * num_sparse_layers * top_k * a_bytes + 4 * batch_size * seq_len * moe_intermediate_size * num_sparse_layers * n_shared_experts * a_bytes + 2 * batch_size * seq_len * num_heads * kv_lora_rank * num_layers * absorbed_mla * a_bytes - 3 * batch_size * seq_len * num_heads * qk_nope_head_dim * num_layers * absorbed_mla * a_bytes + 4 * batch_size * seq_len * num_heads * qk_nope_head_dim * num_layers * a_bytes - 2 * batch_size * seq_len * num_heads * qk_rope_head_dim * num_layers * absorbed_mla * a_bytes + 4 * batch_size * seq_len * num_heads * qk_rope_head_dim * num_layers * a_bytes - 2 * batch_size * seq_len * num_heads * v_head_dim * num_layers * absorbed_mla * a_bytes + 3 * batch_size * seq_len * num_heads * v_head_dim * num_layers * a_bytes + 2 * batch_size * seq_len * q_lora_rank * q_lora * num_layers * a_bytes + 4 * batch_size * seq_len * q_lora * num_layers + 3 * batch_size * seq_len * kv_lora_rank * num_layers * a_bytes + 3 * batch_size * seq_len * qk_rope_head_dim * num_layers * a_bytes + 12 * batch_size * seq_len * num_layers + 8 * batch_size * seq_len * num_sparse_layers * num_experts * top_k + 8 * batch_size * seq_len * num_sparse_layers * num_experts + 20 * batch_size * seq_len * num_sparse_layers * top_k + 4 * batch_size * seq_len - 2 * batch_size * cache_len * num_heads * qk_nope_head_dim * num_layers * absorbed_mla * a_bytes + 2 * batch_size * cache_len * num_heads * qk_nope_head_dim * num_layers * a_bytes - batch_size * cache_len * num_heads * qk_rope_head_dim * num_layers * absorbed_mla * a_bytes + batch_size * cache_len * num_heads * qk_rope_head_dim * num_layers * a_bytes - batch_size * cache_len * num_heads * v_head_dim * num_layers * absorbed_mla * a_bytes + batch_size * cache_len * num_heads * v_head_dim * num_layers * a_bytes + 2 * seq_len * qk_rope_head_dim * a_bytes + 8 * seq_len
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, absorbed_mla, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, absorbed_mla, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def memory_bytes(
@@ -240,15 +249,16 @@ def memory_bytes(
     absorbed_mla: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes read and written by DeepseekV3Model: memory_read + memory_write.
 
     n_group is optional: the formula does not use it, though an array passed
     for it still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, absorbed_mla, a_bytes, w_bytes)
-    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, q_lora_rank=q_lora_rank, q_lora=q_lora, kv_lora_rank=kv_lora_rank, qk_nope_head_dim=qk_nope_head_dim, qk_rope_head_dim=qk_rope_head_dim, v_head_dim=v_head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, num_experts=num_experts, top_k=top_k, n_shared_experts=n_shared_experts, n_group=n_group, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, absorbed_mla=absorbed_mla, a_bytes=a_bytes, w_bytes=w_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, q_lora_rank=q_lora_rank, q_lora=q_lora, kv_lora_rank=kv_lora_rank, qk_nope_head_dim=qk_nope_head_dim, qk_rope_head_dim=qk_rope_head_dim, v_head_dim=v_head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, num_experts=num_experts, top_k=top_k, n_shared_experts=n_shared_experts, n_group=n_group, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, absorbed_mla=absorbed_mla, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, absorbed_mla, a_bytes, w_bytes) if _array else _exact(_value)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, absorbed_mla, a_bytes, w_bytes, kv_bytes)
+    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, q_lora_rank=q_lora_rank, q_lora=q_lora, kv_lora_rank=kv_lora_rank, qk_nope_head_dim=qk_nope_head_dim, qk_rope_head_dim=qk_rope_head_dim, v_head_dim=v_head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, num_experts=num_experts, top_k=top_k, n_shared_experts=n_shared_experts, n_group=n_group, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, absorbed_mla=absorbed_mla, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, q_lora_rank=q_lora_rank, q_lora=q_lora, kv_lora_rank=kv_lora_rank, qk_nope_head_dim=qk_nope_head_dim, qk_rope_head_dim=qk_rope_head_dim, v_head_dim=v_head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, num_experts=num_experts, top_k=top_k, n_shared_experts=n_shared_experts, n_group=n_group, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, absorbed_mla=absorbed_mla, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, absorbed_mla, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def arithmetic_intensity(
@@ -277,11 +287,174 @@ def arithmetic_intensity(
     absorbed_mla: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """FLOPs per byte moved by DeepseekV3Model: flops / memory_bytes (ZeroDivisionError when no byte moves)."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, absorbed_mla, a_bytes, w_bytes)
-    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, q_lora_rank=q_lora_rank, q_lora=q_lora, kv_lora_rank=kv_lora_rank, qk_nope_head_dim=qk_nope_head_dim, qk_rope_head_dim=qk_rope_head_dim, v_head_dim=v_head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, num_experts=num_experts, top_k=top_k, n_shared_experts=n_shared_experts, n_group=n_group, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, absorbed_mla=absorbed_mla, a_bytes=a_bytes, w_bytes=w_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, q_lora_rank=q_lora_rank, q_lora=q_lora, kv_lora_rank=kv_lora_rank, qk_nope_head_dim=qk_nope_head_dim, qk_rope_head_dim=qk_rope_head_dim, v_head_dim=v_head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, num_experts=num_experts, top_k=top_k, n_shared_experts=n_shared_experts, n_group=n_group, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, absorbed_mla=absorbed_mla, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, absorbed_mla, a_bytes, w_bytes) if _array else _div(_done, _moved)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, absorbed_mla, a_bytes, w_bytes, kv_bytes)
+    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, q_lora_rank=q_lora_rank, q_lora=q_lora, kv_lora_rank=kv_lora_rank, qk_nope_head_dim=qk_nope_head_dim, qk_rope_head_dim=qk_rope_head_dim, v_head_dim=v_head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, num_experts=num_experts, top_k=top_k, n_shared_experts=n_shared_experts, n_group=n_group, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, absorbed_mla=absorbed_mla, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, q_lora_rank=q_lora_rank, q_lora=q_lora, kv_lora_rank=kv_lora_rank, qk_nope_head_dim=qk_nope_head_dim, qk_rope_head_dim=qk_rope_head_dim, v_head_dim=v_head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, num_experts=num_experts, top_k=top_k, n_shared_experts=n_shared_experts, n_group=n_group, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, absorbed_mla=absorbed_mla, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, absorbed_mla, a_bytes, w_bytes, kv_bytes) if _array else _div(_done, _moved)
+
+
+def weight_bytes(
+    *,
+    batch_size: Any = None,
+    seq_len: Any = None,
+    cache_len: Any = None,
+    hidden_size: Any,
+    intermediate_size: Any,
+    moe_intermediate_size: Any,
+    num_heads: Any,
+    q_lora_rank: Any,
+    q_lora: Any = None,
+    kv_lora_rank: Any,
+    qk_nope_head_dim: Any,
+    qk_rope_head_dim: Any,
+    v_head_dim: Any,
+    num_layers: Any,
+    num_sparse_layers: Any,
+    num_experts: Any,
+    top_k: Any = None,
+    n_shared_experts: Any,
+    n_group: Any = None,
+    norm_topk_prob: Any = 1,
+    attention_bias: Any = 0,
+    absorbed_mla: Any = 0,
+    a_bytes: Any = None,
+    w_bytes: Any,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the weights DeepseekV3Model owns: the sum over its kernels, times every repeat.
+
+    batch_size, seq_len, cache_len, top_k, n_group, a_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, absorbed_mla, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, n_shared_experts, attention_bias, w_bytes = _as_arrays(hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, n_shared_experts, attention_bias, w_bytes)
+    if q_lora is None:
+        q_lora = _min(q_lora_rank, 1)
+    _value = 3 * hidden_size * intermediate_size * num_layers * w_bytes - 3 * hidden_size * intermediate_size * num_sparse_layers * w_bytes + 3 * hidden_size * moe_intermediate_size * num_sparse_layers * num_experts * w_bytes + 3 * hidden_size * moe_intermediate_size * num_sparse_layers * n_shared_experts * w_bytes - hidden_size * num_heads * q_lora * qk_nope_head_dim * num_layers * w_bytes - hidden_size * num_heads * q_lora * qk_rope_head_dim * num_layers * w_bytes + hidden_size * num_heads * qk_nope_head_dim * num_layers * w_bytes + hidden_size * num_heads * qk_rope_head_dim * num_layers * w_bytes + hidden_size * num_heads * v_head_dim * num_layers * w_bytes + hidden_size * q_lora_rank * q_lora * num_layers * w_bytes + hidden_size * kv_lora_rank * num_layers * w_bytes + hidden_size * qk_rope_head_dim * num_layers * w_bytes + hidden_size * num_layers * attention_bias * w_bytes + 2 * hidden_size * num_layers * w_bytes + 4 * hidden_size * num_sparse_layers * num_experts + hidden_size * w_bytes + num_heads * q_lora_rank * q_lora * qk_nope_head_dim * num_layers * w_bytes + num_heads * q_lora_rank * q_lora * qk_rope_head_dim * num_layers * w_bytes + num_heads * kv_lora_rank * qk_nope_head_dim * num_layers * w_bytes + num_heads * kv_lora_rank * v_head_dim * num_layers * w_bytes + q_lora_rank * q_lora * num_layers * attention_bias * w_bytes + q_lora_rank * q_lora * num_layers * w_bytes + kv_lora_rank * num_layers * attention_bias * w_bytes + kv_lora_rank * num_layers * w_bytes + qk_rope_head_dim * num_layers * attention_bias * w_bytes
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, absorbed_mla, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def cache_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any = None,
+    intermediate_size: Any = None,
+    moe_intermediate_size: Any = None,
+    num_heads: Any = None,
+    q_lora_rank: Any = None,
+    q_lora: Any = None,
+    kv_lora_rank: Any,
+    qk_nope_head_dim: Any = None,
+    qk_rope_head_dim: Any,
+    v_head_dim: Any = None,
+    num_layers: Any,
+    num_sparse_layers: Any = None,
+    num_experts: Any = None,
+    top_k: Any = None,
+    n_shared_experts: Any = None,
+    n_group: Any = None,
+    norm_topk_prob: Any = 1,
+    attention_bias: Any = 0,
+    absorbed_mla: Any = 0,
+    a_bytes: Any,
+    w_bytes: Any = None,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the cache DeepseekV3Model keeps after the pass: the sum over its kernels, times every repeat.
+
+    hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, qk_nope_head_dim, v_head_dim, num_sparse_layers, num_experts, top_k, n_shared_experts, n_group, w_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, absorbed_mla, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        batch_size, seq_len, cache_len, kv_lora_rank, qk_rope_head_dim, num_layers, a_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, kv_lora_rank, qk_rope_head_dim, num_layers, a_bytes, kv_bytes)
+    if kv_bytes is None:
+        kv_bytes = a_bytes
+    _value = batch_size * seq_len * kv_lora_rank * num_layers * kv_bytes + batch_size * seq_len * qk_rope_head_dim * num_layers * kv_bytes + batch_size * cache_len * kv_lora_rank * num_layers * kv_bytes + batch_size * cache_len * qk_rope_head_dim * num_layers * kv_bytes
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, absorbed_mla, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def activation_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any,
+    moe_intermediate_size: Any,
+    num_heads: Any,
+    q_lora_rank: Any,
+    q_lora: Any = None,
+    kv_lora_rank: Any,
+    qk_nope_head_dim: Any,
+    qk_rope_head_dim: Any,
+    v_head_dim: Any,
+    num_layers: Any = None,
+    num_sparse_layers: Any = None,
+    num_experts: Any,
+    top_k: Any,
+    n_shared_experts: Any,
+    n_group: Any = None,
+    norm_topk_prob: Any = 1,
+    attention_bias: Any = 0,
+    absorbed_mla: Any = 0,
+    a_bytes: Any,
+    w_bytes: Any = None,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the largest transient working set of one kernel of DeepseekV3Model.
+
+    num_layers, num_sparse_layers, n_group, w_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, absorbed_mla, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, a_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_experts, top_k, n_shared_experts, a_bytes)
+    _value = _max(2 * batch_size * seq_len * intermediate_size * a_bytes, 2 * batch_size * seq_len * moe_intermediate_size * n_shared_experts * a_bytes, 2 * batch_size * seq_len * moe_intermediate_size * top_k * a_bytes, 4 * batch_size * seq_len * hidden_size + 4 * batch_size * seq_len * num_experts, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, 2 * batch_size * seq_len * kv_lora_rank * a_bytes + 4 * batch_size * seq_len, 2 * batch_size * seq_len * q_lora_rank * a_bytes + 4 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len, batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * seq_len * num_heads * v_head_dim * a_bytes + batch_size * seq_len * kv_lora_rank * a_bytes + batch_size * cache_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * cache_len * num_heads * v_head_dim * a_bytes + batch_size * cache_len * kv_lora_rank * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * kv_lora_rank * a_bytes + batch_size * seq_len * qk_rope_head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * moe_intermediate_size * n_shared_experts * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * seq_len * num_heads * qk_rope_head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * v_head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * q_lora_rank * a_bytes, batch_size * seq_len * hidden_size * top_k * a_bytes + 2 * batch_size * seq_len * moe_intermediate_size * top_k * a_bytes, batch_size * seq_len * hidden_size * top_k * a_bytes + batch_size * seq_len * moe_intermediate_size * top_k * a_bytes, batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * seq_len * num_heads * qk_rope_head_dim * a_bytes + batch_size * seq_len * q_lora_rank * a_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, absorbed_mla, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def footprint_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any,
+    moe_intermediate_size: Any,
+    num_heads: Any,
+    q_lora_rank: Any,
+    q_lora: Any = None,
+    kv_lora_rank: Any,
+    qk_nope_head_dim: Any,
+    qk_rope_head_dim: Any,
+    v_head_dim: Any,
+    num_layers: Any,
+    num_sparse_layers: Any,
+    num_experts: Any,
+    top_k: Any,
+    n_shared_experts: Any,
+    n_group: Any = None,
+    norm_topk_prob: Any = 1,
+    attention_bias: Any = 0,
+    absorbed_mla: Any = 0,
+    a_bytes: Any,
+    w_bytes: Any,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes DeepseekV3Model needs in memory: weight_bytes + cache_bytes + activation_bytes.
+
+    n_group is optional: the formula does not use it, though an array passed
+    for it still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, absorbed_mla, a_bytes, w_bytes, kv_bytes)
+    _value = weight_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, q_lora_rank=q_lora_rank, q_lora=q_lora, kv_lora_rank=kv_lora_rank, qk_nope_head_dim=qk_nope_head_dim, qk_rope_head_dim=qk_rope_head_dim, v_head_dim=v_head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, num_experts=num_experts, top_k=top_k, n_shared_experts=n_shared_experts, n_group=n_group, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, absorbed_mla=absorbed_mla, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + cache_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, q_lora_rank=q_lora_rank, q_lora=q_lora, kv_lora_rank=kv_lora_rank, qk_nope_head_dim=qk_nope_head_dim, qk_rope_head_dim=qk_rope_head_dim, v_head_dim=v_head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, num_experts=num_experts, top_k=top_k, n_shared_experts=n_shared_experts, n_group=n_group, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, absorbed_mla=absorbed_mla, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + activation_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, q_lora_rank=q_lora_rank, q_lora=q_lora, kv_lora_rank=kv_lora_rank, qk_nope_head_dim=qk_nope_head_dim, qk_rope_head_dim=qk_rope_head_dim, v_head_dim=v_head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, num_experts=num_experts, top_k=top_k, n_shared_experts=n_shared_experts, n_group=n_group, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, absorbed_mla=absorbed_mla, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, absorbed_mla, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def kernels(
@@ -310,17 +483,21 @@ def kernels(
     absorbed_mla: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> list[dict[str, Any]]:
     """Every kernel of DeepseekV3Model, one record each, in tree order.
 
     A record has `path` (the operations from the root down to the kernel), `flops`, `read` and `write`
     (with every enclosing repeat multiplied in), and any other key the kernel carries.
+    A kernel with a footprint adds `weights` and `cache` (times the repeats) and `activations`.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, absorbed_mla, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, absorbed_mla, a_bytes, w_bytes, kv_bytes)
     if _array:
-        batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, absorbed_mla, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, absorbed_mla, a_bytes, w_bytes)
+        batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, absorbed_mla, a_bytes, w_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, absorbed_mla, a_bytes, w_bytes, kv_bytes)
     if q_lora is None:
         q_lora = _min(q_lora_rank, 1)
+    if kv_bytes is None:
+        kv_bytes = a_bytes
     _records: list[dict[str, Any]] = []
     _leaf(
         _records,
@@ -331,6 +508,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "none"},
     )
+    _memory(_records, 1, 0, 0, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len)
     _leaf(
         _records,
         ("Position ids",),
@@ -365,8 +543,9 @@ def kernels(
         flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len,
         read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
         write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+        extras={"compute": "vector"},
     )
+    _memory(_records, (num_layers - num_sparse_layers), hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
     _subtree_1(_records, ("Dense decoder layers", "Self-attention (from DeepseekV3DecoderLayer)"), (num_layers - num_sparse_layers) * (-absorbed_mla + 1), _array, batch_size, seq_len, hidden_size, q_lora_rank, q_lora, attention_bias, a_bytes, w_bytes)
     _subtree_2(_records, ("Dense decoder layers", "Self-attention (from DeepseekV3DecoderLayer)"), (num_layers - num_sparse_layers) * (-absorbed_mla + 1), _array, batch_size, seq_len, q_lora_rank, q_lora, a_bytes, w_bytes)
     _subtree_3(_records, ("Dense decoder layers", "Self-attention (from DeepseekV3DecoderLayer)"), (num_layers - num_sparse_layers) * (-absorbed_mla + 1), _array, batch_size, seq_len, num_heads, q_lora_rank, q_lora, qk_nope_head_dim, qk_rope_head_dim, a_bytes, w_bytes)
@@ -389,8 +568,9 @@ def kernels(
         flops=0,
         read=batch_size * seq_len * kv_lora_rank * a_bytes + batch_size * seq_len * qk_rope_head_dim * a_bytes,
         write=batch_size * seq_len * kv_lora_rank * a_bytes + batch_size * seq_len * qk_rope_head_dim * a_bytes,
-        extras={"compute": "none", "footprint": {"cache": "batch_size * cache_tokens * (kv_lora_rank + qk_rope_head_dim) * kv_bytes"}},
+        extras={"compute": "none"},
     )
+    _memory(_records, (num_layers - num_sparse_layers) * (-absorbed_mla + 1), 0, batch_size * seq_len * kv_lora_rank * kv_bytes + batch_size * seq_len * qk_rope_head_dim * kv_bytes + batch_size * cache_len * kv_lora_rank * kv_bytes + batch_size * cache_len * qk_rope_head_dim * kv_bytes, 0)
     _leaf(
         _records,
         ("Dense decoder layers", "Self-attention (from DeepseekV3DecoderLayer)", "Query assembly (from DeepseekV3Attention)"),
@@ -460,8 +640,9 @@ def kernels(
         flops=0,
         read=batch_size * seq_len * kv_lora_rank * a_bytes + batch_size * seq_len * qk_rope_head_dim * a_bytes,
         write=batch_size * seq_len * kv_lora_rank * a_bytes + batch_size * seq_len * qk_rope_head_dim * a_bytes,
-        extras={"compute": "none", "footprint": {"cache": "batch_size * cache_tokens * (kv_lora_rank + qk_rope_head_dim) * kv_bytes"}},
+        extras={"compute": "none"},
     )
+    _memory(_records, (num_layers - num_sparse_layers) * absorbed_mla, 0, batch_size * seq_len * kv_lora_rank * kv_bytes + batch_size * seq_len * qk_rope_head_dim * kv_bytes + batch_size * cache_len * kv_lora_rank * kv_bytes + batch_size * cache_len * qk_rope_head_dim * kv_bytes, 0)
     _leaf(
         _records,
         ("Dense decoder layers", "Absorbed self-attention (from DeepseekV3DecoderLayer)", "Query absorption (from DeepseekV3AbsorbedAttention)"),
@@ -469,8 +650,9 @@ def kernels(
         flops=2 * batch_size * seq_len * num_heads * kv_lora_rank * qk_nope_head_dim,
         read=batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes + num_heads * kv_lora_rank * qk_nope_head_dim * w_bytes,
         write=batch_size * seq_len * num_heads * kv_lora_rank * a_bytes,
-        extras={"compute": "matmul", "footprint": {"weights": "num_heads * qk_nope_head_dim * kv_lora_rank * w_bytes"}},
+        extras={"compute": "matmul"},
     )
+    _memory(_records, (num_layers - num_sparse_layers) * absorbed_mla, num_heads * kv_lora_rank * qk_nope_head_dim * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Dense decoder layers", "Absorbed self-attention (from DeepseekV3DecoderLayer)", "Latent attention (from DeepseekV3AbsorbedAttention)"),
@@ -496,8 +678,9 @@ def kernels(
         flops=2 * batch_size * seq_len * num_heads * kv_lora_rank * v_head_dim,
         read=batch_size * seq_len * num_heads * kv_lora_rank * a_bytes + num_heads * kv_lora_rank * v_head_dim * w_bytes,
         write=batch_size * seq_len * num_heads * v_head_dim * a_bytes,
-        extras={"compute": "matmul", "footprint": {"weights": "num_heads * v_head_dim * kv_lora_rank * w_bytes"}},
+        extras={"compute": "matmul"},
     )
+    _memory(_records, (num_layers - num_sparse_layers) * absorbed_mla, num_heads * kv_lora_rank * v_head_dim * w_bytes, 0, 0)
     _subtree_15(_records, ("Dense decoder layers", "Absorbed self-attention (from DeepseekV3DecoderLayer)"), (num_layers - num_sparse_layers) * absorbed_mla, _array, batch_size, seq_len, hidden_size, num_heads, v_head_dim, attention_bias, a_bytes, w_bytes)
     _leaf(
         _records,
@@ -524,8 +707,9 @@ def kernels(
         flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len,
         read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
         write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+        extras={"compute": "vector"},
     )
+    _memory(_records, (num_layers - num_sparse_layers), hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
     _subtree_16(_records, ("Dense decoder layers", "Mixture of experts (from DeepseekV3DecoderLayer)"), (num_layers - num_sparse_layers) * 0, _array, batch_size, seq_len, hidden_size, num_experts, top_k, n_group, norm_topk_prob, a_bytes)
     _subtree_17(_records, ("Dense decoder layers", "Mixture of experts (from DeepseekV3DecoderLayer)"), (num_layers - num_sparse_layers) * 0, _array, batch_size, seq_len, hidden_size, moe_intermediate_size, num_experts, top_k, a_bytes, w_bytes)
     _subtree_18(_records, ("Dense decoder layers", "Mixture of experts (from DeepseekV3DecoderLayer)"), (num_layers - num_sparse_layers) * 0, _array, batch_size, seq_len, hidden_size, moe_intermediate_size, n_shared_experts, a_bytes, w_bytes)
@@ -576,8 +760,9 @@ def kernels(
         flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len,
         read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
         write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+        extras={"compute": "vector"},
     )
+    _memory(_records, num_sparse_layers, hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
     _subtree_1(_records, ("Sparse decoder layers", "Self-attention (from DeepseekV3DecoderLayer)"), num_sparse_layers * (-absorbed_mla + 1), _array, batch_size, seq_len, hidden_size, q_lora_rank, q_lora, attention_bias, a_bytes, w_bytes)
     _subtree_2(_records, ("Sparse decoder layers", "Self-attention (from DeepseekV3DecoderLayer)"), num_sparse_layers * (-absorbed_mla + 1), _array, batch_size, seq_len, q_lora_rank, q_lora, a_bytes, w_bytes)
     _subtree_3(_records, ("Sparse decoder layers", "Self-attention (from DeepseekV3DecoderLayer)"), num_sparse_layers * (-absorbed_mla + 1), _array, batch_size, seq_len, num_heads, q_lora_rank, q_lora, qk_nope_head_dim, qk_rope_head_dim, a_bytes, w_bytes)
@@ -600,8 +785,9 @@ def kernels(
         flops=0,
         read=batch_size * seq_len * kv_lora_rank * a_bytes + batch_size * seq_len * qk_rope_head_dim * a_bytes,
         write=batch_size * seq_len * kv_lora_rank * a_bytes + batch_size * seq_len * qk_rope_head_dim * a_bytes,
-        extras={"compute": "none", "footprint": {"cache": "batch_size * cache_tokens * (kv_lora_rank + qk_rope_head_dim) * kv_bytes"}},
+        extras={"compute": "none"},
     )
+    _memory(_records, num_sparse_layers * (-absorbed_mla + 1), 0, batch_size * seq_len * kv_lora_rank * kv_bytes + batch_size * seq_len * qk_rope_head_dim * kv_bytes + batch_size * cache_len * kv_lora_rank * kv_bytes + batch_size * cache_len * qk_rope_head_dim * kv_bytes, 0)
     _leaf(
         _records,
         ("Sparse decoder layers", "Self-attention (from DeepseekV3DecoderLayer)", "Query assembly (from DeepseekV3Attention)"),
@@ -671,8 +857,9 @@ def kernels(
         flops=0,
         read=batch_size * seq_len * kv_lora_rank * a_bytes + batch_size * seq_len * qk_rope_head_dim * a_bytes,
         write=batch_size * seq_len * kv_lora_rank * a_bytes + batch_size * seq_len * qk_rope_head_dim * a_bytes,
-        extras={"compute": "none", "footprint": {"cache": "batch_size * cache_tokens * (kv_lora_rank + qk_rope_head_dim) * kv_bytes"}},
+        extras={"compute": "none"},
     )
+    _memory(_records, num_sparse_layers * absorbed_mla, 0, batch_size * seq_len * kv_lora_rank * kv_bytes + batch_size * seq_len * qk_rope_head_dim * kv_bytes + batch_size * cache_len * kv_lora_rank * kv_bytes + batch_size * cache_len * qk_rope_head_dim * kv_bytes, 0)
     _leaf(
         _records,
         ("Sparse decoder layers", "Absorbed self-attention (from DeepseekV3DecoderLayer)", "Query absorption (from DeepseekV3AbsorbedAttention)"),
@@ -680,8 +867,9 @@ def kernels(
         flops=2 * batch_size * seq_len * num_heads * kv_lora_rank * qk_nope_head_dim,
         read=batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes + num_heads * kv_lora_rank * qk_nope_head_dim * w_bytes,
         write=batch_size * seq_len * num_heads * kv_lora_rank * a_bytes,
-        extras={"compute": "matmul", "footprint": {"weights": "num_heads * qk_nope_head_dim * kv_lora_rank * w_bytes"}},
+        extras={"compute": "matmul"},
     )
+    _memory(_records, num_sparse_layers * absorbed_mla, num_heads * kv_lora_rank * qk_nope_head_dim * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Sparse decoder layers", "Absorbed self-attention (from DeepseekV3DecoderLayer)", "Latent attention (from DeepseekV3AbsorbedAttention)"),
@@ -707,8 +895,9 @@ def kernels(
         flops=2 * batch_size * seq_len * num_heads * kv_lora_rank * v_head_dim,
         read=batch_size * seq_len * num_heads * kv_lora_rank * a_bytes + num_heads * kv_lora_rank * v_head_dim * w_bytes,
         write=batch_size * seq_len * num_heads * v_head_dim * a_bytes,
-        extras={"compute": "matmul", "footprint": {"weights": "num_heads * v_head_dim * kv_lora_rank * w_bytes"}},
+        extras={"compute": "matmul"},
     )
+    _memory(_records, num_sparse_layers * absorbed_mla, num_heads * kv_lora_rank * v_head_dim * w_bytes, 0, 0)
     _subtree_15(_records, ("Sparse decoder layers", "Absorbed self-attention (from DeepseekV3DecoderLayer)"), num_sparse_layers * absorbed_mla, _array, batch_size, seq_len, hidden_size, num_heads, v_head_dim, attention_bias, a_bytes, w_bytes)
     _leaf(
         _records,
@@ -735,8 +924,9 @@ def kernels(
         flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len,
         read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
         write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+        extras={"compute": "vector"},
     )
+    _memory(_records, num_sparse_layers, hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
     _subtree_16(_records, ("Sparse decoder layers", "Mixture of experts (from DeepseekV3DecoderLayer)"), num_sparse_layers, _array, batch_size, seq_len, hidden_size, num_experts, top_k, n_group, norm_topk_prob, a_bytes)
     _subtree_17(_records, ("Sparse decoder layers", "Mixture of experts (from DeepseekV3DecoderLayer)"), num_sparse_layers, _array, batch_size, seq_len, hidden_size, moe_intermediate_size, num_experts, top_k, a_bytes, w_bytes)
     _subtree_18(_records, ("Sparse decoder layers", "Mixture of experts (from DeepseekV3DecoderLayer)"), num_sparse_layers, _array, batch_size, seq_len, hidden_size, moe_intermediate_size, n_shared_experts, a_bytes, w_bytes)
@@ -787,9 +977,10 @@ def kernels(
         flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len,
         read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
         write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+        extras={"compute": "vector"},
     )
-    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, absorbed_mla, a_bytes, w_bytes)
+    _memory(_records, 1, hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
+    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, q_lora_rank, q_lora, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, num_layers, num_sparse_layers, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, attention_bias, absorbed_mla, a_bytes, w_bytes, kv_bytes)
 
 
 def _subtree_1(
@@ -816,6 +1007,7 @@ def _subtree_1(
         write=batch_size * seq_len * q_lora_rank * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, _scale * q_lora, hidden_size * q_lora_rank * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * q_lora_rank * a_bytes)
     _leaf(
         _records,
         (*_path, "Query down-projection (from DeepseekV3Attention)", "Bias addition (from Linear)"),
@@ -825,6 +1017,7 @@ def _subtree_1(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, _scale * q_lora, q_lora_rank * attention_bias * w_bytes, 0, 0)
 
 
 def _subtree_2(
@@ -856,8 +1049,9 @@ def _subtree_2(
         flops=2 * batch_size * seq_len * q_lora_rank + 2 * batch_size * seq_len,
         read=batch_size * seq_len * q_lora_rank * a_bytes + 4 * batch_size * seq_len + q_lora_rank * w_bytes,
         write=batch_size * seq_len * q_lora_rank * a_bytes,
-        extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+        extras={"compute": "vector"},
     )
+    _memory(_records, _scale * q_lora, q_lora_rank * w_bytes, 0, 2 * batch_size * seq_len * q_lora_rank * a_bytes + 4 * batch_size * seq_len)
 
 
 def _subtree_3(
@@ -885,6 +1079,7 @@ def _subtree_3(
         write=batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * seq_len * num_heads * qk_rope_head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, _scale * q_lora, num_heads * q_lora_rank * qk_nope_head_dim * w_bytes + num_heads * q_lora_rank * qk_rope_head_dim * w_bytes, 0, batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * seq_len * num_heads * qk_rope_head_dim * a_bytes + batch_size * seq_len * q_lora_rank * a_bytes)
     _leaf(
         _records,
         (*_path, "Query up-projection (from DeepseekV3Attention)", "Bias addition (from Linear)"),
@@ -894,6 +1089,7 @@ def _subtree_3(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, _scale * q_lora, 0, 0, 0)
 
 
 def _subtree_4(
@@ -922,6 +1118,7 @@ def _subtree_4(
         write=batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * seq_len * num_heads * qk_rope_head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, _scale * (-q_lora + 1), hidden_size * num_heads * qk_nope_head_dim * w_bytes + hidden_size * num_heads * qk_rope_head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * seq_len * num_heads * qk_rope_head_dim * a_bytes)
     _leaf(
         _records,
         (*_path, "Query projection (from DeepseekV3Attention)", "Bias addition (from Linear)"),
@@ -931,6 +1128,7 @@ def _subtree_4(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, _scale * (-q_lora + 1), 0, 0, 0)
 
 
 def _subtree_5(
@@ -957,6 +1155,7 @@ def _subtree_5(
         write=batch_size * seq_len * kv_lora_rank * a_bytes + batch_size * seq_len * qk_rope_head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, _scale, hidden_size * kv_lora_rank * w_bytes + hidden_size * qk_rope_head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * kv_lora_rank * a_bytes + batch_size * seq_len * qk_rope_head_dim * a_bytes)
     _leaf(
         _records,
         (*_path, "Key/value down-projection (from DeepseekV3Attention)", "Bias addition (from Linear)"),
@@ -966,6 +1165,7 @@ def _subtree_5(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, _scale, kv_lora_rank * attention_bias * w_bytes + qk_rope_head_dim * attention_bias * w_bytes, 0, 0)
 
 
 def _subtree_6(
@@ -996,8 +1196,9 @@ def _subtree_6(
         flops=2 * batch_size * seq_len * kv_lora_rank + 2 * batch_size * seq_len,
         read=batch_size * seq_len * kv_lora_rank * a_bytes + 4 * batch_size * seq_len + kv_lora_rank * w_bytes,
         write=batch_size * seq_len * kv_lora_rank * a_bytes,
-        extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+        extras={"compute": "vector"},
     )
+    _memory(_records, _scale, kv_lora_rank * w_bytes, 0, 2 * batch_size * seq_len * kv_lora_rank * a_bytes + 4 * batch_size * seq_len)
 
 
 def _subtree_7(
@@ -1025,6 +1226,7 @@ def _subtree_7(
         write=batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * seq_len * num_heads * v_head_dim * a_bytes + batch_size * cache_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * cache_len * num_heads * v_head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, _scale, num_heads * kv_lora_rank * qk_nope_head_dim * w_bytes + num_heads * kv_lora_rank * v_head_dim * w_bytes, 0, batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * seq_len * num_heads * v_head_dim * a_bytes + batch_size * seq_len * kv_lora_rank * a_bytes + batch_size * cache_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * cache_len * num_heads * v_head_dim * a_bytes + batch_size * cache_len * kv_lora_rank * a_bytes)
     _leaf(
         _records,
         (*_path, "Key/value up-projection (from DeepseekV3Attention)", "Bias addition (from Linear)"),
@@ -1034,6 +1236,7 @@ def _subtree_7(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, _scale, 0, 0, 0)
 
 
 def _subtree_8(
@@ -1060,6 +1263,7 @@ def _subtree_8(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, _scale, hidden_size * num_heads * v_head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * v_head_dim * a_bytes)
     _leaf(
         _records,
         (*_path, "Output projection (from DeepseekV3Attention)", "Bias addition (from Linear)"),
@@ -1069,6 +1273,7 @@ def _subtree_8(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, _scale, hidden_size * attention_bias * w_bytes, 0, 0)
 
 
 def _subtree_9(
@@ -1095,6 +1300,7 @@ def _subtree_9(
         write=batch_size * seq_len * q_lora_rank * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, _scale * q_lora, hidden_size * q_lora_rank * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * q_lora_rank * a_bytes)
     _leaf(
         _records,
         (*_path, "Query down-projection (from DeepseekV3AbsorbedAttention)", "Bias addition (from Linear)"),
@@ -1104,6 +1310,7 @@ def _subtree_9(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, _scale * q_lora, q_lora_rank * attention_bias * w_bytes, 0, 0)
 
 
 def _subtree_10(
@@ -1135,8 +1342,9 @@ def _subtree_10(
         flops=2 * batch_size * seq_len * q_lora_rank + 2 * batch_size * seq_len,
         read=batch_size * seq_len * q_lora_rank * a_bytes + 4 * batch_size * seq_len + q_lora_rank * w_bytes,
         write=batch_size * seq_len * q_lora_rank * a_bytes,
-        extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+        extras={"compute": "vector"},
     )
+    _memory(_records, _scale * q_lora, q_lora_rank * w_bytes, 0, 2 * batch_size * seq_len * q_lora_rank * a_bytes + 4 * batch_size * seq_len)
 
 
 def _subtree_11(
@@ -1164,6 +1372,7 @@ def _subtree_11(
         write=batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * seq_len * num_heads * qk_rope_head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, _scale * q_lora, num_heads * q_lora_rank * qk_nope_head_dim * w_bytes + num_heads * q_lora_rank * qk_rope_head_dim * w_bytes, 0, batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * seq_len * num_heads * qk_rope_head_dim * a_bytes + batch_size * seq_len * q_lora_rank * a_bytes)
     _leaf(
         _records,
         (*_path, "Query up-projection (from DeepseekV3AbsorbedAttention)", "Bias addition (from Linear)"),
@@ -1173,6 +1382,7 @@ def _subtree_11(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, _scale * q_lora, 0, 0, 0)
 
 
 def _subtree_12(
@@ -1201,6 +1411,7 @@ def _subtree_12(
         write=batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * seq_len * num_heads * qk_rope_head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, _scale * (-q_lora + 1), hidden_size * num_heads * qk_nope_head_dim * w_bytes + hidden_size * num_heads * qk_rope_head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * qk_nope_head_dim * a_bytes + batch_size * seq_len * num_heads * qk_rope_head_dim * a_bytes)
     _leaf(
         _records,
         (*_path, "Query projection (from DeepseekV3AbsorbedAttention)", "Bias addition (from Linear)"),
@@ -1210,6 +1421,7 @@ def _subtree_12(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, _scale * (-q_lora + 1), 0, 0, 0)
 
 
 def _subtree_13(
@@ -1236,6 +1448,7 @@ def _subtree_13(
         write=batch_size * seq_len * kv_lora_rank * a_bytes + batch_size * seq_len * qk_rope_head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, _scale, hidden_size * kv_lora_rank * w_bytes + hidden_size * qk_rope_head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * kv_lora_rank * a_bytes + batch_size * seq_len * qk_rope_head_dim * a_bytes)
     _leaf(
         _records,
         (*_path, "Key/value down-projection (from DeepseekV3AbsorbedAttention)", "Bias addition (from Linear)"),
@@ -1245,6 +1458,7 @@ def _subtree_13(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, _scale, kv_lora_rank * attention_bias * w_bytes + qk_rope_head_dim * attention_bias * w_bytes, 0, 0)
 
 
 def _subtree_14(
@@ -1275,8 +1489,9 @@ def _subtree_14(
         flops=2 * batch_size * seq_len * kv_lora_rank + 2 * batch_size * seq_len,
         read=batch_size * seq_len * kv_lora_rank * a_bytes + 4 * batch_size * seq_len + kv_lora_rank * w_bytes,
         write=batch_size * seq_len * kv_lora_rank * a_bytes,
-        extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+        extras={"compute": "vector"},
     )
+    _memory(_records, _scale, kv_lora_rank * w_bytes, 0, 2 * batch_size * seq_len * kv_lora_rank * a_bytes + 4 * batch_size * seq_len)
 
 
 def _subtree_15(
@@ -1303,6 +1518,7 @@ def _subtree_15(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, _scale, hidden_size * num_heads * v_head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * v_head_dim * a_bytes)
     _leaf(
         _records,
         (*_path, "Output projection (from DeepseekV3AbsorbedAttention)", "Bias addition (from Linear)"),
@@ -1312,6 +1528,7 @@ def _subtree_15(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, _scale, hidden_size * attention_bias * w_bytes, 0, 0)
 
 
 def _subtree_16(
@@ -1345,8 +1562,9 @@ def _subtree_16(
         flops=2 * batch_size * seq_len * hidden_size * num_experts,
         read=4 * batch_size * seq_len * hidden_size + 4 * hidden_size * num_experts,
         write=4 * batch_size * seq_len * num_experts,
-        extras={"compute": "matmul", "footprint": {"weights": "4 * num_experts * hidden_size", "activations": "4 * batch_size * seq_len * hidden_size + 4 * batch_size * seq_len * num_experts"}},
+        extras={"compute": "matmul"},
     )
+    _memory(_records, _scale, 4 * hidden_size * num_experts, 0, 4 * batch_size * seq_len * hidden_size + 4 * batch_size * seq_len * num_experts)
     _leaf(
         _records,
         (*_path, "Router (from DeepseekV3MoE)", "Group-limited top-k (from DeepseekV3TopkRouter)"),
@@ -1398,8 +1616,9 @@ def _subtree_17(
         flops=4 * batch_size * seq_len * hidden_size * moe_intermediate_size * top_k,
         read=batch_size * seq_len * hidden_size * top_k * a_bytes - 2 * hidden_size * moe_intermediate_size * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 2 * hidden_size * moe_intermediate_size * num_experts * w_bytes if _array else batch_size * seq_len * hidden_size * top_k * a_bytes - 2 * hidden_size * moe_intermediate_size * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + 2 * hidden_size * moe_intermediate_size * num_experts * w_bytes,
         write=2 * batch_size * seq_len * moe_intermediate_size * top_k * a_bytes,
-        extras={"compute": "matmul", "footprint": {"weights": "2 * num_experts * intermediate_size * hidden_size * w_bytes", "activations": "batch_size * seq_len * top_k * hidden_size * a_bytes + 2 * batch_size * seq_len * top_k * intermediate_size * a_bytes"}},
+        extras={"compute": "matmul"},
     )
+    _memory(_records, _scale, 2 * hidden_size * moe_intermediate_size * num_experts * w_bytes, 0, batch_size * seq_len * hidden_size * top_k * a_bytes + 2 * batch_size * seq_len * moe_intermediate_size * top_k * a_bytes)
     _leaf(
         _records,
         (*_path, "Routed experts (from DeepseekV3MoE)", "Activation (from DeepseekV3Experts)", "SiLU (from SiLUActivation)", "SiLU activation (from SiLU)"),
@@ -1409,6 +1628,7 @@ def _subtree_17(
         write=batch_size * seq_len * moe_intermediate_size * top_k * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, _scale, 0, 0, 2 * batch_size * seq_len * moe_intermediate_size * top_k * a_bytes)
     _leaf(
         _records,
         (*_path, "Routed experts (from DeepseekV3MoE)", "Gating multiply (from DeepseekV3Experts)"),
@@ -1425,8 +1645,9 @@ def _subtree_17(
         flops=2 * batch_size * seq_len * hidden_size * moe_intermediate_size * top_k,
         read=batch_size * seq_len * moe_intermediate_size * top_k * a_bytes - hidden_size * moe_intermediate_size * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + hidden_size * moe_intermediate_size * num_experts * w_bytes if _array else batch_size * seq_len * moe_intermediate_size * top_k * a_bytes - hidden_size * moe_intermediate_size * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + hidden_size * moe_intermediate_size * num_experts * w_bytes,
         write=batch_size * seq_len * hidden_size * top_k * a_bytes,
-        extras={"compute": "matmul", "footprint": {"weights": "num_experts * hidden_size * intermediate_size * w_bytes", "activations": "batch_size * seq_len * top_k * intermediate_size * a_bytes + batch_size * seq_len * top_k * hidden_size * a_bytes"}},
+        extras={"compute": "matmul"},
     )
+    _memory(_records, _scale, hidden_size * moe_intermediate_size * num_experts * w_bytes, 0, batch_size * seq_len * hidden_size * top_k * a_bytes + batch_size * seq_len * moe_intermediate_size * top_k * a_bytes)
     _leaf(
         _records,
         (*_path, "Routed experts (from DeepseekV3MoE)", "Routing-weight scaling (from DeepseekV3Experts)"),
@@ -1470,6 +1691,7 @@ def _subtree_18(
         write=batch_size * seq_len * moe_intermediate_size * n_shared_experts * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, _scale, hidden_size * moe_intermediate_size * n_shared_experts * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * moe_intermediate_size * n_shared_experts * a_bytes)
     _leaf(
         _records,
         (*_path, "Shared experts (from DeepseekV3MoE)", "Gate projection (from DeepseekV3MLP)", "Bias addition (from Linear)"),
@@ -1479,6 +1701,7 @@ def _subtree_18(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, _scale, 0, 0, 0)
     _leaf(
         _records,
         (*_path, "Shared experts (from DeepseekV3MoE)", "Activation (from DeepseekV3MLP)", "SiLU (from SiLUActivation)", "SiLU activation (from SiLU)"),
@@ -1488,6 +1711,7 @@ def _subtree_18(
         write=batch_size * seq_len * moe_intermediate_size * n_shared_experts * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, _scale, 0, 0, 2 * batch_size * seq_len * moe_intermediate_size * n_shared_experts * a_bytes)
     _leaf(
         _records,
         (*_path, "Shared experts (from DeepseekV3MoE)", "Up projection (from DeepseekV3MLP)", "Matrix multiplication (from Linear)"),
@@ -1497,6 +1721,7 @@ def _subtree_18(
         write=batch_size * seq_len * moe_intermediate_size * n_shared_experts * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, _scale, hidden_size * moe_intermediate_size * n_shared_experts * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * moe_intermediate_size * n_shared_experts * a_bytes)
     _leaf(
         _records,
         (*_path, "Shared experts (from DeepseekV3MoE)", "Up projection (from DeepseekV3MLP)", "Bias addition (from Linear)"),
@@ -1506,6 +1731,7 @@ def _subtree_18(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, _scale, 0, 0, 0)
     _leaf(
         _records,
         (*_path, "Shared experts (from DeepseekV3MoE)", "Gating multiply (from DeepseekV3MLP)"),
@@ -1524,6 +1750,7 @@ def _subtree_18(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, _scale, hidden_size * moe_intermediate_size * n_shared_experts * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * moe_intermediate_size * n_shared_experts * a_bytes)
     _leaf(
         _records,
         (*_path, "Shared experts (from DeepseekV3MoE)", "Down projection (from DeepseekV3MLP)", "Bias addition (from Linear)"),
@@ -1533,6 +1760,7 @@ def _subtree_18(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, _scale, 0, 0, 0)
 
 
 def _subtree_19(
@@ -1557,6 +1785,7 @@ def _subtree_19(
         write=batch_size * seq_len * intermediate_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, _scale, hidden_size * intermediate_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         (*_path, "Gate projection (from DeepseekV3MLP)", "Bias addition (from Linear)"),
@@ -1566,6 +1795,7 @@ def _subtree_19(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, _scale, 0, 0, 0)
 
 
 def _subtree_20(
@@ -1588,6 +1818,7 @@ def _subtree_20(
         write=batch_size * seq_len * intermediate_size * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, _scale, 0, 0, 2 * batch_size * seq_len * intermediate_size * a_bytes)
 
 
 def _subtree_21(
@@ -1612,6 +1843,7 @@ def _subtree_21(
         write=batch_size * seq_len * intermediate_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, _scale, hidden_size * intermediate_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         (*_path, "Up projection (from DeepseekV3MLP)", "Bias addition (from Linear)"),
@@ -1621,6 +1853,7 @@ def _subtree_21(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, _scale, 0, 0, 0)
 
 
 def _subtree_22(
@@ -1645,6 +1878,7 @@ def _subtree_22(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, _scale, hidden_size * intermediate_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         (*_path, "Down projection (from DeepseekV3MLP)", "Bias addition (from Linear)"),
@@ -1654,6 +1888,7 @@ def _subtree_22(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, _scale, 0, 0, 0)
 
 
 # Helpers: arithmetic that is exact on ints and Fractions and broadcasts on numpy arrays.
@@ -1829,10 +2064,16 @@ def _leaf(
     records.append(record)
 
 
+def _memory(records: list[dict[str, Any]], scale: Any, weights: Any, cache: Any, activations: Any) -> None:
+    """Add the footprint to the last record: weights and cache times the enclosing repeats, activations once."""
+    records[-1].update(weights=_exact(weights * scale), cache=_exact(cache * scale), activations=_exact(activations))
+
+
 def _finish(records: list[dict[str, Any]], array: bool, *inputs: Any) -> list[dict[str, Any]]:
     """The records, with every cost an array of the inputs' shape when arrays were passed in."""
     if array:
         for record in records:
-            for key in ("flops", "read", "write"):
-                record[key] = _shaped(record[key], *inputs)
+            for key in ("flops", "read", "write", "weights", "cache", "activations"):
+                if key in record:
+                    record[key] = _shaped(record[key], *inputs)
     return records

@@ -36,12 +36,16 @@ from typing import Any
 
 __all__ = [
     "PARAMETERS",
+    "activation_bytes",
     "arithmetic_intensity",
+    "cache_bytes",
     "flops",
+    "footprint_bytes",
     "kernels",
     "memory_bytes",
     "memory_read",
     "memory_write",
+    "weight_bytes",
 ]
 
 PARAMETERS: dict[str, dict[str, str | None]] = {
@@ -164,6 +168,94 @@ def arithmetic_intensity(
     return _shaped(_done / _moved, batch_size, seq_len, hidden_size, num_experts, top_k, n_group, norm_topk_prob, a_bytes) if _array else _div(_done, _moved)
 
 
+def weight_bytes(
+    *,
+    batch_size: Any = None,
+    seq_len: Any = None,
+    hidden_size: Any,
+    num_experts: Any,
+    top_k: Any = None,
+    n_group: Any = None,
+    norm_topk_prob: Any = 1,
+    a_bytes: Any = None,
+) -> Any:
+    """Bytes of the weights DeepseekV3TopkRouter owns: the sum over its kernels, times every repeat.
+
+    batch_size, seq_len, top_k, n_group, a_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, hidden_size, num_experts, top_k, n_group, norm_topk_prob, a_bytes)
+    if _array:
+        hidden_size, num_experts = _as_arrays(hidden_size, num_experts)
+    _value = 4 * hidden_size * num_experts
+    return _shaped(_value, batch_size, seq_len, hidden_size, num_experts, top_k, n_group, norm_topk_prob, a_bytes) if _array else _exact(_value)
+
+
+def cache_bytes(
+    *,
+    batch_size: Any = None,
+    seq_len: Any = None,
+    hidden_size: Any = None,
+    num_experts: Any = None,
+    top_k: Any = None,
+    n_group: Any = None,
+    norm_topk_prob: Any = 1,
+    a_bytes: Any = None,
+) -> Any:
+    """Bytes of the cache DeepseekV3TopkRouter keeps after the pass: the sum over its kernels, times every repeat.
+
+    batch_size, seq_len, hidden_size, num_experts, top_k, n_group, a_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, hidden_size, num_experts, top_k, n_group, norm_topk_prob, a_bytes)
+    _value = 0
+    return _shaped(_value, batch_size, seq_len, hidden_size, num_experts, top_k, n_group, norm_topk_prob, a_bytes) if _array else _exact(_value)
+
+
+def activation_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    hidden_size: Any,
+    num_experts: Any,
+    top_k: Any = None,
+    n_group: Any = None,
+    norm_topk_prob: Any = 1,
+    a_bytes: Any = None,
+) -> Any:
+    """Bytes of the largest transient working set of one kernel of DeepseekV3TopkRouter.
+
+    top_k, n_group, a_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, hidden_size, num_experts, top_k, n_group, norm_topk_prob, a_bytes)
+    if _array:
+        batch_size, seq_len, hidden_size, num_experts = _as_arrays(batch_size, seq_len, hidden_size, num_experts)
+    _value = 4 * batch_size * seq_len * hidden_size + 4 * batch_size * seq_len * num_experts
+    return _shaped(_value, batch_size, seq_len, hidden_size, num_experts, top_k, n_group, norm_topk_prob, a_bytes) if _array else _exact(_value)
+
+
+def footprint_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    hidden_size: Any,
+    num_experts: Any,
+    top_k: Any = None,
+    n_group: Any = None,
+    norm_topk_prob: Any = 1,
+    a_bytes: Any = None,
+) -> Any:
+    """Bytes DeepseekV3TopkRouter needs in memory: weight_bytes + cache_bytes + activation_bytes.
+
+    top_k, n_group, a_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, hidden_size, num_experts, top_k, n_group, norm_topk_prob, a_bytes)
+    _value = weight_bytes(batch_size=batch_size, seq_len=seq_len, hidden_size=hidden_size, num_experts=num_experts, top_k=top_k, n_group=n_group, norm_topk_prob=norm_topk_prob, a_bytes=a_bytes) + cache_bytes(batch_size=batch_size, seq_len=seq_len, hidden_size=hidden_size, num_experts=num_experts, top_k=top_k, n_group=n_group, norm_topk_prob=norm_topk_prob, a_bytes=a_bytes) + activation_bytes(batch_size=batch_size, seq_len=seq_len, hidden_size=hidden_size, num_experts=num_experts, top_k=top_k, n_group=n_group, norm_topk_prob=norm_topk_prob, a_bytes=a_bytes)
+    return _shaped(_value, batch_size, seq_len, hidden_size, num_experts, top_k, n_group, norm_topk_prob, a_bytes) if _array else _exact(_value)
+
+
 def kernels(
     *,
     batch_size: Any,
@@ -179,6 +271,7 @@ def kernels(
 
     A record has `path` (the operations from the root down to the kernel), `flops`, `read` and `write`
     (with every enclosing repeat multiplied in), and any other key the kernel carries.
+    A kernel with a footprint adds `weights` and `cache` (times the repeats) and `activations`.
     """
     _array = _arrays(batch_size, seq_len, hidden_size, num_experts, top_k, n_group, norm_topk_prob, a_bytes)
     if _array:
@@ -200,8 +293,9 @@ def kernels(
         flops=2 * batch_size * seq_len * hidden_size * num_experts,
         read=4 * batch_size * seq_len * hidden_size + 4 * hidden_size * num_experts,
         write=4 * batch_size * seq_len * num_experts,
-        extras={"compute": "matmul", "footprint": {"weights": "4 * num_experts * hidden_size", "activations": "4 * batch_size * seq_len * hidden_size + 4 * batch_size * seq_len * num_experts"}},
+        extras={"compute": "matmul"},
     )
+    _memory(_records, 1, 4 * hidden_size * num_experts, 0, 4 * batch_size * seq_len * hidden_size + 4 * batch_size * seq_len * num_experts)
     _leaf(
         _records,
         ("Group-limited top-k",),
@@ -387,10 +481,16 @@ def _leaf(
     records.append(record)
 
 
+def _memory(records: list[dict[str, Any]], scale: Any, weights: Any, cache: Any, activations: Any) -> None:
+    """Add the footprint to the last record: weights and cache times the enclosing repeats, activations once."""
+    records[-1].update(weights=_exact(weights * scale), cache=_exact(cache * scale), activations=_exact(activations))
+
+
 def _finish(records: list[dict[str, Any]], array: bool, *inputs: Any) -> list[dict[str, Any]]:
     """The records, with every cost an array of the inputs' shape when arrays were passed in."""
     if array:
         for record in records:
-            for key in ("flops", "read", "write"):
-                record[key] = _shaped(record[key], *inputs)
+            for key in ("flops", "read", "write", "weights", "cache", "activations"):
+                if key in record:
+                    record[key] = _shaped(record[key], *inputs)
     return records

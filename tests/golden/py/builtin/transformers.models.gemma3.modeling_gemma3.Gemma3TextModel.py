@@ -31,6 +31,7 @@ Parameters:
     attention_bias: 1 if the query, key, value and output projections have biases, else 0 (default: 0)
     a_bytes: bytes per activation element
     w_bytes: bytes per weight element
+    kv_bytes: bytes per cache element (default: a_bytes)
 """
 
 import contextlib
@@ -42,12 +43,16 @@ from typing import Any
 
 __all__ = [
     "PARAMETERS",
+    "activation_bytes",
     "arithmetic_intensity",
+    "cache_bytes",
     "flops",
+    "footprint_bytes",
     "kernels",
     "memory_bytes",
     "memory_read",
     "memory_write",
+    "weight_bytes",
 ]
 
 PARAMETERS: dict[str, dict[str, str | None]] = {
@@ -65,6 +70,7 @@ PARAMETERS: dict[str, dict[str, str | None]] = {
     "attention_bias": {"description": "1 if the query, key, value and output projections have biases, else 0", "default": "0"},
     "a_bytes": {"description": None, "default": None},
     "w_bytes": {"description": None, "default": None},
+    "kv_bytes": {"description": None, "default": "a_bytes"},
 }
 """Each parameter in signature order: its description, and its default as a formula of earlier parameters."""
 
@@ -85,19 +91,20 @@ def flops(
     attention_bias: Any = 0,
     a_bytes: Any = None,
     w_bytes: Any = None,
+    kv_bytes: Any = None,
 ) -> Any:
     """Floating-point operations of Gemma3TextModel: the sum over all its kernels.
 
     a_bytes, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, attention_bias = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, attention_bias)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     if _array:
-        return _shaped(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 5 * batch_size * seq_len ** 2 * num_heads * num_layers + 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers - 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_sliding_layers + 5 * batch_size * seq_len * cache_len * num_heads * num_layers - 5 * batch_size * seq_len * cache_len * num_heads * num_sliding_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + batch_size * seq_len * hidden_size * num_layers * attention_bias + 18 * batch_size * seq_len * hidden_size * num_layers + 5 * batch_size * seq_len * hidden_size + 10 * batch_size * seq_len * intermediate_size * num_layers + batch_size * seq_len * num_heads * head_dim * num_layers * attention_bias + 17 * batch_size * seq_len * num_heads * head_dim * num_layers / 2 + 4 * batch_size * seq_len * num_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) + 3 * batch_size * seq_len * num_heads * num_layers + 5 * batch_size * seq_len * num_heads * num_sliding_layers * _min(cache_len, sliding_window - 1) + 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * attention_bias + 15 * batch_size * seq_len * num_kv_heads * head_dim * num_layers / 2 + 3 * batch_size * seq_len * num_kv_heads * num_layers + 12 * batch_size * seq_len * num_layers + 3 * batch_size * seq_len + 9 * seq_len * head_dim * _min(1, num_layers - num_sliding_layers) / 2 + 9 * seq_len * head_dim * _min(num_sliding_layers, 1) / 2 + seq_len + 4 * hidden_size * num_layers + hidden_size + 2 * head_dim * num_layers, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes)
+        return _shaped(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 5 * batch_size * seq_len ** 2 * num_heads * num_layers + 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers - 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_sliding_layers + 5 * batch_size * seq_len * cache_len * num_heads * num_layers - 5 * batch_size * seq_len * cache_len * num_heads * num_sliding_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + batch_size * seq_len * hidden_size * num_layers * attention_bias + 18 * batch_size * seq_len * hidden_size * num_layers + 5 * batch_size * seq_len * hidden_size + 10 * batch_size * seq_len * intermediate_size * num_layers + batch_size * seq_len * num_heads * head_dim * num_layers * attention_bias + 17 * batch_size * seq_len * num_heads * head_dim * num_layers / 2 + 4 * batch_size * seq_len * num_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) + 3 * batch_size * seq_len * num_heads * num_layers + 5 * batch_size * seq_len * num_heads * num_sliding_layers * _min(cache_len, sliding_window - 1) + 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * attention_bias + 15 * batch_size * seq_len * num_kv_heads * head_dim * num_layers / 2 + 3 * batch_size * seq_len * num_kv_heads * num_layers + 12 * batch_size * seq_len * num_layers + 3 * batch_size * seq_len + 9 * seq_len * head_dim * _min(1, num_layers - num_sliding_layers) / 2 + 9 * seq_len * head_dim * _min(num_sliding_layers, 1) / 2 + seq_len + 4 * hidden_size * num_layers + hidden_size + 2 * head_dim * num_layers, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes)
     return _exact(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 5 * batch_size * seq_len ** 2 * num_heads * num_layers + 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers - 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_sliding_layers + 5 * batch_size * seq_len * cache_len * num_heads * num_layers - 5 * batch_size * seq_len * cache_len * num_heads * num_sliding_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + batch_size * seq_len * hidden_size * num_layers * attention_bias + 18 * batch_size * seq_len * hidden_size * num_layers + 5 * batch_size * seq_len * hidden_size + 10 * batch_size * seq_len * intermediate_size * num_layers + batch_size * seq_len * num_heads * head_dim * num_layers * attention_bias + _div(17 * batch_size * seq_len * num_heads * head_dim * num_layers, 2) + 4 * batch_size * seq_len * num_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) + 3 * batch_size * seq_len * num_heads * num_layers + 5 * batch_size * seq_len * num_heads * num_sliding_layers * _min(cache_len, sliding_window - 1) + 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * attention_bias + _div(15 * batch_size * seq_len * num_kv_heads * head_dim * num_layers, 2) + 3 * batch_size * seq_len * num_kv_heads * num_layers + 12 * batch_size * seq_len * num_layers + 3 * batch_size * seq_len + _div(9 * seq_len * head_dim * _min(1, num_layers - num_sliding_layers), 2) + _div(9 * seq_len * head_dim * _min(num_sliding_layers, 1), 2) + seq_len + 4 * hidden_size * num_layers + hidden_size + 2 * head_dim * num_layers)
 
 
@@ -117,15 +124,16 @@ def memory_read(
     attention_bias: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes read by Gemma3TextModel: the sum over all its kernels."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     _value = 17 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 3 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * hidden_size * w_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * a_bytes + 6 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 4 * batch_size * seq_len * num_heads * num_layers + 7 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 4 * batch_size * seq_len * num_kv_heads * num_layers + 16 * batch_size * seq_len * num_layers + 12 * batch_size * seq_len + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * a_bytes - 2 * batch_size * cache_len * num_kv_heads * head_dim * num_sliding_layers * a_bytes + 2 * batch_size * num_kv_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes + 2 * seq_len * head_dim * num_layers * a_bytes + 8 * seq_len * _min(1, num_layers - num_sliding_layers) + 8 * seq_len * _min(num_sliding_layers, 1) + 3 * hidden_size * intermediate_size * num_layers * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + hidden_size * num_layers * attention_bias * w_bytes + 4 * hidden_size * num_layers * w_bytes + hidden_size * w_bytes + num_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * num_kv_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * head_dim * num_layers * w_bytes + 2 * head_dim * _min(1, num_layers - num_sliding_layers) + 2 * head_dim * _min(num_sliding_layers, 1)
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def memory_write(
@@ -144,19 +152,20 @@ def memory_write(
     attention_bias: Any = 0,
     a_bytes: Any,
     w_bytes: Any = None,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes written by Gemma3TextModel: the sum over all its kernels.
 
     cache_len, sliding_window, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, a_bytes = _as_arrays(batch_size, seq_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, a_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     _value = 8 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 3 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * a_bytes + 5 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 4 * batch_size * seq_len * num_heads * num_layers + 6 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 4 * batch_size * seq_len * num_kv_heads * num_layers + 16 * batch_size * seq_len * num_layers + 4 * batch_size * seq_len + 2 * seq_len * head_dim * _min(1, num_layers - num_sliding_layers) * a_bytes + 2 * seq_len * head_dim * _min(num_sliding_layers, 1) * a_bytes + 8 * seq_len
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def memory_bytes(
@@ -175,11 +184,12 @@ def memory_bytes(
     attention_bias: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes read and written by Gemma3TextModel: memory_read + memory_write."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes)
-    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes) if _array else _exact(_value)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def arithmetic_intensity(
@@ -198,11 +208,134 @@ def arithmetic_intensity(
     attention_bias: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """FLOPs per byte moved by Gemma3TextModel: flops / memory_bytes (ZeroDivisionError when no byte moves)."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes)
-    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes) if _array else _div(_done, _moved)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _div(_done, _moved)
+
+
+def weight_bytes(
+    *,
+    batch_size: Any = None,
+    seq_len: Any = None,
+    cache_len: Any = None,
+    hidden_size: Any,
+    intermediate_size: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any,
+    num_layers: Any,
+    num_sliding_layers: Any = None,
+    sliding_window: Any = None,
+    attention_bias: Any = 0,
+    a_bytes: Any = None,
+    w_bytes: Any,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the weights Gemma3TextModel owns: the sum over its kernels, times every repeat.
+
+    batch_size, seq_len, cache_len, num_sliding_layers, sliding_window, a_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, attention_bias, w_bytes = _as_arrays(hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, attention_bias, w_bytes)
+    if num_kv_heads is None:
+        num_kv_heads = num_heads
+    _value = 3 * hidden_size * intermediate_size * num_layers * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + hidden_size * num_layers * attention_bias * w_bytes + 4 * hidden_size * num_layers * w_bytes + hidden_size * w_bytes + num_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * num_kv_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * head_dim * num_layers * w_bytes
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def cache_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any = None,
+    intermediate_size: Any = None,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any,
+    num_layers: Any,
+    num_sliding_layers: Any,
+    sliding_window: Any,
+    attention_bias: Any = 0,
+    a_bytes: Any,
+    w_bytes: Any = None,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the cache Gemma3TextModel keeps after the pass: the sum over its kernels, times every repeat.
+
+    hidden_size, intermediate_size, w_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        batch_size, seq_len, cache_len, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, a_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, a_bytes, kv_bytes)
+    if num_kv_heads is None:
+        num_kv_heads = num_heads
+    if kv_bytes is None:
+        kv_bytes = a_bytes
+    _value = 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * kv_bytes - 2 * batch_size * seq_len * num_kv_heads * head_dim * num_sliding_layers * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * kv_bytes - 2 * batch_size * cache_len * num_kv_heads * head_dim * num_sliding_layers * kv_bytes + 2 * batch_size * num_kv_heads * head_dim * num_sliding_layers * _min(sliding_window - 1, seq_len + cache_len) * kv_bytes
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def activation_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any,
+    num_layers: Any = None,
+    num_sliding_layers: Any = None,
+    sliding_window: Any,
+    attention_bias: Any = 0,
+    a_bytes: Any,
+    w_bytes: Any = None,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the largest transient working set of one kernel of Gemma3TextModel.
+
+    num_layers, num_sliding_layers, w_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, sliding_window, a_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, sliding_window, a_bytes)
+    if num_kv_heads is None:
+        num_kv_heads = num_heads
+    _value = _max(2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * num_kv_heads * head_dim * _min(cache_len, sliding_window - 1) * a_bytes, 2 * batch_size * seq_len * intermediate_size * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 4 * batch_size * seq_len * num_heads, 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 4 * batch_size * seq_len * num_kv_heads, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def footprint_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any,
+    num_layers: Any,
+    num_sliding_layers: Any,
+    sliding_window: Any,
+    attention_bias: Any = 0,
+    a_bytes: Any,
+    w_bytes: Any,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes Gemma3TextModel needs in memory: weight_bytes + cache_bytes + activation_bytes."""
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _value = weight_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + cache_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + activation_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def kernels(
@@ -221,17 +354,21 @@ def kernels(
     attention_bias: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> list[dict[str, Any]]:
     """Every kernel of Gemma3TextModel, one record each, in tree order.
 
     A record has `path` (the operations from the root down to the kernel), `flops`, `read` and `write`
     (with every enclosing repeat multiplied in), and any other key the kernel carries.
+    A kernel with a footprint adds `weights` and `cache` (times the repeats) and `activations`.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes)
     if _array:
-        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes)
+        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
+    if kv_bytes is None:
+        kv_bytes = a_bytes
     _records: list[dict[str, Any]] = []
     _leaf(
         _records,
@@ -242,6 +379,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "none"},
     )
+    _memory(_records, 1, 0, 0, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len)
     _leaf(
         _records,
         ("Token embedding", "Embedding scaling (from Gemma3TextScaledWordEmbedding)"),
@@ -294,8 +432,9 @@ def kernels(
         flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len + hidden_size,
         read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
         write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+        extras={"compute": "vector"},
     )
+    _memory(_records, num_sliding_layers, hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
     _leaf(
         _records,
         ("Sliding-window decoder layers", "Self-attention (from Gemma3DecoderLayer)", "Query projection (from Gemma3Attention)", "Matrix multiplication (from Linear)"),
@@ -305,6 +444,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, num_sliding_layers, hidden_size * num_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Sliding-window decoder layers", "Self-attention (from Gemma3DecoderLayer)", "Query projection (from Gemma3Attention)", "Bias addition (from Linear)"),
@@ -314,6 +454,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_sliding_layers, num_heads * head_dim * attention_bias * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Sliding-window decoder layers", "Self-attention (from Gemma3DecoderLayer)", "Query norm (from Gemma3Attention)", "Variance calculation (from Gemma3RMSNorm)"),
@@ -330,8 +471,9 @@ def kernels(
         flops=2 * batch_size * seq_len * num_heads * head_dim + 2 * batch_size * seq_len * num_heads + head_dim,
         read=batch_size * seq_len * num_heads * head_dim * a_bytes + 4 * batch_size * seq_len * num_heads + head_dim * w_bytes,
         write=batch_size * seq_len * num_heads * head_dim * a_bytes,
-        extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+        extras={"compute": "vector"},
     )
+    _memory(_records, num_sliding_layers, head_dim * w_bytes, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 4 * batch_size * seq_len * num_heads)
     _leaf(
         _records,
         ("Sliding-window decoder layers", "Self-attention (from Gemma3DecoderLayer)", "Key projection (from Gemma3Attention)", "Matrix multiplication (from Linear)"),
@@ -341,6 +483,7 @@ def kernels(
         write=batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, num_sliding_layers, hidden_size * num_kv_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Sliding-window decoder layers", "Self-attention (from Gemma3DecoderLayer)", "Key projection (from Gemma3Attention)", "Bias addition (from Linear)"),
@@ -350,6 +493,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_sliding_layers, num_kv_heads * head_dim * attention_bias * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Sliding-window decoder layers", "Self-attention (from Gemma3DecoderLayer)", "Key norm (from Gemma3Attention)", "Variance calculation (from Gemma3RMSNorm)"),
@@ -366,8 +510,9 @@ def kernels(
         flops=2 * batch_size * seq_len * num_kv_heads * head_dim + 2 * batch_size * seq_len * num_kv_heads + head_dim,
         read=batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 4 * batch_size * seq_len * num_kv_heads + head_dim * w_bytes,
         write=batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
-        extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+        extras={"compute": "vector"},
     )
+    _memory(_records, num_sliding_layers, head_dim * w_bytes, 0, 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 4 * batch_size * seq_len * num_kv_heads)
     _leaf(
         _records,
         ("Sliding-window decoder layers", "Self-attention (from Gemma3DecoderLayer)", "Value projection (from Gemma3Attention)", "Matrix multiplication (from Linear)"),
@@ -377,6 +522,7 @@ def kernels(
         write=batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, num_sliding_layers, hidden_size * num_kv_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Sliding-window decoder layers", "Self-attention (from Gemma3DecoderLayer)", "Value projection (from Gemma3Attention)", "Bias addition (from Linear)"),
@@ -386,6 +532,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_sliding_layers, num_kv_heads * head_dim * attention_bias * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Sliding-window decoder layers", "Self-attention (from Gemma3DecoderLayer)", "Rotary position embedding (from Gemma3Attention)", "Rotary position embedding (from apply_rotary_pos_emb)"),
@@ -395,6 +542,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * head_dim * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_sliding_layers, 0, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes)
     _leaf(
         _records,
         ("Sliding-window decoder layers", "Self-attention (from Gemma3DecoderLayer)", "KV cache update (from Gemma3Attention)"),
@@ -402,8 +550,9 @@ def kernels(
         flops=0,
         read=2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
         write=2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
-        extras={"compute": "none", "footprint": {"cache": "2 * batch_size * cache_tokens * num_kv_heads * head_dim * kv_bytes"}},
+        extras={"compute": "none"},
     )
+    _memory(_records, num_sliding_layers, 0, 2 * batch_size * num_kv_heads * head_dim * _min(sliding_window - 1, seq_len + cache_len) * kv_bytes, 0)
     _leaf(
         _records,
         ("Sliding-window decoder layers", "Self-attention (from Gemma3DecoderLayer)", "Attention (from Gemma3Attention)", "Scaled dot-product attention (from sdpa_attention_forward)", "Attention scores and weighted values (from scaled_dot_product_attention)"),
@@ -413,6 +562,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, num_sliding_layers, 0, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * num_kv_heads * head_dim * _min(cache_len, sliding_window - 1) * a_bytes)
     _leaf(
         _records,
         ("Sliding-window decoder layers", "Self-attention (from Gemma3DecoderLayer)", "Attention (from Gemma3Attention)", "Scaled dot-product attention (from sdpa_attention_forward)", "Softmax (from scaled_dot_product_attention)"),
@@ -431,6 +581,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * head_dim * a_bytes,
         extras={"compute": "none"},
     )
+    _memory(_records, num_sliding_layers, 0, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Sliding-window decoder layers", "Self-attention (from Gemma3DecoderLayer)", "Output projection (from Gemma3Attention)", "Matrix multiplication (from Linear)"),
@@ -440,6 +591,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, num_sliding_layers, hidden_size * num_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Sliding-window decoder layers", "Self-attention (from Gemma3DecoderLayer)", "Output projection (from Gemma3Attention)", "Bias addition (from Linear)"),
@@ -449,6 +601,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_sliding_layers, hidden_size * attention_bias * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Sliding-window decoder layers", "Post-attention norm (from Gemma3DecoderLayer)", "Variance calculation (from Gemma3RMSNorm)"),
@@ -465,8 +618,9 @@ def kernels(
         flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len + hidden_size,
         read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
         write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+        extras={"compute": "vector"},
     )
+    _memory(_records, num_sliding_layers, hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
     _leaf(
         _records,
         ("Sliding-window decoder layers", "Residual addition (from Gemma3DecoderLayer)"),
@@ -492,8 +646,9 @@ def kernels(
         flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len + hidden_size,
         read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
         write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+        extras={"compute": "vector"},
     )
+    _memory(_records, num_sliding_layers, hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
     _subtree_1(_records, ("Sliding-window decoder layers", "MLP (from Gemma3DecoderLayer)"), num_sliding_layers, _array, batch_size, seq_len, hidden_size, intermediate_size, a_bytes, w_bytes)
     _subtree_2(_records, ("Sliding-window decoder layers", "MLP (from Gemma3DecoderLayer)"), num_sliding_layers, _array, batch_size, seq_len, intermediate_size, a_bytes)
     _subtree_3(_records, ("Sliding-window decoder layers", "MLP (from Gemma3DecoderLayer)"), num_sliding_layers, _array, batch_size, seq_len, hidden_size, intermediate_size, a_bytes, w_bytes)
@@ -523,8 +678,9 @@ def kernels(
         flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len + hidden_size,
         read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
         write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+        extras={"compute": "vector"},
     )
+    _memory(_records, num_sliding_layers, hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
     _leaf(
         _records,
         ("Sliding-window decoder layers", "Residual addition (from Gemma3DecoderLayer)"),
@@ -550,8 +706,9 @@ def kernels(
         flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len + hidden_size,
         read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
         write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+        extras={"compute": "vector"},
     )
+    _memory(_records, (num_layers - num_sliding_layers), hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
     _leaf(
         _records,
         ("Full-attention decoder layers", "Self-attention (from Gemma3DecoderLayer)", "Query projection (from Gemma3Attention)", "Matrix multiplication (from Linear)"),
@@ -561,6 +718,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, (num_layers - num_sliding_layers), hidden_size * num_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Full-attention decoder layers", "Self-attention (from Gemma3DecoderLayer)", "Query projection (from Gemma3Attention)", "Bias addition (from Linear)"),
@@ -570,6 +728,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, (num_layers - num_sliding_layers), num_heads * head_dim * attention_bias * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Full-attention decoder layers", "Self-attention (from Gemma3DecoderLayer)", "Query norm (from Gemma3Attention)", "Variance calculation (from Gemma3RMSNorm)"),
@@ -586,8 +745,9 @@ def kernels(
         flops=2 * batch_size * seq_len * num_heads * head_dim + 2 * batch_size * seq_len * num_heads + head_dim,
         read=batch_size * seq_len * num_heads * head_dim * a_bytes + 4 * batch_size * seq_len * num_heads + head_dim * w_bytes,
         write=batch_size * seq_len * num_heads * head_dim * a_bytes,
-        extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+        extras={"compute": "vector"},
     )
+    _memory(_records, (num_layers - num_sliding_layers), head_dim * w_bytes, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 4 * batch_size * seq_len * num_heads)
     _leaf(
         _records,
         ("Full-attention decoder layers", "Self-attention (from Gemma3DecoderLayer)", "Key projection (from Gemma3Attention)", "Matrix multiplication (from Linear)"),
@@ -597,6 +757,7 @@ def kernels(
         write=batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, (num_layers - num_sliding_layers), hidden_size * num_kv_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Full-attention decoder layers", "Self-attention (from Gemma3DecoderLayer)", "Key projection (from Gemma3Attention)", "Bias addition (from Linear)"),
@@ -606,6 +767,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, (num_layers - num_sliding_layers), num_kv_heads * head_dim * attention_bias * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Full-attention decoder layers", "Self-attention (from Gemma3DecoderLayer)", "Key norm (from Gemma3Attention)", "Variance calculation (from Gemma3RMSNorm)"),
@@ -622,8 +784,9 @@ def kernels(
         flops=2 * batch_size * seq_len * num_kv_heads * head_dim + 2 * batch_size * seq_len * num_kv_heads + head_dim,
         read=batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 4 * batch_size * seq_len * num_kv_heads + head_dim * w_bytes,
         write=batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
-        extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+        extras={"compute": "vector"},
     )
+    _memory(_records, (num_layers - num_sliding_layers), head_dim * w_bytes, 0, 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 4 * batch_size * seq_len * num_kv_heads)
     _leaf(
         _records,
         ("Full-attention decoder layers", "Self-attention (from Gemma3DecoderLayer)", "Value projection (from Gemma3Attention)", "Matrix multiplication (from Linear)"),
@@ -633,6 +796,7 @@ def kernels(
         write=batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, (num_layers - num_sliding_layers), hidden_size * num_kv_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Full-attention decoder layers", "Self-attention (from Gemma3DecoderLayer)", "Value projection (from Gemma3Attention)", "Bias addition (from Linear)"),
@@ -642,6 +806,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, (num_layers - num_sliding_layers), num_kv_heads * head_dim * attention_bias * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Full-attention decoder layers", "Self-attention (from Gemma3DecoderLayer)", "Rotary position embedding (from Gemma3Attention)", "Rotary position embedding (from apply_rotary_pos_emb)"),
@@ -651,6 +816,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * head_dim * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, (num_layers - num_sliding_layers), 0, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes)
     _leaf(
         _records,
         ("Full-attention decoder layers", "Self-attention (from Gemma3DecoderLayer)", "KV cache update (from Gemma3Attention)"),
@@ -658,8 +824,9 @@ def kernels(
         flops=0,
         read=2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
         write=2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
-        extras={"compute": "none", "footprint": {"cache": "2 * batch_size * cache_tokens * num_kv_heads * head_dim * kv_bytes"}},
+        extras={"compute": "none"},
     )
+    _memory(_records, (num_layers - num_sliding_layers), 0, 2 * batch_size * seq_len * num_kv_heads * head_dim * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * kv_bytes, 0)
     _leaf(
         _records,
         ("Full-attention decoder layers", "Self-attention (from Gemma3DecoderLayer)", "Attention (from Gemma3Attention)", "Scaled dot-product attention (from sdpa_attention_forward)", "Attention scores and weighted values (from scaled_dot_product_attention)"),
@@ -669,6 +836,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, (num_layers - num_sliding_layers), 0, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Full-attention decoder layers", "Self-attention (from Gemma3DecoderLayer)", "Attention (from Gemma3Attention)", "Scaled dot-product attention (from sdpa_attention_forward)", "Softmax (from scaled_dot_product_attention)"),
@@ -687,6 +855,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * head_dim * a_bytes,
         extras={"compute": "none"},
     )
+    _memory(_records, (num_layers - num_sliding_layers), 0, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Full-attention decoder layers", "Self-attention (from Gemma3DecoderLayer)", "Output projection (from Gemma3Attention)", "Matrix multiplication (from Linear)"),
@@ -696,6 +865,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, (num_layers - num_sliding_layers), hidden_size * num_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Full-attention decoder layers", "Self-attention (from Gemma3DecoderLayer)", "Output projection (from Gemma3Attention)", "Bias addition (from Linear)"),
@@ -705,6 +875,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, (num_layers - num_sliding_layers), hidden_size * attention_bias * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Full-attention decoder layers", "Post-attention norm (from Gemma3DecoderLayer)", "Variance calculation (from Gemma3RMSNorm)"),
@@ -721,8 +892,9 @@ def kernels(
         flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len + hidden_size,
         read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
         write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+        extras={"compute": "vector"},
     )
+    _memory(_records, (num_layers - num_sliding_layers), hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
     _leaf(
         _records,
         ("Full-attention decoder layers", "Residual addition (from Gemma3DecoderLayer)"),
@@ -748,8 +920,9 @@ def kernels(
         flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len + hidden_size,
         read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
         write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+        extras={"compute": "vector"},
     )
+    _memory(_records, (num_layers - num_sliding_layers), hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
     _subtree_1(_records, ("Full-attention decoder layers", "MLP (from Gemma3DecoderLayer)"), (num_layers - num_sliding_layers), _array, batch_size, seq_len, hidden_size, intermediate_size, a_bytes, w_bytes)
     _subtree_2(_records, ("Full-attention decoder layers", "MLP (from Gemma3DecoderLayer)"), (num_layers - num_sliding_layers), _array, batch_size, seq_len, intermediate_size, a_bytes)
     _subtree_3(_records, ("Full-attention decoder layers", "MLP (from Gemma3DecoderLayer)"), (num_layers - num_sliding_layers), _array, batch_size, seq_len, hidden_size, intermediate_size, a_bytes, w_bytes)
@@ -779,8 +952,9 @@ def kernels(
         flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len + hidden_size,
         read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
         write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+        extras={"compute": "vector"},
     )
+    _memory(_records, (num_layers - num_sliding_layers), hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
     _leaf(
         _records,
         ("Full-attention decoder layers", "Residual addition (from Gemma3DecoderLayer)"),
@@ -806,9 +980,10 @@ def kernels(
         flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len + hidden_size,
         read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
         write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+        extras={"compute": "vector"},
     )
-    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes)
+    _memory(_records, 1, hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
+    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes)
 
 
 def _subtree_1(
@@ -833,6 +1008,7 @@ def _subtree_1(
         write=batch_size * seq_len * intermediate_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, _scale, hidden_size * intermediate_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         (*_path, "Gate projection (from Gemma3MLP)", "Bias addition (from Linear)"),
@@ -842,6 +1018,7 @@ def _subtree_1(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, _scale, 0, 0, 0)
 
 
 def _subtree_2(
@@ -864,6 +1041,7 @@ def _subtree_2(
         write=batch_size * seq_len * intermediate_size * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, _scale, 0, 0, 2 * batch_size * seq_len * intermediate_size * a_bytes)
 
 
 def _subtree_3(
@@ -888,6 +1066,7 @@ def _subtree_3(
         write=batch_size * seq_len * intermediate_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, _scale, hidden_size * intermediate_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         (*_path, "Up projection (from Gemma3MLP)", "Bias addition (from Linear)"),
@@ -897,6 +1076,7 @@ def _subtree_3(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, _scale, 0, 0, 0)
 
 
 def _subtree_4(
@@ -921,6 +1101,7 @@ def _subtree_4(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, _scale, hidden_size * intermediate_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         (*_path, "Down projection (from Gemma3MLP)", "Bias addition (from Linear)"),
@@ -930,6 +1111,7 @@ def _subtree_4(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, _scale, 0, 0, 0)
 
 
 # Helpers: arithmetic that is exact on ints and Fractions and broadcasts on numpy arrays.
@@ -1105,10 +1287,16 @@ def _leaf(
     records.append(record)
 
 
+def _memory(records: list[dict[str, Any]], scale: Any, weights: Any, cache: Any, activations: Any) -> None:
+    """Add the footprint to the last record: weights and cache times the enclosing repeats, activations once."""
+    records[-1].update(weights=_exact(weights * scale), cache=_exact(cache * scale), activations=_exact(activations))
+
+
 def _finish(records: list[dict[str, Any]], array: bool, *inputs: Any) -> list[dict[str, Any]]:
     """The records, with every cost an array of the inputs' shape when arrays were passed in."""
     if array:
         for record in records:
-            for key in ("flops", "read", "write"):
-                record[key] = _shaped(record[key], *inputs)
+            for key in ("flops", "read", "write", "weights", "cache", "activations"):
+                if key in record:
+                    record[key] = _shaped(record[key], *inputs)
     return records

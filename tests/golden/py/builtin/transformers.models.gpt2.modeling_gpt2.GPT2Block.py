@@ -26,6 +26,7 @@ Parameters:
     head_dim: Features per attention head (default: hidden_size // num_heads)
     a_bytes: bytes per activation element
     w_bytes: bytes per weight element
+    kv_bytes: bytes per cache element (default: a_bytes)
 """
 
 import contextlib
@@ -37,12 +38,16 @@ from typing import Any
 
 __all__ = [
     "PARAMETERS",
+    "activation_bytes",
     "arithmetic_intensity",
+    "cache_bytes",
     "flops",
+    "footprint_bytes",
     "kernels",
     "memory_bytes",
     "memory_read",
     "memory_write",
+    "weight_bytes",
 ]
 
 PARAMETERS: dict[str, dict[str, str | None]] = {
@@ -55,6 +60,7 @@ PARAMETERS: dict[str, dict[str, str | None]] = {
     "head_dim": {"description": "Features per attention head", "default": "hidden_size // num_heads"},
     "a_bytes": {"description": None, "default": None},
     "w_bytes": {"description": None, "default": None},
+    "kv_bytes": {"description": None, "default": "a_bytes"},
 }
 """Each parameter in signature order: its description, and its default as a formula of earlier parameters."""
 
@@ -70,19 +76,20 @@ def flops(
     head_dim: Any = None,
     a_bytes: Any = None,
     w_bytes: Any = None,
+    kv_bytes: Any = None,
 ) -> Any:
     """Floating-point operations of GPT2Block: the sum over all its kernels.
 
     a_bytes, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim)
     if head_dim is None:
         head_dim = hidden_size // num_heads
     _value = 4 * batch_size * seq_len ** 2 * num_heads * head_dim + 5 * batch_size * seq_len ** 2 * num_heads + 4 * batch_size * seq_len * cache_len * num_heads * head_dim + 5 * batch_size * seq_len * cache_len * num_heads + 4 * batch_size * seq_len * hidden_size * intermediate_size + 8 * batch_size * seq_len * hidden_size * num_heads * head_dim + 20 * batch_size * seq_len * hidden_size + 10 * batch_size * seq_len * intermediate_size + 4 * batch_size * seq_len * num_heads * head_dim + 8 * batch_size * seq_len
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def memory_read(
@@ -96,15 +103,16 @@ def memory_read(
     head_dim: Any = None,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes read by GPT2Block: the sum over all its kernels."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes, w_bytes)
     if head_dim is None:
         head_dim = hidden_size // num_heads
     _value = 8 * batch_size * seq_len * hidden_size * a_bytes + 2 * batch_size * seq_len * intermediate_size * a_bytes + 7 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_heads * head_dim * a_bytes + 2 * hidden_size * intermediate_size * w_bytes + 4 * hidden_size * num_heads * head_dim * w_bytes + 6 * hidden_size * w_bytes + intermediate_size * w_bytes + 3 * num_heads * head_dim * w_bytes
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def memory_write(
@@ -118,19 +126,20 @@ def memory_write(
     head_dim: Any = None,
     a_bytes: Any,
     w_bytes: Any = None,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes written by GPT2Block: the sum over all its kernels.
 
     cache_len, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes = _as_arrays(batch_size, seq_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes)
     if head_dim is None:
         head_dim = hidden_size // num_heads
     _value = 6 * batch_size * seq_len * hidden_size * a_bytes + 2 * batch_size * seq_len * intermediate_size * a_bytes + 7 * batch_size * seq_len * num_heads * head_dim * a_bytes + 16 * batch_size * seq_len
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def memory_bytes(
@@ -144,11 +153,12 @@ def memory_bytes(
     head_dim: Any = None,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes read and written by GPT2Block: memory_read + memory_write."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes, w_bytes)
-    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, head_dim=head_dim, a_bytes=a_bytes, w_bytes=w_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, head_dim=head_dim, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes, w_bytes) if _array else _exact(_value)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes, w_bytes, kv_bytes)
+    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, head_dim=head_dim, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, head_dim=head_dim, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def arithmetic_intensity(
@@ -162,11 +172,114 @@ def arithmetic_intensity(
     head_dim: Any = None,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """FLOPs per byte moved by GPT2Block: flops / memory_bytes (ZeroDivisionError when no byte moves)."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes, w_bytes)
-    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, head_dim=head_dim, a_bytes=a_bytes, w_bytes=w_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, head_dim=head_dim, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes, w_bytes) if _array else _div(_done, _moved)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes, w_bytes, kv_bytes)
+    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, head_dim=head_dim, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, head_dim=head_dim, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes, w_bytes, kv_bytes) if _array else _div(_done, _moved)
+
+
+def weight_bytes(
+    *,
+    batch_size: Any = None,
+    seq_len: Any = None,
+    cache_len: Any = None,
+    hidden_size: Any,
+    intermediate_size: Any,
+    num_heads: Any,
+    head_dim: Any = None,
+    a_bytes: Any = None,
+    w_bytes: Any,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the weights GPT2Block owns: the sum over its kernels, times every repeat.
+
+    batch_size, seq_len, cache_len, a_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        hidden_size, intermediate_size, num_heads, head_dim, w_bytes = _as_arrays(hidden_size, intermediate_size, num_heads, head_dim, w_bytes)
+    if head_dim is None:
+        head_dim = hidden_size // num_heads
+    _value = 2 * hidden_size * intermediate_size * w_bytes + 4 * hidden_size * num_heads * head_dim * w_bytes + 6 * hidden_size * w_bytes + intermediate_size * w_bytes + 3 * num_heads * head_dim * w_bytes
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def cache_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any = None,
+    num_heads: Any,
+    head_dim: Any = None,
+    a_bytes: Any,
+    w_bytes: Any = None,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the cache GPT2Block keeps after the pass: the sum over its kernels, times every repeat.
+
+    intermediate_size, w_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        batch_size, seq_len, cache_len, hidden_size, num_heads, head_dim, a_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, head_dim, a_bytes, kv_bytes)
+    if head_dim is None:
+        head_dim = hidden_size // num_heads
+    if kv_bytes is None:
+        kv_bytes = a_bytes
+    _value = 2 * batch_size * seq_len * num_heads * head_dim * kv_bytes + 2 * batch_size * cache_len * num_heads * head_dim * kv_bytes
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def activation_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any,
+    num_heads: Any,
+    head_dim: Any = None,
+    a_bytes: Any,
+    w_bytes: Any = None,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the largest transient working set of one kernel of GPT2Block.
+
+    w_bytes is optional: the formula does not use it, though an array passed
+    for it still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes)
+    if head_dim is None:
+        head_dim = hidden_size // num_heads
+    _value = _max(4 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes, 2 * batch_size * seq_len * intermediate_size * a_bytes, 3 * batch_size * seq_len * hidden_size * a_bytes, 4 * batch_size * seq_len * num_heads * head_dim * a_bytes, 2 * batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + 3 * batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def footprint_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any,
+    num_heads: Any,
+    head_dim: Any = None,
+    a_bytes: Any,
+    w_bytes: Any,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes GPT2Block needs in memory: weight_bytes + cache_bytes + activation_bytes."""
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes, w_bytes, kv_bytes)
+    _value = weight_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, head_dim=head_dim, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + cache_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, head_dim=head_dim, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + activation_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, head_dim=head_dim, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def kernels(
@@ -180,17 +293,21 @@ def kernels(
     head_dim: Any = None,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> list[dict[str, Any]]:
     """Every kernel of GPT2Block, one record each, in tree order.
 
     A record has `path` (the operations from the root down to the kernel), `flops`, `read` and `write`
     (with every enclosing repeat multiplied in), and any other key the kernel carries.
+    A kernel with a footprint adds `weights` and `cache` (times the repeats) and `activations`.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes, w_bytes, kv_bytes)
     if _array:
-        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes, w_bytes)
+        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes, w_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes, w_bytes, kv_bytes)
     if head_dim is None:
         head_dim = hidden_size // num_heads
+    if kv_bytes is None:
+        kv_bytes = a_bytes
     _records: list[dict[str, Any]] = []
     _leaf(
         _records,
@@ -201,6 +318,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, 2 * hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len)
     _leaf(
         _records,
         ("Self-attention", "Query, key and value projection (from GPT2Attention)", "Matrix multiplication (from Conv1D)"),
@@ -210,6 +328,7 @@ def kernels(
         write=3 * batch_size * seq_len * num_heads * head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, 1, 3 * hidden_size * num_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + 3 * batch_size * seq_len * num_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Self-attention", "Query, key and value projection (from GPT2Attention)", "Bias addition (from Conv1D)"),
@@ -219,6 +338,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, 3 * num_heads * head_dim * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Self-attention", "KV cache update (from GPT2Attention)"),
@@ -228,6 +348,7 @@ def kernels(
         write=2 * batch_size * seq_len * num_heads * head_dim * a_bytes,
         extras={"compute": "none"},
     )
+    _memory(_records, 1, 0, 2 * batch_size * seq_len * num_heads * head_dim * kv_bytes + 2 * batch_size * cache_len * num_heads * head_dim * kv_bytes, 4 * batch_size * seq_len * num_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Self-attention", "Attention (from GPT2Attention)", "Scaled dot-product attention (from sdpa_attention_forward)", "Attention scores and weighted values (from scaled_dot_product_attention)"),
@@ -237,6 +358,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, 1, 0, 0, 4 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Self-attention", "Attention (from GPT2Attention)", "Scaled dot-product attention (from sdpa_attention_forward)", "Softmax (from scaled_dot_product_attention)"),
@@ -255,6 +377,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * head_dim * a_bytes,
         extras={"compute": "none"},
     )
+    _memory(_records, 1, 0, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Self-attention", "Output projection (from GPT2Attention)", "Matrix multiplication (from Conv1D)"),
@@ -264,6 +387,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, 1, hidden_size * num_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Self-attention", "Output projection (from GPT2Attention)", "Bias addition (from Conv1D)"),
@@ -273,6 +397,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, hidden_size * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Self-attention", "Residual dropout (from GPT2Attention)", "Dropout (from Dropout)"),
@@ -291,6 +416,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, 0, 0, 3 * batch_size * seq_len * hidden_size * a_bytes)
     _leaf(
         _records,
         ("MLP norm", "Layer normalization (from LayerNorm)"),
@@ -300,6 +426,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, 2 * hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len)
     _leaf(
         _records,
         ("MLP", "Up projection (from GPT2MLP)", "Matrix multiplication (from Conv1D)"),
@@ -309,6 +436,7 @@ def kernels(
         write=batch_size * seq_len * intermediate_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, 1, hidden_size * intermediate_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         ("MLP", "Up projection (from GPT2MLP)", "Bias addition (from Conv1D)"),
@@ -318,6 +446,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, intermediate_size * w_bytes, 0, 0)
     _leaf(
         _records,
         ("MLP", "Activation (from GPT2MLP)", "GELU activation (tanh approximation, written out) (from NewGELUActivation)"),
@@ -327,6 +456,7 @@ def kernels(
         write=batch_size * seq_len * intermediate_size * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, 0, 0, 2 * batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         ("MLP", "Down projection (from GPT2MLP)", "Matrix multiplication (from Conv1D)"),
@@ -336,6 +466,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, 1, hidden_size * intermediate_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         ("MLP", "Down projection (from GPT2MLP)", "Bias addition (from Conv1D)"),
@@ -345,6 +476,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, hidden_size * w_bytes, 0, 0)
     _leaf(
         _records,
         ("MLP", "Dropout (from GPT2MLP)", "Dropout (from Dropout)"),
@@ -363,7 +495,8 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "vector"},
     )
-    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes, w_bytes)
+    _memory(_records, 1, 0, 0, 3 * batch_size * seq_len * hidden_size * a_bytes)
+    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes, w_bytes, kv_bytes)
 
 
 # Helpers: arithmetic that is exact on ints and Fractions and broadcasts on numpy arrays.
@@ -539,10 +672,16 @@ def _leaf(
     records.append(record)
 
 
+def _memory(records: list[dict[str, Any]], scale: Any, weights: Any, cache: Any, activations: Any) -> None:
+    """Add the footprint to the last record: weights and cache times the enclosing repeats, activations once."""
+    records[-1].update(weights=_exact(weights * scale), cache=_exact(cache * scale), activations=_exact(activations))
+
+
 def _finish(records: list[dict[str, Any]], array: bool, *inputs: Any) -> list[dict[str, Any]]:
     """The records, with every cost an array of the inputs' shape when arrays were passed in."""
     if array:
         for record in records:
-            for key in ("flops", "read", "write"):
-                record[key] = _shaped(record[key], *inputs)
+            for key in ("flops", "read", "write", "weights", "cache", "activations"):
+                if key in record:
+                    record[key] = _shaped(record[key], *inputs)
     return records

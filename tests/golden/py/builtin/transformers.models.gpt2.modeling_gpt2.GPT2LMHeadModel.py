@@ -26,8 +26,11 @@ Parameters:
     head_dim: Features per attention head (default: hidden_size // num_heads)
     num_layers: Decoder layers
     vocab_size: Vocabulary size: rows of the token embedding table and outputs of the LM head
+    max_position_embeddings: Rows of the position embedding table (n_positions)
+    tie_word_embeddings: 1 if the LM head shares the token embedding's weights (tied: the head owns none), else 0 (default: 1)
     a_bytes: bytes per activation element
     w_bytes: bytes per weight element
+    kv_bytes: bytes per cache element (default: a_bytes)
 """
 
 import contextlib
@@ -39,12 +42,16 @@ from typing import Any
 
 __all__ = [
     "PARAMETERS",
+    "activation_bytes",
     "arithmetic_intensity",
+    "cache_bytes",
     "flops",
+    "footprint_bytes",
     "kernels",
     "memory_bytes",
     "memory_read",
     "memory_write",
+    "weight_bytes",
 ]
 
 PARAMETERS: dict[str, dict[str, str | None]] = {
@@ -57,8 +64,11 @@ PARAMETERS: dict[str, dict[str, str | None]] = {
     "head_dim": {"description": "Features per attention head", "default": "hidden_size // num_heads"},
     "num_layers": {"description": "Decoder layers", "default": None},
     "vocab_size": {"description": "Vocabulary size: rows of the token embedding table and outputs of the LM head", "default": None},
+    "max_position_embeddings": {"description": "Rows of the position embedding table (n_positions)", "default": None},
+    "tie_word_embeddings": {"description": "1 if the LM head shares the token embedding's weights (tied: the head owns none), else 0", "default": "1"},
     "a_bytes": {"description": None, "default": None},
     "w_bytes": {"description": None, "default": None},
+    "kv_bytes": {"description": None, "default": "a_bytes"},
 }
 """Each parameter in signature order: its description, and its default as a formula of earlier parameters."""
 
@@ -74,21 +84,24 @@ def flops(
     head_dim: Any = None,
     num_layers: Any,
     vocab_size: Any,
+    max_position_embeddings: Any = None,
+    tie_word_embeddings: Any = 1,
     a_bytes: Any = None,
     w_bytes: Any = None,
+    kv_bytes: Any = None,
 ) -> Any:
     """Floating-point operations of GPT2LMHeadModel: the sum over all its kernels.
 
-    a_bytes, w_bytes are optional: the formula does not use them, though an array passed
+    max_position_embeddings, a_bytes, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size)
     if head_dim is None:
         head_dim = hidden_size // num_heads
     _value = 4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 5 * batch_size * seq_len ** 2 * num_heads * num_layers + 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers + 5 * batch_size * seq_len * cache_len * num_heads * num_layers + 4 * batch_size * seq_len * hidden_size * intermediate_size * num_layers + 8 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 20 * batch_size * seq_len * hidden_size * num_layers + 2 * batch_size * seq_len * hidden_size * vocab_size + 9 * batch_size * seq_len * hidden_size + 10 * batch_size * seq_len * intermediate_size * num_layers + 4 * batch_size * seq_len * num_heads * head_dim * num_layers + 8 * batch_size * seq_len * num_layers + 4 * batch_size * seq_len + seq_len
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def memory_read(
@@ -102,17 +115,24 @@ def memory_read(
     head_dim: Any = None,
     num_layers: Any,
     vocab_size: Any,
+    max_position_embeddings: Any = None,
+    tie_word_embeddings: Any = 1,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
-    """Bytes read by GPT2LMHeadModel: the sum over all its kernels."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes)
+    """Bytes read by GPT2LMHeadModel: the sum over all its kernels.
+
+    max_position_embeddings is optional: the formula does not use it, though an array passed
+    for it still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes)
     if head_dim is None:
         head_dim = hidden_size // num_heads
     _value = 8 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 3 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * hidden_size * w_bytes + 2 * batch_size * seq_len * intermediate_size * num_layers * a_bytes + 7 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 8 * batch_size * seq_len + 2 * batch_size * cache_len * num_heads * head_dim * num_layers * a_bytes + seq_len * hidden_size * a_bytes + seq_len * hidden_size * w_bytes + 8 * seq_len + 2 * hidden_size * intermediate_size * num_layers * w_bytes + 4 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 6 * hidden_size * num_layers * w_bytes + hidden_size * vocab_size * w_bytes + 2 * hidden_size * w_bytes + intermediate_size * num_layers * w_bytes + 3 * num_heads * head_dim * num_layers * w_bytes
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def memory_write(
@@ -126,21 +146,24 @@ def memory_write(
     head_dim: Any = None,
     num_layers: Any,
     vocab_size: Any,
+    max_position_embeddings: Any = None,
+    tie_word_embeddings: Any = 1,
     a_bytes: Any,
     w_bytes: Any = None,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes written by GPT2LMHeadModel: the sum over all its kernels.
 
-    cache_len, w_bytes are optional: the formula does not use them, though an array passed
+    cache_len, max_position_embeddings, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, a_bytes = _as_arrays(batch_size, seq_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, a_bytes)
     if head_dim is None:
         head_dim = hidden_size // num_heads
     _value = 6 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 3 * batch_size * seq_len * hidden_size * a_bytes + 2 * batch_size * seq_len * intermediate_size * num_layers * a_bytes + 7 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 16 * batch_size * seq_len * num_layers + batch_size * seq_len * vocab_size * a_bytes + 8 * batch_size * seq_len + seq_len * hidden_size * a_bytes + 8 * seq_len
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def memory_bytes(
@@ -154,13 +177,20 @@ def memory_bytes(
     head_dim: Any = None,
     num_layers: Any,
     vocab_size: Any,
+    max_position_embeddings: Any = None,
+    tie_word_embeddings: Any = 1,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
-    """Bytes read and written by GPT2LMHeadModel: memory_read + memory_write."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes)
-    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, a_bytes=a_bytes, w_bytes=w_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes) if _array else _exact(_value)
+    """Bytes read and written by GPT2LMHeadModel: memory_read + memory_write.
+
+    max_position_embeddings is optional: the formula does not use it, though an array passed
+    for it still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
+    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, max_position_embeddings=max_position_embeddings, tie_word_embeddings=tie_word_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, max_position_embeddings=max_position_embeddings, tie_word_embeddings=tie_word_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def arithmetic_intensity(
@@ -174,13 +204,138 @@ def arithmetic_intensity(
     head_dim: Any = None,
     num_layers: Any,
     vocab_size: Any,
+    max_position_embeddings: Any = None,
+    tie_word_embeddings: Any = 1,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
-    """FLOPs per byte moved by GPT2LMHeadModel: flops / memory_bytes (ZeroDivisionError when no byte moves)."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes)
-    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, a_bytes=a_bytes, w_bytes=w_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes) if _array else _div(_done, _moved)
+    """FLOPs per byte moved by GPT2LMHeadModel: flops / memory_bytes (ZeroDivisionError when no byte moves).
+
+    max_position_embeddings is optional: the formula does not use it, though an array passed
+    for it still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
+    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, max_position_embeddings=max_position_embeddings, tie_word_embeddings=tie_word_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, max_position_embeddings=max_position_embeddings, tie_word_embeddings=tie_word_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _div(_done, _moved)
+
+
+def weight_bytes(
+    *,
+    batch_size: Any = None,
+    seq_len: Any = None,
+    cache_len: Any = None,
+    hidden_size: Any,
+    intermediate_size: Any,
+    num_heads: Any,
+    head_dim: Any = None,
+    num_layers: Any,
+    vocab_size: Any,
+    max_position_embeddings: Any,
+    tie_word_embeddings: Any = 1,
+    a_bytes: Any = None,
+    w_bytes: Any,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the weights GPT2LMHeadModel owns: the sum over its kernels, times every repeat.
+
+    batch_size, seq_len, cache_len, a_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, tie_word_embeddings, w_bytes = _as_arrays(hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, tie_word_embeddings, w_bytes)
+    if head_dim is None:
+        head_dim = hidden_size // num_heads
+    _value = 2 * hidden_size * intermediate_size * num_layers * w_bytes + 4 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 6 * hidden_size * num_layers * w_bytes - hidden_size * vocab_size * tie_word_embeddings * w_bytes + 2 * hidden_size * vocab_size * w_bytes + hidden_size * max_position_embeddings * w_bytes + 2 * hidden_size * w_bytes + intermediate_size * num_layers * w_bytes + 3 * num_heads * head_dim * num_layers * w_bytes
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def cache_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any = None,
+    num_heads: Any,
+    head_dim: Any = None,
+    num_layers: Any,
+    vocab_size: Any = None,
+    max_position_embeddings: Any = None,
+    tie_word_embeddings: Any = 1,
+    a_bytes: Any,
+    w_bytes: Any = None,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the cache GPT2LMHeadModel keeps after the pass: the sum over its kernels, times every repeat.
+
+    intermediate_size, vocab_size, max_position_embeddings, w_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        batch_size, seq_len, cache_len, hidden_size, num_heads, head_dim, num_layers, a_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, head_dim, num_layers, a_bytes, kv_bytes)
+    if head_dim is None:
+        head_dim = hidden_size // num_heads
+    if kv_bytes is None:
+        kv_bytes = a_bytes
+    _value = 2 * batch_size * seq_len * num_heads * head_dim * num_layers * kv_bytes + 2 * batch_size * cache_len * num_heads * head_dim * num_layers * kv_bytes
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def activation_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any,
+    num_heads: Any,
+    head_dim: Any = None,
+    num_layers: Any = None,
+    vocab_size: Any,
+    max_position_embeddings: Any = None,
+    tie_word_embeddings: Any = 1,
+    a_bytes: Any,
+    w_bytes: Any = None,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the largest transient working set of one kernel of GPT2LMHeadModel.
+
+    num_layers, max_position_embeddings, w_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, vocab_size, a_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, vocab_size, a_bytes)
+    if head_dim is None:
+        head_dim = hidden_size // num_heads
+    _value = _max(4 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes, 2 * batch_size * seq_len * intermediate_size * a_bytes, 3 * batch_size * seq_len * hidden_size * a_bytes, 4 * batch_size * seq_len * num_heads * head_dim * a_bytes, 2 * batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len, 8 * seq_len, seq_len * hidden_size * a_bytes + 8 * seq_len, batch_size * seq_len * hidden_size * a_bytes + 3 * batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * vocab_size * a_bytes, 2 * batch_size * seq_len * hidden_size * a_bytes + seq_len * hidden_size * a_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def footprint_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any,
+    num_heads: Any,
+    head_dim: Any = None,
+    num_layers: Any,
+    vocab_size: Any,
+    max_position_embeddings: Any,
+    tie_word_embeddings: Any = 1,
+    a_bytes: Any,
+    w_bytes: Any,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes GPT2LMHeadModel needs in memory: weight_bytes + cache_bytes + activation_bytes."""
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
+    _value = weight_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, max_position_embeddings=max_position_embeddings, tie_word_embeddings=tie_word_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + cache_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, max_position_embeddings=max_position_embeddings, tie_word_embeddings=tie_word_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + activation_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, max_position_embeddings=max_position_embeddings, tie_word_embeddings=tie_word_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def kernels(
@@ -194,19 +349,25 @@ def kernels(
     head_dim: Any = None,
     num_layers: Any,
     vocab_size: Any,
+    max_position_embeddings: Any,
+    tie_word_embeddings: Any = 1,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> list[dict[str, Any]]:
     """Every kernel of GPT2LMHeadModel, one record each, in tree order.
 
     A record has `path` (the operations from the root down to the kernel), `flops`, `read` and `write`
     (with every enclosing repeat multiplied in), and any other key the kernel carries.
+    A kernel with a footprint adds `weights` and `cache` (times the repeats) and `activations`.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     if _array:
-        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes)
+        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, tie_word_embeddings, a_bytes, w_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     if head_dim is None:
         head_dim = hidden_size // num_heads
+    if kv_bytes is None:
+        kv_bytes = a_bytes
     _records: list[dict[str, Any]] = []
     _leaf(
         _records,
@@ -217,6 +378,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "none"},
     )
+    _memory(_records, 1, hidden_size * vocab_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len)
     _leaf(
         _records,
         ("Transformer", "Position ids (from GPT2Model)"),
@@ -226,6 +388,7 @@ def kernels(
         write=8 * seq_len,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, 0, 0, 8 * seq_len)
     _leaf(
         _records,
         ("Transformer", "Position embedding (from GPT2Model)", "Row gather (from Embedding)"),
@@ -235,6 +398,7 @@ def kernels(
         write=seq_len * hidden_size * a_bytes,
         extras={"compute": "none"},
     )
+    _memory(_records, 1, hidden_size * max_position_embeddings * w_bytes, 0, seq_len * hidden_size * a_bytes + 8 * seq_len)
     _leaf(
         _records,
         ("Transformer", "Embedding sum (from GPT2Model)"),
@@ -244,6 +408,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, 0, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + seq_len * hidden_size * a_bytes)
     _leaf(
         _records,
         ("Transformer", "Embedding dropout (from GPT2Model)", "Dropout (from Dropout)"),
@@ -262,6 +427,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, 2 * hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len)
     _leaf(
         _records,
         ("Transformer", "Blocks (from GPT2Model)", "Self-attention (from GPT2Block)", "Query, key and value projection (from GPT2Attention)", "Matrix multiplication (from Conv1D)"),
@@ -271,6 +437,7 @@ def kernels(
         write=3 * batch_size * seq_len * num_heads * head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, num_layers, 3 * hidden_size * num_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + 3 * batch_size * seq_len * num_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Transformer", "Blocks (from GPT2Model)", "Self-attention (from GPT2Block)", "Query, key and value projection (from GPT2Attention)", "Bias addition (from Conv1D)"),
@@ -280,6 +447,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, 3 * num_heads * head_dim * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Transformer", "Blocks (from GPT2Model)", "Self-attention (from GPT2Block)", "KV cache update (from GPT2Attention)"),
@@ -289,6 +457,7 @@ def kernels(
         write=2 * batch_size * seq_len * num_heads * head_dim * a_bytes,
         extras={"compute": "none"},
     )
+    _memory(_records, num_layers, 0, 2 * batch_size * seq_len * num_heads * head_dim * kv_bytes + 2 * batch_size * cache_len * num_heads * head_dim * kv_bytes, 4 * batch_size * seq_len * num_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Transformer", "Blocks (from GPT2Model)", "Self-attention (from GPT2Block)", "Attention (from GPT2Attention)", "Scaled dot-product attention (from sdpa_attention_forward)", "Attention scores and weighted values (from scaled_dot_product_attention)"),
@@ -298,6 +467,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, num_layers, 0, 0, 4 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Transformer", "Blocks (from GPT2Model)", "Self-attention (from GPT2Block)", "Attention (from GPT2Attention)", "Scaled dot-product attention (from sdpa_attention_forward)", "Softmax (from scaled_dot_product_attention)"),
@@ -316,6 +486,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * head_dim * a_bytes,
         extras={"compute": "none"},
     )
+    _memory(_records, num_layers, 0, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Transformer", "Blocks (from GPT2Model)", "Self-attention (from GPT2Block)", "Output projection (from GPT2Attention)", "Matrix multiplication (from Conv1D)"),
@@ -325,6 +496,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, num_layers, hidden_size * num_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Transformer", "Blocks (from GPT2Model)", "Self-attention (from GPT2Block)", "Output projection (from GPT2Attention)", "Bias addition (from Conv1D)"),
@@ -334,6 +506,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, hidden_size * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Transformer", "Blocks (from GPT2Model)", "Self-attention (from GPT2Block)", "Residual dropout (from GPT2Attention)", "Dropout (from Dropout)"),
@@ -352,6 +525,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, 0, 0, 3 * batch_size * seq_len * hidden_size * a_bytes)
     _leaf(
         _records,
         ("Transformer", "Blocks (from GPT2Model)", "MLP norm (from GPT2Block)", "Layer normalization (from LayerNorm)"),
@@ -361,6 +535,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, 2 * hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len)
     _leaf(
         _records,
         ("Transformer", "Blocks (from GPT2Model)", "MLP (from GPT2Block)", "Up projection (from GPT2MLP)", "Matrix multiplication (from Conv1D)"),
@@ -370,6 +545,7 @@ def kernels(
         write=batch_size * seq_len * intermediate_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, num_layers, hidden_size * intermediate_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         ("Transformer", "Blocks (from GPT2Model)", "MLP (from GPT2Block)", "Up projection (from GPT2MLP)", "Bias addition (from Conv1D)"),
@@ -379,6 +555,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, intermediate_size * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Transformer", "Blocks (from GPT2Model)", "MLP (from GPT2Block)", "Activation (from GPT2MLP)", "GELU activation (tanh approximation, written out) (from NewGELUActivation)"),
@@ -388,6 +565,7 @@ def kernels(
         write=batch_size * seq_len * intermediate_size * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, 0, 0, 2 * batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         ("Transformer", "Blocks (from GPT2Model)", "MLP (from GPT2Block)", "Down projection (from GPT2MLP)", "Matrix multiplication (from Conv1D)"),
@@ -397,6 +575,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, num_layers, hidden_size * intermediate_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         ("Transformer", "Blocks (from GPT2Model)", "MLP (from GPT2Block)", "Down projection (from GPT2MLP)", "Bias addition (from Conv1D)"),
@@ -406,6 +585,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, hidden_size * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Transformer", "Blocks (from GPT2Model)", "MLP (from GPT2Block)", "Dropout (from GPT2MLP)", "Dropout (from Dropout)"),
@@ -424,6 +604,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, 0, 0, 3 * batch_size * seq_len * hidden_size * a_bytes)
     _leaf(
         _records,
         ("Transformer", "Final norm (from GPT2Model)", "Layer normalization (from LayerNorm)"),
@@ -433,6 +614,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, 2 * hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len)
     _leaf(
         _records,
         ("LM head", "Matrix multiplication (from Linear)"),
@@ -442,6 +624,7 @@ def kernels(
         write=batch_size * seq_len * vocab_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, 1, -hidden_size * vocab_size * tie_word_embeddings * w_bytes + hidden_size * vocab_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * vocab_size * a_bytes)
     _leaf(
         _records,
         ("LM head", "Bias addition (from Linear)"),
@@ -451,7 +634,8 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
-    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes)
+    _memory(_records, 1, 0, 0, 0)
+    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
 
 
 # Helpers: arithmetic that is exact on ints and Fractions and broadcasts on numpy arrays.
@@ -627,10 +811,16 @@ def _leaf(
     records.append(record)
 
 
+def _memory(records: list[dict[str, Any]], scale: Any, weights: Any, cache: Any, activations: Any) -> None:
+    """Add the footprint to the last record: weights and cache times the enclosing repeats, activations once."""
+    records[-1].update(weights=_exact(weights * scale), cache=_exact(cache * scale), activations=_exact(activations))
+
+
 def _finish(records: list[dict[str, Any]], array: bool, *inputs: Any) -> list[dict[str, Any]]:
     """The records, with every cost an array of the inputs' shape when arrays were passed in."""
     if array:
         for record in records:
-            for key in ("flops", "read", "write"):
-                record[key] = _shaped(record[key], *inputs)
+            for key in ("flops", "read", "write", "weights", "cache", "activations"):
+                if key in record:
+                    record[key] = _shaped(record[key], *inputs)
     return records

@@ -25,8 +25,11 @@ Parameters:
     num_heads: Query heads
     head_dim: Features per attention head (default: hidden_size // num_heads)
     num_layers: Decoder layers
+    vocab_size: Vocabulary size: rows of the token embedding table (its weights are part of the footprint)
+    max_position_embeddings: Rows of the position embedding table (n_positions)
     a_bytes: bytes per activation element
     w_bytes: bytes per weight element
+    kv_bytes: bytes per cache element (default: a_bytes)
 """
 
 import contextlib
@@ -38,12 +41,16 @@ from typing import Any
 
 __all__ = [
     "PARAMETERS",
+    "activation_bytes",
     "arithmetic_intensity",
+    "cache_bytes",
     "flops",
+    "footprint_bytes",
     "kernels",
     "memory_bytes",
     "memory_read",
     "memory_write",
+    "weight_bytes",
 ]
 
 PARAMETERS: dict[str, dict[str, str | None]] = {
@@ -55,8 +62,11 @@ PARAMETERS: dict[str, dict[str, str | None]] = {
     "num_heads": {"description": "Query heads", "default": None},
     "head_dim": {"description": "Features per attention head", "default": "hidden_size // num_heads"},
     "num_layers": {"description": "Decoder layers", "default": None},
+    "vocab_size": {"description": "Vocabulary size: rows of the token embedding table (its weights are part of the footprint)", "default": None},
+    "max_position_embeddings": {"description": "Rows of the position embedding table (n_positions)", "default": None},
     "a_bytes": {"description": None, "default": None},
     "w_bytes": {"description": None, "default": None},
+    "kv_bytes": {"description": None, "default": "a_bytes"},
 }
 """Each parameter in signature order: its description, and its default as a formula of earlier parameters."""
 
@@ -71,21 +81,24 @@ def flops(
     num_heads: Any,
     head_dim: Any = None,
     num_layers: Any,
+    vocab_size: Any = None,
+    max_position_embeddings: Any = None,
     a_bytes: Any = None,
     w_bytes: Any = None,
+    kv_bytes: Any = None,
 ) -> Any:
     """Floating-point operations of GPT2Model: the sum over all its kernels.
 
-    a_bytes, w_bytes are optional: the formula does not use them, though an array passed
+    vocab_size, max_position_embeddings, a_bytes, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers)
     if head_dim is None:
         head_dim = hidden_size // num_heads
     _value = 4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 5 * batch_size * seq_len ** 2 * num_heads * num_layers + 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers + 5 * batch_size * seq_len * cache_len * num_heads * num_layers + 4 * batch_size * seq_len * hidden_size * intermediate_size * num_layers + 8 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 20 * batch_size * seq_len * hidden_size * num_layers + 9 * batch_size * seq_len * hidden_size + 10 * batch_size * seq_len * intermediate_size * num_layers + 4 * batch_size * seq_len * num_heads * head_dim * num_layers + 8 * batch_size * seq_len * num_layers + 4 * batch_size * seq_len + seq_len
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def memory_read(
@@ -98,17 +111,24 @@ def memory_read(
     num_heads: Any,
     head_dim: Any = None,
     num_layers: Any,
+    vocab_size: Any = None,
+    max_position_embeddings: Any = None,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
-    """Bytes read by GPT2Model: the sum over all its kernels."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, a_bytes, w_bytes)
+    """Bytes read by GPT2Model: the sum over all its kernels.
+
+    vocab_size, max_position_embeddings are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, a_bytes, w_bytes)
     if head_dim is None:
         head_dim = hidden_size // num_heads
     _value = 8 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 2 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * hidden_size * w_bytes + 2 * batch_size * seq_len * intermediate_size * num_layers * a_bytes + 7 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 8 * batch_size * seq_len + 2 * batch_size * cache_len * num_heads * head_dim * num_layers * a_bytes + seq_len * hidden_size * a_bytes + seq_len * hidden_size * w_bytes + 8 * seq_len + 2 * hidden_size * intermediate_size * num_layers * w_bytes + 4 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 6 * hidden_size * num_layers * w_bytes + 2 * hidden_size * w_bytes + intermediate_size * num_layers * w_bytes + 3 * num_heads * head_dim * num_layers * w_bytes
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def memory_write(
@@ -121,21 +141,24 @@ def memory_write(
     num_heads: Any,
     head_dim: Any = None,
     num_layers: Any,
+    vocab_size: Any = None,
+    max_position_embeddings: Any = None,
     a_bytes: Any,
     w_bytes: Any = None,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes written by GPT2Model: the sum over all its kernels.
 
-    cache_len, w_bytes are optional: the formula does not use them, though an array passed
+    cache_len, vocab_size, max_position_embeddings, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, a_bytes = _as_arrays(batch_size, seq_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, a_bytes)
     if head_dim is None:
         head_dim = hidden_size // num_heads
     _value = 6 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 3 * batch_size * seq_len * hidden_size * a_bytes + 2 * batch_size * seq_len * intermediate_size * num_layers * a_bytes + 7 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 16 * batch_size * seq_len * num_layers + 8 * batch_size * seq_len + seq_len * hidden_size * a_bytes + 8 * seq_len
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def memory_bytes(
@@ -148,13 +171,20 @@ def memory_bytes(
     num_heads: Any,
     head_dim: Any = None,
     num_layers: Any,
+    vocab_size: Any = None,
+    max_position_embeddings: Any = None,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
-    """Bytes read and written by GPT2Model: memory_read + memory_write."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, a_bytes, w_bytes)
-    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, head_dim=head_dim, num_layers=num_layers, a_bytes=a_bytes, w_bytes=w_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, head_dim=head_dim, num_layers=num_layers, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, a_bytes, w_bytes) if _array else _exact(_value)
+    """Bytes read and written by GPT2Model: memory_read + memory_write.
+
+    vocab_size, max_position_embeddings are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, a_bytes, w_bytes, kv_bytes)
+    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, max_position_embeddings=max_position_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, max_position_embeddings=max_position_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def arithmetic_intensity(
@@ -167,13 +197,134 @@ def arithmetic_intensity(
     num_heads: Any,
     head_dim: Any = None,
     num_layers: Any,
+    vocab_size: Any = None,
+    max_position_embeddings: Any = None,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
-    """FLOPs per byte moved by GPT2Model: flops / memory_bytes (ZeroDivisionError when no byte moves)."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, a_bytes, w_bytes)
-    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, head_dim=head_dim, num_layers=num_layers, a_bytes=a_bytes, w_bytes=w_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, head_dim=head_dim, num_layers=num_layers, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, a_bytes, w_bytes) if _array else _div(_done, _moved)
+    """FLOPs per byte moved by GPT2Model: flops / memory_bytes (ZeroDivisionError when no byte moves).
+
+    vocab_size, max_position_embeddings are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, a_bytes, w_bytes, kv_bytes)
+    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, max_position_embeddings=max_position_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, max_position_embeddings=max_position_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _div(_done, _moved)
+
+
+def weight_bytes(
+    *,
+    batch_size: Any = None,
+    seq_len: Any = None,
+    cache_len: Any = None,
+    hidden_size: Any,
+    intermediate_size: Any,
+    num_heads: Any,
+    head_dim: Any = None,
+    num_layers: Any,
+    vocab_size: Any,
+    max_position_embeddings: Any,
+    a_bytes: Any = None,
+    w_bytes: Any,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the weights GPT2Model owns: the sum over its kernels, times every repeat.
+
+    batch_size, seq_len, cache_len, a_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, w_bytes = _as_arrays(hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, w_bytes)
+    if head_dim is None:
+        head_dim = hidden_size // num_heads
+    _value = 2 * hidden_size * intermediate_size * num_layers * w_bytes + 4 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 6 * hidden_size * num_layers * w_bytes + hidden_size * vocab_size * w_bytes + hidden_size * max_position_embeddings * w_bytes + 2 * hidden_size * w_bytes + intermediate_size * num_layers * w_bytes + 3 * num_heads * head_dim * num_layers * w_bytes
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def cache_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any = None,
+    num_heads: Any,
+    head_dim: Any = None,
+    num_layers: Any,
+    vocab_size: Any = None,
+    max_position_embeddings: Any = None,
+    a_bytes: Any,
+    w_bytes: Any = None,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the cache GPT2Model keeps after the pass: the sum over its kernels, times every repeat.
+
+    intermediate_size, vocab_size, max_position_embeddings, w_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        batch_size, seq_len, cache_len, hidden_size, num_heads, head_dim, num_layers, a_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, head_dim, num_layers, a_bytes, kv_bytes)
+    if head_dim is None:
+        head_dim = hidden_size // num_heads
+    if kv_bytes is None:
+        kv_bytes = a_bytes
+    _value = 2 * batch_size * seq_len * num_heads * head_dim * num_layers * kv_bytes + 2 * batch_size * cache_len * num_heads * head_dim * num_layers * kv_bytes
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def activation_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any,
+    num_heads: Any,
+    head_dim: Any = None,
+    num_layers: Any = None,
+    vocab_size: Any = None,
+    max_position_embeddings: Any = None,
+    a_bytes: Any,
+    w_bytes: Any = None,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the largest transient working set of one kernel of GPT2Model.
+
+    num_layers, vocab_size, max_position_embeddings, w_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, a_bytes)
+    if head_dim is None:
+        head_dim = hidden_size // num_heads
+    _value = _max(4 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes, 2 * batch_size * seq_len * intermediate_size * a_bytes, 3 * batch_size * seq_len * hidden_size * a_bytes, 4 * batch_size * seq_len * num_heads * head_dim * a_bytes, 2 * batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len, 8 * seq_len, seq_len * hidden_size * a_bytes + 8 * seq_len, batch_size * seq_len * hidden_size * a_bytes + 3 * batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes, 2 * batch_size * seq_len * hidden_size * a_bytes + seq_len * hidden_size * a_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def footprint_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any,
+    num_heads: Any,
+    head_dim: Any = None,
+    num_layers: Any,
+    vocab_size: Any,
+    max_position_embeddings: Any,
+    a_bytes: Any,
+    w_bytes: Any,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes GPT2Model needs in memory: weight_bytes + cache_bytes + activation_bytes."""
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, a_bytes, w_bytes, kv_bytes)
+    _value = weight_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, max_position_embeddings=max_position_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + cache_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, max_position_embeddings=max_position_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + activation_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, max_position_embeddings=max_position_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def kernels(
@@ -186,19 +337,25 @@ def kernels(
     num_heads: Any,
     head_dim: Any = None,
     num_layers: Any,
+    vocab_size: Any,
+    max_position_embeddings: Any,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> list[dict[str, Any]]:
     """Every kernel of GPT2Model, one record each, in tree order.
 
     A record has `path` (the operations from the root down to the kernel), `flops`, `read` and `write`
     (with every enclosing repeat multiplied in), and any other key the kernel carries.
+    A kernel with a footprint adds `weights` and `cache` (times the repeats) and `activations`.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, a_bytes, w_bytes, kv_bytes)
     if _array:
-        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, a_bytes, w_bytes)
+        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, a_bytes, w_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, a_bytes, w_bytes, kv_bytes)
     if head_dim is None:
         head_dim = hidden_size // num_heads
+    if kv_bytes is None:
+        kv_bytes = a_bytes
     _records: list[dict[str, Any]] = []
     _leaf(
         _records,
@@ -209,6 +366,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "none"},
     )
+    _memory(_records, 1, hidden_size * vocab_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len)
     _leaf(
         _records,
         ("Position ids",),
@@ -218,6 +376,7 @@ def kernels(
         write=8 * seq_len,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, 0, 0, 8 * seq_len)
     _leaf(
         _records,
         ("Position embedding", "Row gather (from Embedding)"),
@@ -227,6 +386,7 @@ def kernels(
         write=seq_len * hidden_size * a_bytes,
         extras={"compute": "none"},
     )
+    _memory(_records, 1, hidden_size * max_position_embeddings * w_bytes, 0, seq_len * hidden_size * a_bytes + 8 * seq_len)
     _leaf(
         _records,
         ("Embedding sum",),
@@ -236,6 +396,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, 0, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + seq_len * hidden_size * a_bytes)
     _leaf(
         _records,
         ("Embedding dropout", "Dropout (from Dropout)"),
@@ -254,6 +415,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, 2 * hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len)
     _leaf(
         _records,
         ("Blocks", "Self-attention (from GPT2Block)", "Query, key and value projection (from GPT2Attention)", "Matrix multiplication (from Conv1D)"),
@@ -263,6 +425,7 @@ def kernels(
         write=3 * batch_size * seq_len * num_heads * head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, num_layers, 3 * hidden_size * num_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + 3 * batch_size * seq_len * num_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Blocks", "Self-attention (from GPT2Block)", "Query, key and value projection (from GPT2Attention)", "Bias addition (from Conv1D)"),
@@ -272,6 +435,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, 3 * num_heads * head_dim * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Blocks", "Self-attention (from GPT2Block)", "KV cache update (from GPT2Attention)"),
@@ -281,6 +445,7 @@ def kernels(
         write=2 * batch_size * seq_len * num_heads * head_dim * a_bytes,
         extras={"compute": "none"},
     )
+    _memory(_records, num_layers, 0, 2 * batch_size * seq_len * num_heads * head_dim * kv_bytes + 2 * batch_size * cache_len * num_heads * head_dim * kv_bytes, 4 * batch_size * seq_len * num_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Blocks", "Self-attention (from GPT2Block)", "Attention (from GPT2Attention)", "Scaled dot-product attention (from sdpa_attention_forward)", "Attention scores and weighted values (from scaled_dot_product_attention)"),
@@ -290,6 +455,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, num_layers, 0, 0, 4 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Blocks", "Self-attention (from GPT2Block)", "Attention (from GPT2Attention)", "Scaled dot-product attention (from sdpa_attention_forward)", "Softmax (from scaled_dot_product_attention)"),
@@ -308,6 +474,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * head_dim * a_bytes,
         extras={"compute": "none"},
     )
+    _memory(_records, num_layers, 0, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Blocks", "Self-attention (from GPT2Block)", "Output projection (from GPT2Attention)", "Matrix multiplication (from Conv1D)"),
@@ -317,6 +484,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, num_layers, hidden_size * num_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Blocks", "Self-attention (from GPT2Block)", "Output projection (from GPT2Attention)", "Bias addition (from Conv1D)"),
@@ -326,6 +494,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, hidden_size * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Blocks", "Self-attention (from GPT2Block)", "Residual dropout (from GPT2Attention)", "Dropout (from Dropout)"),
@@ -344,6 +513,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, 0, 0, 3 * batch_size * seq_len * hidden_size * a_bytes)
     _leaf(
         _records,
         ("Blocks", "MLP norm (from GPT2Block)", "Layer normalization (from LayerNorm)"),
@@ -353,6 +523,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, 2 * hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len)
     _leaf(
         _records,
         ("Blocks", "MLP (from GPT2Block)", "Up projection (from GPT2MLP)", "Matrix multiplication (from Conv1D)"),
@@ -362,6 +533,7 @@ def kernels(
         write=batch_size * seq_len * intermediate_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, num_layers, hidden_size * intermediate_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         ("Blocks", "MLP (from GPT2Block)", "Up projection (from GPT2MLP)", "Bias addition (from Conv1D)"),
@@ -371,6 +543,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, intermediate_size * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Blocks", "MLP (from GPT2Block)", "Activation (from GPT2MLP)", "GELU activation (tanh approximation, written out) (from NewGELUActivation)"),
@@ -380,6 +553,7 @@ def kernels(
         write=batch_size * seq_len * intermediate_size * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, 0, 0, 2 * batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         ("Blocks", "MLP (from GPT2Block)", "Down projection (from GPT2MLP)", "Matrix multiplication (from Conv1D)"),
@@ -389,6 +563,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, num_layers, hidden_size * intermediate_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         ("Blocks", "MLP (from GPT2Block)", "Down projection (from GPT2MLP)", "Bias addition (from Conv1D)"),
@@ -398,6 +573,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, hidden_size * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Blocks", "MLP (from GPT2Block)", "Dropout (from GPT2MLP)", "Dropout (from Dropout)"),
@@ -416,6 +592,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, 0, 0, 3 * batch_size * seq_len * hidden_size * a_bytes)
     _leaf(
         _records,
         ("Final norm", "Layer normalization (from LayerNorm)"),
@@ -425,7 +602,8 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len,
         extras={"compute": "vector"},
     )
-    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, a_bytes, w_bytes)
+    _memory(_records, 1, 2 * hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len)
+    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, head_dim, num_layers, vocab_size, max_position_embeddings, a_bytes, w_bytes, kv_bytes)
 
 
 # Helpers: arithmetic that is exact on ints and Fractions and broadcasts on numpy arrays.
@@ -601,10 +779,16 @@ def _leaf(
     records.append(record)
 
 
+def _memory(records: list[dict[str, Any]], scale: Any, weights: Any, cache: Any, activations: Any) -> None:
+    """Add the footprint to the last record: weights and cache times the enclosing repeats, activations once."""
+    records[-1].update(weights=_exact(weights * scale), cache=_exact(cache * scale), activations=_exact(activations))
+
+
 def _finish(records: list[dict[str, Any]], array: bool, *inputs: Any) -> list[dict[str, Any]]:
     """The records, with every cost an array of the inputs' shape when arrays were passed in."""
     if array:
         for record in records:
-            for key in ("flops", "read", "write"):
-                record[key] = _shaped(record[key], *inputs)
+            for key in ("flops", "read", "write", "weights", "cache", "activations"):
+                if key in record:
+                    record[key] = _shaped(record[key], *inputs)
     return records

@@ -31,6 +31,7 @@ Parameters:
     cache_tokens: Tokens per sequence this layer's KV cache holds after this pass: cache_len + seq_len, or at most sliding_window - 1 for a sliding-window layer (default: cache_len + seq_len)
     a_bytes: bytes per activation element
     w_bytes: bytes per weight element
+    kv_bytes: bytes per cache element (default: a_bytes)
 """
 
 import contextlib
@@ -42,12 +43,16 @@ from typing import Any
 
 __all__ = [
     "PARAMETERS",
+    "activation_bytes",
     "arithmetic_intensity",
+    "cache_bytes",
     "flops",
+    "footprint_bytes",
     "kernels",
     "memory_bytes",
     "memory_read",
     "memory_write",
+    "weight_bytes",
 ]
 
 PARAMETERS: dict[str, dict[str, str | None]] = {
@@ -65,6 +70,7 @@ PARAMETERS: dict[str, dict[str, str | None]] = {
     "cache_tokens": {"description": "Tokens per sequence this layer's KV cache holds after this pass: cache_len + seq_len, or at most sliding_window - 1 for a sliding-window layer", "default": "cache_len + seq_len"},
     "a_bytes": {"description": None, "default": None},
     "w_bytes": {"description": None, "default": None},
+    "kv_bytes": {"description": None, "default": "a_bytes"},
 }
 """Each parameter in signature order: its description, and its default as a formula of earlier parameters."""
 
@@ -85,19 +91,20 @@ def flops(
     cache_tokens: Any = None,
     a_bytes: Any = None,
     w_bytes: Any = None,
+    kv_bytes: Any = None,
 ) -> Any:
     """Floating-point operations of GptOssDecoderLayer: the sum over all its kernels.
 
     a_bytes, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, attention_bias, cache_tokens, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, attention_bias = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, attention_bias)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     _value = 4 * batch_size * seq_len ** 2 * num_heads * head_dim + 9 * batch_size * seq_len ** 2 * num_heads + 4 * batch_size * seq_len * cache_len * num_heads * head_dim + 9 * batch_size * seq_len * cache_len * num_heads + 6 * batch_size * seq_len * hidden_size * intermediate_size * top_k + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim + 2 * batch_size * seq_len * hidden_size * num_experts + 3 * batch_size * seq_len * hidden_size * top_k + batch_size * seq_len * hidden_size * attention_bias + 10 * batch_size * seq_len * hidden_size + 13 * batch_size * seq_len * intermediate_size * top_k + batch_size * seq_len * num_heads * head_dim * attention_bias + 3 * batch_size * seq_len * num_heads * head_dim + 7 * batch_size * seq_len * num_heads + 2 * batch_size * seq_len * num_kv_heads * head_dim * attention_bias + 3 * batch_size * seq_len * num_kv_heads * head_dim + batch_size * seq_len * num_experts + 5 * batch_size * seq_len * top_k + 6 * batch_size * seq_len
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, attention_bias, cache_tokens, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def memory_read(
@@ -116,16 +123,17 @@ def memory_read(
     cache_tokens: Any = None,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes read by GptOssDecoderLayer: the sum over all its kernels."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, attention_bias, cache_tokens, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, attention_bias, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, attention_bias, a_bytes, w_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     if _array:
         with _quiet():
-            return _shaped(5 * batch_size * seq_len ** 2 * num_heads * a_bytes + batch_size * seq_len ** 2 * a_bytes + 5 * batch_size * seq_len * cache_len * num_heads * a_bytes + batch_size * seq_len * cache_len * a_bytes + 5 * batch_size * seq_len * hidden_size * top_k * a_bytes + 12 * batch_size * seq_len * hidden_size * a_bytes + 5 * batch_size * seq_len * intermediate_size * top_k * a_bytes + 6 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_heads * a_bytes + 3 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + batch_size * seq_len * num_experts * a_bytes + 28 * batch_size * seq_len * top_k + 8 * batch_size * seq_len + 2 * batch_size * cache_len * num_heads * head_dim * a_bytes + seq_len * head_dim * a_bytes - 3 * hidden_size * intermediate_size * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 3 * hidden_size * intermediate_size * num_experts * w_bytes + 2 * hidden_size * num_heads * head_dim * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * w_bytes - hidden_size * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 2 * hidden_size * num_experts * w_bytes + hidden_size * attention_bias * w_bytes + 2 * hidden_size * w_bytes - 2 * intermediate_size * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 2 * intermediate_size * num_experts * w_bytes + num_heads * head_dim * attention_bias * w_bytes + num_heads * w_bytes + 2 * num_kv_heads * head_dim * attention_bias * w_bytes + num_experts * w_bytes + _where(num_heads != num_kv_heads, 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes, 0), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, attention_bias, cache_tokens, a_bytes, w_bytes)
+            return _shaped(5 * batch_size * seq_len ** 2 * num_heads * a_bytes + batch_size * seq_len ** 2 * a_bytes + 5 * batch_size * seq_len * cache_len * num_heads * a_bytes + batch_size * seq_len * cache_len * a_bytes + 5 * batch_size * seq_len * hidden_size * top_k * a_bytes + 12 * batch_size * seq_len * hidden_size * a_bytes + 5 * batch_size * seq_len * intermediate_size * top_k * a_bytes + 6 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_heads * a_bytes + 3 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + batch_size * seq_len * num_experts * a_bytes + 28 * batch_size * seq_len * top_k + 8 * batch_size * seq_len + 2 * batch_size * cache_len * num_heads * head_dim * a_bytes + seq_len * head_dim * a_bytes - 3 * hidden_size * intermediate_size * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 3 * hidden_size * intermediate_size * num_experts * w_bytes + 2 * hidden_size * num_heads * head_dim * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * w_bytes - hidden_size * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 2 * hidden_size * num_experts * w_bytes + hidden_size * attention_bias * w_bytes + 2 * hidden_size * w_bytes - 2 * intermediate_size * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 2 * intermediate_size * num_experts * w_bytes + num_heads * head_dim * attention_bias * w_bytes + num_heads * w_bytes + 2 * num_kv_heads * head_dim * attention_bias * w_bytes + num_experts * w_bytes + _where(num_heads != num_kv_heads, 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes, 0), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes)
     return _exact(5 * batch_size * seq_len ** 2 * num_heads * a_bytes + batch_size * seq_len ** 2 * a_bytes + 5 * batch_size * seq_len * cache_len * num_heads * a_bytes + batch_size * seq_len * cache_len * a_bytes + 5 * batch_size * seq_len * hidden_size * top_k * a_bytes + 12 * batch_size * seq_len * hidden_size * a_bytes + 5 * batch_size * seq_len * intermediate_size * top_k * a_bytes + 6 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_heads * a_bytes + 3 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + batch_size * seq_len * num_experts * a_bytes + 28 * batch_size * seq_len * top_k + 8 * batch_size * seq_len + 2 * batch_size * cache_len * num_heads * head_dim * a_bytes + seq_len * head_dim * a_bytes - 3 * hidden_size * intermediate_size * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + 3 * hidden_size * intermediate_size * num_experts * w_bytes + 2 * hidden_size * num_heads * head_dim * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * w_bytes - hidden_size * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + 2 * hidden_size * num_experts * w_bytes + hidden_size * attention_bias * w_bytes + 2 * hidden_size * w_bytes - 2 * intermediate_size * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + 2 * intermediate_size * num_experts * w_bytes + num_heads * head_dim * attention_bias * w_bytes + num_heads * w_bytes + 2 * num_kv_heads * head_dim * attention_bias * w_bytes + num_experts * w_bytes + (2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes if num_heads != num_kv_heads else 0))
 
 
@@ -145,20 +153,21 @@ def memory_write(
     cache_tokens: Any = None,
     a_bytes: Any,
     w_bytes: Any = None,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes written by GptOssDecoderLayer: the sum over all its kernels.
 
     w_bytes is optional: the formula does not use it, though an array passed
     for it still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, attention_bias, cache_tokens, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, a_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, a_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     if _array:
         with _quiet():
-            return _shaped(5 * batch_size * seq_len ** 2 * num_heads * a_bytes + 5 * batch_size * seq_len * cache_len * num_heads * a_bytes + 4 * batch_size * seq_len * hidden_size * top_k * a_bytes + 7 * batch_size * seq_len * hidden_size * a_bytes + 5 * batch_size * seq_len * intermediate_size * top_k * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * a_bytes + 3 * batch_size * seq_len * num_heads * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 8 * batch_size * seq_len * num_experts * top_k + batch_size * seq_len * num_experts * a_bytes + batch_size * seq_len * top_k * a_bytes + 8 * batch_size * seq_len * top_k + 8 * batch_size * seq_len + _where(num_heads != num_kv_heads, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_heads * head_dim * a_bytes, 0), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, attention_bias, cache_tokens, a_bytes, w_bytes)
+            return _shaped(5 * batch_size * seq_len ** 2 * num_heads * a_bytes + 5 * batch_size * seq_len * cache_len * num_heads * a_bytes + 4 * batch_size * seq_len * hidden_size * top_k * a_bytes + 7 * batch_size * seq_len * hidden_size * a_bytes + 5 * batch_size * seq_len * intermediate_size * top_k * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * a_bytes + 3 * batch_size * seq_len * num_heads * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 8 * batch_size * seq_len * num_experts * top_k + batch_size * seq_len * num_experts * a_bytes + batch_size * seq_len * top_k * a_bytes + 8 * batch_size * seq_len * top_k + 8 * batch_size * seq_len + _where(num_heads != num_kv_heads, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_heads * head_dim * a_bytes, 0), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes)
     return _exact(5 * batch_size * seq_len ** 2 * num_heads * a_bytes + 5 * batch_size * seq_len * cache_len * num_heads * a_bytes + 4 * batch_size * seq_len * hidden_size * top_k * a_bytes + 7 * batch_size * seq_len * hidden_size * a_bytes + 5 * batch_size * seq_len * intermediate_size * top_k * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * a_bytes + 3 * batch_size * seq_len * num_heads * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 8 * batch_size * seq_len * num_experts * top_k + batch_size * seq_len * num_experts * a_bytes + batch_size * seq_len * top_k * a_bytes + 8 * batch_size * seq_len * top_k + 8 * batch_size * seq_len + (2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_heads * head_dim * a_bytes if num_heads != num_kv_heads else 0))
 
 
@@ -178,11 +187,12 @@ def memory_bytes(
     cache_tokens: Any = None,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes read and written by GptOssDecoderLayer: memory_read + memory_write."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, attention_bias, cache_tokens, a_bytes, w_bytes)
-    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, cache_tokens=cache_tokens, a_bytes=a_bytes, w_bytes=w_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, cache_tokens=cache_tokens, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, attention_bias, cache_tokens, a_bytes, w_bytes) if _array else _exact(_value)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes)
+    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, cache_tokens=cache_tokens, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, cache_tokens=cache_tokens, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def arithmetic_intensity(
@@ -201,11 +211,136 @@ def arithmetic_intensity(
     cache_tokens: Any = None,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """FLOPs per byte moved by GptOssDecoderLayer: flops / memory_bytes (ZeroDivisionError when no byte moves)."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, attention_bias, cache_tokens, a_bytes, w_bytes)
-    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, cache_tokens=cache_tokens, a_bytes=a_bytes, w_bytes=w_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, cache_tokens=cache_tokens, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, attention_bias, cache_tokens, a_bytes, w_bytes) if _array else _div(_done, _moved)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes)
+    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, cache_tokens=cache_tokens, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, cache_tokens=cache_tokens, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes) if _array else _div(_done, _moved)
+
+
+def weight_bytes(
+    *,
+    batch_size: Any = None,
+    seq_len: Any = None,
+    cache_len: Any = None,
+    hidden_size: Any,
+    intermediate_size: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any,
+    num_experts: Any,
+    top_k: Any = None,
+    attention_bias: Any = 1,
+    cache_tokens: Any = None,
+    a_bytes: Any = None,
+    w_bytes: Any,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the weights GptOssDecoderLayer owns: the sum over its kernels, times every repeat.
+
+    batch_size, seq_len, cache_len, top_k, a_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, attention_bias, w_bytes = _as_arrays(hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, attention_bias, w_bytes)
+    if num_kv_heads is None:
+        num_kv_heads = num_heads
+    _value = 3 * hidden_size * intermediate_size * num_experts * w_bytes + 2 * hidden_size * num_heads * head_dim * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * w_bytes + 2 * hidden_size * num_experts * w_bytes + hidden_size * attention_bias * w_bytes + 2 * hidden_size * w_bytes + 2 * intermediate_size * num_experts * w_bytes + num_heads * head_dim * attention_bias * w_bytes + num_heads * w_bytes + 2 * num_kv_heads * head_dim * attention_bias * w_bytes + num_experts * w_bytes
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def cache_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any = None,
+    intermediate_size: Any = None,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any,
+    num_experts: Any = None,
+    top_k: Any = None,
+    attention_bias: Any = 1,
+    cache_tokens: Any = None,
+    a_bytes: Any,
+    w_bytes: Any = None,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the cache GptOssDecoderLayer keeps after the pass: the sum over its kernels, times every repeat.
+
+    hidden_size, intermediate_size, num_experts, top_k, w_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        batch_size, seq_len, cache_len, num_heads, num_kv_heads, head_dim, cache_tokens, a_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, num_heads, num_kv_heads, head_dim, cache_tokens, a_bytes, kv_bytes)
+    if num_kv_heads is None:
+        num_kv_heads = num_heads
+    if cache_tokens is None:
+        cache_tokens = cache_len + seq_len
+    if kv_bytes is None:
+        kv_bytes = a_bytes
+    _value = 2 * batch_size * num_kv_heads * head_dim * cache_tokens * kv_bytes
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def activation_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any,
+    num_experts: Any,
+    top_k: Any,
+    attention_bias: Any = 1,
+    cache_tokens: Any = None,
+    a_bytes: Any,
+    w_bytes: Any = None,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the largest transient working set of one kernel of GptOssDecoderLayer.
+
+    w_bytes is optional: the formula does not use it, though an array passed
+    for it still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, a_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, a_bytes)
+    if num_kv_heads is None:
+        num_kv_heads = num_heads
+    _value = _max(2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_experts * a_bytes, batch_size * seq_len * hidden_size * top_k * a_bytes + 2 * batch_size * seq_len * intermediate_size * top_k * a_bytes, batch_size * seq_len * hidden_size * top_k * a_bytes + batch_size * seq_len * intermediate_size * top_k * a_bytes, 2 * batch_size * seq_len ** 2 * num_heads * a_bytes + 2 * batch_size * seq_len * cache_len * num_heads * a_bytes + batch_size * seq_len * num_heads * a_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def footprint_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any,
+    num_experts: Any,
+    top_k: Any,
+    attention_bias: Any = 1,
+    cache_tokens: Any = None,
+    a_bytes: Any,
+    w_bytes: Any,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes GptOssDecoderLayer needs in memory: weight_bytes + cache_bytes + activation_bytes."""
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes)
+    _value = weight_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, cache_tokens=cache_tokens, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + cache_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, cache_tokens=cache_tokens, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + activation_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, cache_tokens=cache_tokens, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def kernels(
@@ -224,17 +359,23 @@ def kernels(
     cache_tokens: Any = None,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> list[dict[str, Any]]:
     """Every kernel of GptOssDecoderLayer, one record each, in tree order.
 
     A record has `path` (the operations from the root down to the kernel), `flops`, `read` and `write`
     (with every enclosing repeat multiplied in), and any other key the kernel carries.
+    A kernel with a footprint adds `weights` and `cache` (times the repeats) and `activations`.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, attention_bias, cache_tokens, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes)
     if _array:
-        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, attention_bias, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, attention_bias, a_bytes, w_bytes)
+        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
+    if cache_tokens is None:
+        cache_tokens = cache_len + seq_len
+    if kv_bytes is None:
+        kv_bytes = a_bytes
     _records: list[dict[str, Any]] = []
     with _quiet(_array):
         _leaf(
@@ -253,8 +394,9 @@ def kernels(
             flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len,
             read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
             write=batch_size * seq_len * hidden_size * a_bytes,
-            extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+            extras={"compute": "vector"},
         )
+        _memory(_records, 1, hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
         _leaf(
             _records,
             ("Self-attention", "Query projection (from GptOssAttention)", "Matrix multiplication (from Linear)"),
@@ -264,6 +406,7 @@ def kernels(
             write=batch_size * seq_len * num_heads * head_dim * a_bytes,
             extras={"compute": "matmul"},
         )
+        _memory(_records, 1, hidden_size * num_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes)
         _leaf(
             _records,
             ("Self-attention", "Query projection (from GptOssAttention)", "Bias addition (from Linear)"),
@@ -273,6 +416,7 @@ def kernels(
             write=0,
             extras={"compute": "vector"},
         )
+        _memory(_records, 1, num_heads * head_dim * attention_bias * w_bytes, 0, 0)
         _leaf(
             _records,
             ("Self-attention", "Key projection (from GptOssAttention)", "Matrix multiplication (from Linear)"),
@@ -282,6 +426,7 @@ def kernels(
             write=batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
             extras={"compute": "matmul"},
         )
+        _memory(_records, 1, hidden_size * num_kv_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes)
         _leaf(
             _records,
             ("Self-attention", "Key projection (from GptOssAttention)", "Bias addition (from Linear)"),
@@ -291,6 +436,7 @@ def kernels(
             write=0,
             extras={"compute": "vector"},
         )
+        _memory(_records, 1, num_kv_heads * head_dim * attention_bias * w_bytes, 0, 0)
         _leaf(
             _records,
             ("Self-attention", "Value projection (from GptOssAttention)", "Matrix multiplication (from Linear)"),
@@ -300,6 +446,7 @@ def kernels(
             write=batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
             extras={"compute": "matmul"},
         )
+        _memory(_records, 1, hidden_size * num_kv_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes)
         _leaf(
             _records,
             ("Self-attention", "Value projection (from GptOssAttention)", "Bias addition (from Linear)"),
@@ -309,6 +456,7 @@ def kernels(
             write=0,
             extras={"compute": "vector"},
         )
+        _memory(_records, 1, num_kv_heads * head_dim * attention_bias * w_bytes, 0, 0)
         _leaf(
             _records,
             ("Self-attention", "Rotary position embedding (from GptOssAttention)", "Rotation (from apply_rotary_pos_emb)"),
@@ -325,8 +473,9 @@ def kernels(
             flops=0,
             read=2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
             write=2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
-            extras={"compute": "none", "footprint": {"cache": "2 * batch_size * cache_tokens * num_kv_heads * head_dim * kv_bytes"}},
+            extras={"compute": "none"},
         )
+        _memory(_records, 1, 0, 2 * batch_size * num_kv_heads * head_dim * cache_tokens * kv_bytes, 0)
         _leaf(
             _records,
             ("Self-attention", "Attention (from GptOssAttention)", "Repeat key and value heads (from eager_attention_forward)"),
@@ -361,8 +510,9 @@ def kernels(
             flops=0,
             read=batch_size * seq_len ** 2 * num_heads * a_bytes + batch_size * seq_len * cache_len * num_heads * a_bytes + num_heads * w_bytes,
             write=batch_size * seq_len ** 2 * num_heads * a_bytes + batch_size * seq_len * cache_len * num_heads * a_bytes + batch_size * seq_len * num_heads * a_bytes,
-            extras={"compute": "none", "footprint": {"weights": "num_heads * w_bytes", "activations": "batch_size * num_heads * seq_len * kv_len * a_bytes + batch_size * num_heads * seq_len * (kv_len + 1) * a_bytes"}},
+            extras={"compute": "none"},
         )
+        _memory(_records, 1, num_heads * w_bytes, 0, 2 * batch_size * seq_len ** 2 * num_heads * a_bytes + 2 * batch_size * seq_len * cache_len * num_heads * a_bytes + batch_size * seq_len * num_heads * a_bytes)
         _leaf(
             _records,
             ("Self-attention", "Attention (from GptOssAttention)", "Softmax with the sink (from eager_attention_forward)"),
@@ -399,6 +549,7 @@ def kernels(
             write=batch_size * seq_len * hidden_size * a_bytes,
             extras={"compute": "matmul"},
         )
+        _memory(_records, 1, hidden_size * num_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes)
         _leaf(
             _records,
             ("Self-attention", "Output projection (from GptOssAttention)", "Bias addition (from Linear)"),
@@ -408,6 +559,7 @@ def kernels(
             write=0,
             extras={"compute": "vector"},
         )
+        _memory(_records, 1, hidden_size * attention_bias * w_bytes, 0, 0)
         _leaf(
             _records,
             ("Residual addition",),
@@ -433,8 +585,9 @@ def kernels(
             flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len,
             read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
             write=batch_size * seq_len * hidden_size * a_bytes,
-            extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+            extras={"compute": "vector"},
         )
+        _memory(_records, 1, hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
         _leaf(
             _records,
             ("Mixture of experts", "Router (from GptOssMLP)", "Router logits (from GptOssTopKRouter)"),
@@ -442,8 +595,9 @@ def kernels(
             flops=2 * batch_size * seq_len * hidden_size * num_experts,
             read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * num_experts * w_bytes,
             write=batch_size * seq_len * num_experts * a_bytes,
-            extras={"compute": "matmul", "footprint": {"weights": "num_experts * hidden_size * w_bytes", "activations": "batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_experts * a_bytes"}},
+            extras={"compute": "matmul"},
         )
+        _memory(_records, 1, hidden_size * num_experts * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_experts * a_bytes)
         _leaf(
             _records,
             ("Mixture of experts", "Router (from GptOssMLP)", "Router bias (from GptOssTopKRouter)"),
@@ -451,8 +605,9 @@ def kernels(
             flops=batch_size * seq_len * num_experts,
             read=num_experts * w_bytes,
             write=0,
-            extras={"compute": "vector", "footprint": {"weights": "num_experts * w_bytes"}},
+            extras={"compute": "vector"},
         )
+        _memory(_records, 1, num_experts * w_bytes, 0, 0)
         _leaf(
             _records,
             ("Mixture of experts", "Router (from GptOssMLP)", "Top-k and softmax (from GptOssTopKRouter)"),
@@ -487,8 +642,9 @@ def kernels(
             flops=4 * batch_size * seq_len * hidden_size * intermediate_size * top_k,
             read=batch_size * seq_len * hidden_size * top_k * a_bytes - 2 * hidden_size * intermediate_size * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 2 * hidden_size * intermediate_size * num_experts * w_bytes - 2 * intermediate_size * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 2 * intermediate_size * num_experts * w_bytes if _array else batch_size * seq_len * hidden_size * top_k * a_bytes - 2 * hidden_size * intermediate_size * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + 2 * hidden_size * intermediate_size * num_experts * w_bytes - 2 * intermediate_size * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + 2 * intermediate_size * num_experts * w_bytes,
             write=2 * batch_size * seq_len * intermediate_size * top_k * a_bytes,
-            extras={"compute": "matmul", "footprint": {"weights": "2 * num_experts * intermediate_size * hidden_size * w_bytes + 2 * num_experts * intermediate_size * w_bytes", "activations": "batch_size * seq_len * top_k * hidden_size * a_bytes + 2 * batch_size * seq_len * top_k * intermediate_size * a_bytes"}},
+            extras={"compute": "matmul"},
         )
+        _memory(_records, 1, 2 * hidden_size * intermediate_size * num_experts * w_bytes + 2 * intermediate_size * num_experts * w_bytes, 0, batch_size * seq_len * hidden_size * top_k * a_bytes + 2 * batch_size * seq_len * intermediate_size * top_k * a_bytes)
         _leaf(
             _records,
             ("Mixture of experts", "Experts (from GptOssMLP)", "Gate and up bias (from GptOssExperts)"),
@@ -514,8 +670,9 @@ def kernels(
             flops=2 * batch_size * seq_len * hidden_size * intermediate_size * top_k,
             read=batch_size * seq_len * intermediate_size * top_k * a_bytes - hidden_size * intermediate_size * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + hidden_size * intermediate_size * num_experts * w_bytes - hidden_size * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + hidden_size * num_experts * w_bytes if _array else batch_size * seq_len * intermediate_size * top_k * a_bytes - hidden_size * intermediate_size * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + hidden_size * intermediate_size * num_experts * w_bytes - hidden_size * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + hidden_size * num_experts * w_bytes,
             write=batch_size * seq_len * hidden_size * top_k * a_bytes,
-            extras={"compute": "matmul", "footprint": {"weights": "num_experts * hidden_size * intermediate_size * w_bytes + num_experts * hidden_size * w_bytes", "activations": "batch_size * seq_len * top_k * intermediate_size * a_bytes + batch_size * seq_len * top_k * hidden_size * a_bytes"}},
+            extras={"compute": "matmul"},
         )
+        _memory(_records, 1, hidden_size * intermediate_size * num_experts * w_bytes + hidden_size * num_experts * w_bytes, 0, batch_size * seq_len * hidden_size * top_k * a_bytes + batch_size * seq_len * intermediate_size * top_k * a_bytes)
         _leaf(
             _records,
             ("Mixture of experts", "Experts (from GptOssMLP)", "Down bias (from GptOssExperts)"),
@@ -552,7 +709,7 @@ def kernels(
             write=batch_size * seq_len * hidden_size * a_bytes,
             extras={"compute": "vector"},
         )
-    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, attention_bias, cache_tokens, a_bytes, w_bytes)
+    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, attention_bias, cache_tokens, a_bytes, w_bytes, kv_bytes)
 
 
 # Helpers: arithmetic that is exact on ints and Fractions and broadcasts on numpy arrays.
@@ -728,10 +885,16 @@ def _leaf(
     records.append(record)
 
 
+def _memory(records: list[dict[str, Any]], scale: Any, weights: Any, cache: Any, activations: Any) -> None:
+    """Add the footprint to the last record: weights and cache times the enclosing repeats, activations once."""
+    records[-1].update(weights=_exact(weights * scale), cache=_exact(cache * scale), activations=_exact(activations))
+
+
 def _finish(records: list[dict[str, Any]], array: bool, *inputs: Any) -> list[dict[str, Any]]:
     """The records, with every cost an array of the inputs' shape when arrays were passed in."""
     if array:
         for record in records:
-            for key in ("flops", "read", "write"):
-                record[key] = _shaped(record[key], *inputs)
+            for key in ("flops", "read", "write", "weights", "cache", "activations"):
+                if key in record:
+                    record[key] = _shaped(record[key], *inputs)
     return records

@@ -33,6 +33,7 @@ Parameters:
     attention_bias: 1 if the query, key, value and output projections have biases, else 0 (default: 1)
     a_bytes: bytes per activation element
     w_bytes: bytes per weight element
+    kv_bytes: bytes per cache element (default: a_bytes)
 """
 
 import contextlib
@@ -44,12 +45,16 @@ from typing import Any
 
 __all__ = [
     "PARAMETERS",
+    "activation_bytes",
     "arithmetic_intensity",
+    "cache_bytes",
     "flops",
+    "footprint_bytes",
     "kernels",
     "memory_bytes",
     "memory_read",
     "memory_write",
+    "weight_bytes",
 ]
 
 PARAMETERS: dict[str, dict[str, str | None]] = {
@@ -69,6 +74,7 @@ PARAMETERS: dict[str, dict[str, str | None]] = {
     "attention_bias": {"description": "1 if the query, key, value and output projections have biases, else 0", "default": "1"},
     "a_bytes": {"description": None, "default": None},
     "w_bytes": {"description": None, "default": None},
+    "kv_bytes": {"description": None, "default": "a_bytes"},
 }
 """Each parameter in signature order: its description, and its default as a formula of earlier parameters."""
 
@@ -91,19 +97,20 @@ def flops(
     attention_bias: Any = 1,
     a_bytes: Any = None,
     w_bytes: Any = None,
+    kv_bytes: Any = None,
 ) -> Any:
     """Floating-point operations of GptOssModel: the sum over all its kernels.
 
     a_bytes, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     if _array:
-        return _shaped(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 9 * batch_size * seq_len ** 2 * num_heads * num_layers + 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers - 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_sliding_layers + 9 * batch_size * seq_len * cache_len * num_heads * num_layers - 9 * batch_size * seq_len * cache_len * num_heads * num_sliding_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers * top_k + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + 2 * batch_size * seq_len * hidden_size * num_layers * num_experts + 3 * batch_size * seq_len * hidden_size * num_layers * top_k + batch_size * seq_len * hidden_size * num_layers * attention_bias + 10 * batch_size * seq_len * hidden_size * num_layers + 4 * batch_size * seq_len * hidden_size + 13 * batch_size * seq_len * intermediate_size * num_layers * top_k + batch_size * seq_len * num_heads * head_dim * num_layers * attention_bias + 3 * batch_size * seq_len * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * num_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) + 7 * batch_size * seq_len * num_heads * num_layers + 9 * batch_size * seq_len * num_heads * num_sliding_layers * _min(cache_len, sliding_window - 1) + 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * attention_bias + 3 * batch_size * seq_len * num_kv_heads * head_dim * num_layers + batch_size * seq_len * num_layers * num_experts + 5 * batch_size * seq_len * num_layers * top_k + 6 * batch_size * seq_len * num_layers + 3 * batch_size * seq_len + 5 * seq_len * head_dim / 2 + seq_len, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes)
+        return _shaped(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 9 * batch_size * seq_len ** 2 * num_heads * num_layers + 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers - 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_sliding_layers + 9 * batch_size * seq_len * cache_len * num_heads * num_layers - 9 * batch_size * seq_len * cache_len * num_heads * num_sliding_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers * top_k + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + 2 * batch_size * seq_len * hidden_size * num_layers * num_experts + 3 * batch_size * seq_len * hidden_size * num_layers * top_k + batch_size * seq_len * hidden_size * num_layers * attention_bias + 10 * batch_size * seq_len * hidden_size * num_layers + 4 * batch_size * seq_len * hidden_size + 13 * batch_size * seq_len * intermediate_size * num_layers * top_k + batch_size * seq_len * num_heads * head_dim * num_layers * attention_bias + 3 * batch_size * seq_len * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * num_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) + 7 * batch_size * seq_len * num_heads * num_layers + 9 * batch_size * seq_len * num_heads * num_sliding_layers * _min(cache_len, sliding_window - 1) + 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * attention_bias + 3 * batch_size * seq_len * num_kv_heads * head_dim * num_layers + batch_size * seq_len * num_layers * num_experts + 5 * batch_size * seq_len * num_layers * top_k + 6 * batch_size * seq_len * num_layers + 3 * batch_size * seq_len + 5 * seq_len * head_dim / 2 + seq_len, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
     return _exact(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 9 * batch_size * seq_len ** 2 * num_heads * num_layers + 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers - 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_sliding_layers + 9 * batch_size * seq_len * cache_len * num_heads * num_layers - 9 * batch_size * seq_len * cache_len * num_heads * num_sliding_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers * top_k + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + 2 * batch_size * seq_len * hidden_size * num_layers * num_experts + 3 * batch_size * seq_len * hidden_size * num_layers * top_k + batch_size * seq_len * hidden_size * num_layers * attention_bias + 10 * batch_size * seq_len * hidden_size * num_layers + 4 * batch_size * seq_len * hidden_size + 13 * batch_size * seq_len * intermediate_size * num_layers * top_k + batch_size * seq_len * num_heads * head_dim * num_layers * attention_bias + 3 * batch_size * seq_len * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * num_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) + 7 * batch_size * seq_len * num_heads * num_layers + 9 * batch_size * seq_len * num_heads * num_sliding_layers * _min(cache_len, sliding_window - 1) + 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * attention_bias + 3 * batch_size * seq_len * num_kv_heads * head_dim * num_layers + batch_size * seq_len * num_layers * num_experts + 5 * batch_size * seq_len * num_layers * top_k + 6 * batch_size * seq_len * num_layers + 3 * batch_size * seq_len + _div(5 * seq_len * head_dim, 2) + seq_len)
 
 
@@ -125,16 +132,17 @@ def memory_read(
     attention_bias: Any = 1,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes read by GptOssModel: the sum over all its kernels."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     if _array:
         with _quiet():
-            return _shaped(5 * batch_size * seq_len ** 2 * num_heads * num_layers * a_bytes + batch_size * seq_len ** 2 * num_layers * a_bytes + 5 * batch_size * seq_len * cache_len * num_heads * num_layers * a_bytes - 5 * batch_size * seq_len * cache_len * num_heads * num_sliding_layers * a_bytes + batch_size * seq_len * cache_len * num_layers * a_bytes - batch_size * seq_len * cache_len * num_sliding_layers * a_bytes + 5 * batch_size * seq_len * hidden_size * num_layers * top_k * a_bytes + 12 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 2 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * hidden_size * w_bytes + 5 * batch_size * seq_len * intermediate_size * num_layers * top_k * a_bytes + 6 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 2 * batch_size * seq_len * num_heads * num_layers * a_bytes + 5 * batch_size * seq_len * num_heads * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes + 3 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + batch_size * seq_len * num_layers * num_experts * a_bytes + 28 * batch_size * seq_len * num_layers * top_k + 8 * batch_size * seq_len * num_layers + batch_size * seq_len * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes + 12 * batch_size * seq_len + 2 * batch_size * cache_len * num_heads * head_dim * num_layers * a_bytes - 2 * batch_size * cache_len * num_heads * head_dim * num_sliding_layers * a_bytes + 2 * batch_size * num_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes + seq_len * head_dim * num_layers * a_bytes + 8 * seq_len - 3 * hidden_size * intermediate_size * num_layers * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 3 * hidden_size * intermediate_size * num_layers * num_experts * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes - hidden_size * num_layers * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 2 * hidden_size * num_layers * num_experts * w_bytes + hidden_size * num_layers * attention_bias * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * w_bytes - 2 * intermediate_size * num_layers * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 2 * intermediate_size * num_layers * num_experts * w_bytes + num_heads * head_dim * num_layers * attention_bias * w_bytes + num_heads * num_layers * w_bytes + 2 * num_kv_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * head_dim + num_layers * num_experts * w_bytes + _where(num_heads != num_kv_heads, 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * a_bytes - 2 * batch_size * cache_len * num_kv_heads * head_dim * num_sliding_layers * a_bytes + 2 * batch_size * num_kv_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes, 0), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes)
+            return _shaped(5 * batch_size * seq_len ** 2 * num_heads * num_layers * a_bytes + batch_size * seq_len ** 2 * num_layers * a_bytes + 5 * batch_size * seq_len * cache_len * num_heads * num_layers * a_bytes - 5 * batch_size * seq_len * cache_len * num_heads * num_sliding_layers * a_bytes + batch_size * seq_len * cache_len * num_layers * a_bytes - batch_size * seq_len * cache_len * num_sliding_layers * a_bytes + 5 * batch_size * seq_len * hidden_size * num_layers * top_k * a_bytes + 12 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 2 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * hidden_size * w_bytes + 5 * batch_size * seq_len * intermediate_size * num_layers * top_k * a_bytes + 6 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 2 * batch_size * seq_len * num_heads * num_layers * a_bytes + 5 * batch_size * seq_len * num_heads * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes + 3 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + batch_size * seq_len * num_layers * num_experts * a_bytes + 28 * batch_size * seq_len * num_layers * top_k + 8 * batch_size * seq_len * num_layers + batch_size * seq_len * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes + 12 * batch_size * seq_len + 2 * batch_size * cache_len * num_heads * head_dim * num_layers * a_bytes - 2 * batch_size * cache_len * num_heads * head_dim * num_sliding_layers * a_bytes + 2 * batch_size * num_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes + seq_len * head_dim * num_layers * a_bytes + 8 * seq_len - 3 * hidden_size * intermediate_size * num_layers * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 3 * hidden_size * intermediate_size * num_layers * num_experts * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes - hidden_size * num_layers * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 2 * hidden_size * num_layers * num_experts * w_bytes + hidden_size * num_layers * attention_bias * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * w_bytes - 2 * intermediate_size * num_layers * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 2 * intermediate_size * num_layers * num_experts * w_bytes + num_heads * head_dim * num_layers * attention_bias * w_bytes + num_heads * num_layers * w_bytes + 2 * num_kv_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * head_dim + num_layers * num_experts * w_bytes + _where(num_heads != num_kv_heads, 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * a_bytes - 2 * batch_size * cache_len * num_kv_heads * head_dim * num_sliding_layers * a_bytes + 2 * batch_size * num_kv_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes, 0), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
     return _exact(5 * batch_size * seq_len ** 2 * num_heads * num_layers * a_bytes + batch_size * seq_len ** 2 * num_layers * a_bytes + 5 * batch_size * seq_len * cache_len * num_heads * num_layers * a_bytes - 5 * batch_size * seq_len * cache_len * num_heads * num_sliding_layers * a_bytes + batch_size * seq_len * cache_len * num_layers * a_bytes - batch_size * seq_len * cache_len * num_sliding_layers * a_bytes + 5 * batch_size * seq_len * hidden_size * num_layers * top_k * a_bytes + 12 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 2 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * hidden_size * w_bytes + 5 * batch_size * seq_len * intermediate_size * num_layers * top_k * a_bytes + 6 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 2 * batch_size * seq_len * num_heads * num_layers * a_bytes + 5 * batch_size * seq_len * num_heads * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes + 3 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + batch_size * seq_len * num_layers * num_experts * a_bytes + 28 * batch_size * seq_len * num_layers * top_k + 8 * batch_size * seq_len * num_layers + batch_size * seq_len * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes + 12 * batch_size * seq_len + 2 * batch_size * cache_len * num_heads * head_dim * num_layers * a_bytes - 2 * batch_size * cache_len * num_heads * head_dim * num_sliding_layers * a_bytes + 2 * batch_size * num_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes + seq_len * head_dim * num_layers * a_bytes + 8 * seq_len - 3 * hidden_size * intermediate_size * num_layers * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + 3 * hidden_size * intermediate_size * num_layers * num_experts * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes - hidden_size * num_layers * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + 2 * hidden_size * num_layers * num_experts * w_bytes + hidden_size * num_layers * attention_bias * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * w_bytes - 2 * intermediate_size * num_layers * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + 2 * intermediate_size * num_layers * num_experts * w_bytes + num_heads * head_dim * num_layers * attention_bias * w_bytes + num_heads * num_layers * w_bytes + 2 * num_kv_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * head_dim + num_layers * num_experts * w_bytes + (2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * a_bytes - 2 * batch_size * cache_len * num_kv_heads * head_dim * num_sliding_layers * a_bytes + 2 * batch_size * num_kv_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes if num_heads != num_kv_heads else 0))
 
 
@@ -156,20 +164,21 @@ def memory_write(
     attention_bias: Any = 1,
     a_bytes: Any,
     w_bytes: Any = None,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes written by GptOssModel: the sum over all its kernels.
 
     w_bytes is optional: the formula does not use it, though an array passed
     for it still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, a_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, a_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     if _array:
         with _quiet():
-            return _shaped(5 * batch_size * seq_len ** 2 * num_heads * num_layers * a_bytes + 5 * batch_size * seq_len * cache_len * num_heads * num_layers * a_bytes - 5 * batch_size * seq_len * cache_len * num_heads * num_sliding_layers * a_bytes + 4 * batch_size * seq_len * hidden_size * num_layers * top_k * a_bytes + 7 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 2 * batch_size * seq_len * hidden_size * a_bytes + 5 * batch_size * seq_len * intermediate_size * num_layers * top_k * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 3 * batch_size * seq_len * num_heads * num_layers * a_bytes + 5 * batch_size * seq_len * num_heads * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 8 * batch_size * seq_len * num_layers * num_experts * top_k + batch_size * seq_len * num_layers * num_experts * a_bytes + batch_size * seq_len * num_layers * top_k * a_bytes + 8 * batch_size * seq_len * num_layers * top_k + 8 * batch_size * seq_len * num_layers + 4 * batch_size * seq_len + seq_len * head_dim * a_bytes + 8 * seq_len + _where(num_heads != num_kv_heads, 2 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 2 * batch_size * cache_len * num_heads * head_dim * num_layers * a_bytes - 2 * batch_size * cache_len * num_heads * head_dim * num_sliding_layers * a_bytes + 2 * batch_size * num_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes, 0), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes)
+            return _shaped(5 * batch_size * seq_len ** 2 * num_heads * num_layers * a_bytes + 5 * batch_size * seq_len * cache_len * num_heads * num_layers * a_bytes - 5 * batch_size * seq_len * cache_len * num_heads * num_sliding_layers * a_bytes + 4 * batch_size * seq_len * hidden_size * num_layers * top_k * a_bytes + 7 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 2 * batch_size * seq_len * hidden_size * a_bytes + 5 * batch_size * seq_len * intermediate_size * num_layers * top_k * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 3 * batch_size * seq_len * num_heads * num_layers * a_bytes + 5 * batch_size * seq_len * num_heads * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 8 * batch_size * seq_len * num_layers * num_experts * top_k + batch_size * seq_len * num_layers * num_experts * a_bytes + batch_size * seq_len * num_layers * top_k * a_bytes + 8 * batch_size * seq_len * num_layers * top_k + 8 * batch_size * seq_len * num_layers + 4 * batch_size * seq_len + seq_len * head_dim * a_bytes + 8 * seq_len + _where(num_heads != num_kv_heads, 2 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 2 * batch_size * cache_len * num_heads * head_dim * num_layers * a_bytes - 2 * batch_size * cache_len * num_heads * head_dim * num_sliding_layers * a_bytes + 2 * batch_size * num_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes, 0), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
     return _exact(5 * batch_size * seq_len ** 2 * num_heads * num_layers * a_bytes + 5 * batch_size * seq_len * cache_len * num_heads * num_layers * a_bytes - 5 * batch_size * seq_len * cache_len * num_heads * num_sliding_layers * a_bytes + 4 * batch_size * seq_len * hidden_size * num_layers * top_k * a_bytes + 7 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 2 * batch_size * seq_len * hidden_size * a_bytes + 5 * batch_size * seq_len * intermediate_size * num_layers * top_k * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 3 * batch_size * seq_len * num_heads * num_layers * a_bytes + 5 * batch_size * seq_len * num_heads * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 8 * batch_size * seq_len * num_layers * num_experts * top_k + batch_size * seq_len * num_layers * num_experts * a_bytes + batch_size * seq_len * num_layers * top_k * a_bytes + 8 * batch_size * seq_len * num_layers * top_k + 8 * batch_size * seq_len * num_layers + 4 * batch_size * seq_len + seq_len * head_dim * a_bytes + 8 * seq_len + (2 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 2 * batch_size * cache_len * num_heads * head_dim * num_layers * a_bytes - 2 * batch_size * cache_len * num_heads * head_dim * num_sliding_layers * a_bytes + 2 * batch_size * num_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes if num_heads != num_kv_heads else 0))
 
 
@@ -191,11 +200,12 @@ def memory_bytes(
     attention_bias: Any = 1,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes read and written by GptOssModel: memory_read + memory_write."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes)
-    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes) if _array else _exact(_value)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def arithmetic_intensity(
@@ -216,11 +226,142 @@ def arithmetic_intensity(
     attention_bias: Any = 1,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """FLOPs per byte moved by GptOssModel: flops / memory_bytes (ZeroDivisionError when no byte moves)."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes)
-    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes) if _array else _div(_done, _moved)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _div(_done, _moved)
+
+
+def weight_bytes(
+    *,
+    batch_size: Any = None,
+    seq_len: Any = None,
+    cache_len: Any = None,
+    hidden_size: Any,
+    intermediate_size: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any,
+    num_layers: Any,
+    num_sliding_layers: Any = None,
+    sliding_window: Any = None,
+    num_experts: Any,
+    top_k: Any = None,
+    attention_bias: Any = 1,
+    a_bytes: Any = None,
+    w_bytes: Any,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the weights GptOssModel owns: the sum over its kernels, times every repeat.
+
+    batch_size, seq_len, cache_len, num_sliding_layers, sliding_window, top_k, a_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_experts, attention_bias, w_bytes = _as_arrays(hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_experts, attention_bias, w_bytes)
+    if num_kv_heads is None:
+        num_kv_heads = num_heads
+    _value = 3 * hidden_size * intermediate_size * num_layers * num_experts * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_layers * num_experts * w_bytes + hidden_size * num_layers * attention_bias * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * w_bytes + 2 * intermediate_size * num_layers * num_experts * w_bytes + num_heads * head_dim * num_layers * attention_bias * w_bytes + num_heads * num_layers * w_bytes + 2 * num_kv_heads * head_dim * num_layers * attention_bias * w_bytes + num_layers * num_experts * w_bytes
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def cache_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any = None,
+    intermediate_size: Any = None,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any,
+    num_layers: Any,
+    num_sliding_layers: Any,
+    sliding_window: Any,
+    num_experts: Any = None,
+    top_k: Any = None,
+    attention_bias: Any = 1,
+    a_bytes: Any,
+    w_bytes: Any = None,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the cache GptOssModel keeps after the pass: the sum over its kernels, times every repeat.
+
+    hidden_size, intermediate_size, num_experts, top_k, w_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        batch_size, seq_len, cache_len, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, a_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, a_bytes, kv_bytes)
+    if num_kv_heads is None:
+        num_kv_heads = num_heads
+    if kv_bytes is None:
+        kv_bytes = a_bytes
+    _value = 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * kv_bytes - 2 * batch_size * seq_len * num_kv_heads * head_dim * num_sliding_layers * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * kv_bytes - 2 * batch_size * cache_len * num_kv_heads * head_dim * num_sliding_layers * kv_bytes + 2 * batch_size * num_kv_heads * head_dim * num_sliding_layers * _min(sliding_window - 1, seq_len + cache_len) * kv_bytes
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def activation_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any,
+    num_layers: Any = None,
+    num_sliding_layers: Any = None,
+    sliding_window: Any,
+    num_experts: Any,
+    top_k: Any,
+    attention_bias: Any = 1,
+    a_bytes: Any,
+    w_bytes: Any = None,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the largest transient working set of one kernel of GptOssModel.
+
+    num_layers, num_sliding_layers, w_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, sliding_window, num_experts, top_k, a_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, sliding_window, num_experts, top_k, a_bytes)
+    if num_kv_heads is None:
+        num_kv_heads = num_heads
+    _value = _max(2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_experts * a_bytes, batch_size * seq_len * hidden_size * top_k * a_bytes + 2 * batch_size * seq_len * intermediate_size * top_k * a_bytes, batch_size * seq_len * hidden_size * top_k * a_bytes + batch_size * seq_len * intermediate_size * top_k * a_bytes, 2 * batch_size * seq_len ** 2 * num_heads * a_bytes + 2 * batch_size * seq_len * cache_len * num_heads * a_bytes + batch_size * seq_len * num_heads * a_bytes, 2 * batch_size * seq_len ** 2 * num_heads * a_bytes + 2 * batch_size * seq_len * num_heads * _min(cache_len, sliding_window - 1) * a_bytes + batch_size * seq_len * num_heads * a_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def footprint_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any,
+    num_layers: Any,
+    num_sliding_layers: Any,
+    sliding_window: Any,
+    num_experts: Any,
+    top_k: Any,
+    attention_bias: Any = 1,
+    a_bytes: Any,
+    w_bytes: Any,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes GptOssModel needs in memory: weight_bytes + cache_bytes + activation_bytes."""
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _value = weight_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + cache_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + activation_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def kernels(
@@ -241,17 +382,21 @@ def kernels(
     attention_bias: Any = 1,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> list[dict[str, Any]]:
     """Every kernel of GptOssModel, one record each, in tree order.
 
     A record has `path` (the operations from the root down to the kernel), `flops`, `read` and `write`
     (with every enclosing repeat multiplied in), and any other key the kernel carries.
+    A kernel with a footprint adds `weights` and `cache` (times the repeats) and `activations`.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
     if _array:
-        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes)
+        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
+    if kv_bytes is None:
+        kv_bytes = a_bytes
     _records: list[dict[str, Any]] = []
     with _quiet(_array):
         _leaf(
@@ -263,6 +408,7 @@ def kernels(
             write=batch_size * seq_len * hidden_size * a_bytes,
             extras={"compute": "none"},
         )
+        _memory(_records, 1, 0, 0, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len)
         _leaf(
             _records,
             ("Position ids",),
@@ -297,8 +443,9 @@ def kernels(
             flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len,
             read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
             write=batch_size * seq_len * hidden_size * a_bytes,
-            extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+            extras={"compute": "vector"},
         )
+        _memory(_records, num_sliding_layers, hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
         _leaf(
             _records,
             ("Sliding-window decoder layers", "Self-attention (from GptOssDecoderLayer)", "Query projection (from GptOssAttention)", "Matrix multiplication (from Linear)"),
@@ -308,6 +455,7 @@ def kernels(
             write=batch_size * seq_len * num_heads * head_dim * a_bytes,
             extras={"compute": "matmul"},
         )
+        _memory(_records, num_sliding_layers, hidden_size * num_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes)
         _leaf(
             _records,
             ("Sliding-window decoder layers", "Self-attention (from GptOssDecoderLayer)", "Query projection (from GptOssAttention)", "Bias addition (from Linear)"),
@@ -317,6 +465,7 @@ def kernels(
             write=0,
             extras={"compute": "vector"},
         )
+        _memory(_records, num_sliding_layers, num_heads * head_dim * attention_bias * w_bytes, 0, 0)
         _leaf(
             _records,
             ("Sliding-window decoder layers", "Self-attention (from GptOssDecoderLayer)", "Key projection (from GptOssAttention)", "Matrix multiplication (from Linear)"),
@@ -326,6 +475,7 @@ def kernels(
             write=batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
             extras={"compute": "matmul"},
         )
+        _memory(_records, num_sliding_layers, hidden_size * num_kv_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes)
         _leaf(
             _records,
             ("Sliding-window decoder layers", "Self-attention (from GptOssDecoderLayer)", "Key projection (from GptOssAttention)", "Bias addition (from Linear)"),
@@ -335,6 +485,7 @@ def kernels(
             write=0,
             extras={"compute": "vector"},
         )
+        _memory(_records, num_sliding_layers, num_kv_heads * head_dim * attention_bias * w_bytes, 0, 0)
         _leaf(
             _records,
             ("Sliding-window decoder layers", "Self-attention (from GptOssDecoderLayer)", "Value projection (from GptOssAttention)", "Matrix multiplication (from Linear)"),
@@ -344,6 +495,7 @@ def kernels(
             write=batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
             extras={"compute": "matmul"},
         )
+        _memory(_records, num_sliding_layers, hidden_size * num_kv_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes)
         _leaf(
             _records,
             ("Sliding-window decoder layers", "Self-attention (from GptOssDecoderLayer)", "Value projection (from GptOssAttention)", "Bias addition (from Linear)"),
@@ -353,6 +505,7 @@ def kernels(
             write=0,
             extras={"compute": "vector"},
         )
+        _memory(_records, num_sliding_layers, num_kv_heads * head_dim * attention_bias * w_bytes, 0, 0)
         _leaf(
             _records,
             ("Sliding-window decoder layers", "Self-attention (from GptOssDecoderLayer)", "Rotary position embedding (from GptOssAttention)", "Rotation (from apply_rotary_pos_emb)"),
@@ -369,8 +522,9 @@ def kernels(
             flops=0,
             read=2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
             write=2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
-            extras={"compute": "none", "footprint": {"cache": "2 * batch_size * cache_tokens * num_kv_heads * head_dim * kv_bytes"}},
+            extras={"compute": "none"},
         )
+        _memory(_records, num_sliding_layers, 0, 2 * batch_size * num_kv_heads * head_dim * _min(sliding_window - 1, seq_len + cache_len) * kv_bytes, 0)
         _leaf(
             _records,
             ("Sliding-window decoder layers", "Self-attention (from GptOssDecoderLayer)", "Attention (from GptOssAttention)", "Repeat key and value heads (from eager_attention_forward)"),
@@ -405,8 +559,9 @@ def kernels(
             flops=0,
             read=batch_size * seq_len ** 2 * num_heads * a_bytes + batch_size * seq_len * num_heads * _min(cache_len, sliding_window - 1) * a_bytes + num_heads * w_bytes,
             write=batch_size * seq_len ** 2 * num_heads * a_bytes + batch_size * seq_len * num_heads * _min(cache_len, sliding_window - 1) * a_bytes + batch_size * seq_len * num_heads * a_bytes,
-            extras={"compute": "none", "footprint": {"weights": "num_heads * w_bytes", "activations": "batch_size * num_heads * seq_len * kv_len * a_bytes + batch_size * num_heads * seq_len * (kv_len + 1) * a_bytes"}},
+            extras={"compute": "none"},
         )
+        _memory(_records, num_sliding_layers, num_heads * w_bytes, 0, 2 * batch_size * seq_len ** 2 * num_heads * a_bytes + 2 * batch_size * seq_len * num_heads * _min(cache_len, sliding_window - 1) * a_bytes + batch_size * seq_len * num_heads * a_bytes)
         _leaf(
             _records,
             ("Sliding-window decoder layers", "Self-attention (from GptOssDecoderLayer)", "Attention (from GptOssAttention)", "Softmax with the sink (from eager_attention_forward)"),
@@ -443,6 +598,7 @@ def kernels(
             write=batch_size * seq_len * hidden_size * a_bytes,
             extras={"compute": "matmul"},
         )
+        _memory(_records, num_sliding_layers, hidden_size * num_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes)
         _leaf(
             _records,
             ("Sliding-window decoder layers", "Self-attention (from GptOssDecoderLayer)", "Output projection (from GptOssAttention)", "Bias addition (from Linear)"),
@@ -452,6 +608,7 @@ def kernels(
             write=0,
             extras={"compute": "vector"},
         )
+        _memory(_records, num_sliding_layers, hidden_size * attention_bias * w_bytes, 0, 0)
         _leaf(
             _records,
             ("Sliding-window decoder layers", "Residual addition (from GptOssDecoderLayer)"),
@@ -477,8 +634,9 @@ def kernels(
             flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len,
             read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
             write=batch_size * seq_len * hidden_size * a_bytes,
-            extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+            extras={"compute": "vector"},
         )
+        _memory(_records, num_sliding_layers, hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
         _subtree_1(_records, ("Sliding-window decoder layers", "Mixture of experts (from GptOssDecoderLayer)"), num_sliding_layers, _array, batch_size, seq_len, hidden_size, num_experts, top_k, a_bytes, w_bytes)
         _subtree_2(_records, ("Sliding-window decoder layers", "Mixture of experts (from GptOssDecoderLayer)"), num_sliding_layers, _array, batch_size, seq_len, hidden_size, intermediate_size, num_experts, top_k, a_bytes, w_bytes)
         _leaf(
@@ -506,8 +664,9 @@ def kernels(
             flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len,
             read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
             write=batch_size * seq_len * hidden_size * a_bytes,
-            extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+            extras={"compute": "vector"},
         )
+        _memory(_records, (num_layers - num_sliding_layers), hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
         _leaf(
             _records,
             ("Full-attention decoder layers", "Self-attention (from GptOssDecoderLayer)", "Query projection (from GptOssAttention)", "Matrix multiplication (from Linear)"),
@@ -517,6 +676,7 @@ def kernels(
             write=batch_size * seq_len * num_heads * head_dim * a_bytes,
             extras={"compute": "matmul"},
         )
+        _memory(_records, (num_layers - num_sliding_layers), hidden_size * num_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes)
         _leaf(
             _records,
             ("Full-attention decoder layers", "Self-attention (from GptOssDecoderLayer)", "Query projection (from GptOssAttention)", "Bias addition (from Linear)"),
@@ -526,6 +686,7 @@ def kernels(
             write=0,
             extras={"compute": "vector"},
         )
+        _memory(_records, (num_layers - num_sliding_layers), num_heads * head_dim * attention_bias * w_bytes, 0, 0)
         _leaf(
             _records,
             ("Full-attention decoder layers", "Self-attention (from GptOssDecoderLayer)", "Key projection (from GptOssAttention)", "Matrix multiplication (from Linear)"),
@@ -535,6 +696,7 @@ def kernels(
             write=batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
             extras={"compute": "matmul"},
         )
+        _memory(_records, (num_layers - num_sliding_layers), hidden_size * num_kv_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes)
         _leaf(
             _records,
             ("Full-attention decoder layers", "Self-attention (from GptOssDecoderLayer)", "Key projection (from GptOssAttention)", "Bias addition (from Linear)"),
@@ -544,6 +706,7 @@ def kernels(
             write=0,
             extras={"compute": "vector"},
         )
+        _memory(_records, (num_layers - num_sliding_layers), num_kv_heads * head_dim * attention_bias * w_bytes, 0, 0)
         _leaf(
             _records,
             ("Full-attention decoder layers", "Self-attention (from GptOssDecoderLayer)", "Value projection (from GptOssAttention)", "Matrix multiplication (from Linear)"),
@@ -553,6 +716,7 @@ def kernels(
             write=batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
             extras={"compute": "matmul"},
         )
+        _memory(_records, (num_layers - num_sliding_layers), hidden_size * num_kv_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes)
         _leaf(
             _records,
             ("Full-attention decoder layers", "Self-attention (from GptOssDecoderLayer)", "Value projection (from GptOssAttention)", "Bias addition (from Linear)"),
@@ -562,6 +726,7 @@ def kernels(
             write=0,
             extras={"compute": "vector"},
         )
+        _memory(_records, (num_layers - num_sliding_layers), num_kv_heads * head_dim * attention_bias * w_bytes, 0, 0)
         _leaf(
             _records,
             ("Full-attention decoder layers", "Self-attention (from GptOssDecoderLayer)", "Rotary position embedding (from GptOssAttention)", "Rotation (from apply_rotary_pos_emb)"),
@@ -578,8 +743,9 @@ def kernels(
             flops=0,
             read=2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
             write=2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
-            extras={"compute": "none", "footprint": {"cache": "2 * batch_size * cache_tokens * num_kv_heads * head_dim * kv_bytes"}},
+            extras={"compute": "none"},
         )
+        _memory(_records, (num_layers - num_sliding_layers), 0, 2 * batch_size * seq_len * num_kv_heads * head_dim * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * kv_bytes, 0)
         _leaf(
             _records,
             ("Full-attention decoder layers", "Self-attention (from GptOssDecoderLayer)", "Attention (from GptOssAttention)", "Repeat key and value heads (from eager_attention_forward)"),
@@ -614,8 +780,9 @@ def kernels(
             flops=0,
             read=batch_size * seq_len ** 2 * num_heads * a_bytes + batch_size * seq_len * cache_len * num_heads * a_bytes + num_heads * w_bytes,
             write=batch_size * seq_len ** 2 * num_heads * a_bytes + batch_size * seq_len * cache_len * num_heads * a_bytes + batch_size * seq_len * num_heads * a_bytes,
-            extras={"compute": "none", "footprint": {"weights": "num_heads * w_bytes", "activations": "batch_size * num_heads * seq_len * kv_len * a_bytes + batch_size * num_heads * seq_len * (kv_len + 1) * a_bytes"}},
+            extras={"compute": "none"},
         )
+        _memory(_records, (num_layers - num_sliding_layers), num_heads * w_bytes, 0, 2 * batch_size * seq_len ** 2 * num_heads * a_bytes + 2 * batch_size * seq_len * cache_len * num_heads * a_bytes + batch_size * seq_len * num_heads * a_bytes)
         _leaf(
             _records,
             ("Full-attention decoder layers", "Self-attention (from GptOssDecoderLayer)", "Attention (from GptOssAttention)", "Softmax with the sink (from eager_attention_forward)"),
@@ -652,6 +819,7 @@ def kernels(
             write=batch_size * seq_len * hidden_size * a_bytes,
             extras={"compute": "matmul"},
         )
+        _memory(_records, (num_layers - num_sliding_layers), hidden_size * num_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes)
         _leaf(
             _records,
             ("Full-attention decoder layers", "Self-attention (from GptOssDecoderLayer)", "Output projection (from GptOssAttention)", "Bias addition (from Linear)"),
@@ -661,6 +829,7 @@ def kernels(
             write=0,
             extras={"compute": "vector"},
         )
+        _memory(_records, (num_layers - num_sliding_layers), hidden_size * attention_bias * w_bytes, 0, 0)
         _leaf(
             _records,
             ("Full-attention decoder layers", "Residual addition (from GptOssDecoderLayer)"),
@@ -686,8 +855,9 @@ def kernels(
             flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len,
             read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
             write=batch_size * seq_len * hidden_size * a_bytes,
-            extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+            extras={"compute": "vector"},
         )
+        _memory(_records, (num_layers - num_sliding_layers), hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
         _subtree_1(_records, ("Full-attention decoder layers", "Mixture of experts (from GptOssDecoderLayer)"), (num_layers - num_sliding_layers), _array, batch_size, seq_len, hidden_size, num_experts, top_k, a_bytes, w_bytes)
         _subtree_2(_records, ("Full-attention decoder layers", "Mixture of experts (from GptOssDecoderLayer)"), (num_layers - num_sliding_layers), _array, batch_size, seq_len, hidden_size, intermediate_size, num_experts, top_k, a_bytes, w_bytes)
         _leaf(
@@ -715,9 +885,10 @@ def kernels(
             flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len,
             read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
             write=batch_size * seq_len * hidden_size * a_bytes,
-            extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+            extras={"compute": "vector"},
         )
-    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes)
+        _memory(_records, 1, hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
+    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
 
 
 def _subtree_1(
@@ -741,8 +912,9 @@ def _subtree_1(
         flops=2 * batch_size * seq_len * hidden_size * num_experts,
         read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * num_experts * w_bytes,
         write=batch_size * seq_len * num_experts * a_bytes,
-        extras={"compute": "matmul", "footprint": {"weights": "num_experts * hidden_size * w_bytes", "activations": "batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_experts * a_bytes"}},
+        extras={"compute": "matmul"},
     )
+    _memory(_records, _scale, hidden_size * num_experts * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_experts * a_bytes)
     _leaf(
         _records,
         (*_path, "Router (from GptOssMLP)", "Router bias (from GptOssTopKRouter)"),
@@ -750,8 +922,9 @@ def _subtree_1(
         flops=batch_size * seq_len * num_experts,
         read=num_experts * w_bytes,
         write=0,
-        extras={"compute": "vector", "footprint": {"weights": "num_experts * w_bytes"}},
+        extras={"compute": "vector"},
     )
+    _memory(_records, _scale, num_experts * w_bytes, 0, 0)
     _leaf(
         _records,
         (*_path, "Router (from GptOssMLP)", "Top-k and softmax (from GptOssTopKRouter)"),
@@ -803,8 +976,9 @@ def _subtree_2(
         flops=4 * batch_size * seq_len * hidden_size * intermediate_size * top_k,
         read=batch_size * seq_len * hidden_size * top_k * a_bytes - 2 * hidden_size * intermediate_size * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 2 * hidden_size * intermediate_size * num_experts * w_bytes - 2 * intermediate_size * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 2 * intermediate_size * num_experts * w_bytes if _array else batch_size * seq_len * hidden_size * top_k * a_bytes - 2 * hidden_size * intermediate_size * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + 2 * hidden_size * intermediate_size * num_experts * w_bytes - 2 * intermediate_size * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + 2 * intermediate_size * num_experts * w_bytes,
         write=2 * batch_size * seq_len * intermediate_size * top_k * a_bytes,
-        extras={"compute": "matmul", "footprint": {"weights": "2 * num_experts * intermediate_size * hidden_size * w_bytes + 2 * num_experts * intermediate_size * w_bytes", "activations": "batch_size * seq_len * top_k * hidden_size * a_bytes + 2 * batch_size * seq_len * top_k * intermediate_size * a_bytes"}},
+        extras={"compute": "matmul"},
     )
+    _memory(_records, _scale, 2 * hidden_size * intermediate_size * num_experts * w_bytes + 2 * intermediate_size * num_experts * w_bytes, 0, batch_size * seq_len * hidden_size * top_k * a_bytes + 2 * batch_size * seq_len * intermediate_size * top_k * a_bytes)
     _leaf(
         _records,
         (*_path, "Experts (from GptOssMLP)", "Gate and up bias (from GptOssExperts)"),
@@ -830,8 +1004,9 @@ def _subtree_2(
         flops=2 * batch_size * seq_len * hidden_size * intermediate_size * top_k,
         read=batch_size * seq_len * intermediate_size * top_k * a_bytes - hidden_size * intermediate_size * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + hidden_size * intermediate_size * num_experts * w_bytes - hidden_size * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + hidden_size * num_experts * w_bytes if _array else batch_size * seq_len * intermediate_size * top_k * a_bytes - hidden_size * intermediate_size * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + hidden_size * intermediate_size * num_experts * w_bytes - hidden_size * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + hidden_size * num_experts * w_bytes,
         write=batch_size * seq_len * hidden_size * top_k * a_bytes,
-        extras={"compute": "matmul", "footprint": {"weights": "num_experts * hidden_size * intermediate_size * w_bytes + num_experts * hidden_size * w_bytes", "activations": "batch_size * seq_len * top_k * intermediate_size * a_bytes + batch_size * seq_len * top_k * hidden_size * a_bytes"}},
+        extras={"compute": "matmul"},
     )
+    _memory(_records, _scale, hidden_size * intermediate_size * num_experts * w_bytes + hidden_size * num_experts * w_bytes, 0, batch_size * seq_len * hidden_size * top_k * a_bytes + batch_size * seq_len * intermediate_size * top_k * a_bytes)
     _leaf(
         _records,
         (*_path, "Experts (from GptOssMLP)", "Down bias (from GptOssExperts)"),
@@ -1034,10 +1209,16 @@ def _leaf(
     records.append(record)
 
 
+def _memory(records: list[dict[str, Any]], scale: Any, weights: Any, cache: Any, activations: Any) -> None:
+    """Add the footprint to the last record: weights and cache times the enclosing repeats, activations once."""
+    records[-1].update(weights=_exact(weights * scale), cache=_exact(cache * scale), activations=_exact(activations))
+
+
 def _finish(records: list[dict[str, Any]], array: bool, *inputs: Any) -> list[dict[str, Any]]:
     """The records, with every cost an array of the inputs' shape when arrays were passed in."""
     if array:
         for record in records:
-            for key in ("flops", "read", "write"):
-                record[key] = _shaped(record[key], *inputs)
+            for key in ("flops", "read", "write", "weights", "cache", "activations"):
+                if key in record:
+                    record[key] = _shaped(record[key], *inputs)
     return records

@@ -28,6 +28,7 @@ Parameters:
     attention_bias: 1 if the query, key, value and output projections have biases, else 0 (default: 0)
     a_bytes: bytes per activation element
     w_bytes: bytes per weight element
+    kv_bytes: bytes per cache element (default: a_bytes)
 """
 
 import contextlib
@@ -39,12 +40,16 @@ from typing import Any
 
 __all__ = [
     "PARAMETERS",
+    "activation_bytes",
     "arithmetic_intensity",
+    "cache_bytes",
     "flops",
+    "footprint_bytes",
     "kernels",
     "memory_bytes",
     "memory_read",
     "memory_write",
+    "weight_bytes",
 ]
 
 PARAMETERS: dict[str, dict[str, str | None]] = {
@@ -59,6 +64,7 @@ PARAMETERS: dict[str, dict[str, str | None]] = {
     "attention_bias": {"description": "1 if the query, key, value and output projections have biases, else 0", "default": "0"},
     "a_bytes": {"description": None, "default": None},
     "w_bytes": {"description": None, "default": None},
+    "kv_bytes": {"description": None, "default": "a_bytes"},
 }
 """Each parameter in signature order: its description, and its default as a formula of earlier parameters."""
 
@@ -76,13 +82,14 @@ def flops(
     attention_bias: Any = 0,
     a_bytes: Any = None,
     w_bytes: Any = None,
+    kv_bytes: Any = None,
 ) -> Any:
     """Floating-point operations of LlamaDecoderLayer: the sum over all its kernels.
 
     a_bytes, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, attention_bias, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, attention_bias, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, attention_bias = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, attention_bias)
     if num_kv_heads is None:
@@ -90,7 +97,7 @@ def flops(
     if head_dim is None:
         head_dim = hidden_size // num_heads
     if _array:
-        return _shaped(4 * batch_size * seq_len ** 2 * num_heads * head_dim + 5 * batch_size * seq_len ** 2 * num_heads + 4 * batch_size * seq_len * cache_len * num_heads * head_dim + 5 * batch_size * seq_len * cache_len * num_heads + 6 * batch_size * seq_len * hidden_size * intermediate_size + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim + batch_size * seq_len * hidden_size * attention_bias + 10 * batch_size * seq_len * hidden_size + 6 * batch_size * seq_len * intermediate_size + batch_size * seq_len * num_heads * head_dim * attention_bias + 9 * batch_size * seq_len * num_heads * head_dim / 2 + 2 * batch_size * seq_len * num_kv_heads * head_dim * attention_bias + 7 * batch_size * seq_len * num_kv_heads * head_dim / 2 + 6 * batch_size * seq_len, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, attention_bias, a_bytes, w_bytes)
+        return _shaped(4 * batch_size * seq_len ** 2 * num_heads * head_dim + 5 * batch_size * seq_len ** 2 * num_heads + 4 * batch_size * seq_len * cache_len * num_heads * head_dim + 5 * batch_size * seq_len * cache_len * num_heads + 6 * batch_size * seq_len * hidden_size * intermediate_size + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim + batch_size * seq_len * hidden_size * attention_bias + 10 * batch_size * seq_len * hidden_size + 6 * batch_size * seq_len * intermediate_size + batch_size * seq_len * num_heads * head_dim * attention_bias + 9 * batch_size * seq_len * num_heads * head_dim / 2 + 2 * batch_size * seq_len * num_kv_heads * head_dim * attention_bias + 7 * batch_size * seq_len * num_kv_heads * head_dim / 2 + 6 * batch_size * seq_len, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, attention_bias, a_bytes, w_bytes, kv_bytes)
     return _exact(4 * batch_size * seq_len ** 2 * num_heads * head_dim + 5 * batch_size * seq_len ** 2 * num_heads + 4 * batch_size * seq_len * cache_len * num_heads * head_dim + 5 * batch_size * seq_len * cache_len * num_heads + 6 * batch_size * seq_len * hidden_size * intermediate_size + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim + batch_size * seq_len * hidden_size * attention_bias + 10 * batch_size * seq_len * hidden_size + 6 * batch_size * seq_len * intermediate_size + batch_size * seq_len * num_heads * head_dim * attention_bias + _div(9 * batch_size * seq_len * num_heads * head_dim, 2) + 2 * batch_size * seq_len * num_kv_heads * head_dim * attention_bias + _div(7 * batch_size * seq_len * num_kv_heads * head_dim, 2) + 6 * batch_size * seq_len)
 
 
@@ -107,9 +114,10 @@ def memory_read(
     attention_bias: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes read by LlamaDecoderLayer: the sum over all its kernels."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, attention_bias, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, attention_bias, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, attention_bias, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, attention_bias, a_bytes, w_bytes)
     if num_kv_heads is None:
@@ -117,7 +125,7 @@ def memory_read(
     if head_dim is None:
         head_dim = hidden_size // num_heads
     _value = 13 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len * intermediate_size * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 8 * batch_size * seq_len + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes + 3 * hidden_size * intermediate_size * w_bytes + 2 * hidden_size * num_heads * head_dim * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * w_bytes + hidden_size * attention_bias * w_bytes + 2 * hidden_size * w_bytes + num_heads * head_dim * attention_bias * w_bytes + 2 * num_kv_heads * head_dim * attention_bias * w_bytes
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, attention_bias, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def memory_write(
@@ -133,13 +141,14 @@ def memory_write(
     attention_bias: Any = 0,
     a_bytes: Any,
     w_bytes: Any = None,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes written by LlamaDecoderLayer: the sum over all its kernels.
 
     cache_len, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, attention_bias, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, attention_bias, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, a_bytes = _as_arrays(batch_size, seq_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, a_bytes)
     if num_kv_heads is None:
@@ -147,7 +156,7 @@ def memory_write(
     if head_dim is None:
         head_dim = hidden_size // num_heads
     _value = 6 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len * intermediate_size * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 8 * batch_size * seq_len
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, attention_bias, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def memory_bytes(
@@ -163,11 +172,12 @@ def memory_bytes(
     attention_bias: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes read and written by LlamaDecoderLayer: memory_read + memory_write."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, attention_bias, a_bytes, w_bytes)
-    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, attention_bias, a_bytes, w_bytes) if _array else _exact(_value)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def arithmetic_intensity(
@@ -183,11 +193,128 @@ def arithmetic_intensity(
     attention_bias: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """FLOPs per byte moved by LlamaDecoderLayer: flops / memory_bytes (ZeroDivisionError when no byte moves)."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, attention_bias, a_bytes, w_bytes)
-    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, attention_bias, a_bytes, w_bytes) if _array else _div(_done, _moved)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _div(_done, _moved)
+
+
+def weight_bytes(
+    *,
+    batch_size: Any = None,
+    seq_len: Any = None,
+    cache_len: Any = None,
+    hidden_size: Any,
+    intermediate_size: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any = None,
+    attention_bias: Any = 0,
+    a_bytes: Any = None,
+    w_bytes: Any,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the weights LlamaDecoderLayer owns: the sum over its kernels, times every repeat.
+
+    batch_size, seq_len, cache_len, a_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, attention_bias, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, attention_bias, w_bytes = _as_arrays(hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, attention_bias, w_bytes)
+    if num_kv_heads is None:
+        num_kv_heads = num_heads
+    if head_dim is None:
+        head_dim = hidden_size // num_heads
+    _value = 3 * hidden_size * intermediate_size * w_bytes + 2 * hidden_size * num_heads * head_dim * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * w_bytes + hidden_size * attention_bias * w_bytes + 2 * hidden_size * w_bytes + num_heads * head_dim * attention_bias * w_bytes + 2 * num_kv_heads * head_dim * attention_bias * w_bytes
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def cache_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any = None,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any = None,
+    attention_bias: Any = 0,
+    a_bytes: Any,
+    w_bytes: Any = None,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the cache LlamaDecoderLayer keeps after the pass: the sum over its kernels, times every repeat.
+
+    intermediate_size, w_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, attention_bias, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, a_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, a_bytes, kv_bytes)
+    if num_kv_heads is None:
+        num_kv_heads = num_heads
+    if head_dim is None:
+        head_dim = hidden_size // num_heads
+    if kv_bytes is None:
+        kv_bytes = a_bytes
+    _value = 2 * batch_size * seq_len * num_kv_heads * head_dim * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * kv_bytes
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def activation_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any = None,
+    attention_bias: Any = 0,
+    a_bytes: Any,
+    w_bytes: Any = None,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the largest transient working set of one kernel of LlamaDecoderLayer.
+
+    w_bytes is optional: the formula does not use it, though an array passed
+    for it still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, attention_bias, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, a_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, a_bytes)
+    if num_kv_heads is None:
+        num_kv_heads = num_heads
+    if head_dim is None:
+        head_dim = hidden_size // num_heads
+    _value = _max(2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes, 2 * batch_size * seq_len * intermediate_size * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes, 3 * batch_size * seq_len * hidden_size * a_bytes, 3 * batch_size * seq_len * intermediate_size * a_bytes, 4 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def footprint_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any = None,
+    attention_bias: Any = 0,
+    a_bytes: Any,
+    w_bytes: Any,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes LlamaDecoderLayer needs in memory: weight_bytes + cache_bytes + activation_bytes."""
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _value = weight_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + cache_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + activation_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def kernels(
@@ -203,19 +330,23 @@ def kernels(
     attention_bias: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> list[dict[str, Any]]:
     """Every kernel of LlamaDecoderLayer, one record each, in tree order.
 
     A record has `path` (the operations from the root down to the kernel), `flops`, `read` and `write`
     (with every enclosing repeat multiplied in), and any other key the kernel carries.
+    A kernel with a footprint adds `weights` and `cache` (times the repeats) and `activations`.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, attention_bias, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, attention_bias, a_bytes, w_bytes, kv_bytes)
     if _array:
-        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, attention_bias, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, attention_bias, a_bytes, w_bytes)
+        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, attention_bias, a_bytes, w_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, attention_bias, a_bytes, w_bytes, kv_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     if head_dim is None:
         head_dim = hidden_size // num_heads
+    if kv_bytes is None:
+        kv_bytes = a_bytes
     _records: list[dict[str, Any]] = []
     _leaf(
         _records,
@@ -226,6 +357,7 @@ def kernels(
         write=4 * batch_size * seq_len,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, 0, 0, batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
     _leaf(
         _records,
         ("Input norm", "Normalization (from LlamaRMSNorm)"),
@@ -235,6 +367,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
     _leaf(
         _records,
         ("Self-attention", "Query projection (from LlamaAttention)", "Matrix multiplication (from Linear)"),
@@ -244,6 +377,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, 1, hidden_size * num_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Self-attention", "Query projection (from LlamaAttention)", "Bias addition (from Linear)"),
@@ -253,6 +387,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, num_heads * head_dim * attention_bias * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Self-attention", "Key projection (from LlamaAttention)", "Matrix multiplication (from Linear)"),
@@ -262,6 +397,7 @@ def kernels(
         write=batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, 1, hidden_size * num_kv_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Self-attention", "Key projection (from LlamaAttention)", "Bias addition (from Linear)"),
@@ -271,6 +407,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, num_kv_heads * head_dim * attention_bias * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Self-attention", "Value projection (from LlamaAttention)", "Matrix multiplication (from Linear)"),
@@ -280,6 +417,7 @@ def kernels(
         write=batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, 1, hidden_size * num_kv_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Self-attention", "Value projection (from LlamaAttention)", "Bias addition (from Linear)"),
@@ -289,6 +427,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, num_kv_heads * head_dim * attention_bias * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Self-attention", "Rotary position embedding (from LlamaAttention)", "Rotary position embedding (from apply_rotary_pos_emb)"),
@@ -298,6 +437,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * head_dim * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, 0, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes)
     _leaf(
         _records,
         ("Self-attention", "KV cache update (from LlamaAttention)"),
@@ -307,6 +447,7 @@ def kernels(
         write=2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
         extras={"compute": "none"},
     )
+    _memory(_records, 1, 0, 2 * batch_size * seq_len * num_kv_heads * head_dim * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * kv_bytes, 4 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Self-attention", "Attention (from LlamaAttention)", "Scaled dot-product attention (from sdpa_attention_forward)", "Attention scores and weighted values (from scaled_dot_product_attention)"),
@@ -316,6 +457,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, 1, 0, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Self-attention", "Attention (from LlamaAttention)", "Scaled dot-product attention (from sdpa_attention_forward)", "Softmax (from scaled_dot_product_attention)"),
@@ -334,6 +476,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * head_dim * a_bytes,
         extras={"compute": "none"},
     )
+    _memory(_records, 1, 0, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Self-attention", "Output projection (from LlamaAttention)", "Matrix multiplication (from Linear)"),
@@ -343,6 +486,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, 1, hidden_size * num_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Self-attention", "Output projection (from LlamaAttention)", "Bias addition (from Linear)"),
@@ -352,6 +496,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, hidden_size * attention_bias * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Residual addition",),
@@ -361,6 +506,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, 0, 0, 3 * batch_size * seq_len * hidden_size * a_bytes)
     _leaf(
         _records,
         ("Post-attention norm", "Variance calculation (from LlamaRMSNorm)"),
@@ -370,6 +516,7 @@ def kernels(
         write=4 * batch_size * seq_len,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, 0, 0, batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
     _leaf(
         _records,
         ("Post-attention norm", "Normalization (from LlamaRMSNorm)"),
@@ -379,6 +526,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
     _leaf(
         _records,
         ("MLP", "Gate projection (from LlamaMLP)", "Matrix multiplication (from Linear)"),
@@ -388,6 +536,7 @@ def kernels(
         write=batch_size * seq_len * intermediate_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, 1, hidden_size * intermediate_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         ("MLP", "Gate projection (from LlamaMLP)", "Bias addition (from Linear)"),
@@ -397,6 +546,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, 0, 0, 0)
     _leaf(
         _records,
         ("MLP", "Activation (from LlamaMLP)", "SiLU (from SiLUActivation)", "SiLU activation (from SiLU)"),
@@ -406,6 +556,7 @@ def kernels(
         write=batch_size * seq_len * intermediate_size * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, 0, 0, 2 * batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         ("MLP", "Up projection (from LlamaMLP)", "Matrix multiplication (from Linear)"),
@@ -415,6 +566,7 @@ def kernels(
         write=batch_size * seq_len * intermediate_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, 1, hidden_size * intermediate_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         ("MLP", "Up projection (from LlamaMLP)", "Bias addition (from Linear)"),
@@ -424,6 +576,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, 0, 0, 0)
     _leaf(
         _records,
         ("MLP", "Gating multiply (from LlamaMLP)"),
@@ -433,6 +586,7 @@ def kernels(
         write=batch_size * seq_len * intermediate_size * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, 0, 0, 3 * batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         ("MLP", "Down projection (from LlamaMLP)", "Matrix multiplication (from Linear)"),
@@ -442,6 +596,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, 1, hidden_size * intermediate_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         ("MLP", "Down projection (from LlamaMLP)", "Bias addition (from Linear)"),
@@ -451,6 +606,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, 0, 0, 0)
     _leaf(
         _records,
         ("Residual addition",),
@@ -460,7 +616,8 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "vector"},
     )
-    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, attention_bias, a_bytes, w_bytes)
+    _memory(_records, 1, 0, 0, 3 * batch_size * seq_len * hidden_size * a_bytes)
+    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, attention_bias, a_bytes, w_bytes, kv_bytes)
 
 
 # Helpers: arithmetic that is exact on ints and Fractions and broadcasts on numpy arrays.
@@ -636,10 +793,16 @@ def _leaf(
     records.append(record)
 
 
+def _memory(records: list[dict[str, Any]], scale: Any, weights: Any, cache: Any, activations: Any) -> None:
+    """Add the footprint to the last record: weights and cache times the enclosing repeats, activations once."""
+    records[-1].update(weights=_exact(weights * scale), cache=_exact(cache * scale), activations=_exact(activations))
+
+
 def _finish(records: list[dict[str, Any]], array: bool, *inputs: Any) -> list[dict[str, Any]]:
     """The records, with every cost an array of the inputs' shape when arrays were passed in."""
     if array:
         for record in records:
-            for key in ("flops", "read", "write"):
-                record[key] = _shaped(record[key], *inputs)
+            for key in ("flops", "read", "write", "weights", "cache", "activations"):
+                if key in record:
+                    record[key] = _shaped(record[key], *inputs)
     return records

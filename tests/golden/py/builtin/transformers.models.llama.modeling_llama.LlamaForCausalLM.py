@@ -28,8 +28,10 @@ Parameters:
     num_layers: Decoder layers
     vocab_size: Vocabulary size: rows of the token embedding table and outputs of the LM head
     attention_bias: 1 if the query, key, value and output projections have biases, else 0 (default: 0)
+    tie_word_embeddings: 1 if the LM head shares the token embedding's weights (tied: the head owns none), else 0 (default: 0)
     a_bytes: bytes per activation element
     w_bytes: bytes per weight element
+    kv_bytes: bytes per cache element (default: a_bytes)
 """
 
 import contextlib
@@ -41,12 +43,16 @@ from typing import Any
 
 __all__ = [
     "PARAMETERS",
+    "activation_bytes",
     "arithmetic_intensity",
+    "cache_bytes",
     "flops",
+    "footprint_bytes",
     "kernels",
     "memory_bytes",
     "memory_read",
     "memory_write",
+    "weight_bytes",
 ]
 
 PARAMETERS: dict[str, dict[str, str | None]] = {
@@ -61,8 +67,10 @@ PARAMETERS: dict[str, dict[str, str | None]] = {
     "num_layers": {"description": "Decoder layers", "default": None},
     "vocab_size": {"description": "Vocabulary size: rows of the token embedding table and outputs of the LM head", "default": None},
     "attention_bias": {"description": "1 if the query, key, value and output projections have biases, else 0", "default": "0"},
+    "tie_word_embeddings": {"description": "1 if the LM head shares the token embedding's weights (tied: the head owns none), else 0", "default": "0"},
     "a_bytes": {"description": None, "default": None},
     "w_bytes": {"description": None, "default": None},
+    "kv_bytes": {"description": None, "default": "a_bytes"},
 }
 """Each parameter in signature order: its description, and its default as a formula of earlier parameters."""
 
@@ -80,15 +88,17 @@ def flops(
     num_layers: Any,
     vocab_size: Any,
     attention_bias: Any = 0,
+    tie_word_embeddings: Any = 0,
     a_bytes: Any = None,
     w_bytes: Any = None,
+    kv_bytes: Any = None,
 ) -> Any:
     """Floating-point operations of LlamaForCausalLM: the sum over all its kernels.
 
     a_bytes, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias)
     if num_kv_heads is None:
@@ -96,7 +106,7 @@ def flops(
     if head_dim is None:
         head_dim = hidden_size // num_heads
     if _array:
-        return _shaped(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 5 * batch_size * seq_len ** 2 * num_heads * num_layers + 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers + 5 * batch_size * seq_len * cache_len * num_heads * num_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + batch_size * seq_len * hidden_size * num_layers * attention_bias + 10 * batch_size * seq_len * hidden_size * num_layers + 2 * batch_size * seq_len * hidden_size * vocab_size + 4 * batch_size * seq_len * hidden_size + 6 * batch_size * seq_len * intermediate_size * num_layers + batch_size * seq_len * num_heads * head_dim * num_layers * attention_bias + 9 * batch_size * seq_len * num_heads * head_dim * num_layers / 2 + 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * attention_bias + 7 * batch_size * seq_len * num_kv_heads * head_dim * num_layers / 2 + 6 * batch_size * seq_len * num_layers + 3 * batch_size * seq_len + 9 * seq_len * head_dim / 2 + seq_len, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, a_bytes, w_bytes)
+        return _shaped(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 5 * batch_size * seq_len ** 2 * num_heads * num_layers + 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers + 5 * batch_size * seq_len * cache_len * num_heads * num_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + batch_size * seq_len * hidden_size * num_layers * attention_bias + 10 * batch_size * seq_len * hidden_size * num_layers + 2 * batch_size * seq_len * hidden_size * vocab_size + 4 * batch_size * seq_len * hidden_size + 6 * batch_size * seq_len * intermediate_size * num_layers + batch_size * seq_len * num_heads * head_dim * num_layers * attention_bias + 9 * batch_size * seq_len * num_heads * head_dim * num_layers / 2 + 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * attention_bias + 7 * batch_size * seq_len * num_kv_heads * head_dim * num_layers / 2 + 6 * batch_size * seq_len * num_layers + 3 * batch_size * seq_len + 9 * seq_len * head_dim / 2 + seq_len, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     return _exact(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 5 * batch_size * seq_len ** 2 * num_heads * num_layers + 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers + 5 * batch_size * seq_len * cache_len * num_heads * num_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + batch_size * seq_len * hidden_size * num_layers * attention_bias + 10 * batch_size * seq_len * hidden_size * num_layers + 2 * batch_size * seq_len * hidden_size * vocab_size + 4 * batch_size * seq_len * hidden_size + 6 * batch_size * seq_len * intermediate_size * num_layers + batch_size * seq_len * num_heads * head_dim * num_layers * attention_bias + _div(9 * batch_size * seq_len * num_heads * head_dim * num_layers, 2) + 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * attention_bias + _div(7 * batch_size * seq_len * num_kv_heads * head_dim * num_layers, 2) + 6 * batch_size * seq_len * num_layers + 3 * batch_size * seq_len + _div(9 * seq_len * head_dim, 2) + seq_len)
 
 
@@ -113,11 +123,13 @@ def memory_read(
     num_layers: Any,
     vocab_size: Any,
     attention_bias: Any = 0,
+    tie_word_embeddings: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes read by LlamaForCausalLM: the sum over all its kernels."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, a_bytes, w_bytes)
     if num_kv_heads is None:
@@ -125,7 +137,7 @@ def memory_read(
     if head_dim is None:
         head_dim = hidden_size // num_heads
     _value = 13 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 3 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * hidden_size * w_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 8 * batch_size * seq_len * num_layers + 12 * batch_size * seq_len + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * a_bytes + 2 * seq_len * head_dim * num_layers * a_bytes + 8 * seq_len + 3 * hidden_size * intermediate_size * num_layers * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + hidden_size * num_layers * attention_bias * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * vocab_size * w_bytes + hidden_size * w_bytes + num_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * num_kv_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * head_dim
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def memory_write(
@@ -141,15 +153,17 @@ def memory_write(
     num_layers: Any,
     vocab_size: Any,
     attention_bias: Any = 0,
+    tie_word_embeddings: Any = 0,
     a_bytes: Any,
     w_bytes: Any = None,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes written by LlamaForCausalLM: the sum over all its kernels.
 
     cache_len, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes = _as_arrays(batch_size, seq_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes)
     if num_kv_heads is None:
@@ -157,7 +171,7 @@ def memory_write(
     if head_dim is None:
         head_dim = hidden_size // num_heads
     _value = 6 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 8 * batch_size * seq_len * num_layers + batch_size * seq_len * vocab_size * a_bytes + 4 * batch_size * seq_len + 2 * seq_len * head_dim * a_bytes + 8 * seq_len
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def memory_bytes(
@@ -173,13 +187,15 @@ def memory_bytes(
     num_layers: Any,
     vocab_size: Any,
     attention_bias: Any = 0,
+    tie_word_embeddings: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes read and written by LlamaForCausalLM: memory_read + memory_write."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, a_bytes, w_bytes)
-    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, a_bytes, w_bytes) if _array else _exact(_value)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
+    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, attention_bias=attention_bias, tie_word_embeddings=tie_word_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, attention_bias=attention_bias, tie_word_embeddings=tie_word_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def arithmetic_intensity(
@@ -195,13 +211,143 @@ def arithmetic_intensity(
     num_layers: Any,
     vocab_size: Any,
     attention_bias: Any = 0,
+    tie_word_embeddings: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """FLOPs per byte moved by LlamaForCausalLM: flops / memory_bytes (ZeroDivisionError when no byte moves)."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, a_bytes, w_bytes)
-    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, a_bytes, w_bytes) if _array else _div(_done, _moved)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
+    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, attention_bias=attention_bias, tie_word_embeddings=tie_word_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, attention_bias=attention_bias, tie_word_embeddings=tie_word_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _div(_done, _moved)
+
+
+def weight_bytes(
+    *,
+    batch_size: Any = None,
+    seq_len: Any = None,
+    cache_len: Any = None,
+    hidden_size: Any,
+    intermediate_size: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any = None,
+    num_layers: Any,
+    vocab_size: Any,
+    attention_bias: Any = 0,
+    tie_word_embeddings: Any = 0,
+    a_bytes: Any = None,
+    w_bytes: Any,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the weights LlamaForCausalLM owns: the sum over its kernels, times every repeat.
+
+    batch_size, seq_len, cache_len, a_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, tie_word_embeddings, w_bytes = _as_arrays(hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, tie_word_embeddings, w_bytes)
+    if num_kv_heads is None:
+        num_kv_heads = num_heads
+    if head_dim is None:
+        head_dim = hidden_size // num_heads
+    _value = 3 * hidden_size * intermediate_size * num_layers * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + hidden_size * num_layers * attention_bias * w_bytes + 2 * hidden_size * num_layers * w_bytes - hidden_size * vocab_size * tie_word_embeddings * w_bytes + 2 * hidden_size * vocab_size * w_bytes + hidden_size * w_bytes + num_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * num_kv_heads * head_dim * num_layers * attention_bias * w_bytes
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def cache_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any = None,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any = None,
+    num_layers: Any,
+    vocab_size: Any = None,
+    attention_bias: Any = 0,
+    tie_word_embeddings: Any = 0,
+    a_bytes: Any,
+    w_bytes: Any = None,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the cache LlamaForCausalLM keeps after the pass: the sum over its kernels, times every repeat.
+
+    intermediate_size, vocab_size, w_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, num_layers, a_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, num_layers, a_bytes, kv_bytes)
+    if num_kv_heads is None:
+        num_kv_heads = num_heads
+    if head_dim is None:
+        head_dim = hidden_size // num_heads
+    if kv_bytes is None:
+        kv_bytes = a_bytes
+    _value = 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * kv_bytes
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def activation_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any = None,
+    num_layers: Any = None,
+    vocab_size: Any,
+    attention_bias: Any = 0,
+    tie_word_embeddings: Any = 0,
+    a_bytes: Any,
+    w_bytes: Any = None,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the largest transient working set of one kernel of LlamaForCausalLM.
+
+    num_layers, w_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, vocab_size, a_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, vocab_size, a_bytes)
+    if num_kv_heads is None:
+        num_kv_heads = num_heads
+    if head_dim is None:
+        head_dim = hidden_size // num_heads
+    _value = _max(2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes, 2 * batch_size * seq_len * intermediate_size * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes, 2 * seq_len * head_dim * a_bytes + 8 * seq_len + 2 * head_dim, 3 * batch_size * seq_len * hidden_size * a_bytes, 3 * batch_size * seq_len * intermediate_size * a_bytes, 4 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len, 8 * seq_len, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * vocab_size * a_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def footprint_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any = None,
+    num_layers: Any,
+    vocab_size: Any,
+    attention_bias: Any = 0,
+    tie_word_embeddings: Any = 0,
+    a_bytes: Any,
+    w_bytes: Any,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes LlamaForCausalLM needs in memory: weight_bytes + cache_bytes + activation_bytes."""
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
+    _value = weight_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, attention_bias=attention_bias, tie_word_embeddings=tie_word_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + cache_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, attention_bias=attention_bias, tie_word_embeddings=tie_word_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + activation_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, attention_bias=attention_bias, tie_word_embeddings=tie_word_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def kernels(
@@ -217,21 +363,26 @@ def kernels(
     num_layers: Any,
     vocab_size: Any,
     attention_bias: Any = 0,
+    tie_word_embeddings: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> list[dict[str, Any]]:
     """Every kernel of LlamaForCausalLM, one record each, in tree order.
 
     A record has `path` (the operations from the root down to the kernel), `flops`, `read` and `write`
     (with every enclosing repeat multiplied in), and any other key the kernel carries.
+    A kernel with a footprint adds `weights` and `cache` (times the repeats) and `activations`.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     if _array:
-        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, a_bytes, w_bytes)
+        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     if head_dim is None:
         head_dim = hidden_size // num_heads
+    if kv_bytes is None:
+        kv_bytes = a_bytes
     _records: list[dict[str, Any]] = []
     _leaf(
         _records,
@@ -242,6 +393,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "none"},
     )
+    _memory(_records, 1, hidden_size * vocab_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len)
     _leaf(
         _records,
         ("Model", "Position ids (from LlamaModel)"),
@@ -251,6 +403,7 @@ def kernels(
         write=8 * seq_len,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, 0, 0, 8 * seq_len)
     _leaf(
         _records,
         ("Model", "Rotary embedding (from LlamaModel)", "Cosine and sine tables (from LlamaRotaryEmbedding)"),
@@ -260,6 +413,7 @@ def kernels(
         write=2 * seq_len * head_dim * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, 0, 0, 2 * seq_len * head_dim * a_bytes + 8 * seq_len + 2 * head_dim)
     _leaf(
         _records,
         ("Model", "Decoder layers (from LlamaModel)", "Input norm (from LlamaDecoderLayer)", "Variance calculation (from LlamaRMSNorm)"),
@@ -269,6 +423,7 @@ def kernels(
         write=4 * batch_size * seq_len,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, 0, 0, batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
     _leaf(
         _records,
         ("Model", "Decoder layers (from LlamaModel)", "Input norm (from LlamaDecoderLayer)", "Normalization (from LlamaRMSNorm)"),
@@ -278,6 +433,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
     _leaf(
         _records,
         ("Model", "Decoder layers (from LlamaModel)", "Self-attention (from LlamaDecoderLayer)", "Query projection (from LlamaAttention)", "Matrix multiplication (from Linear)"),
@@ -287,6 +443,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, num_layers, hidden_size * num_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Model", "Decoder layers (from LlamaModel)", "Self-attention (from LlamaDecoderLayer)", "Query projection (from LlamaAttention)", "Bias addition (from Linear)"),
@@ -296,6 +453,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, num_heads * head_dim * attention_bias * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Model", "Decoder layers (from LlamaModel)", "Self-attention (from LlamaDecoderLayer)", "Key projection (from LlamaAttention)", "Matrix multiplication (from Linear)"),
@@ -305,6 +463,7 @@ def kernels(
         write=batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, num_layers, hidden_size * num_kv_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Model", "Decoder layers (from LlamaModel)", "Self-attention (from LlamaDecoderLayer)", "Key projection (from LlamaAttention)", "Bias addition (from Linear)"),
@@ -314,6 +473,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, num_kv_heads * head_dim * attention_bias * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Model", "Decoder layers (from LlamaModel)", "Self-attention (from LlamaDecoderLayer)", "Value projection (from LlamaAttention)", "Matrix multiplication (from Linear)"),
@@ -323,6 +483,7 @@ def kernels(
         write=batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, num_layers, hidden_size * num_kv_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Model", "Decoder layers (from LlamaModel)", "Self-attention (from LlamaDecoderLayer)", "Value projection (from LlamaAttention)", "Bias addition (from Linear)"),
@@ -332,6 +493,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, num_kv_heads * head_dim * attention_bias * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Model", "Decoder layers (from LlamaModel)", "Self-attention (from LlamaDecoderLayer)", "Rotary position embedding (from LlamaAttention)", "Rotary position embedding (from apply_rotary_pos_emb)"),
@@ -341,6 +503,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * head_dim * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, 0, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes)
     _leaf(
         _records,
         ("Model", "Decoder layers (from LlamaModel)", "Self-attention (from LlamaDecoderLayer)", "KV cache update (from LlamaAttention)"),
@@ -350,6 +513,7 @@ def kernels(
         write=2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
         extras={"compute": "none"},
     )
+    _memory(_records, num_layers, 0, 2 * batch_size * seq_len * num_kv_heads * head_dim * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * kv_bytes, 4 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Model", "Decoder layers (from LlamaModel)", "Self-attention (from LlamaDecoderLayer)", "Attention (from LlamaAttention)", "Scaled dot-product attention (from sdpa_attention_forward)", "Attention scores and weighted values (from scaled_dot_product_attention)"),
@@ -359,6 +523,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, num_layers, 0, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Model", "Decoder layers (from LlamaModel)", "Self-attention (from LlamaDecoderLayer)", "Attention (from LlamaAttention)", "Scaled dot-product attention (from sdpa_attention_forward)", "Softmax (from scaled_dot_product_attention)"),
@@ -377,6 +542,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * head_dim * a_bytes,
         extras={"compute": "none"},
     )
+    _memory(_records, num_layers, 0, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Model", "Decoder layers (from LlamaModel)", "Self-attention (from LlamaDecoderLayer)", "Output projection (from LlamaAttention)", "Matrix multiplication (from Linear)"),
@@ -386,6 +552,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, num_layers, hidden_size * num_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Model", "Decoder layers (from LlamaModel)", "Self-attention (from LlamaDecoderLayer)", "Output projection (from LlamaAttention)", "Bias addition (from Linear)"),
@@ -395,6 +562,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, hidden_size * attention_bias * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Model", "Decoder layers (from LlamaModel)", "Residual addition (from LlamaDecoderLayer)"),
@@ -404,6 +572,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, 0, 0, 3 * batch_size * seq_len * hidden_size * a_bytes)
     _leaf(
         _records,
         ("Model", "Decoder layers (from LlamaModel)", "Post-attention norm (from LlamaDecoderLayer)", "Variance calculation (from LlamaRMSNorm)"),
@@ -413,6 +582,7 @@ def kernels(
         write=4 * batch_size * seq_len,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, 0, 0, batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
     _leaf(
         _records,
         ("Model", "Decoder layers (from LlamaModel)", "Post-attention norm (from LlamaDecoderLayer)", "Normalization (from LlamaRMSNorm)"),
@@ -422,6 +592,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
     _leaf(
         _records,
         ("Model", "Decoder layers (from LlamaModel)", "MLP (from LlamaDecoderLayer)", "Gate projection (from LlamaMLP)", "Matrix multiplication (from Linear)"),
@@ -431,6 +602,7 @@ def kernels(
         write=batch_size * seq_len * intermediate_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, num_layers, hidden_size * intermediate_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         ("Model", "Decoder layers (from LlamaModel)", "MLP (from LlamaDecoderLayer)", "Gate projection (from LlamaMLP)", "Bias addition (from Linear)"),
@@ -440,6 +612,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, 0, 0, 0)
     _leaf(
         _records,
         ("Model", "Decoder layers (from LlamaModel)", "MLP (from LlamaDecoderLayer)", "Activation (from LlamaMLP)", "SiLU (from SiLUActivation)", "SiLU activation (from SiLU)"),
@@ -449,6 +622,7 @@ def kernels(
         write=batch_size * seq_len * intermediate_size * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, 0, 0, 2 * batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         ("Model", "Decoder layers (from LlamaModel)", "MLP (from LlamaDecoderLayer)", "Up projection (from LlamaMLP)", "Matrix multiplication (from Linear)"),
@@ -458,6 +632,7 @@ def kernels(
         write=batch_size * seq_len * intermediate_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, num_layers, hidden_size * intermediate_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         ("Model", "Decoder layers (from LlamaModel)", "MLP (from LlamaDecoderLayer)", "Up projection (from LlamaMLP)", "Bias addition (from Linear)"),
@@ -467,6 +642,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, 0, 0, 0)
     _leaf(
         _records,
         ("Model", "Decoder layers (from LlamaModel)", "MLP (from LlamaDecoderLayer)", "Gating multiply (from LlamaMLP)"),
@@ -476,6 +652,7 @@ def kernels(
         write=batch_size * seq_len * intermediate_size * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, 0, 0, 3 * batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         ("Model", "Decoder layers (from LlamaModel)", "MLP (from LlamaDecoderLayer)", "Down projection (from LlamaMLP)", "Matrix multiplication (from Linear)"),
@@ -485,6 +662,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, num_layers, hidden_size * intermediate_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         ("Model", "Decoder layers (from LlamaModel)", "MLP (from LlamaDecoderLayer)", "Down projection (from LlamaMLP)", "Bias addition (from Linear)"),
@@ -494,6 +672,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, 0, 0, 0)
     _leaf(
         _records,
         ("Model", "Decoder layers (from LlamaModel)", "Residual addition (from LlamaDecoderLayer)"),
@@ -503,6 +682,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, 0, 0, 3 * batch_size * seq_len * hidden_size * a_bytes)
     _leaf(
         _records,
         ("Model", "Final norm (from LlamaModel)", "Variance calculation (from LlamaRMSNorm)"),
@@ -512,6 +692,7 @@ def kernels(
         write=4 * batch_size * seq_len,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, 0, 0, batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
     _leaf(
         _records,
         ("Model", "Final norm (from LlamaModel)", "Normalization (from LlamaRMSNorm)"),
@@ -521,6 +702,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
     _leaf(
         _records,
         ("LM head", "Matrix multiplication (from Linear)"),
@@ -530,6 +712,7 @@ def kernels(
         write=batch_size * seq_len * vocab_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, 1, -hidden_size * vocab_size * tie_word_embeddings * w_bytes + hidden_size * vocab_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * vocab_size * a_bytes)
     _leaf(
         _records,
         ("LM head", "Bias addition (from Linear)"),
@@ -539,7 +722,8 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
-    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, a_bytes, w_bytes)
+    _memory(_records, 1, 0, 0, 0)
+    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
 
 
 # Helpers: arithmetic that is exact on ints and Fractions and broadcasts on numpy arrays.
@@ -715,10 +899,16 @@ def _leaf(
     records.append(record)
 
 
+def _memory(records: list[dict[str, Any]], scale: Any, weights: Any, cache: Any, activations: Any) -> None:
+    """Add the footprint to the last record: weights and cache times the enclosing repeats, activations once."""
+    records[-1].update(weights=_exact(weights * scale), cache=_exact(cache * scale), activations=_exact(activations))
+
+
 def _finish(records: list[dict[str, Any]], array: bool, *inputs: Any) -> list[dict[str, Any]]:
     """The records, with every cost an array of the inputs' shape when arrays were passed in."""
     if array:
         for record in records:
-            for key in ("flops", "read", "write"):
-                record[key] = _shaped(record[key], *inputs)
+            for key in ("flops", "read", "write", "weights", "cache", "activations"):
+                if key in record:
+                    record[key] = _shaped(record[key], *inputs)
     return records

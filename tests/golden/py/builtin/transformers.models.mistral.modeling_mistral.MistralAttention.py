@@ -24,8 +24,10 @@ Parameters:
     num_heads: Query heads
     num_kv_heads: Key/value heads (grouped-query attention; equal to num_heads for multi-head attention) (default: num_heads)
     head_dim: Features per attention head (default: hidden_size // num_heads)
+    sliding_window: Tokens a sliding-window layer attends to (its cache keeps sliding_window - 1); 0 for full attention (default: 0)
     a_bytes: bytes per activation element
     w_bytes: bytes per weight element
+    kv_bytes: bytes per cache element (default: a_bytes)
 """
 
 import contextlib
@@ -37,12 +39,16 @@ from typing import Any
 
 __all__ = [
     "PARAMETERS",
+    "activation_bytes",
     "arithmetic_intensity",
+    "cache_bytes",
     "flops",
+    "footprint_bytes",
     "kernels",
     "memory_bytes",
     "memory_read",
     "memory_write",
+    "weight_bytes",
 ]
 
 PARAMETERS: dict[str, dict[str, str | None]] = {
@@ -53,8 +59,10 @@ PARAMETERS: dict[str, dict[str, str | None]] = {
     "num_heads": {"description": "Query heads", "default": None},
     "num_kv_heads": {"description": "Key/value heads (grouped-query attention; equal to num_heads for multi-head attention)", "default": "num_heads"},
     "head_dim": {"description": "Features per attention head", "default": "hidden_size // num_heads"},
+    "sliding_window": {"description": "Tokens a sliding-window layer attends to (its cache keeps sliding_window - 1); 0 for full attention", "default": "0"},
     "a_bytes": {"description": None, "default": None},
     "w_bytes": {"description": None, "default": None},
+    "kv_bytes": {"description": None, "default": "a_bytes"},
 }
 """Each parameter in signature order: its description, and its default as a formula of earlier parameters."""
 
@@ -68,15 +76,17 @@ def flops(
     num_heads: Any,
     num_kv_heads: Any = None,
     head_dim: Any = None,
+    sliding_window: Any = 0,
     a_bytes: Any = None,
     w_bytes: Any = None,
+    kv_bytes: Any = None,
 ) -> Any:
     """Floating-point operations of MistralAttention: the sum over all its kernels.
 
     a_bytes, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, sliding_window, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim = _as_arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim)
     if num_kv_heads is None:
@@ -84,7 +94,7 @@ def flops(
     if head_dim is None:
         head_dim = hidden_size // num_heads
     if _array:
-        return _shaped(4 * batch_size * seq_len ** 2 * num_heads * head_dim + 5 * batch_size * seq_len ** 2 * num_heads + 4 * batch_size * seq_len * cache_len * num_heads * head_dim + 5 * batch_size * seq_len * cache_len * num_heads + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim + 9 * batch_size * seq_len * num_heads * head_dim / 2 + 7 * batch_size * seq_len * num_kv_heads * head_dim / 2, batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, a_bytes, w_bytes)
+        return _shaped(4 * batch_size * seq_len ** 2 * num_heads * head_dim + 5 * batch_size * seq_len ** 2 * num_heads + 4 * batch_size * seq_len * cache_len * num_heads * head_dim + 5 * batch_size * seq_len * cache_len * num_heads + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim + 9 * batch_size * seq_len * num_heads * head_dim / 2 + 7 * batch_size * seq_len * num_kv_heads * head_dim / 2, batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, sliding_window, a_bytes, w_bytes, kv_bytes)
     return _exact(4 * batch_size * seq_len ** 2 * num_heads * head_dim + 5 * batch_size * seq_len ** 2 * num_heads + 4 * batch_size * seq_len * cache_len * num_heads * head_dim + 5 * batch_size * seq_len * cache_len * num_heads + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim + _div(9 * batch_size * seq_len * num_heads * head_dim, 2) + _div(7 * batch_size * seq_len * num_kv_heads * head_dim, 2))
 
 
@@ -97,11 +107,13 @@ def memory_read(
     num_heads: Any,
     num_kv_heads: Any = None,
     head_dim: Any = None,
+    sliding_window: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes read by MistralAttention: the sum over all its kernels."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, sliding_window, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, a_bytes, w_bytes)
     if num_kv_heads is None:
@@ -109,7 +121,7 @@ def memory_read(
     if head_dim is None:
         head_dim = hidden_size // num_heads
     _value = 3 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes + 2 * hidden_size * num_heads * head_dim * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * w_bytes
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, sliding_window, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def memory_write(
@@ -121,15 +133,17 @@ def memory_write(
     num_heads: Any,
     num_kv_heads: Any = None,
     head_dim: Any = None,
+    sliding_window: Any = 0,
     a_bytes: Any,
     w_bytes: Any = None,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes written by MistralAttention: the sum over all its kernels.
 
     cache_len, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, sliding_window, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, hidden_size, num_heads, num_kv_heads, head_dim, a_bytes = _as_arrays(batch_size, seq_len, hidden_size, num_heads, num_kv_heads, head_dim, a_bytes)
     if num_kv_heads is None:
@@ -137,7 +151,7 @@ def memory_write(
     if head_dim is None:
         head_dim = hidden_size // num_heads
     _value = batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, sliding_window, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def memory_bytes(
@@ -149,13 +163,15 @@ def memory_bytes(
     num_heads: Any,
     num_kv_heads: Any = None,
     head_dim: Any = None,
+    sliding_window: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes read and written by MistralAttention: memory_read + memory_write."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, a_bytes, w_bytes)
-    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, a_bytes=a_bytes, w_bytes=w_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, a_bytes, w_bytes) if _array else _exact(_value)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, sliding_window, a_bytes, w_bytes, kv_bytes)
+    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, sliding_window, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def arithmetic_intensity(
@@ -167,13 +183,129 @@ def arithmetic_intensity(
     num_heads: Any,
     num_kv_heads: Any = None,
     head_dim: Any = None,
+    sliding_window: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """FLOPs per byte moved by MistralAttention: flops / memory_bytes (ZeroDivisionError when no byte moves)."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, a_bytes, w_bytes)
-    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, a_bytes=a_bytes, w_bytes=w_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, a_bytes, w_bytes) if _array else _div(_done, _moved)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, sliding_window, a_bytes, w_bytes, kv_bytes)
+    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, sliding_window, a_bytes, w_bytes, kv_bytes) if _array else _div(_done, _moved)
+
+
+def weight_bytes(
+    *,
+    batch_size: Any = None,
+    seq_len: Any = None,
+    cache_len: Any = None,
+    hidden_size: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any = None,
+    sliding_window: Any = 0,
+    a_bytes: Any = None,
+    w_bytes: Any,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the weights MistralAttention owns: the sum over its kernels, times every repeat.
+
+    batch_size, seq_len, cache_len, a_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, sliding_window, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        hidden_size, num_heads, num_kv_heads, head_dim, w_bytes = _as_arrays(hidden_size, num_heads, num_kv_heads, head_dim, w_bytes)
+    if num_kv_heads is None:
+        num_kv_heads = num_heads
+    if head_dim is None:
+        head_dim = hidden_size // num_heads
+    _value = 2 * hidden_size * num_heads * head_dim * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * w_bytes
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, sliding_window, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def cache_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any = None,
+    sliding_window: Any = 0,
+    a_bytes: Any,
+    w_bytes: Any = None,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the cache MistralAttention keeps after the pass: the sum over its kernels, times every repeat.
+
+    w_bytes is optional: the formula does not use it, though an array passed
+    for it still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, sliding_window, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, sliding_window, a_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, sliding_window, a_bytes, kv_bytes)
+    if num_kv_heads is None:
+        num_kv_heads = num_heads
+    if head_dim is None:
+        head_dim = hidden_size // num_heads
+    if kv_bytes is None:
+        kv_bytes = a_bytes
+    if _array:
+        with _quiet():
+            return _shaped(_where(sliding_window > 0, 2 * batch_size * num_kv_heads * head_dim * _min(sliding_window - 1, seq_len + cache_len) * kv_bytes, 2 * batch_size * seq_len * num_kv_heads * head_dim * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * kv_bytes), batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, sliding_window, a_bytes, w_bytes, kv_bytes)
+    return _exact(2 * batch_size * num_kv_heads * head_dim * _min(sliding_window - 1, seq_len + cache_len) * kv_bytes if sliding_window > 0 else 2 * batch_size * seq_len * num_kv_heads * head_dim * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * kv_bytes)
+
+
+def activation_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any = None,
+    sliding_window: Any = 0,
+    a_bytes: Any,
+    w_bytes: Any = None,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the largest transient working set of one kernel of MistralAttention.
+
+    w_bytes is optional: the formula does not use it, though an array passed
+    for it still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, sliding_window, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, a_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, a_bytes)
+    if num_kv_heads is None:
+        num_kv_heads = num_heads
+    if head_dim is None:
+        head_dim = hidden_size // num_heads
+    _value = _max(2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes, 4 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, sliding_window, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def footprint_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any = None,
+    sliding_window: Any = 0,
+    a_bytes: Any,
+    w_bytes: Any,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes MistralAttention needs in memory: weight_bytes + cache_bytes + activation_bytes."""
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, sliding_window, a_bytes, w_bytes, kv_bytes)
+    _value = weight_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + cache_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + activation_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, sliding_window, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def kernels(
@@ -185,140 +317,158 @@ def kernels(
     num_heads: Any,
     num_kv_heads: Any = None,
     head_dim: Any = None,
+    sliding_window: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> list[dict[str, Any]]:
     """Every kernel of MistralAttention, one record each, in tree order.
 
     A record has `path` (the operations from the root down to the kernel), `flops`, `read` and `write`
     (with every enclosing repeat multiplied in), and any other key the kernel carries.
+    A kernel with a footprint adds `weights` and `cache` (times the repeats) and `activations`.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, sliding_window, a_bytes, w_bytes, kv_bytes)
     if _array:
-        batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, a_bytes, w_bytes)
+        batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, sliding_window, a_bytes, w_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, sliding_window, a_bytes, w_bytes, kv_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     if head_dim is None:
         head_dim = hidden_size // num_heads
+    if kv_bytes is None:
+        kv_bytes = a_bytes
     _records: list[dict[str, Any]] = []
-    _leaf(
-        _records,
-        ("Query projection", "Matrix multiplication (from Linear)"),
-        scale=1,
-        flops=2 * batch_size * seq_len * hidden_size * num_heads * head_dim,
-        read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * num_heads * head_dim * w_bytes,
-        write=batch_size * seq_len * num_heads * head_dim * a_bytes,
-        extras={"compute": "matmul"},
-    )
-    _leaf(
-        _records,
-        ("Query projection", "Bias addition (from Linear)"),
-        scale=1,
-        flops=0,
-        read=0,
-        write=0,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Key projection", "Matrix multiplication (from Linear)"),
-        scale=1,
-        flops=2 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim,
-        read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * num_kv_heads * head_dim * w_bytes,
-        write=batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
-        extras={"compute": "matmul"},
-    )
-    _leaf(
-        _records,
-        ("Key projection", "Bias addition (from Linear)"),
-        scale=1,
-        flops=0,
-        read=0,
-        write=0,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Value projection", "Matrix multiplication (from Linear)"),
-        scale=1,
-        flops=2 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim,
-        read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * num_kv_heads * head_dim * w_bytes,
-        write=batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
-        extras={"compute": "matmul"},
-    )
-    _leaf(
-        _records,
-        ("Value projection", "Bias addition (from Linear)"),
-        scale=1,
-        flops=0,
-        read=0,
-        write=0,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Rotary position embedding", "Rotary position embedding (from apply_rotary_pos_emb)"),
-        scale=1,
-        flops=7 * batch_size * seq_len * num_heads * head_dim / 2 + 7 * batch_size * seq_len * num_kv_heads * head_dim / 2 if _array else _div(7 * batch_size * seq_len * num_heads * head_dim, 2) + _div(7 * batch_size * seq_len * num_kv_heads * head_dim, 2),
-        read=batch_size * seq_len * num_heads * head_dim * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes,
-        write=batch_size * seq_len * num_heads * head_dim * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("KV cache update",),
-        scale=1,
-        flops=0,
-        read=2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
-        write=2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
-        extras={"compute": "none"},
-    )
-    _leaf(
-        _records,
-        ("Attention", "Scaled dot-product attention (from sdpa_attention_forward)", "Attention scores and weighted values (from scaled_dot_product_attention)"),
-        scale=1,
-        flops=4 * batch_size * seq_len ** 2 * num_heads * head_dim + 4 * batch_size * seq_len * cache_len * num_heads * head_dim,
-        read=batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes,
-        write=batch_size * seq_len * num_heads * head_dim * a_bytes,
-        extras={"compute": "matmul"},
-    )
-    _leaf(
-        _records,
-        ("Attention", "Scaled dot-product attention (from sdpa_attention_forward)", "Softmax (from scaled_dot_product_attention)"),
-        scale=1,
-        flops=5 * batch_size * seq_len ** 2 * num_heads + 5 * batch_size * seq_len * cache_len * num_heads + batch_size * seq_len * num_heads * head_dim,
-        read=0,
-        write=0,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Attention", "Output transpose (from sdpa_attention_forward)"),
-        scale=1,
-        flops=0,
-        read=batch_size * seq_len * num_heads * head_dim * a_bytes,
-        write=batch_size * seq_len * num_heads * head_dim * a_bytes,
-        extras={"compute": "none"},
-    )
-    _leaf(
-        _records,
-        ("Output projection", "Matrix multiplication (from Linear)"),
-        scale=1,
-        flops=2 * batch_size * seq_len * hidden_size * num_heads * head_dim,
-        read=batch_size * seq_len * num_heads * head_dim * a_bytes + hidden_size * num_heads * head_dim * w_bytes,
-        write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "matmul"},
-    )
-    _leaf(
-        _records,
-        ("Output projection", "Bias addition (from Linear)"),
-        scale=1,
-        flops=0,
-        read=0,
-        write=0,
-        extras={"compute": "vector"},
-    )
-    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, a_bytes, w_bytes)
+    with _quiet(_array):
+        _leaf(
+            _records,
+            ("Query projection", "Matrix multiplication (from Linear)"),
+            scale=1,
+            flops=2 * batch_size * seq_len * hidden_size * num_heads * head_dim,
+            read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * num_heads * head_dim * w_bytes,
+            write=batch_size * seq_len * num_heads * head_dim * a_bytes,
+            extras={"compute": "matmul"},
+        )
+        _memory(_records, 1, hidden_size * num_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes)
+        _leaf(
+            _records,
+            ("Query projection", "Bias addition (from Linear)"),
+            scale=1,
+            flops=0,
+            read=0,
+            write=0,
+            extras={"compute": "vector"},
+        )
+        _memory(_records, 1, 0, 0, 0)
+        _leaf(
+            _records,
+            ("Key projection", "Matrix multiplication (from Linear)"),
+            scale=1,
+            flops=2 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim,
+            read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * num_kv_heads * head_dim * w_bytes,
+            write=batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
+            extras={"compute": "matmul"},
+        )
+        _memory(_records, 1, hidden_size * num_kv_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes)
+        _leaf(
+            _records,
+            ("Key projection", "Bias addition (from Linear)"),
+            scale=1,
+            flops=0,
+            read=0,
+            write=0,
+            extras={"compute": "vector"},
+        )
+        _memory(_records, 1, 0, 0, 0)
+        _leaf(
+            _records,
+            ("Value projection", "Matrix multiplication (from Linear)"),
+            scale=1,
+            flops=2 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim,
+            read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * num_kv_heads * head_dim * w_bytes,
+            write=batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
+            extras={"compute": "matmul"},
+        )
+        _memory(_records, 1, hidden_size * num_kv_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes)
+        _leaf(
+            _records,
+            ("Value projection", "Bias addition (from Linear)"),
+            scale=1,
+            flops=0,
+            read=0,
+            write=0,
+            extras={"compute": "vector"},
+        )
+        _memory(_records, 1, 0, 0, 0)
+        _leaf(
+            _records,
+            ("Rotary position embedding", "Rotary position embedding (from apply_rotary_pos_emb)"),
+            scale=1,
+            flops=7 * batch_size * seq_len * num_heads * head_dim / 2 + 7 * batch_size * seq_len * num_kv_heads * head_dim / 2 if _array else _div(7 * batch_size * seq_len * num_heads * head_dim, 2) + _div(7 * batch_size * seq_len * num_kv_heads * head_dim, 2),
+            read=batch_size * seq_len * num_heads * head_dim * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes,
+            write=batch_size * seq_len * num_heads * head_dim * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
+            extras={"compute": "vector"},
+        )
+        _memory(_records, 1, 0, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes)
+        _leaf(
+            _records,
+            ("KV cache update",),
+            scale=1,
+            flops=0,
+            read=2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
+            write=2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
+            extras={"compute": "none"},
+        )
+        _memory(_records, 1, 0, _where(sliding_window > 0, 2 * batch_size * num_kv_heads * head_dim * _min(sliding_window - 1, seq_len + cache_len) * kv_bytes, 2 * batch_size * seq_len * num_kv_heads * head_dim * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * kv_bytes) if _array else (2 * batch_size * num_kv_heads * head_dim * _min(sliding_window - 1, seq_len + cache_len) * kv_bytes if sliding_window > 0 else 2 * batch_size * seq_len * num_kv_heads * head_dim * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * kv_bytes), 4 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes)
+        _leaf(
+            _records,
+            ("Attention", "Scaled dot-product attention (from sdpa_attention_forward)", "Attention scores and weighted values (from scaled_dot_product_attention)"),
+            scale=1,
+            flops=4 * batch_size * seq_len ** 2 * num_heads * head_dim + 4 * batch_size * seq_len * cache_len * num_heads * head_dim,
+            read=batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes,
+            write=batch_size * seq_len * num_heads * head_dim * a_bytes,
+            extras={"compute": "matmul"},
+        )
+        _memory(_records, 1, 0, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes)
+        _leaf(
+            _records,
+            ("Attention", "Scaled dot-product attention (from sdpa_attention_forward)", "Softmax (from scaled_dot_product_attention)"),
+            scale=1,
+            flops=5 * batch_size * seq_len ** 2 * num_heads + 5 * batch_size * seq_len * cache_len * num_heads + batch_size * seq_len * num_heads * head_dim,
+            read=0,
+            write=0,
+            extras={"compute": "vector"},
+        )
+        _leaf(
+            _records,
+            ("Attention", "Output transpose (from sdpa_attention_forward)"),
+            scale=1,
+            flops=0,
+            read=batch_size * seq_len * num_heads * head_dim * a_bytes,
+            write=batch_size * seq_len * num_heads * head_dim * a_bytes,
+            extras={"compute": "none"},
+        )
+        _memory(_records, 1, 0, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes)
+        _leaf(
+            _records,
+            ("Output projection", "Matrix multiplication (from Linear)"),
+            scale=1,
+            flops=2 * batch_size * seq_len * hidden_size * num_heads * head_dim,
+            read=batch_size * seq_len * num_heads * head_dim * a_bytes + hidden_size * num_heads * head_dim * w_bytes,
+            write=batch_size * seq_len * hidden_size * a_bytes,
+            extras={"compute": "matmul"},
+        )
+        _memory(_records, 1, hidden_size * num_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes)
+        _leaf(
+            _records,
+            ("Output projection", "Bias addition (from Linear)"),
+            scale=1,
+            flops=0,
+            read=0,
+            write=0,
+            extras={"compute": "vector"},
+        )
+        _memory(_records, 1, 0, 0, 0)
+    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, sliding_window, a_bytes, w_bytes, kv_bytes)
 
 
 # Helpers: arithmetic that is exact on ints and Fractions and broadcasts on numpy arrays.
@@ -494,10 +644,16 @@ def _leaf(
     records.append(record)
 
 
+def _memory(records: list[dict[str, Any]], scale: Any, weights: Any, cache: Any, activations: Any) -> None:
+    """Add the footprint to the last record: weights and cache times the enclosing repeats, activations once."""
+    records[-1].update(weights=_exact(weights * scale), cache=_exact(cache * scale), activations=_exact(activations))
+
+
 def _finish(records: list[dict[str, Any]], array: bool, *inputs: Any) -> list[dict[str, Any]]:
     """The records, with every cost an array of the inputs' shape when arrays were passed in."""
     if array:
         for record in records:
-            for key in ("flops", "read", "write"):
-                record[key] = _shaped(record[key], *inputs)
+            for key in ("flops", "read", "write", "weights", "cache", "activations"):
+                if key in record:
+                    record[key] = _shaped(record[key], *inputs)
     return records

@@ -27,9 +27,11 @@ Parameters:
     head_dim: Features per attention head (default: hidden_size // num_heads)
     num_layers: Decoder layers
     vocab_size: Vocabulary size: rows of the token embedding table and outputs of the LM head
-    sliding_window: Sliding-window size (config sliding_window): each layer's cache keeps the last sliding_window - 1 tokens; 0 for full attention (sliding_window null) (default: 0)
+    tie_word_embeddings: 1 if the LM head shares the token embedding's weights (tied: the head owns none), else 0 (default: 0)
+    sliding_window: Tokens a sliding-window layer attends to (its cache keeps sliding_window - 1); 0 for full attention (default: 0)
     a_bytes: bytes per activation element
     w_bytes: bytes per weight element
+    kv_bytes: bytes per cache element (default: a_bytes)
 """
 
 import contextlib
@@ -41,12 +43,16 @@ from typing import Any
 
 __all__ = [
     "PARAMETERS",
+    "activation_bytes",
     "arithmetic_intensity",
+    "cache_bytes",
     "flops",
+    "footprint_bytes",
     "kernels",
     "memory_bytes",
     "memory_read",
     "memory_write",
+    "weight_bytes",
 ]
 
 PARAMETERS: dict[str, dict[str, str | None]] = {
@@ -60,9 +66,11 @@ PARAMETERS: dict[str, dict[str, str | None]] = {
     "head_dim": {"description": "Features per attention head", "default": "hidden_size // num_heads"},
     "num_layers": {"description": "Decoder layers", "default": None},
     "vocab_size": {"description": "Vocabulary size: rows of the token embedding table and outputs of the LM head", "default": None},
-    "sliding_window": {"description": "Sliding-window size (config sliding_window): each layer's cache keeps the last sliding_window - 1 tokens; 0 for full attention (sliding_window null)", "default": "0"},
+    "tie_word_embeddings": {"description": "1 if the LM head shares the token embedding's weights (tied: the head owns none), else 0", "default": "0"},
+    "sliding_window": {"description": "Tokens a sliding-window layer attends to (its cache keeps sliding_window - 1); 0 for full attention", "default": "0"},
     "a_bytes": {"description": None, "default": None},
     "w_bytes": {"description": None, "default": None},
+    "kv_bytes": {"description": None, "default": "a_bytes"},
 }
 """Each parameter in signature order: its description, and its default as a formula of earlier parameters."""
 
@@ -79,16 +87,18 @@ def flops(
     head_dim: Any = None,
     num_layers: Any,
     vocab_size: Any,
+    tie_word_embeddings: Any = 0,
     sliding_window: Any = 0,
     a_bytes: Any = None,
     w_bytes: Any = None,
+    kv_bytes: Any = None,
 ) -> Any:
     """Floating-point operations of MistralForCausalLM: the sum over all its kernels.
 
     a_bytes, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window)
     if num_kv_heads is None:
@@ -97,7 +107,7 @@ def flops(
         head_dim = hidden_size // num_heads
     if _array:
         with _quiet():
-            return _shaped(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 5 * batch_size * seq_len ** 2 * num_heads * num_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + 10 * batch_size * seq_len * hidden_size * num_layers + 2 * batch_size * seq_len * hidden_size * vocab_size + 4 * batch_size * seq_len * hidden_size + 6 * batch_size * seq_len * intermediate_size * num_layers + 9 * batch_size * seq_len * num_heads * head_dim * num_layers / 2 + 7 * batch_size * seq_len * num_kv_heads * head_dim * num_layers / 2 + 6 * batch_size * seq_len * num_layers + 3 * batch_size * seq_len + 9 * seq_len * head_dim / 2 + seq_len + _where(sliding_window > 0, 4 * batch_size * seq_len * num_heads * head_dim * num_layers * _min(cache_len, sliding_window - 1) + 5 * batch_size * seq_len * num_heads * num_layers * _min(cache_len, sliding_window - 1), 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers + 5 * batch_size * seq_len * cache_len * num_heads * num_layers), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes)
+            return _shaped(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 5 * batch_size * seq_len ** 2 * num_heads * num_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + 10 * batch_size * seq_len * hidden_size * num_layers + 2 * batch_size * seq_len * hidden_size * vocab_size + 4 * batch_size * seq_len * hidden_size + 6 * batch_size * seq_len * intermediate_size * num_layers + 9 * batch_size * seq_len * num_heads * head_dim * num_layers / 2 + 7 * batch_size * seq_len * num_kv_heads * head_dim * num_layers / 2 + 6 * batch_size * seq_len * num_layers + 3 * batch_size * seq_len + 9 * seq_len * head_dim / 2 + seq_len + _where(sliding_window > 0, 4 * batch_size * seq_len * num_heads * head_dim * num_layers * _min(cache_len, sliding_window - 1) + 5 * batch_size * seq_len * num_heads * num_layers * _min(cache_len, sliding_window - 1), 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers + 5 * batch_size * seq_len * cache_len * num_heads * num_layers), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes)
     return _exact(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 5 * batch_size * seq_len ** 2 * num_heads * num_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + 10 * batch_size * seq_len * hidden_size * num_layers + 2 * batch_size * seq_len * hidden_size * vocab_size + 4 * batch_size * seq_len * hidden_size + 6 * batch_size * seq_len * intermediate_size * num_layers + _div(9 * batch_size * seq_len * num_heads * head_dim * num_layers, 2) + _div(7 * batch_size * seq_len * num_kv_heads * head_dim * num_layers, 2) + 6 * batch_size * seq_len * num_layers + 3 * batch_size * seq_len + _div(9 * seq_len * head_dim, 2) + seq_len + (4 * batch_size * seq_len * num_heads * head_dim * num_layers * _min(cache_len, sliding_window - 1) + 5 * batch_size * seq_len * num_heads * num_layers * _min(cache_len, sliding_window - 1) if sliding_window > 0 else 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers + 5 * batch_size * seq_len * cache_len * num_heads * num_layers))
 
 
@@ -113,12 +123,14 @@ def memory_read(
     head_dim: Any = None,
     num_layers: Any,
     vocab_size: Any,
+    tie_word_embeddings: Any = 0,
     sliding_window: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes read by MistralForCausalLM: the sum over all its kernels."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes)
     if num_kv_heads is None:
@@ -127,7 +139,7 @@ def memory_read(
         head_dim = hidden_size // num_heads
     if _array:
         with _quiet():
-            return _shaped(13 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 3 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * hidden_size * w_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 8 * batch_size * seq_len * num_layers + 12 * batch_size * seq_len + 2 * seq_len * head_dim * num_layers * a_bytes + 8 * seq_len + 3 * hidden_size * intermediate_size * num_layers * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * vocab_size * w_bytes + hidden_size * w_bytes + 2 * head_dim + _where(sliding_window > 0, 2 * batch_size * num_kv_heads * head_dim * num_layers * _min(cache_len, sliding_window - 1) * a_bytes, 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * a_bytes), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes)
+            return _shaped(13 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 3 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * hidden_size * w_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 8 * batch_size * seq_len * num_layers + 12 * batch_size * seq_len + 2 * seq_len * head_dim * num_layers * a_bytes + 8 * seq_len + 3 * hidden_size * intermediate_size * num_layers * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * vocab_size * w_bytes + hidden_size * w_bytes + 2 * head_dim + _where(sliding_window > 0, 2 * batch_size * num_kv_heads * head_dim * num_layers * _min(cache_len, sliding_window - 1) * a_bytes, 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * a_bytes), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes)
     return _exact(13 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 3 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * hidden_size * w_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 8 * batch_size * seq_len * num_layers + 12 * batch_size * seq_len + 2 * seq_len * head_dim * num_layers * a_bytes + 8 * seq_len + 3 * hidden_size * intermediate_size * num_layers * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * vocab_size * w_bytes + hidden_size * w_bytes + 2 * head_dim + (2 * batch_size * num_kv_heads * head_dim * num_layers * _min(cache_len, sliding_window - 1) * a_bytes if sliding_window > 0 else 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * a_bytes))
 
 
@@ -143,16 +155,18 @@ def memory_write(
     head_dim: Any = None,
     num_layers: Any,
     vocab_size: Any,
+    tie_word_embeddings: Any = 0,
     sliding_window: Any = 0,
     a_bytes: Any,
     w_bytes: Any = None,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes written by MistralForCausalLM: the sum over all its kernels.
 
     cache_len, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes = _as_arrays(batch_size, seq_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes)
     if num_kv_heads is None:
@@ -160,7 +174,7 @@ def memory_write(
     if head_dim is None:
         head_dim = hidden_size // num_heads
     _value = 6 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 8 * batch_size * seq_len * num_layers + batch_size * seq_len * vocab_size * a_bytes + 4 * batch_size * seq_len + 2 * seq_len * head_dim * a_bytes + 8 * seq_len
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def memory_bytes(
@@ -175,14 +189,16 @@ def memory_bytes(
     head_dim: Any = None,
     num_layers: Any,
     vocab_size: Any,
+    tie_word_embeddings: Any = 0,
     sliding_window: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes read and written by MistralForCausalLM: memory_read + memory_write."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes)
-    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes) if _array else _exact(_value)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes)
+    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, tie_word_embeddings=tie_word_embeddings, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, tie_word_embeddings=tie_word_embeddings, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def arithmetic_intensity(
@@ -197,14 +213,148 @@ def arithmetic_intensity(
     head_dim: Any = None,
     num_layers: Any,
     vocab_size: Any,
+    tie_word_embeddings: Any = 0,
     sliding_window: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """FLOPs per byte moved by MistralForCausalLM: flops / memory_bytes (ZeroDivisionError when no byte moves)."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes)
-    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes) if _array else _div(_done, _moved)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes)
+    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, tie_word_embeddings=tie_word_embeddings, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, tie_word_embeddings=tie_word_embeddings, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes) if _array else _div(_done, _moved)
+
+
+def weight_bytes(
+    *,
+    batch_size: Any = None,
+    seq_len: Any = None,
+    cache_len: Any = None,
+    hidden_size: Any,
+    intermediate_size: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any = None,
+    num_layers: Any,
+    vocab_size: Any,
+    tie_word_embeddings: Any = 0,
+    sliding_window: Any = 0,
+    a_bytes: Any = None,
+    w_bytes: Any,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the weights MistralForCausalLM owns: the sum over its kernels, times every repeat.
+
+    batch_size, seq_len, cache_len, a_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, tie_word_embeddings, w_bytes = _as_arrays(hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, tie_word_embeddings, w_bytes)
+    if num_kv_heads is None:
+        num_kv_heads = num_heads
+    if head_dim is None:
+        head_dim = hidden_size // num_heads
+    _value = 3 * hidden_size * intermediate_size * num_layers * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_layers * w_bytes - hidden_size * vocab_size * tie_word_embeddings * w_bytes + 2 * hidden_size * vocab_size * w_bytes + hidden_size * w_bytes
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def cache_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any = None,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any = None,
+    num_layers: Any,
+    vocab_size: Any = None,
+    tie_word_embeddings: Any = 0,
+    sliding_window: Any = 0,
+    a_bytes: Any,
+    w_bytes: Any = None,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the cache MistralForCausalLM keeps after the pass: the sum over its kernels, times every repeat.
+
+    intermediate_size, vocab_size, w_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, a_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, a_bytes, kv_bytes)
+    if num_kv_heads is None:
+        num_kv_heads = num_heads
+    if head_dim is None:
+        head_dim = hidden_size // num_heads
+    if kv_bytes is None:
+        kv_bytes = a_bytes
+    if _array:
+        with _quiet():
+            return _shaped(_where(sliding_window > 0, 2 * batch_size * num_kv_heads * head_dim * num_layers * _min(sliding_window - 1, seq_len + _min(cache_len, sliding_window - 1)) * kv_bytes, 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * kv_bytes), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes)
+    return _exact(2 * batch_size * num_kv_heads * head_dim * num_layers * _min(sliding_window - 1, seq_len + _min(cache_len, sliding_window - 1)) * kv_bytes if sliding_window > 0 else 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * kv_bytes)
+
+
+def activation_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any = None,
+    num_layers: Any = None,
+    vocab_size: Any,
+    tie_word_embeddings: Any = 0,
+    sliding_window: Any = 0,
+    a_bytes: Any,
+    w_bytes: Any = None,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the largest transient working set of one kernel of MistralForCausalLM.
+
+    num_layers, w_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, vocab_size, sliding_window, a_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, vocab_size, sliding_window, a_bytes)
+    if num_kv_heads is None:
+        num_kv_heads = num_heads
+    if head_dim is None:
+        head_dim = hidden_size // num_heads
+    if _array:
+        with _quiet():
+            return _shaped(_max(_where(sliding_window > 0, _max(2 * batch_size * seq_len * num_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * num_kv_heads * head_dim * _min(cache_len, sliding_window - 1) * a_bytes, 2 * batch_size * seq_len * intermediate_size * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes, 2 * seq_len * head_dim * a_bytes + 8 * seq_len + 2 * head_dim, 3 * batch_size * seq_len * hidden_size * a_bytes, 3 * batch_size * seq_len * intermediate_size * a_bytes, 4 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len, 8 * seq_len, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes), _max(2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes, 2 * batch_size * seq_len * intermediate_size * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes, 2 * seq_len * head_dim * a_bytes + 8 * seq_len + 2 * head_dim, 3 * batch_size * seq_len * hidden_size * a_bytes, 3 * batch_size * seq_len * intermediate_size * a_bytes, 4 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len, 8 * seq_len, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)), batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * vocab_size * a_bytes), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes)
+    return _exact(_max(_max(2 * batch_size * seq_len * num_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * num_kv_heads * head_dim * _min(cache_len, sliding_window - 1) * a_bytes, 2 * batch_size * seq_len * intermediate_size * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes, 2 * seq_len * head_dim * a_bytes + 8 * seq_len + 2 * head_dim, 3 * batch_size * seq_len * hidden_size * a_bytes, 3 * batch_size * seq_len * intermediate_size * a_bytes, 4 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len, 8 * seq_len, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes) if sliding_window > 0 else _max(2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes, 2 * batch_size * seq_len * intermediate_size * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes, 2 * seq_len * head_dim * a_bytes + 8 * seq_len + 2 * head_dim, 3 * batch_size * seq_len * hidden_size * a_bytes, 3 * batch_size * seq_len * intermediate_size * a_bytes, 4 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len, 8 * seq_len, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes), batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * vocab_size * a_bytes))
+
+
+def footprint_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any = None,
+    num_layers: Any,
+    vocab_size: Any,
+    tie_word_embeddings: Any = 0,
+    sliding_window: Any = 0,
+    a_bytes: Any,
+    w_bytes: Any,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes MistralForCausalLM needs in memory: weight_bytes + cache_bytes + activation_bytes."""
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes)
+    _value = weight_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, tie_word_embeddings=tie_word_embeddings, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + cache_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, tie_word_embeddings=tie_word_embeddings, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + activation_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, tie_word_embeddings=tie_word_embeddings, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def kernels(
@@ -219,22 +369,27 @@ def kernels(
     head_dim: Any = None,
     num_layers: Any,
     vocab_size: Any,
+    tie_word_embeddings: Any = 0,
     sliding_window: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> list[dict[str, Any]]:
     """Every kernel of MistralForCausalLM, one record each, in tree order.
 
     A record has `path` (the operations from the root down to the kernel), `flops`, `read` and `write`
     (with every enclosing repeat multiplied in), and any other key the kernel carries.
+    A kernel with a footprint adds `weights` and `cache` (times the repeats) and `activations`.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes)
     if _array:
-        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes)
+        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     if head_dim is None:
         head_dim = hidden_size // num_heads
+    if kv_bytes is None:
+        kv_bytes = a_bytes
     _records: list[dict[str, Any]] = []
     with _quiet(_array):
         _leaf(
@@ -246,6 +401,7 @@ def kernels(
             write=batch_size * seq_len * hidden_size * a_bytes,
             extras={"compute": "none"},
         )
+        _memory(_records, 1, hidden_size * vocab_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len)
         _leaf(
             _records,
             ("Model", "Position ids (from MistralModel)"),
@@ -255,6 +411,7 @@ def kernels(
             write=8 * seq_len,
             extras={"compute": "vector"},
         )
+        _memory(_records, 1, 0, 0, 8 * seq_len)
         _leaf(
             _records,
             ("Model", "Rotary embedding (from MistralModel)", "Cosine and sine tables (from MistralRotaryEmbedding)"),
@@ -264,6 +421,7 @@ def kernels(
             write=2 * seq_len * head_dim * a_bytes,
             extras={"compute": "vector"},
         )
+        _memory(_records, 1, 0, 0, 2 * seq_len * head_dim * a_bytes + 8 * seq_len + 2 * head_dim)
         _leaf(
             _records,
             ("Model", "Decoder layers (from MistralModel)", "Input norm (from MistralDecoderLayer)", "Variance calculation (from MistralRMSNorm)"),
@@ -273,6 +431,7 @@ def kernels(
             write=4 * batch_size * seq_len,
             extras={"compute": "vector"},
         )
+        _memory(_records, num_layers, 0, 0, batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
         _leaf(
             _records,
             ("Model", "Decoder layers (from MistralModel)", "Input norm (from MistralDecoderLayer)", "Normalization (from MistralRMSNorm)"),
@@ -282,6 +441,7 @@ def kernels(
             write=batch_size * seq_len * hidden_size * a_bytes,
             extras={"compute": "vector"},
         )
+        _memory(_records, num_layers, hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
         _leaf(
             _records,
             ("Model", "Decoder layers (from MistralModel)", "Self-attention (from MistralDecoderLayer)", "Query projection (from MistralAttention)", "Matrix multiplication (from Linear)"),
@@ -291,6 +451,7 @@ def kernels(
             write=batch_size * seq_len * num_heads * head_dim * a_bytes,
             extras={"compute": "matmul"},
         )
+        _memory(_records, num_layers, hidden_size * num_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes)
         _leaf(
             _records,
             ("Model", "Decoder layers (from MistralModel)", "Self-attention (from MistralDecoderLayer)", "Query projection (from MistralAttention)", "Bias addition (from Linear)"),
@@ -300,6 +461,7 @@ def kernels(
             write=0,
             extras={"compute": "vector"},
         )
+        _memory(_records, num_layers, 0, 0, 0)
         _leaf(
             _records,
             ("Model", "Decoder layers (from MistralModel)", "Self-attention (from MistralDecoderLayer)", "Key projection (from MistralAttention)", "Matrix multiplication (from Linear)"),
@@ -309,6 +471,7 @@ def kernels(
             write=batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
             extras={"compute": "matmul"},
         )
+        _memory(_records, num_layers, hidden_size * num_kv_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes)
         _leaf(
             _records,
             ("Model", "Decoder layers (from MistralModel)", "Self-attention (from MistralDecoderLayer)", "Key projection (from MistralAttention)", "Bias addition (from Linear)"),
@@ -318,6 +481,7 @@ def kernels(
             write=0,
             extras={"compute": "vector"},
         )
+        _memory(_records, num_layers, 0, 0, 0)
         _leaf(
             _records,
             ("Model", "Decoder layers (from MistralModel)", "Self-attention (from MistralDecoderLayer)", "Value projection (from MistralAttention)", "Matrix multiplication (from Linear)"),
@@ -327,6 +491,7 @@ def kernels(
             write=batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
             extras={"compute": "matmul"},
         )
+        _memory(_records, num_layers, hidden_size * num_kv_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes)
         _leaf(
             _records,
             ("Model", "Decoder layers (from MistralModel)", "Self-attention (from MistralDecoderLayer)", "Value projection (from MistralAttention)", "Bias addition (from Linear)"),
@@ -336,6 +501,7 @@ def kernels(
             write=0,
             extras={"compute": "vector"},
         )
+        _memory(_records, num_layers, 0, 0, 0)
         _leaf(
             _records,
             ("Model", "Decoder layers (from MistralModel)", "Self-attention (from MistralDecoderLayer)", "Rotary position embedding (from MistralAttention)", "Rotary position embedding (from apply_rotary_pos_emb)"),
@@ -345,6 +511,7 @@ def kernels(
             write=batch_size * seq_len * num_heads * head_dim * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
             extras={"compute": "vector"},
         )
+        _memory(_records, num_layers, 0, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes)
         _leaf(
             _records,
             ("Model", "Decoder layers (from MistralModel)", "Self-attention (from MistralDecoderLayer)", "KV cache update (from MistralAttention)"),
@@ -354,6 +521,7 @@ def kernels(
             write=2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
             extras={"compute": "none"},
         )
+        _memory(_records, num_layers, 0, _where(sliding_window > 0, 2 * batch_size * num_kv_heads * head_dim * _min(sliding_window - 1, seq_len + _min(cache_len, sliding_window - 1)) * kv_bytes, 2 * batch_size * seq_len * num_kv_heads * head_dim * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * kv_bytes) if _array else (2 * batch_size * num_kv_heads * head_dim * _min(sliding_window - 1, seq_len + _min(cache_len, sliding_window - 1)) * kv_bytes if sliding_window > 0 else 2 * batch_size * seq_len * num_kv_heads * head_dim * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * kv_bytes), 4 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes)
         _leaf(
             _records,
             ("Model", "Decoder layers (from MistralModel)", "Self-attention (from MistralDecoderLayer)", "Attention (from MistralAttention)", "Scaled dot-product attention (from sdpa_attention_forward)", "Attention scores and weighted values (from scaled_dot_product_attention)"),
@@ -363,6 +531,7 @@ def kernels(
             write=batch_size * seq_len * num_heads * head_dim * a_bytes,
             extras={"compute": "matmul"},
         )
+        _memory(_records, num_layers, 0, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + _where(sliding_window > 0, 2 * batch_size * num_kv_heads * head_dim * _min(cache_len, sliding_window - 1) * a_bytes, 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes) if _array else 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + (2 * batch_size * num_kv_heads * head_dim * _min(cache_len, sliding_window - 1) * a_bytes if sliding_window > 0 else 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes))
         _leaf(
             _records,
             ("Model", "Decoder layers (from MistralModel)", "Self-attention (from MistralDecoderLayer)", "Attention (from MistralAttention)", "Scaled dot-product attention (from sdpa_attention_forward)", "Softmax (from scaled_dot_product_attention)"),
@@ -381,6 +550,7 @@ def kernels(
             write=batch_size * seq_len * num_heads * head_dim * a_bytes,
             extras={"compute": "none"},
         )
+        _memory(_records, num_layers, 0, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes)
         _leaf(
             _records,
             ("Model", "Decoder layers (from MistralModel)", "Self-attention (from MistralDecoderLayer)", "Output projection (from MistralAttention)", "Matrix multiplication (from Linear)"),
@@ -390,6 +560,7 @@ def kernels(
             write=batch_size * seq_len * hidden_size * a_bytes,
             extras={"compute": "matmul"},
         )
+        _memory(_records, num_layers, hidden_size * num_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes)
         _leaf(
             _records,
             ("Model", "Decoder layers (from MistralModel)", "Self-attention (from MistralDecoderLayer)", "Output projection (from MistralAttention)", "Bias addition (from Linear)"),
@@ -399,6 +570,7 @@ def kernels(
             write=0,
             extras={"compute": "vector"},
         )
+        _memory(_records, num_layers, 0, 0, 0)
         _leaf(
             _records,
             ("Model", "Decoder layers (from MistralModel)", "Residual addition (from MistralDecoderLayer)"),
@@ -408,6 +580,7 @@ def kernels(
             write=batch_size * seq_len * hidden_size * a_bytes,
             extras={"compute": "vector"},
         )
+        _memory(_records, num_layers, 0, 0, 3 * batch_size * seq_len * hidden_size * a_bytes)
         _leaf(
             _records,
             ("Model", "Decoder layers (from MistralModel)", "Post-attention norm (from MistralDecoderLayer)", "Variance calculation (from MistralRMSNorm)"),
@@ -417,6 +590,7 @@ def kernels(
             write=4 * batch_size * seq_len,
             extras={"compute": "vector"},
         )
+        _memory(_records, num_layers, 0, 0, batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
         _leaf(
             _records,
             ("Model", "Decoder layers (from MistralModel)", "Post-attention norm (from MistralDecoderLayer)", "Normalization (from MistralRMSNorm)"),
@@ -426,6 +600,7 @@ def kernels(
             write=batch_size * seq_len * hidden_size * a_bytes,
             extras={"compute": "vector"},
         )
+        _memory(_records, num_layers, hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
         _leaf(
             _records,
             ("Model", "Decoder layers (from MistralModel)", "MLP (from MistralDecoderLayer)", "Gate projection (from MistralMLP)", "Matrix multiplication (from Linear)"),
@@ -435,6 +610,7 @@ def kernels(
             write=batch_size * seq_len * intermediate_size * a_bytes,
             extras={"compute": "matmul"},
         )
+        _memory(_records, num_layers, hidden_size * intermediate_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)
         _leaf(
             _records,
             ("Model", "Decoder layers (from MistralModel)", "MLP (from MistralDecoderLayer)", "Gate projection (from MistralMLP)", "Bias addition (from Linear)"),
@@ -444,6 +620,7 @@ def kernels(
             write=0,
             extras={"compute": "vector"},
         )
+        _memory(_records, num_layers, 0, 0, 0)
         _leaf(
             _records,
             ("Model", "Decoder layers (from MistralModel)", "MLP (from MistralDecoderLayer)", "Activation (from MistralMLP)", "SiLU (from SiLUActivation)", "SiLU activation (from SiLU)"),
@@ -453,6 +630,7 @@ def kernels(
             write=batch_size * seq_len * intermediate_size * a_bytes,
             extras={"compute": "vector"},
         )
+        _memory(_records, num_layers, 0, 0, 2 * batch_size * seq_len * intermediate_size * a_bytes)
         _leaf(
             _records,
             ("Model", "Decoder layers (from MistralModel)", "MLP (from MistralDecoderLayer)", "Up projection (from MistralMLP)", "Matrix multiplication (from Linear)"),
@@ -462,6 +640,7 @@ def kernels(
             write=batch_size * seq_len * intermediate_size * a_bytes,
             extras={"compute": "matmul"},
         )
+        _memory(_records, num_layers, hidden_size * intermediate_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)
         _leaf(
             _records,
             ("Model", "Decoder layers (from MistralModel)", "MLP (from MistralDecoderLayer)", "Up projection (from MistralMLP)", "Bias addition (from Linear)"),
@@ -471,6 +650,7 @@ def kernels(
             write=0,
             extras={"compute": "vector"},
         )
+        _memory(_records, num_layers, 0, 0, 0)
         _leaf(
             _records,
             ("Model", "Decoder layers (from MistralModel)", "MLP (from MistralDecoderLayer)", "Gating multiply (from MistralMLP)"),
@@ -480,6 +660,7 @@ def kernels(
             write=batch_size * seq_len * intermediate_size * a_bytes,
             extras={"compute": "vector"},
         )
+        _memory(_records, num_layers, 0, 0, 3 * batch_size * seq_len * intermediate_size * a_bytes)
         _leaf(
             _records,
             ("Model", "Decoder layers (from MistralModel)", "MLP (from MistralDecoderLayer)", "Down projection (from MistralMLP)", "Matrix multiplication (from Linear)"),
@@ -489,6 +670,7 @@ def kernels(
             write=batch_size * seq_len * hidden_size * a_bytes,
             extras={"compute": "matmul"},
         )
+        _memory(_records, num_layers, hidden_size * intermediate_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)
         _leaf(
             _records,
             ("Model", "Decoder layers (from MistralModel)", "MLP (from MistralDecoderLayer)", "Down projection (from MistralMLP)", "Bias addition (from Linear)"),
@@ -498,6 +680,7 @@ def kernels(
             write=0,
             extras={"compute": "vector"},
         )
+        _memory(_records, num_layers, 0, 0, 0)
         _leaf(
             _records,
             ("Model", "Decoder layers (from MistralModel)", "Residual addition (from MistralDecoderLayer)"),
@@ -507,6 +690,7 @@ def kernels(
             write=batch_size * seq_len * hidden_size * a_bytes,
             extras={"compute": "vector"},
         )
+        _memory(_records, num_layers, 0, 0, 3 * batch_size * seq_len * hidden_size * a_bytes)
         _leaf(
             _records,
             ("Model", "Final norm (from MistralModel)", "Variance calculation (from MistralRMSNorm)"),
@@ -516,6 +700,7 @@ def kernels(
             write=4 * batch_size * seq_len,
             extras={"compute": "vector"},
         )
+        _memory(_records, 1, 0, 0, batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
         _leaf(
             _records,
             ("Model", "Final norm (from MistralModel)", "Normalization (from MistralRMSNorm)"),
@@ -525,6 +710,7 @@ def kernels(
             write=batch_size * seq_len * hidden_size * a_bytes,
             extras={"compute": "vector"},
         )
+        _memory(_records, 1, hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
         _leaf(
             _records,
             ("LM head", "Matrix multiplication (from Linear)"),
@@ -534,6 +720,7 @@ def kernels(
             write=batch_size * seq_len * vocab_size * a_bytes,
             extras={"compute": "matmul"},
         )
+        _memory(_records, 1, -hidden_size * vocab_size * tie_word_embeddings * w_bytes + hidden_size * vocab_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * vocab_size * a_bytes)
         _leaf(
             _records,
             ("LM head", "Bias addition (from Linear)"),
@@ -543,7 +730,8 @@ def kernels(
             write=0,
             extras={"compute": "vector"},
         )
-    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes)
+        _memory(_records, 1, 0, 0, 0)
+    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes)
 
 
 # Helpers: arithmetic that is exact on ints and Fractions and broadcasts on numpy arrays.
@@ -719,10 +907,16 @@ def _leaf(
     records.append(record)
 
 
+def _memory(records: list[dict[str, Any]], scale: Any, weights: Any, cache: Any, activations: Any) -> None:
+    """Add the footprint to the last record: weights and cache times the enclosing repeats, activations once."""
+    records[-1].update(weights=_exact(weights * scale), cache=_exact(cache * scale), activations=_exact(activations))
+
+
 def _finish(records: list[dict[str, Any]], array: bool, *inputs: Any) -> list[dict[str, Any]]:
     """The records, with every cost an array of the inputs' shape when arrays were passed in."""
     if array:
         for record in records:
-            for key in ("flops", "read", "write"):
-                record[key] = _shaped(record[key], *inputs)
+            for key in ("flops", "read", "write", "weights", "cache", "activations"):
+                if key in record:
+                    record[key] = _shaped(record[key], *inputs)
     return records

@@ -31,12 +31,16 @@ from typing import Any
 
 __all__ = [
     "PARAMETERS",
+    "activation_bytes",
     "arithmetic_intensity",
+    "cache_bytes",
     "flops",
+    "footprint_bytes",
     "kernels",
     "memory_bytes",
     "memory_read",
     "memory_write",
+    "weight_bytes",
 ]
 
 PARAMETERS: dict[str, dict[str, str | None]] = {
@@ -97,11 +101,50 @@ def arithmetic_intensity(*, seq_len: Any, head_dim: Any, a_bytes: Any) -> Any:
     return _shaped(_done / _moved, seq_len, head_dim, a_bytes) if _array else _div(_done, _moved)
 
 
+def weight_bytes(*, seq_len: Any = None, head_dim: Any = None, a_bytes: Any = None) -> Any:
+    """Bytes of the weights MistralRotaryEmbedding owns: the sum over its kernels, times every repeat.
+
+    seq_len, head_dim, a_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(seq_len, head_dim, a_bytes)
+    _value = 0
+    return _shaped(_value, seq_len, head_dim, a_bytes) if _array else _exact(_value)
+
+
+def cache_bytes(*, seq_len: Any = None, head_dim: Any = None, a_bytes: Any = None) -> Any:
+    """Bytes of the cache MistralRotaryEmbedding keeps after the pass: the sum over its kernels, times every repeat.
+
+    seq_len, head_dim, a_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(seq_len, head_dim, a_bytes)
+    _value = 0
+    return _shaped(_value, seq_len, head_dim, a_bytes) if _array else _exact(_value)
+
+
+def activation_bytes(*, seq_len: Any, head_dim: Any, a_bytes: Any) -> Any:
+    """Bytes of the largest transient working set of one kernel of MistralRotaryEmbedding."""
+    _array = _arrays(seq_len, head_dim, a_bytes)
+    if _array:
+        seq_len, head_dim, a_bytes = _as_arrays(seq_len, head_dim, a_bytes)
+    _value = 2 * seq_len * head_dim * a_bytes + 8 * seq_len + 2 * head_dim
+    return _shaped(_value, seq_len, head_dim, a_bytes) if _array else _exact(_value)
+
+
+def footprint_bytes(*, seq_len: Any, head_dim: Any, a_bytes: Any) -> Any:
+    """Bytes MistralRotaryEmbedding needs in memory: weight_bytes + cache_bytes + activation_bytes."""
+    _array = _arrays(seq_len, head_dim, a_bytes)
+    _value = weight_bytes(seq_len=seq_len, head_dim=head_dim, a_bytes=a_bytes) + cache_bytes(seq_len=seq_len, head_dim=head_dim, a_bytes=a_bytes) + activation_bytes(seq_len=seq_len, head_dim=head_dim, a_bytes=a_bytes)
+    return _shaped(_value, seq_len, head_dim, a_bytes) if _array else _exact(_value)
+
+
 def kernels(*, seq_len: Any, head_dim: Any, a_bytes: Any) -> list[dict[str, Any]]:
     """Every kernel of MistralRotaryEmbedding, one record each, in tree order.
 
     A record has `path` (the operations from the root down to the kernel), `flops`, `read` and `write`
     (with every enclosing repeat multiplied in), and any other key the kernel carries.
+    A kernel with a footprint adds `weights` and `cache` (times the repeats) and `activations`.
     """
     _array = _arrays(seq_len, head_dim, a_bytes)
     if _array:
@@ -116,6 +159,7 @@ def kernels(*, seq_len: Any, head_dim: Any, a_bytes: Any) -> list[dict[str, Any]
         write=2 * seq_len * head_dim * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, 0, 0, 2 * seq_len * head_dim * a_bytes + 8 * seq_len + 2 * head_dim)
     return _finish(_records, _array, seq_len, head_dim, a_bytes)
 
 
@@ -292,10 +336,16 @@ def _leaf(
     records.append(record)
 
 
+def _memory(records: list[dict[str, Any]], scale: Any, weights: Any, cache: Any, activations: Any) -> None:
+    """Add the footprint to the last record: weights and cache times the enclosing repeats, activations once."""
+    records[-1].update(weights=_exact(weights * scale), cache=_exact(cache * scale), activations=_exact(activations))
+
+
 def _finish(records: list[dict[str, Any]], array: bool, *inputs: Any) -> list[dict[str, Any]]:
     """The records, with every cost an array of the inputs' shape when arrays were passed in."""
     if array:
         for record in records:
-            for key in ("flops", "read", "write"):
-                record[key] = _shaped(record[key], *inputs)
+            for key in ("flops", "read", "write", "weights", "cache", "activations"):
+                if key in record:
+                    record[key] = _shaped(record[key], *inputs)
     return records

@@ -27,8 +27,10 @@ Parameters:
     head_dim: Features per attention head (default: hidden_size // num_heads)
     num_experts: Experts per mixture-of-experts layer
     top_k: Experts each token is routed to
+    sliding_window: Tokens a sliding-window layer attends to (its cache keeps sliding_window - 1); 0 for full attention (default: 0)
     a_bytes: bytes per activation element
     w_bytes: bytes per weight element
+    kv_bytes: bytes per cache element (default: a_bytes)
 """
 
 import contextlib
@@ -40,12 +42,16 @@ from typing import Any
 
 __all__ = [
     "PARAMETERS",
+    "activation_bytes",
     "arithmetic_intensity",
+    "cache_bytes",
     "flops",
+    "footprint_bytes",
     "kernels",
     "memory_bytes",
     "memory_read",
     "memory_write",
+    "weight_bytes",
 ]
 
 PARAMETERS: dict[str, dict[str, str | None]] = {
@@ -59,8 +65,10 @@ PARAMETERS: dict[str, dict[str, str | None]] = {
     "head_dim": {"description": "Features per attention head", "default": "hidden_size // num_heads"},
     "num_experts": {"description": "Experts per mixture-of-experts layer", "default": None},
     "top_k": {"description": "Experts each token is routed to", "default": None},
+    "sliding_window": {"description": "Tokens a sliding-window layer attends to (its cache keeps sliding_window - 1); 0 for full attention", "default": "0"},
     "a_bytes": {"description": None, "default": None},
     "w_bytes": {"description": None, "default": None},
+    "kv_bytes": {"description": None, "default": "a_bytes"},
 }
 """Each parameter in signature order: its description, and its default as a formula of earlier parameters."""
 
@@ -77,15 +85,17 @@ def flops(
     head_dim: Any = None,
     num_experts: Any,
     top_k: Any,
+    sliding_window: Any = 0,
     a_bytes: Any = None,
     w_bytes: Any = None,
+    kv_bytes: Any = None,
 ) -> Any:
     """Floating-point operations of MixtralDecoderLayer: the sum over all its kernels.
 
     a_bytes, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, sliding_window, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k)
     if num_kv_heads is None:
@@ -93,7 +103,7 @@ def flops(
     if head_dim is None:
         head_dim = hidden_size // num_heads
     if _array:
-        return _shaped(4 * batch_size * seq_len ** 2 * num_heads * head_dim + 5 * batch_size * seq_len ** 2 * num_heads + 4 * batch_size * seq_len * cache_len * num_heads * head_dim + 5 * batch_size * seq_len * cache_len * num_heads + 6 * batch_size * seq_len * hidden_size * intermediate_size * top_k + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim + 2 * batch_size * seq_len * hidden_size * num_experts + 2 * batch_size * seq_len * hidden_size * top_k + 10 * batch_size * seq_len * hidden_size + 6 * batch_size * seq_len * intermediate_size * top_k + 9 * batch_size * seq_len * num_heads * head_dim / 2 + 7 * batch_size * seq_len * num_kv_heads * head_dim / 2 + 5 * batch_size * seq_len * num_experts + 2 * batch_size * seq_len * top_k + 6 * batch_size * seq_len, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, a_bytes, w_bytes)
+        return _shaped(4 * batch_size * seq_len ** 2 * num_heads * head_dim + 5 * batch_size * seq_len ** 2 * num_heads + 4 * batch_size * seq_len * cache_len * num_heads * head_dim + 5 * batch_size * seq_len * cache_len * num_heads + 6 * batch_size * seq_len * hidden_size * intermediate_size * top_k + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim + 2 * batch_size * seq_len * hidden_size * num_experts + 2 * batch_size * seq_len * hidden_size * top_k + 10 * batch_size * seq_len * hidden_size + 6 * batch_size * seq_len * intermediate_size * top_k + 9 * batch_size * seq_len * num_heads * head_dim / 2 + 7 * batch_size * seq_len * num_kv_heads * head_dim / 2 + 5 * batch_size * seq_len * num_experts + 2 * batch_size * seq_len * top_k + 6 * batch_size * seq_len, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, sliding_window, a_bytes, w_bytes, kv_bytes)
     return _exact(4 * batch_size * seq_len ** 2 * num_heads * head_dim + 5 * batch_size * seq_len ** 2 * num_heads + 4 * batch_size * seq_len * cache_len * num_heads * head_dim + 5 * batch_size * seq_len * cache_len * num_heads + 6 * batch_size * seq_len * hidden_size * intermediate_size * top_k + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim + 2 * batch_size * seq_len * hidden_size * num_experts + 2 * batch_size * seq_len * hidden_size * top_k + 10 * batch_size * seq_len * hidden_size + 6 * batch_size * seq_len * intermediate_size * top_k + _div(9 * batch_size * seq_len * num_heads * head_dim, 2) + _div(7 * batch_size * seq_len * num_kv_heads * head_dim, 2) + 5 * batch_size * seq_len * num_experts + 2 * batch_size * seq_len * top_k + 6 * batch_size * seq_len)
 
 
@@ -109,11 +119,13 @@ def memory_read(
     head_dim: Any = None,
     num_experts: Any,
     top_k: Any,
+    sliding_window: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes read by MixtralDecoderLayer: the sum over all its kernels."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, sliding_window, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, a_bytes, w_bytes)
     if num_kv_heads is None:
@@ -121,7 +133,7 @@ def memory_read(
     if head_dim is None:
         head_dim = hidden_size // num_heads
     if _array:
-        return _shaped(4 * batch_size * seq_len * hidden_size * top_k * a_bytes + 12 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len * intermediate_size * top_k * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + batch_size * seq_len * num_experts * a_bytes + 28 * batch_size * seq_len * top_k + 8 * batch_size * seq_len + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes - 3 * hidden_size * intermediate_size * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 3 * hidden_size * intermediate_size * num_experts * w_bytes + 2 * hidden_size * num_heads * head_dim * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * w_bytes + hidden_size * num_experts * w_bytes + 2 * hidden_size * w_bytes, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, a_bytes, w_bytes)
+        return _shaped(4 * batch_size * seq_len * hidden_size * top_k * a_bytes + 12 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len * intermediate_size * top_k * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + batch_size * seq_len * num_experts * a_bytes + 28 * batch_size * seq_len * top_k + 8 * batch_size * seq_len + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes - 3 * hidden_size * intermediate_size * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 3 * hidden_size * intermediate_size * num_experts * w_bytes + 2 * hidden_size * num_heads * head_dim * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * w_bytes + hidden_size * num_experts * w_bytes + 2 * hidden_size * w_bytes, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, sliding_window, a_bytes, w_bytes, kv_bytes)
     return _exact(4 * batch_size * seq_len * hidden_size * top_k * a_bytes + 12 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len * intermediate_size * top_k * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + batch_size * seq_len * num_experts * a_bytes + 28 * batch_size * seq_len * top_k + 8 * batch_size * seq_len + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes - 3 * hidden_size * intermediate_size * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + 3 * hidden_size * intermediate_size * num_experts * w_bytes + 2 * hidden_size * num_heads * head_dim * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * w_bytes + hidden_size * num_experts * w_bytes + 2 * hidden_size * w_bytes)
 
 
@@ -137,15 +149,17 @@ def memory_write(
     head_dim: Any = None,
     num_experts: Any,
     top_k: Any,
+    sliding_window: Any = 0,
     a_bytes: Any,
     w_bytes: Any = None,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes written by MixtralDecoderLayer: the sum over all its kernels.
 
     cache_len, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, sliding_window, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, a_bytes = _as_arrays(batch_size, seq_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, a_bytes)
     if num_kv_heads is None:
@@ -153,7 +167,7 @@ def memory_write(
     if head_dim is None:
         head_dim = hidden_size // num_heads
     _value = 3 * batch_size * seq_len * hidden_size * top_k * a_bytes + 7 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len * intermediate_size * top_k * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 8 * batch_size * seq_len * num_experts * top_k + batch_size * seq_len * num_experts * a_bytes + 20 * batch_size * seq_len * top_k + 8 * batch_size * seq_len
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, sliding_window, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def memory_bytes(
@@ -168,13 +182,15 @@ def memory_bytes(
     head_dim: Any = None,
     num_experts: Any,
     top_k: Any,
+    sliding_window: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes read and written by MixtralDecoderLayer: memory_read + memory_write."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, a_bytes, w_bytes)
-    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_experts=num_experts, top_k=top_k, a_bytes=a_bytes, w_bytes=w_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_experts=num_experts, top_k=top_k, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, a_bytes, w_bytes) if _array else _exact(_value)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, sliding_window, a_bytes, w_bytes, kv_bytes)
+    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_experts=num_experts, top_k=top_k, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_experts=num_experts, top_k=top_k, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, sliding_window, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def arithmetic_intensity(
@@ -189,13 +205,141 @@ def arithmetic_intensity(
     head_dim: Any = None,
     num_experts: Any,
     top_k: Any,
+    sliding_window: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """FLOPs per byte moved by MixtralDecoderLayer: flops / memory_bytes (ZeroDivisionError when no byte moves)."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, a_bytes, w_bytes)
-    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_experts=num_experts, top_k=top_k, a_bytes=a_bytes, w_bytes=w_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_experts=num_experts, top_k=top_k, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, a_bytes, w_bytes) if _array else _div(_done, _moved)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, sliding_window, a_bytes, w_bytes, kv_bytes)
+    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_experts=num_experts, top_k=top_k, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_experts=num_experts, top_k=top_k, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, sliding_window, a_bytes, w_bytes, kv_bytes) if _array else _div(_done, _moved)
+
+
+def weight_bytes(
+    *,
+    batch_size: Any = None,
+    seq_len: Any = None,
+    cache_len: Any = None,
+    hidden_size: Any,
+    intermediate_size: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any = None,
+    num_experts: Any,
+    top_k: Any = None,
+    sliding_window: Any = 0,
+    a_bytes: Any = None,
+    w_bytes: Any,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the weights MixtralDecoderLayer owns: the sum over its kernels, times every repeat.
+
+    batch_size, seq_len, cache_len, top_k, a_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, sliding_window, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, w_bytes = _as_arrays(hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, w_bytes)
+    if num_kv_heads is None:
+        num_kv_heads = num_heads
+    if head_dim is None:
+        head_dim = hidden_size // num_heads
+    _value = 3 * hidden_size * intermediate_size * num_experts * w_bytes + 2 * hidden_size * num_heads * head_dim * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * w_bytes + hidden_size * num_experts * w_bytes + 2 * hidden_size * w_bytes
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, sliding_window, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def cache_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any = None,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any = None,
+    num_experts: Any = None,
+    top_k: Any = None,
+    sliding_window: Any = 0,
+    a_bytes: Any,
+    w_bytes: Any = None,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the cache MixtralDecoderLayer keeps after the pass: the sum over its kernels, times every repeat.
+
+    intermediate_size, num_experts, top_k, w_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, sliding_window, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, sliding_window, a_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, sliding_window, a_bytes, kv_bytes)
+    if num_kv_heads is None:
+        num_kv_heads = num_heads
+    if head_dim is None:
+        head_dim = hidden_size // num_heads
+    if kv_bytes is None:
+        kv_bytes = a_bytes
+    if _array:
+        with _quiet():
+            return _shaped(_where(sliding_window > 0, 2 * batch_size * num_kv_heads * head_dim * _min(sliding_window - 1, seq_len + cache_len) * kv_bytes, 2 * batch_size * seq_len * num_kv_heads * head_dim * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * kv_bytes), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, sliding_window, a_bytes, w_bytes, kv_bytes)
+    return _exact(2 * batch_size * num_kv_heads * head_dim * _min(sliding_window - 1, seq_len + cache_len) * kv_bytes if sliding_window > 0 else 2 * batch_size * seq_len * num_kv_heads * head_dim * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * kv_bytes)
+
+
+def activation_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any = None,
+    num_experts: Any,
+    top_k: Any,
+    sliding_window: Any = 0,
+    a_bytes: Any,
+    w_bytes: Any = None,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the largest transient working set of one kernel of MixtralDecoderLayer.
+
+    w_bytes is optional: the formula does not use it, though an array passed
+    for it still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, sliding_window, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, a_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, a_bytes)
+    if num_kv_heads is None:
+        num_kv_heads = num_heads
+    if head_dim is None:
+        head_dim = hidden_size // num_heads
+    _value = _max(batch_size * seq_len * num_experts * a_bytes + 12 * batch_size * seq_len * top_k, 8 * batch_size * seq_len * num_experts * top_k + 16 * batch_size * seq_len * top_k, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes, 2 * batch_size * seq_len * intermediate_size * top_k * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes, 3 * batch_size * seq_len * hidden_size * a_bytes, 3 * batch_size * seq_len * intermediate_size * top_k * a_bytes, 4 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, 2 * batch_size * seq_len * hidden_size * top_k * a_bytes + 4 * batch_size * seq_len * top_k, batch_size * seq_len * hidden_size * top_k * a_bytes + 2 * batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len * top_k, 2 * batch_size * seq_len * hidden_size * top_k * a_bytes + 8 * batch_size * seq_len * top_k, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_experts * a_bytes, batch_size * seq_len * hidden_size * top_k * a_bytes + 2 * batch_size * seq_len * intermediate_size * top_k * a_bytes, batch_size * seq_len * hidden_size * top_k * a_bytes + batch_size * seq_len * intermediate_size * top_k * a_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, sliding_window, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def footprint_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any = None,
+    num_experts: Any,
+    top_k: Any,
+    sliding_window: Any = 0,
+    a_bytes: Any,
+    w_bytes: Any,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes MixtralDecoderLayer needs in memory: weight_bytes + cache_bytes + activation_bytes."""
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, sliding_window, a_bytes, w_bytes, kv_bytes)
+    _value = weight_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_experts=num_experts, top_k=top_k, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + cache_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_experts=num_experts, top_k=top_k, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + activation_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_experts=num_experts, top_k=top_k, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, sliding_window, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def kernels(
@@ -210,284 +354,318 @@ def kernels(
     head_dim: Any = None,
     num_experts: Any,
     top_k: Any,
+    sliding_window: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> list[dict[str, Any]]:
     """Every kernel of MixtralDecoderLayer, one record each, in tree order.
 
     A record has `path` (the operations from the root down to the kernel), `flops`, `read` and `write`
     (with every enclosing repeat multiplied in), and any other key the kernel carries.
+    A kernel with a footprint adds `weights` and `cache` (times the repeats) and `activations`.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, sliding_window, a_bytes, w_bytes, kv_bytes)
     if _array:
-        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, a_bytes, w_bytes)
+        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, sliding_window, a_bytes, w_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, sliding_window, a_bytes, w_bytes, kv_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     if head_dim is None:
         head_dim = hidden_size // num_heads
+    if kv_bytes is None:
+        kv_bytes = a_bytes
     _records: list[dict[str, Any]] = []
-    _leaf(
-        _records,
-        ("Input norm", "Variance calculation (from MixtralRMSNorm)"),
-        scale=1,
-        flops=2 * batch_size * seq_len * hidden_size + batch_size * seq_len,
-        read=batch_size * seq_len * hidden_size * a_bytes,
-        write=4 * batch_size * seq_len,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Input norm", "Normalization (from MixtralRMSNorm)"),
-        scale=1,
-        flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len,
-        read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
-        write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Self-attention", "Query projection (from MixtralAttention)", "Matrix multiplication (from Linear)"),
-        scale=1,
-        flops=2 * batch_size * seq_len * hidden_size * num_heads * head_dim,
-        read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * num_heads * head_dim * w_bytes,
-        write=batch_size * seq_len * num_heads * head_dim * a_bytes,
-        extras={"compute": "matmul"},
-    )
-    _leaf(
-        _records,
-        ("Self-attention", "Query projection (from MixtralAttention)", "Bias addition (from Linear)"),
-        scale=1,
-        flops=0,
-        read=0,
-        write=0,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Self-attention", "Key projection (from MixtralAttention)", "Matrix multiplication (from Linear)"),
-        scale=1,
-        flops=2 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim,
-        read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * num_kv_heads * head_dim * w_bytes,
-        write=batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
-        extras={"compute": "matmul"},
-    )
-    _leaf(
-        _records,
-        ("Self-attention", "Key projection (from MixtralAttention)", "Bias addition (from Linear)"),
-        scale=1,
-        flops=0,
-        read=0,
-        write=0,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Self-attention", "Value projection (from MixtralAttention)", "Matrix multiplication (from Linear)"),
-        scale=1,
-        flops=2 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim,
-        read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * num_kv_heads * head_dim * w_bytes,
-        write=batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
-        extras={"compute": "matmul"},
-    )
-    _leaf(
-        _records,
-        ("Self-attention", "Value projection (from MixtralAttention)", "Bias addition (from Linear)"),
-        scale=1,
-        flops=0,
-        read=0,
-        write=0,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Self-attention", "Rotary position embedding (from MixtralAttention)", "Rotary position embedding (from apply_rotary_pos_emb)"),
-        scale=1,
-        flops=7 * batch_size * seq_len * num_heads * head_dim / 2 + 7 * batch_size * seq_len * num_kv_heads * head_dim / 2 if _array else _div(7 * batch_size * seq_len * num_heads * head_dim, 2) + _div(7 * batch_size * seq_len * num_kv_heads * head_dim, 2),
-        read=batch_size * seq_len * num_heads * head_dim * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes,
-        write=batch_size * seq_len * num_heads * head_dim * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Self-attention", "KV cache update (from MixtralAttention)"),
-        scale=1,
-        flops=0,
-        read=2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
-        write=2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
-        extras={"compute": "none"},
-    )
-    _leaf(
-        _records,
-        ("Self-attention", "Attention (from MixtralAttention)", "Scaled dot-product attention (from sdpa_attention_forward)", "Attention scores and weighted values (from scaled_dot_product_attention)"),
-        scale=1,
-        flops=4 * batch_size * seq_len ** 2 * num_heads * head_dim + 4 * batch_size * seq_len * cache_len * num_heads * head_dim,
-        read=batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes,
-        write=batch_size * seq_len * num_heads * head_dim * a_bytes,
-        extras={"compute": "matmul"},
-    )
-    _leaf(
-        _records,
-        ("Self-attention", "Attention (from MixtralAttention)", "Scaled dot-product attention (from sdpa_attention_forward)", "Softmax (from scaled_dot_product_attention)"),
-        scale=1,
-        flops=5 * batch_size * seq_len ** 2 * num_heads + 5 * batch_size * seq_len * cache_len * num_heads + batch_size * seq_len * num_heads * head_dim,
-        read=0,
-        write=0,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Self-attention", "Attention (from MixtralAttention)", "Output transpose (from sdpa_attention_forward)"),
-        scale=1,
-        flops=0,
-        read=batch_size * seq_len * num_heads * head_dim * a_bytes,
-        write=batch_size * seq_len * num_heads * head_dim * a_bytes,
-        extras={"compute": "none"},
-    )
-    _leaf(
-        _records,
-        ("Self-attention", "Output projection (from MixtralAttention)", "Matrix multiplication (from Linear)"),
-        scale=1,
-        flops=2 * batch_size * seq_len * hidden_size * num_heads * head_dim,
-        read=batch_size * seq_len * num_heads * head_dim * a_bytes + hidden_size * num_heads * head_dim * w_bytes,
-        write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "matmul"},
-    )
-    _leaf(
-        _records,
-        ("Self-attention", "Output projection (from MixtralAttention)", "Bias addition (from Linear)"),
-        scale=1,
-        flops=0,
-        read=0,
-        write=0,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Residual addition",),
-        scale=1,
-        flops=batch_size * seq_len * hidden_size,
-        read=2 * batch_size * seq_len * hidden_size * a_bytes,
-        write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Post-attention norm", "Variance calculation (from MixtralRMSNorm)"),
-        scale=1,
-        flops=2 * batch_size * seq_len * hidden_size + batch_size * seq_len,
-        read=batch_size * seq_len * hidden_size * a_bytes,
-        write=4 * batch_size * seq_len,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Post-attention norm", "Normalization (from MixtralRMSNorm)"),
-        scale=1,
-        flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len,
-        read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
-        write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Sparse MoE block", "Router (from MixtralSparseMoeBlock)", "Router logits (from MixtralTopKRouter)"),
-        scale=1,
-        flops=2 * batch_size * seq_len * hidden_size * num_experts,
-        read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * num_experts * w_bytes,
-        write=batch_size * seq_len * num_experts * a_bytes,
-        extras={"compute": "matmul"},
-    )
-    _leaf(
-        _records,
-        ("Sparse MoE block", "Router (from MixtralSparseMoeBlock)", "Softmax, top-k and renormalization (from MixtralTopKRouter)"),
-        scale=1,
-        flops=5 * batch_size * seq_len * num_experts + 2 * batch_size * seq_len * top_k,
-        read=batch_size * seq_len * num_experts * a_bytes,
-        write=12 * batch_size * seq_len * top_k,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Sparse MoE block", "Experts (from MixtralSparseMoeBlock)", "Expert mask (from MixtralExperts)"),
-        scale=1,
-        flops=0,
-        read=8 * batch_size * seq_len * top_k,
-        write=8 * batch_size * seq_len * num_experts * top_k + 8 * batch_size * seq_len * top_k,
-        extras={"compute": "none"},
-    )
-    _leaf(
-        _records,
-        ("Sparse MoE block", "Experts (from MixtralSparseMoeBlock)", "Token gather (from MixtralExperts)"),
-        scale=1,
-        flops=0,
-        read=batch_size * seq_len * hidden_size * top_k * a_bytes + 8 * batch_size * seq_len * top_k,
-        write=batch_size * seq_len * hidden_size * top_k * a_bytes,
-        extras={"compute": "none"},
-    )
-    _leaf(
-        _records,
-        ("Sparse MoE block", "Experts (from MixtralSparseMoeBlock)", "Gate and up projections (from MixtralExperts)"),
-        scale=1,
-        flops=4 * batch_size * seq_len * hidden_size * intermediate_size * top_k,
-        read=batch_size * seq_len * hidden_size * top_k * a_bytes - 2 * hidden_size * intermediate_size * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 2 * hidden_size * intermediate_size * num_experts * w_bytes if _array else batch_size * seq_len * hidden_size * top_k * a_bytes - 2 * hidden_size * intermediate_size * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + 2 * hidden_size * intermediate_size * num_experts * w_bytes,
-        write=2 * batch_size * seq_len * intermediate_size * top_k * a_bytes,
-        extras={"compute": "matmul"},
-    )
-    _leaf(
-        _records,
-        ("Sparse MoE block", "Experts (from MixtralSparseMoeBlock)", "Activation (from MixtralExperts)", "SiLU (from SiLUActivation)", "SiLU activation (from SiLU)"),
-        scale=1,
-        flops=5 * batch_size * seq_len * intermediate_size * top_k,
-        read=batch_size * seq_len * intermediate_size * top_k * a_bytes,
-        write=batch_size * seq_len * intermediate_size * top_k * a_bytes,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Sparse MoE block", "Experts (from MixtralSparseMoeBlock)", "Gating multiply (from MixtralExperts)"),
-        scale=1,
-        flops=batch_size * seq_len * intermediate_size * top_k,
-        read=2 * batch_size * seq_len * intermediate_size * top_k * a_bytes,
-        write=batch_size * seq_len * intermediate_size * top_k * a_bytes,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Sparse MoE block", "Experts (from MixtralSparseMoeBlock)", "Down projection (from MixtralExperts)"),
-        scale=1,
-        flops=2 * batch_size * seq_len * hidden_size * intermediate_size * top_k,
-        read=batch_size * seq_len * intermediate_size * top_k * a_bytes - hidden_size * intermediate_size * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + hidden_size * intermediate_size * num_experts * w_bytes if _array else batch_size * seq_len * intermediate_size * top_k * a_bytes - hidden_size * intermediate_size * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + hidden_size * intermediate_size * num_experts * w_bytes,
-        write=batch_size * seq_len * hidden_size * top_k * a_bytes,
-        extras={"compute": "matmul"},
-    )
-    _leaf(
-        _records,
-        ("Sparse MoE block", "Experts (from MixtralSparseMoeBlock)", "Routing-weight scaling (from MixtralExperts)"),
-        scale=1,
-        flops=batch_size * seq_len * hidden_size * top_k,
-        read=batch_size * seq_len * hidden_size * top_k * a_bytes + 4 * batch_size * seq_len * top_k,
-        write=batch_size * seq_len * hidden_size * top_k * a_bytes,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Sparse MoE block", "Experts (from MixtralSparseMoeBlock)", "Combine expert outputs (from MixtralExperts)"),
-        scale=1,
-        flops=batch_size * seq_len * hidden_size * top_k,
-        read=batch_size * seq_len * hidden_size * top_k * a_bytes + 8 * batch_size * seq_len * top_k,
-        write=2 * batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Residual addition",),
-        scale=1,
-        flops=batch_size * seq_len * hidden_size,
-        read=2 * batch_size * seq_len * hidden_size * a_bytes,
-        write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "vector"},
-    )
-    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, a_bytes, w_bytes)
+    with _quiet(_array):
+        _leaf(
+            _records,
+            ("Input norm", "Variance calculation (from MixtralRMSNorm)"),
+            scale=1,
+            flops=2 * batch_size * seq_len * hidden_size + batch_size * seq_len,
+            read=batch_size * seq_len * hidden_size * a_bytes,
+            write=4 * batch_size * seq_len,
+            extras={"compute": "vector"},
+        )
+        _memory(_records, 1, 0, 0, batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
+        _leaf(
+            _records,
+            ("Input norm", "Normalization (from MixtralRMSNorm)"),
+            scale=1,
+            flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len,
+            read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
+            write=batch_size * seq_len * hidden_size * a_bytes,
+            extras={"compute": "vector"},
+        )
+        _memory(_records, 1, hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
+        _leaf(
+            _records,
+            ("Self-attention", "Query projection (from MixtralAttention)", "Matrix multiplication (from Linear)"),
+            scale=1,
+            flops=2 * batch_size * seq_len * hidden_size * num_heads * head_dim,
+            read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * num_heads * head_dim * w_bytes,
+            write=batch_size * seq_len * num_heads * head_dim * a_bytes,
+            extras={"compute": "matmul"},
+        )
+        _memory(_records, 1, hidden_size * num_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes)
+        _leaf(
+            _records,
+            ("Self-attention", "Query projection (from MixtralAttention)", "Bias addition (from Linear)"),
+            scale=1,
+            flops=0,
+            read=0,
+            write=0,
+            extras={"compute": "vector"},
+        )
+        _memory(_records, 1, 0, 0, 0)
+        _leaf(
+            _records,
+            ("Self-attention", "Key projection (from MixtralAttention)", "Matrix multiplication (from Linear)"),
+            scale=1,
+            flops=2 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim,
+            read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * num_kv_heads * head_dim * w_bytes,
+            write=batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
+            extras={"compute": "matmul"},
+        )
+        _memory(_records, 1, hidden_size * num_kv_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes)
+        _leaf(
+            _records,
+            ("Self-attention", "Key projection (from MixtralAttention)", "Bias addition (from Linear)"),
+            scale=1,
+            flops=0,
+            read=0,
+            write=0,
+            extras={"compute": "vector"},
+        )
+        _memory(_records, 1, 0, 0, 0)
+        _leaf(
+            _records,
+            ("Self-attention", "Value projection (from MixtralAttention)", "Matrix multiplication (from Linear)"),
+            scale=1,
+            flops=2 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim,
+            read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * num_kv_heads * head_dim * w_bytes,
+            write=batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
+            extras={"compute": "matmul"},
+        )
+        _memory(_records, 1, hidden_size * num_kv_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes)
+        _leaf(
+            _records,
+            ("Self-attention", "Value projection (from MixtralAttention)", "Bias addition (from Linear)"),
+            scale=1,
+            flops=0,
+            read=0,
+            write=0,
+            extras={"compute": "vector"},
+        )
+        _memory(_records, 1, 0, 0, 0)
+        _leaf(
+            _records,
+            ("Self-attention", "Rotary position embedding (from MixtralAttention)", "Rotary position embedding (from apply_rotary_pos_emb)"),
+            scale=1,
+            flops=7 * batch_size * seq_len * num_heads * head_dim / 2 + 7 * batch_size * seq_len * num_kv_heads * head_dim / 2 if _array else _div(7 * batch_size * seq_len * num_heads * head_dim, 2) + _div(7 * batch_size * seq_len * num_kv_heads * head_dim, 2),
+            read=batch_size * seq_len * num_heads * head_dim * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes,
+            write=batch_size * seq_len * num_heads * head_dim * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
+            extras={"compute": "vector"},
+        )
+        _memory(_records, 1, 0, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes)
+        _leaf(
+            _records,
+            ("Self-attention", "KV cache update (from MixtralAttention)"),
+            scale=1,
+            flops=0,
+            read=2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
+            write=2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
+            extras={"compute": "none"},
+        )
+        _memory(_records, 1, 0, _where(sliding_window > 0, 2 * batch_size * num_kv_heads * head_dim * _min(sliding_window - 1, seq_len + cache_len) * kv_bytes, 2 * batch_size * seq_len * num_kv_heads * head_dim * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * kv_bytes) if _array else (2 * batch_size * num_kv_heads * head_dim * _min(sliding_window - 1, seq_len + cache_len) * kv_bytes if sliding_window > 0 else 2 * batch_size * seq_len * num_kv_heads * head_dim * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * kv_bytes), 4 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes)
+        _leaf(
+            _records,
+            ("Self-attention", "Attention (from MixtralAttention)", "Scaled dot-product attention (from sdpa_attention_forward)", "Attention scores and weighted values (from scaled_dot_product_attention)"),
+            scale=1,
+            flops=4 * batch_size * seq_len ** 2 * num_heads * head_dim + 4 * batch_size * seq_len * cache_len * num_heads * head_dim,
+            read=batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes,
+            write=batch_size * seq_len * num_heads * head_dim * a_bytes,
+            extras={"compute": "matmul"},
+        )
+        _memory(_records, 1, 0, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes)
+        _leaf(
+            _records,
+            ("Self-attention", "Attention (from MixtralAttention)", "Scaled dot-product attention (from sdpa_attention_forward)", "Softmax (from scaled_dot_product_attention)"),
+            scale=1,
+            flops=5 * batch_size * seq_len ** 2 * num_heads + 5 * batch_size * seq_len * cache_len * num_heads + batch_size * seq_len * num_heads * head_dim,
+            read=0,
+            write=0,
+            extras={"compute": "vector"},
+        )
+        _leaf(
+            _records,
+            ("Self-attention", "Attention (from MixtralAttention)", "Output transpose (from sdpa_attention_forward)"),
+            scale=1,
+            flops=0,
+            read=batch_size * seq_len * num_heads * head_dim * a_bytes,
+            write=batch_size * seq_len * num_heads * head_dim * a_bytes,
+            extras={"compute": "none"},
+        )
+        _memory(_records, 1, 0, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes)
+        _leaf(
+            _records,
+            ("Self-attention", "Output projection (from MixtralAttention)", "Matrix multiplication (from Linear)"),
+            scale=1,
+            flops=2 * batch_size * seq_len * hidden_size * num_heads * head_dim,
+            read=batch_size * seq_len * num_heads * head_dim * a_bytes + hidden_size * num_heads * head_dim * w_bytes,
+            write=batch_size * seq_len * hidden_size * a_bytes,
+            extras={"compute": "matmul"},
+        )
+        _memory(_records, 1, hidden_size * num_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes)
+        _leaf(
+            _records,
+            ("Self-attention", "Output projection (from MixtralAttention)", "Bias addition (from Linear)"),
+            scale=1,
+            flops=0,
+            read=0,
+            write=0,
+            extras={"compute": "vector"},
+        )
+        _memory(_records, 1, 0, 0, 0)
+        _leaf(
+            _records,
+            ("Residual addition",),
+            scale=1,
+            flops=batch_size * seq_len * hidden_size,
+            read=2 * batch_size * seq_len * hidden_size * a_bytes,
+            write=batch_size * seq_len * hidden_size * a_bytes,
+            extras={"compute": "vector"},
+        )
+        _memory(_records, 1, 0, 0, 3 * batch_size * seq_len * hidden_size * a_bytes)
+        _leaf(
+            _records,
+            ("Post-attention norm", "Variance calculation (from MixtralRMSNorm)"),
+            scale=1,
+            flops=2 * batch_size * seq_len * hidden_size + batch_size * seq_len,
+            read=batch_size * seq_len * hidden_size * a_bytes,
+            write=4 * batch_size * seq_len,
+            extras={"compute": "vector"},
+        )
+        _memory(_records, 1, 0, 0, batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
+        _leaf(
+            _records,
+            ("Post-attention norm", "Normalization (from MixtralRMSNorm)"),
+            scale=1,
+            flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len,
+            read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
+            write=batch_size * seq_len * hidden_size * a_bytes,
+            extras={"compute": "vector"},
+        )
+        _memory(_records, 1, hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
+        _leaf(
+            _records,
+            ("Sparse MoE block", "Router (from MixtralSparseMoeBlock)", "Router logits (from MixtralTopKRouter)"),
+            scale=1,
+            flops=2 * batch_size * seq_len * hidden_size * num_experts,
+            read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * num_experts * w_bytes,
+            write=batch_size * seq_len * num_experts * a_bytes,
+            extras={"compute": "matmul"},
+        )
+        _memory(_records, 1, hidden_size * num_experts * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_experts * a_bytes)
+        _leaf(
+            _records,
+            ("Sparse MoE block", "Router (from MixtralSparseMoeBlock)", "Softmax, top-k and renormalization (from MixtralTopKRouter)"),
+            scale=1,
+            flops=5 * batch_size * seq_len * num_experts + 2 * batch_size * seq_len * top_k,
+            read=batch_size * seq_len * num_experts * a_bytes,
+            write=12 * batch_size * seq_len * top_k,
+            extras={"compute": "vector"},
+        )
+        _memory(_records, 1, 0, 0, batch_size * seq_len * num_experts * a_bytes + 12 * batch_size * seq_len * top_k)
+        _leaf(
+            _records,
+            ("Sparse MoE block", "Experts (from MixtralSparseMoeBlock)", "Expert mask (from MixtralExperts)"),
+            scale=1,
+            flops=0,
+            read=8 * batch_size * seq_len * top_k,
+            write=8 * batch_size * seq_len * num_experts * top_k + 8 * batch_size * seq_len * top_k,
+            extras={"compute": "none"},
+        )
+        _memory(_records, 1, 0, 0, 8 * batch_size * seq_len * num_experts * top_k + 16 * batch_size * seq_len * top_k)
+        _leaf(
+            _records,
+            ("Sparse MoE block", "Experts (from MixtralSparseMoeBlock)", "Token gather (from MixtralExperts)"),
+            scale=1,
+            flops=0,
+            read=batch_size * seq_len * hidden_size * top_k * a_bytes + 8 * batch_size * seq_len * top_k,
+            write=batch_size * seq_len * hidden_size * top_k * a_bytes,
+            extras={"compute": "none"},
+        )
+        _memory(_records, 1, 0, 0, 2 * batch_size * seq_len * hidden_size * top_k * a_bytes + 8 * batch_size * seq_len * top_k)
+        _leaf(
+            _records,
+            ("Sparse MoE block", "Experts (from MixtralSparseMoeBlock)", "Gate and up projections (from MixtralExperts)"),
+            scale=1,
+            flops=4 * batch_size * seq_len * hidden_size * intermediate_size * top_k,
+            read=batch_size * seq_len * hidden_size * top_k * a_bytes - 2 * hidden_size * intermediate_size * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 2 * hidden_size * intermediate_size * num_experts * w_bytes if _array else batch_size * seq_len * hidden_size * top_k * a_bytes - 2 * hidden_size * intermediate_size * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + 2 * hidden_size * intermediate_size * num_experts * w_bytes,
+            write=2 * batch_size * seq_len * intermediate_size * top_k * a_bytes,
+            extras={"compute": "matmul"},
+        )
+        _memory(_records, 1, 2 * hidden_size * intermediate_size * num_experts * w_bytes, 0, batch_size * seq_len * hidden_size * top_k * a_bytes + 2 * batch_size * seq_len * intermediate_size * top_k * a_bytes)
+        _leaf(
+            _records,
+            ("Sparse MoE block", "Experts (from MixtralSparseMoeBlock)", "Activation (from MixtralExperts)", "SiLU (from SiLUActivation)", "SiLU activation (from SiLU)"),
+            scale=1,
+            flops=5 * batch_size * seq_len * intermediate_size * top_k,
+            read=batch_size * seq_len * intermediate_size * top_k * a_bytes,
+            write=batch_size * seq_len * intermediate_size * top_k * a_bytes,
+            extras={"compute": "vector"},
+        )
+        _memory(_records, 1, 0, 0, 2 * batch_size * seq_len * intermediate_size * top_k * a_bytes)
+        _leaf(
+            _records,
+            ("Sparse MoE block", "Experts (from MixtralSparseMoeBlock)", "Gating multiply (from MixtralExperts)"),
+            scale=1,
+            flops=batch_size * seq_len * intermediate_size * top_k,
+            read=2 * batch_size * seq_len * intermediate_size * top_k * a_bytes,
+            write=batch_size * seq_len * intermediate_size * top_k * a_bytes,
+            extras={"compute": "vector"},
+        )
+        _memory(_records, 1, 0, 0, 3 * batch_size * seq_len * intermediate_size * top_k * a_bytes)
+        _leaf(
+            _records,
+            ("Sparse MoE block", "Experts (from MixtralSparseMoeBlock)", "Down projection (from MixtralExperts)"),
+            scale=1,
+            flops=2 * batch_size * seq_len * hidden_size * intermediate_size * top_k,
+            read=batch_size * seq_len * intermediate_size * top_k * a_bytes - hidden_size * intermediate_size * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + hidden_size * intermediate_size * num_experts * w_bytes if _array else batch_size * seq_len * intermediate_size * top_k * a_bytes - hidden_size * intermediate_size * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + hidden_size * intermediate_size * num_experts * w_bytes,
+            write=batch_size * seq_len * hidden_size * top_k * a_bytes,
+            extras={"compute": "matmul"},
+        )
+        _memory(_records, 1, hidden_size * intermediate_size * num_experts * w_bytes, 0, batch_size * seq_len * hidden_size * top_k * a_bytes + batch_size * seq_len * intermediate_size * top_k * a_bytes)
+        _leaf(
+            _records,
+            ("Sparse MoE block", "Experts (from MixtralSparseMoeBlock)", "Routing-weight scaling (from MixtralExperts)"),
+            scale=1,
+            flops=batch_size * seq_len * hidden_size * top_k,
+            read=batch_size * seq_len * hidden_size * top_k * a_bytes + 4 * batch_size * seq_len * top_k,
+            write=batch_size * seq_len * hidden_size * top_k * a_bytes,
+            extras={"compute": "vector"},
+        )
+        _memory(_records, 1, 0, 0, 2 * batch_size * seq_len * hidden_size * top_k * a_bytes + 4 * batch_size * seq_len * top_k)
+        _leaf(
+            _records,
+            ("Sparse MoE block", "Experts (from MixtralSparseMoeBlock)", "Combine expert outputs (from MixtralExperts)"),
+            scale=1,
+            flops=batch_size * seq_len * hidden_size * top_k,
+            read=batch_size * seq_len * hidden_size * top_k * a_bytes + 8 * batch_size * seq_len * top_k,
+            write=2 * batch_size * seq_len * hidden_size * a_bytes,
+            extras={"compute": "vector"},
+        )
+        _memory(_records, 1, 0, 0, batch_size * seq_len * hidden_size * top_k * a_bytes + 2 * batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len * top_k)
+        _leaf(
+            _records,
+            ("Residual addition",),
+            scale=1,
+            flops=batch_size * seq_len * hidden_size,
+            read=2 * batch_size * seq_len * hidden_size * a_bytes,
+            write=batch_size * seq_len * hidden_size * a_bytes,
+            extras={"compute": "vector"},
+        )
+        _memory(_records, 1, 0, 0, 3 * batch_size * seq_len * hidden_size * a_bytes)
+    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, sliding_window, a_bytes, w_bytes, kv_bytes)
 
 
 # Helpers: arithmetic that is exact on ints and Fractions and broadcasts on numpy arrays.
@@ -663,10 +841,16 @@ def _leaf(
     records.append(record)
 
 
+def _memory(records: list[dict[str, Any]], scale: Any, weights: Any, cache: Any, activations: Any) -> None:
+    """Add the footprint to the last record: weights and cache times the enclosing repeats, activations once."""
+    records[-1].update(weights=_exact(weights * scale), cache=_exact(cache * scale), activations=_exact(activations))
+
+
 def _finish(records: list[dict[str, Any]], array: bool, *inputs: Any) -> list[dict[str, Any]]:
     """The records, with every cost an array of the inputs' shape when arrays were passed in."""
     if array:
         for record in records:
-            for key in ("flops", "read", "write"):
-                record[key] = _shaped(record[key], *inputs)
+            for key in ("flops", "read", "write", "weights", "cache", "activations"):
+                if key in record:
+                    record[key] = _shaped(record[key], *inputs)
     return records

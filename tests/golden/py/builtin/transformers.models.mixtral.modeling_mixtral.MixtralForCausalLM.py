@@ -29,8 +29,11 @@ Parameters:
     vocab_size: Vocabulary size: rows of the token embedding table and outputs of the LM head
     num_experts: Experts per mixture-of-experts layer
     top_k: Experts each token is routed to
+    tie_word_embeddings: 1 if the LM head shares the token embedding's weights (tied: the head owns none), else 0 (default: 0)
+    sliding_window: Tokens a sliding-window layer attends to (its cache keeps sliding_window - 1); 0 for full attention (default: 0)
     a_bytes: bytes per activation element
     w_bytes: bytes per weight element
+    kv_bytes: bytes per cache element (default: a_bytes)
 """
 
 import contextlib
@@ -42,12 +45,16 @@ from typing import Any
 
 __all__ = [
     "PARAMETERS",
+    "activation_bytes",
     "arithmetic_intensity",
+    "cache_bytes",
     "flops",
+    "footprint_bytes",
     "kernels",
     "memory_bytes",
     "memory_read",
     "memory_write",
+    "weight_bytes",
 ]
 
 PARAMETERS: dict[str, dict[str, str | None]] = {
@@ -63,8 +70,11 @@ PARAMETERS: dict[str, dict[str, str | None]] = {
     "vocab_size": {"description": "Vocabulary size: rows of the token embedding table and outputs of the LM head", "default": None},
     "num_experts": {"description": "Experts per mixture-of-experts layer", "default": None},
     "top_k": {"description": "Experts each token is routed to", "default": None},
+    "tie_word_embeddings": {"description": "1 if the LM head shares the token embedding's weights (tied: the head owns none), else 0", "default": "0"},
+    "sliding_window": {"description": "Tokens a sliding-window layer attends to (its cache keeps sliding_window - 1); 0 for full attention", "default": "0"},
     "a_bytes": {"description": None, "default": None},
     "w_bytes": {"description": None, "default": None},
+    "kv_bytes": {"description": None, "default": "a_bytes"},
 }
 """Each parameter in signature order: its description, and its default as a formula of earlier parameters."""
 
@@ -83,15 +93,18 @@ def flops(
     vocab_size: Any,
     num_experts: Any,
     top_k: Any,
+    tie_word_embeddings: Any = 0,
+    sliding_window: Any = 0,
     a_bytes: Any = None,
     w_bytes: Any = None,
+    kv_bytes: Any = None,
 ) -> Any:
     """Floating-point operations of MixtralForCausalLM: the sum over all its kernels.
 
     a_bytes, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, top_k, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, top_k, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, top_k = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, top_k)
     if num_kv_heads is None:
@@ -99,7 +112,7 @@ def flops(
     if head_dim is None:
         head_dim = hidden_size // num_heads
     if _array:
-        return _shaped(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 5 * batch_size * seq_len ** 2 * num_heads * num_layers + 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers + 5 * batch_size * seq_len * cache_len * num_heads * num_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers * top_k + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + 2 * batch_size * seq_len * hidden_size * num_layers * num_experts + 2 * batch_size * seq_len * hidden_size * num_layers * top_k + 10 * batch_size * seq_len * hidden_size * num_layers + 2 * batch_size * seq_len * hidden_size * vocab_size + 4 * batch_size * seq_len * hidden_size + 6 * batch_size * seq_len * intermediate_size * num_layers * top_k + 9 * batch_size * seq_len * num_heads * head_dim * num_layers / 2 + 7 * batch_size * seq_len * num_kv_heads * head_dim * num_layers / 2 + 5 * batch_size * seq_len * num_layers * num_experts + 2 * batch_size * seq_len * num_layers * top_k + 6 * batch_size * seq_len * num_layers + 3 * batch_size * seq_len + 9 * seq_len * head_dim / 2 + seq_len, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, top_k, a_bytes, w_bytes)
+        return _shaped(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 5 * batch_size * seq_len ** 2 * num_heads * num_layers + 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers + 5 * batch_size * seq_len * cache_len * num_heads * num_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers * top_k + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + 2 * batch_size * seq_len * hidden_size * num_layers * num_experts + 2 * batch_size * seq_len * hidden_size * num_layers * top_k + 10 * batch_size * seq_len * hidden_size * num_layers + 2 * batch_size * seq_len * hidden_size * vocab_size + 4 * batch_size * seq_len * hidden_size + 6 * batch_size * seq_len * intermediate_size * num_layers * top_k + 9 * batch_size * seq_len * num_heads * head_dim * num_layers / 2 + 7 * batch_size * seq_len * num_kv_heads * head_dim * num_layers / 2 + 5 * batch_size * seq_len * num_layers * num_experts + 2 * batch_size * seq_len * num_layers * top_k + 6 * batch_size * seq_len * num_layers + 3 * batch_size * seq_len + 9 * seq_len * head_dim / 2 + seq_len, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, top_k, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes)
     return _exact(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 5 * batch_size * seq_len ** 2 * num_heads * num_layers + 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers + 5 * batch_size * seq_len * cache_len * num_heads * num_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers * top_k + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + 2 * batch_size * seq_len * hidden_size * num_layers * num_experts + 2 * batch_size * seq_len * hidden_size * num_layers * top_k + 10 * batch_size * seq_len * hidden_size * num_layers + 2 * batch_size * seq_len * hidden_size * vocab_size + 4 * batch_size * seq_len * hidden_size + 6 * batch_size * seq_len * intermediate_size * num_layers * top_k + _div(9 * batch_size * seq_len * num_heads * head_dim * num_layers, 2) + _div(7 * batch_size * seq_len * num_kv_heads * head_dim * num_layers, 2) + 5 * batch_size * seq_len * num_layers * num_experts + 2 * batch_size * seq_len * num_layers * top_k + 6 * batch_size * seq_len * num_layers + 3 * batch_size * seq_len + _div(9 * seq_len * head_dim, 2) + seq_len)
 
 
@@ -117,11 +130,14 @@ def memory_read(
     vocab_size: Any,
     num_experts: Any,
     top_k: Any,
+    tie_word_embeddings: Any = 0,
+    sliding_window: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes read by MixtralForCausalLM: the sum over all its kernels."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, top_k, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, top_k, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, top_k, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, top_k, a_bytes, w_bytes)
     if num_kv_heads is None:
@@ -129,7 +145,7 @@ def memory_read(
     if head_dim is None:
         head_dim = hidden_size // num_heads
     if _array:
-        return _shaped(4 * batch_size * seq_len * hidden_size * num_layers * top_k * a_bytes + 12 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 3 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * hidden_size * w_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * top_k * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + batch_size * seq_len * num_layers * num_experts * a_bytes + 28 * batch_size * seq_len * num_layers * top_k + 8 * batch_size * seq_len * num_layers + 12 * batch_size * seq_len + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * a_bytes + 2 * seq_len * head_dim * num_layers * a_bytes + 8 * seq_len - 3 * hidden_size * intermediate_size * num_layers * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 3 * hidden_size * intermediate_size * num_layers * num_experts * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + hidden_size * num_layers * num_experts * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * vocab_size * w_bytes + hidden_size * w_bytes + 2 * head_dim, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, top_k, a_bytes, w_bytes)
+        return _shaped(4 * batch_size * seq_len * hidden_size * num_layers * top_k * a_bytes + 12 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 3 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * hidden_size * w_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * top_k * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + batch_size * seq_len * num_layers * num_experts * a_bytes + 28 * batch_size * seq_len * num_layers * top_k + 8 * batch_size * seq_len * num_layers + 12 * batch_size * seq_len + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * a_bytes + 2 * seq_len * head_dim * num_layers * a_bytes + 8 * seq_len - 3 * hidden_size * intermediate_size * num_layers * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 3 * hidden_size * intermediate_size * num_layers * num_experts * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + hidden_size * num_layers * num_experts * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * vocab_size * w_bytes + hidden_size * w_bytes + 2 * head_dim, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, top_k, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes)
     return _exact(4 * batch_size * seq_len * hidden_size * num_layers * top_k * a_bytes + 12 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 3 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * hidden_size * w_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * top_k * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + batch_size * seq_len * num_layers * num_experts * a_bytes + 28 * batch_size * seq_len * num_layers * top_k + 8 * batch_size * seq_len * num_layers + 12 * batch_size * seq_len + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * a_bytes + 2 * seq_len * head_dim * num_layers * a_bytes + 8 * seq_len - 3 * hidden_size * intermediate_size * num_layers * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + 3 * hidden_size * intermediate_size * num_layers * num_experts * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + hidden_size * num_layers * num_experts * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * vocab_size * w_bytes + hidden_size * w_bytes + 2 * head_dim)
 
 
@@ -147,15 +163,18 @@ def memory_write(
     vocab_size: Any,
     num_experts: Any,
     top_k: Any,
+    tie_word_embeddings: Any = 0,
+    sliding_window: Any = 0,
     a_bytes: Any,
     w_bytes: Any = None,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes written by MixtralForCausalLM: the sum over all its kernels.
 
     cache_len, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, top_k, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, top_k, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, top_k, a_bytes = _as_arrays(batch_size, seq_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, top_k, a_bytes)
     if num_kv_heads is None:
@@ -163,7 +182,7 @@ def memory_write(
     if head_dim is None:
         head_dim = hidden_size // num_heads
     _value = 3 * batch_size * seq_len * hidden_size * num_layers * top_k * a_bytes + 7 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * top_k * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 8 * batch_size * seq_len * num_layers * num_experts * top_k + batch_size * seq_len * num_layers * num_experts * a_bytes + 20 * batch_size * seq_len * num_layers * top_k + 8 * batch_size * seq_len * num_layers + batch_size * seq_len * vocab_size * a_bytes + 4 * batch_size * seq_len + 2 * seq_len * head_dim * a_bytes + 8 * seq_len
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, top_k, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, top_k, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def memory_bytes(
@@ -180,13 +199,16 @@ def memory_bytes(
     vocab_size: Any,
     num_experts: Any,
     top_k: Any,
+    tie_word_embeddings: Any = 0,
+    sliding_window: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes read and written by MixtralForCausalLM: memory_read + memory_write."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, top_k, a_bytes, w_bytes)
-    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, num_experts=num_experts, top_k=top_k, a_bytes=a_bytes, w_bytes=w_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, num_experts=num_experts, top_k=top_k, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, top_k, a_bytes, w_bytes) if _array else _exact(_value)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, top_k, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes)
+    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, num_experts=num_experts, top_k=top_k, tie_word_embeddings=tie_word_embeddings, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, num_experts=num_experts, top_k=top_k, tie_word_embeddings=tie_word_embeddings, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, top_k, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def arithmetic_intensity(
@@ -203,13 +225,154 @@ def arithmetic_intensity(
     vocab_size: Any,
     num_experts: Any,
     top_k: Any,
+    tie_word_embeddings: Any = 0,
+    sliding_window: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """FLOPs per byte moved by MixtralForCausalLM: flops / memory_bytes (ZeroDivisionError when no byte moves)."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, top_k, a_bytes, w_bytes)
-    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, num_experts=num_experts, top_k=top_k, a_bytes=a_bytes, w_bytes=w_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, num_experts=num_experts, top_k=top_k, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, top_k, a_bytes, w_bytes) if _array else _div(_done, _moved)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, top_k, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes)
+    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, num_experts=num_experts, top_k=top_k, tie_word_embeddings=tie_word_embeddings, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, num_experts=num_experts, top_k=top_k, tie_word_embeddings=tie_word_embeddings, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, top_k, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes) if _array else _div(_done, _moved)
+
+
+def weight_bytes(
+    *,
+    batch_size: Any = None,
+    seq_len: Any = None,
+    cache_len: Any = None,
+    hidden_size: Any,
+    intermediate_size: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any = None,
+    num_layers: Any,
+    vocab_size: Any,
+    num_experts: Any,
+    top_k: Any = None,
+    tie_word_embeddings: Any = 0,
+    sliding_window: Any = 0,
+    a_bytes: Any = None,
+    w_bytes: Any,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the weights MixtralForCausalLM owns: the sum over its kernels, times every repeat.
+
+    batch_size, seq_len, cache_len, top_k, a_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, top_k, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, tie_word_embeddings, w_bytes = _as_arrays(hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, tie_word_embeddings, w_bytes)
+    if num_kv_heads is None:
+        num_kv_heads = num_heads
+    if head_dim is None:
+        head_dim = hidden_size // num_heads
+    _value = 3 * hidden_size * intermediate_size * num_layers * num_experts * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + hidden_size * num_layers * num_experts * w_bytes + 2 * hidden_size * num_layers * w_bytes - hidden_size * vocab_size * tie_word_embeddings * w_bytes + 2 * hidden_size * vocab_size * w_bytes + hidden_size * w_bytes
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, top_k, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def cache_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any = None,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any = None,
+    num_layers: Any,
+    vocab_size: Any = None,
+    num_experts: Any = None,
+    top_k: Any = None,
+    tie_word_embeddings: Any = 0,
+    sliding_window: Any = 0,
+    a_bytes: Any,
+    w_bytes: Any = None,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the cache MixtralForCausalLM keeps after the pass: the sum over its kernels, times every repeat.
+
+    intermediate_size, vocab_size, num_experts, top_k, w_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, top_k, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, a_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, a_bytes, kv_bytes)
+    if num_kv_heads is None:
+        num_kv_heads = num_heads
+    if head_dim is None:
+        head_dim = hidden_size // num_heads
+    if kv_bytes is None:
+        kv_bytes = a_bytes
+    if _array:
+        with _quiet():
+            return _shaped(_where(sliding_window > 0, 2 * batch_size * num_kv_heads * head_dim * num_layers * _min(sliding_window - 1, seq_len + cache_len) * kv_bytes, 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * kv_bytes), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, top_k, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes)
+    return _exact(2 * batch_size * num_kv_heads * head_dim * num_layers * _min(sliding_window - 1, seq_len + cache_len) * kv_bytes if sliding_window > 0 else 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * kv_bytes)
+
+
+def activation_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any = None,
+    num_layers: Any = None,
+    vocab_size: Any,
+    num_experts: Any,
+    top_k: Any,
+    tie_word_embeddings: Any = 0,
+    sliding_window: Any = 0,
+    a_bytes: Any,
+    w_bytes: Any = None,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the largest transient working set of one kernel of MixtralForCausalLM.
+
+    num_layers, w_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, top_k, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, vocab_size, num_experts, top_k, a_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, vocab_size, num_experts, top_k, a_bytes)
+    if num_kv_heads is None:
+        num_kv_heads = num_heads
+    if head_dim is None:
+        head_dim = hidden_size // num_heads
+    _value = _max(batch_size * seq_len * num_experts * a_bytes + 12 * batch_size * seq_len * top_k, 8 * batch_size * seq_len * num_experts * top_k + 16 * batch_size * seq_len * top_k, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes, 2 * batch_size * seq_len * intermediate_size * top_k * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes, 2 * seq_len * head_dim * a_bytes + 8 * seq_len + 2 * head_dim, 3 * batch_size * seq_len * hidden_size * a_bytes, 3 * batch_size * seq_len * intermediate_size * top_k * a_bytes, 4 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, 2 * batch_size * seq_len * hidden_size * top_k * a_bytes + 4 * batch_size * seq_len * top_k, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len, batch_size * seq_len * hidden_size * top_k * a_bytes + 2 * batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len * top_k, 2 * batch_size * seq_len * hidden_size * top_k * a_bytes + 8 * batch_size * seq_len * top_k, 8 * seq_len, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_experts * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * vocab_size * a_bytes, batch_size * seq_len * hidden_size * top_k * a_bytes + 2 * batch_size * seq_len * intermediate_size * top_k * a_bytes, batch_size * seq_len * hidden_size * top_k * a_bytes + batch_size * seq_len * intermediate_size * top_k * a_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, top_k, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def footprint_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any = None,
+    num_layers: Any,
+    vocab_size: Any,
+    num_experts: Any,
+    top_k: Any,
+    tie_word_embeddings: Any = 0,
+    sliding_window: Any = 0,
+    a_bytes: Any,
+    w_bytes: Any,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes MixtralForCausalLM needs in memory: weight_bytes + cache_bytes + activation_bytes."""
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, top_k, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes)
+    _value = weight_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, num_experts=num_experts, top_k=top_k, tie_word_embeddings=tie_word_embeddings, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + cache_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, num_experts=num_experts, top_k=top_k, tie_word_embeddings=tie_word_embeddings, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + activation_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, num_experts=num_experts, top_k=top_k, tie_word_embeddings=tie_word_embeddings, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, top_k, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def kernels(
@@ -226,347 +389,389 @@ def kernels(
     vocab_size: Any,
     num_experts: Any,
     top_k: Any,
+    tie_word_embeddings: Any = 0,
+    sliding_window: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> list[dict[str, Any]]:
     """Every kernel of MixtralForCausalLM, one record each, in tree order.
 
     A record has `path` (the operations from the root down to the kernel), `flops`, `read` and `write`
     (with every enclosing repeat multiplied in), and any other key the kernel carries.
+    A kernel with a footprint adds `weights` and `cache` (times the repeats) and `activations`.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, top_k, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, top_k, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes)
     if _array:
-        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, top_k, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, top_k, a_bytes, w_bytes)
+        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, top_k, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, top_k, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     if head_dim is None:
         head_dim = hidden_size // num_heads
+    if kv_bytes is None:
+        kv_bytes = a_bytes
     _records: list[dict[str, Any]] = []
-    _leaf(
-        _records,
-        ("Model", "Token embedding (from MixtralModel)", "Row gather (from Embedding)"),
-        scale=1,
-        flops=0,
-        read=batch_size * seq_len * hidden_size * w_bytes + 8 * batch_size * seq_len,
-        write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "none"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Position ids (from MixtralModel)"),
-        scale=1,
-        flops=seq_len,
-        read=0,
-        write=8 * seq_len,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Rotary embedding (from MixtralModel)", "Cosine and sine tables (from MixtralRotaryEmbedding)"),
-        scale=1,
-        flops=9 * seq_len * head_dim / 2 if _array else _div(9 * seq_len * head_dim, 2),
-        read=8 * seq_len + 2 * head_dim,
-        write=2 * seq_len * head_dim * a_bytes,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MixtralModel)", "Input norm (from MixtralDecoderLayer)", "Variance calculation (from MixtralRMSNorm)"),
-        scale=num_layers,
-        flops=2 * batch_size * seq_len * hidden_size + batch_size * seq_len,
-        read=batch_size * seq_len * hidden_size * a_bytes,
-        write=4 * batch_size * seq_len,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MixtralModel)", "Input norm (from MixtralDecoderLayer)", "Normalization (from MixtralRMSNorm)"),
-        scale=num_layers,
-        flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len,
-        read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
-        write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MixtralModel)", "Self-attention (from MixtralDecoderLayer)", "Query projection (from MixtralAttention)", "Matrix multiplication (from Linear)"),
-        scale=num_layers,
-        flops=2 * batch_size * seq_len * hidden_size * num_heads * head_dim,
-        read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * num_heads * head_dim * w_bytes,
-        write=batch_size * seq_len * num_heads * head_dim * a_bytes,
-        extras={"compute": "matmul"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MixtralModel)", "Self-attention (from MixtralDecoderLayer)", "Query projection (from MixtralAttention)", "Bias addition (from Linear)"),
-        scale=num_layers,
-        flops=0,
-        read=0,
-        write=0,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MixtralModel)", "Self-attention (from MixtralDecoderLayer)", "Key projection (from MixtralAttention)", "Matrix multiplication (from Linear)"),
-        scale=num_layers,
-        flops=2 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim,
-        read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * num_kv_heads * head_dim * w_bytes,
-        write=batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
-        extras={"compute": "matmul"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MixtralModel)", "Self-attention (from MixtralDecoderLayer)", "Key projection (from MixtralAttention)", "Bias addition (from Linear)"),
-        scale=num_layers,
-        flops=0,
-        read=0,
-        write=0,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MixtralModel)", "Self-attention (from MixtralDecoderLayer)", "Value projection (from MixtralAttention)", "Matrix multiplication (from Linear)"),
-        scale=num_layers,
-        flops=2 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim,
-        read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * num_kv_heads * head_dim * w_bytes,
-        write=batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
-        extras={"compute": "matmul"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MixtralModel)", "Self-attention (from MixtralDecoderLayer)", "Value projection (from MixtralAttention)", "Bias addition (from Linear)"),
-        scale=num_layers,
-        flops=0,
-        read=0,
-        write=0,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MixtralModel)", "Self-attention (from MixtralDecoderLayer)", "Rotary position embedding (from MixtralAttention)", "Rotary position embedding (from apply_rotary_pos_emb)"),
-        scale=num_layers,
-        flops=7 * batch_size * seq_len * num_heads * head_dim / 2 + 7 * batch_size * seq_len * num_kv_heads * head_dim / 2 if _array else _div(7 * batch_size * seq_len * num_heads * head_dim, 2) + _div(7 * batch_size * seq_len * num_kv_heads * head_dim, 2),
-        read=batch_size * seq_len * num_heads * head_dim * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes,
-        write=batch_size * seq_len * num_heads * head_dim * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MixtralModel)", "Self-attention (from MixtralDecoderLayer)", "KV cache update (from MixtralAttention)"),
-        scale=num_layers,
-        flops=0,
-        read=2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
-        write=2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
-        extras={"compute": "none"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MixtralModel)", "Self-attention (from MixtralDecoderLayer)", "Attention (from MixtralAttention)", "Scaled dot-product attention (from sdpa_attention_forward)", "Attention scores and weighted values (from scaled_dot_product_attention)"),
-        scale=num_layers,
-        flops=4 * batch_size * seq_len ** 2 * num_heads * head_dim + 4 * batch_size * seq_len * cache_len * num_heads * head_dim,
-        read=batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes,
-        write=batch_size * seq_len * num_heads * head_dim * a_bytes,
-        extras={"compute": "matmul"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MixtralModel)", "Self-attention (from MixtralDecoderLayer)", "Attention (from MixtralAttention)", "Scaled dot-product attention (from sdpa_attention_forward)", "Softmax (from scaled_dot_product_attention)"),
-        scale=num_layers,
-        flops=5 * batch_size * seq_len ** 2 * num_heads + 5 * batch_size * seq_len * cache_len * num_heads + batch_size * seq_len * num_heads * head_dim,
-        read=0,
-        write=0,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MixtralModel)", "Self-attention (from MixtralDecoderLayer)", "Attention (from MixtralAttention)", "Output transpose (from sdpa_attention_forward)"),
-        scale=num_layers,
-        flops=0,
-        read=batch_size * seq_len * num_heads * head_dim * a_bytes,
-        write=batch_size * seq_len * num_heads * head_dim * a_bytes,
-        extras={"compute": "none"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MixtralModel)", "Self-attention (from MixtralDecoderLayer)", "Output projection (from MixtralAttention)", "Matrix multiplication (from Linear)"),
-        scale=num_layers,
-        flops=2 * batch_size * seq_len * hidden_size * num_heads * head_dim,
-        read=batch_size * seq_len * num_heads * head_dim * a_bytes + hidden_size * num_heads * head_dim * w_bytes,
-        write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "matmul"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MixtralModel)", "Self-attention (from MixtralDecoderLayer)", "Output projection (from MixtralAttention)", "Bias addition (from Linear)"),
-        scale=num_layers,
-        flops=0,
-        read=0,
-        write=0,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MixtralModel)", "Residual addition (from MixtralDecoderLayer)"),
-        scale=num_layers,
-        flops=batch_size * seq_len * hidden_size,
-        read=2 * batch_size * seq_len * hidden_size * a_bytes,
-        write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MixtralModel)", "Post-attention norm (from MixtralDecoderLayer)", "Variance calculation (from MixtralRMSNorm)"),
-        scale=num_layers,
-        flops=2 * batch_size * seq_len * hidden_size + batch_size * seq_len,
-        read=batch_size * seq_len * hidden_size * a_bytes,
-        write=4 * batch_size * seq_len,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MixtralModel)", "Post-attention norm (from MixtralDecoderLayer)", "Normalization (from MixtralRMSNorm)"),
-        scale=num_layers,
-        flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len,
-        read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
-        write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MixtralModel)", "Sparse MoE block (from MixtralDecoderLayer)", "Router (from MixtralSparseMoeBlock)", "Router logits (from MixtralTopKRouter)"),
-        scale=num_layers,
-        flops=2 * batch_size * seq_len * hidden_size * num_experts,
-        read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * num_experts * w_bytes,
-        write=batch_size * seq_len * num_experts * a_bytes,
-        extras={"compute": "matmul"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MixtralModel)", "Sparse MoE block (from MixtralDecoderLayer)", "Router (from MixtralSparseMoeBlock)", "Softmax, top-k and renormalization (from MixtralTopKRouter)"),
-        scale=num_layers,
-        flops=5 * batch_size * seq_len * num_experts + 2 * batch_size * seq_len * top_k,
-        read=batch_size * seq_len * num_experts * a_bytes,
-        write=12 * batch_size * seq_len * top_k,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MixtralModel)", "Sparse MoE block (from MixtralDecoderLayer)", "Experts (from MixtralSparseMoeBlock)", "Expert mask (from MixtralExperts)"),
-        scale=num_layers,
-        flops=0,
-        read=8 * batch_size * seq_len * top_k,
-        write=8 * batch_size * seq_len * num_experts * top_k + 8 * batch_size * seq_len * top_k,
-        extras={"compute": "none"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MixtralModel)", "Sparse MoE block (from MixtralDecoderLayer)", "Experts (from MixtralSparseMoeBlock)", "Token gather (from MixtralExperts)"),
-        scale=num_layers,
-        flops=0,
-        read=batch_size * seq_len * hidden_size * top_k * a_bytes + 8 * batch_size * seq_len * top_k,
-        write=batch_size * seq_len * hidden_size * top_k * a_bytes,
-        extras={"compute": "none"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MixtralModel)", "Sparse MoE block (from MixtralDecoderLayer)", "Experts (from MixtralSparseMoeBlock)", "Gate and up projections (from MixtralExperts)"),
-        scale=num_layers,
-        flops=4 * batch_size * seq_len * hidden_size * intermediate_size * top_k,
-        read=batch_size * seq_len * hidden_size * top_k * a_bytes - 2 * hidden_size * intermediate_size * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 2 * hidden_size * intermediate_size * num_experts * w_bytes if _array else batch_size * seq_len * hidden_size * top_k * a_bytes - 2 * hidden_size * intermediate_size * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + 2 * hidden_size * intermediate_size * num_experts * w_bytes,
-        write=2 * batch_size * seq_len * intermediate_size * top_k * a_bytes,
-        extras={"compute": "matmul"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MixtralModel)", "Sparse MoE block (from MixtralDecoderLayer)", "Experts (from MixtralSparseMoeBlock)", "Activation (from MixtralExperts)", "SiLU (from SiLUActivation)", "SiLU activation (from SiLU)"),
-        scale=num_layers,
-        flops=5 * batch_size * seq_len * intermediate_size * top_k,
-        read=batch_size * seq_len * intermediate_size * top_k * a_bytes,
-        write=batch_size * seq_len * intermediate_size * top_k * a_bytes,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MixtralModel)", "Sparse MoE block (from MixtralDecoderLayer)", "Experts (from MixtralSparseMoeBlock)", "Gating multiply (from MixtralExperts)"),
-        scale=num_layers,
-        flops=batch_size * seq_len * intermediate_size * top_k,
-        read=2 * batch_size * seq_len * intermediate_size * top_k * a_bytes,
-        write=batch_size * seq_len * intermediate_size * top_k * a_bytes,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MixtralModel)", "Sparse MoE block (from MixtralDecoderLayer)", "Experts (from MixtralSparseMoeBlock)", "Down projection (from MixtralExperts)"),
-        scale=num_layers,
-        flops=2 * batch_size * seq_len * hidden_size * intermediate_size * top_k,
-        read=batch_size * seq_len * intermediate_size * top_k * a_bytes - hidden_size * intermediate_size * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + hidden_size * intermediate_size * num_experts * w_bytes if _array else batch_size * seq_len * intermediate_size * top_k * a_bytes - hidden_size * intermediate_size * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + hidden_size * intermediate_size * num_experts * w_bytes,
-        write=batch_size * seq_len * hidden_size * top_k * a_bytes,
-        extras={"compute": "matmul"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MixtralModel)", "Sparse MoE block (from MixtralDecoderLayer)", "Experts (from MixtralSparseMoeBlock)", "Routing-weight scaling (from MixtralExperts)"),
-        scale=num_layers,
-        flops=batch_size * seq_len * hidden_size * top_k,
-        read=batch_size * seq_len * hidden_size * top_k * a_bytes + 4 * batch_size * seq_len * top_k,
-        write=batch_size * seq_len * hidden_size * top_k * a_bytes,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MixtralModel)", "Sparse MoE block (from MixtralDecoderLayer)", "Experts (from MixtralSparseMoeBlock)", "Combine expert outputs (from MixtralExperts)"),
-        scale=num_layers,
-        flops=batch_size * seq_len * hidden_size * top_k,
-        read=batch_size * seq_len * hidden_size * top_k * a_bytes + 8 * batch_size * seq_len * top_k,
-        write=2 * batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Decoder layers (from MixtralModel)", "Residual addition (from MixtralDecoderLayer)"),
-        scale=num_layers,
-        flops=batch_size * seq_len * hidden_size,
-        read=2 * batch_size * seq_len * hidden_size * a_bytes,
-        write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Final norm (from MixtralModel)", "Variance calculation (from MixtralRMSNorm)"),
-        scale=1,
-        flops=2 * batch_size * seq_len * hidden_size + batch_size * seq_len,
-        read=batch_size * seq_len * hidden_size * a_bytes,
-        write=4 * batch_size * seq_len,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("Model", "Final norm (from MixtralModel)", "Normalization (from MixtralRMSNorm)"),
-        scale=1,
-        flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len,
-        read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
-        write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "vector"},
-    )
-    _leaf(
-        _records,
-        ("LM head", "Matrix multiplication (from Linear)"),
-        scale=1,
-        flops=2 * batch_size * seq_len * hidden_size * vocab_size,
-        read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * vocab_size * w_bytes,
-        write=batch_size * seq_len * vocab_size * a_bytes,
-        extras={"compute": "matmul"},
-    )
-    _leaf(
-        _records,
-        ("LM head", "Bias addition (from Linear)"),
-        scale=1,
-        flops=0,
-        read=0,
-        write=0,
-        extras={"compute": "vector"},
-    )
-    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, top_k, a_bytes, w_bytes)
+    with _quiet(_array):
+        _leaf(
+            _records,
+            ("Model", "Token embedding (from MixtralModel)", "Row gather (from Embedding)"),
+            scale=1,
+            flops=0,
+            read=batch_size * seq_len * hidden_size * w_bytes + 8 * batch_size * seq_len,
+            write=batch_size * seq_len * hidden_size * a_bytes,
+            extras={"compute": "none"},
+        )
+        _memory(_records, 1, hidden_size * vocab_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len)
+        _leaf(
+            _records,
+            ("Model", "Position ids (from MixtralModel)"),
+            scale=1,
+            flops=seq_len,
+            read=0,
+            write=8 * seq_len,
+            extras={"compute": "vector"},
+        )
+        _memory(_records, 1, 0, 0, 8 * seq_len)
+        _leaf(
+            _records,
+            ("Model", "Rotary embedding (from MixtralModel)", "Cosine and sine tables (from MixtralRotaryEmbedding)"),
+            scale=1,
+            flops=9 * seq_len * head_dim / 2 if _array else _div(9 * seq_len * head_dim, 2),
+            read=8 * seq_len + 2 * head_dim,
+            write=2 * seq_len * head_dim * a_bytes,
+            extras={"compute": "vector"},
+        )
+        _memory(_records, 1, 0, 0, 2 * seq_len * head_dim * a_bytes + 8 * seq_len + 2 * head_dim)
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MixtralModel)", "Input norm (from MixtralDecoderLayer)", "Variance calculation (from MixtralRMSNorm)"),
+            scale=num_layers,
+            flops=2 * batch_size * seq_len * hidden_size + batch_size * seq_len,
+            read=batch_size * seq_len * hidden_size * a_bytes,
+            write=4 * batch_size * seq_len,
+            extras={"compute": "vector"},
+        )
+        _memory(_records, num_layers, 0, 0, batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MixtralModel)", "Input norm (from MixtralDecoderLayer)", "Normalization (from MixtralRMSNorm)"),
+            scale=num_layers,
+            flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len,
+            read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
+            write=batch_size * seq_len * hidden_size * a_bytes,
+            extras={"compute": "vector"},
+        )
+        _memory(_records, num_layers, hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MixtralModel)", "Self-attention (from MixtralDecoderLayer)", "Query projection (from MixtralAttention)", "Matrix multiplication (from Linear)"),
+            scale=num_layers,
+            flops=2 * batch_size * seq_len * hidden_size * num_heads * head_dim,
+            read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * num_heads * head_dim * w_bytes,
+            write=batch_size * seq_len * num_heads * head_dim * a_bytes,
+            extras={"compute": "matmul"},
+        )
+        _memory(_records, num_layers, hidden_size * num_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes)
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MixtralModel)", "Self-attention (from MixtralDecoderLayer)", "Query projection (from MixtralAttention)", "Bias addition (from Linear)"),
+            scale=num_layers,
+            flops=0,
+            read=0,
+            write=0,
+            extras={"compute": "vector"},
+        )
+        _memory(_records, num_layers, 0, 0, 0)
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MixtralModel)", "Self-attention (from MixtralDecoderLayer)", "Key projection (from MixtralAttention)", "Matrix multiplication (from Linear)"),
+            scale=num_layers,
+            flops=2 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim,
+            read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * num_kv_heads * head_dim * w_bytes,
+            write=batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
+            extras={"compute": "matmul"},
+        )
+        _memory(_records, num_layers, hidden_size * num_kv_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes)
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MixtralModel)", "Self-attention (from MixtralDecoderLayer)", "Key projection (from MixtralAttention)", "Bias addition (from Linear)"),
+            scale=num_layers,
+            flops=0,
+            read=0,
+            write=0,
+            extras={"compute": "vector"},
+        )
+        _memory(_records, num_layers, 0, 0, 0)
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MixtralModel)", "Self-attention (from MixtralDecoderLayer)", "Value projection (from MixtralAttention)", "Matrix multiplication (from Linear)"),
+            scale=num_layers,
+            flops=2 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim,
+            read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * num_kv_heads * head_dim * w_bytes,
+            write=batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
+            extras={"compute": "matmul"},
+        )
+        _memory(_records, num_layers, hidden_size * num_kv_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes)
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MixtralModel)", "Self-attention (from MixtralDecoderLayer)", "Value projection (from MixtralAttention)", "Bias addition (from Linear)"),
+            scale=num_layers,
+            flops=0,
+            read=0,
+            write=0,
+            extras={"compute": "vector"},
+        )
+        _memory(_records, num_layers, 0, 0, 0)
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MixtralModel)", "Self-attention (from MixtralDecoderLayer)", "Rotary position embedding (from MixtralAttention)", "Rotary position embedding (from apply_rotary_pos_emb)"),
+            scale=num_layers,
+            flops=7 * batch_size * seq_len * num_heads * head_dim / 2 + 7 * batch_size * seq_len * num_kv_heads * head_dim / 2 if _array else _div(7 * batch_size * seq_len * num_heads * head_dim, 2) + _div(7 * batch_size * seq_len * num_kv_heads * head_dim, 2),
+            read=batch_size * seq_len * num_heads * head_dim * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes,
+            write=batch_size * seq_len * num_heads * head_dim * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
+            extras={"compute": "vector"},
+        )
+        _memory(_records, num_layers, 0, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes)
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MixtralModel)", "Self-attention (from MixtralDecoderLayer)", "KV cache update (from MixtralAttention)"),
+            scale=num_layers,
+            flops=0,
+            read=2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
+            write=2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
+            extras={"compute": "none"},
+        )
+        _memory(_records, num_layers, 0, _where(sliding_window > 0, 2 * batch_size * num_kv_heads * head_dim * _min(sliding_window - 1, seq_len + cache_len) * kv_bytes, 2 * batch_size * seq_len * num_kv_heads * head_dim * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * kv_bytes) if _array else (2 * batch_size * num_kv_heads * head_dim * _min(sliding_window - 1, seq_len + cache_len) * kv_bytes if sliding_window > 0 else 2 * batch_size * seq_len * num_kv_heads * head_dim * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * kv_bytes), 4 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes)
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MixtralModel)", "Self-attention (from MixtralDecoderLayer)", "Attention (from MixtralAttention)", "Scaled dot-product attention (from sdpa_attention_forward)", "Attention scores and weighted values (from scaled_dot_product_attention)"),
+            scale=num_layers,
+            flops=4 * batch_size * seq_len ** 2 * num_heads * head_dim + 4 * batch_size * seq_len * cache_len * num_heads * head_dim,
+            read=batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes,
+            write=batch_size * seq_len * num_heads * head_dim * a_bytes,
+            extras={"compute": "matmul"},
+        )
+        _memory(_records, num_layers, 0, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes)
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MixtralModel)", "Self-attention (from MixtralDecoderLayer)", "Attention (from MixtralAttention)", "Scaled dot-product attention (from sdpa_attention_forward)", "Softmax (from scaled_dot_product_attention)"),
+            scale=num_layers,
+            flops=5 * batch_size * seq_len ** 2 * num_heads + 5 * batch_size * seq_len * cache_len * num_heads + batch_size * seq_len * num_heads * head_dim,
+            read=0,
+            write=0,
+            extras={"compute": "vector"},
+        )
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MixtralModel)", "Self-attention (from MixtralDecoderLayer)", "Attention (from MixtralAttention)", "Output transpose (from sdpa_attention_forward)"),
+            scale=num_layers,
+            flops=0,
+            read=batch_size * seq_len * num_heads * head_dim * a_bytes,
+            write=batch_size * seq_len * num_heads * head_dim * a_bytes,
+            extras={"compute": "none"},
+        )
+        _memory(_records, num_layers, 0, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes)
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MixtralModel)", "Self-attention (from MixtralDecoderLayer)", "Output projection (from MixtralAttention)", "Matrix multiplication (from Linear)"),
+            scale=num_layers,
+            flops=2 * batch_size * seq_len * hidden_size * num_heads * head_dim,
+            read=batch_size * seq_len * num_heads * head_dim * a_bytes + hidden_size * num_heads * head_dim * w_bytes,
+            write=batch_size * seq_len * hidden_size * a_bytes,
+            extras={"compute": "matmul"},
+        )
+        _memory(_records, num_layers, hidden_size * num_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes)
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MixtralModel)", "Self-attention (from MixtralDecoderLayer)", "Output projection (from MixtralAttention)", "Bias addition (from Linear)"),
+            scale=num_layers,
+            flops=0,
+            read=0,
+            write=0,
+            extras={"compute": "vector"},
+        )
+        _memory(_records, num_layers, 0, 0, 0)
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MixtralModel)", "Residual addition (from MixtralDecoderLayer)"),
+            scale=num_layers,
+            flops=batch_size * seq_len * hidden_size,
+            read=2 * batch_size * seq_len * hidden_size * a_bytes,
+            write=batch_size * seq_len * hidden_size * a_bytes,
+            extras={"compute": "vector"},
+        )
+        _memory(_records, num_layers, 0, 0, 3 * batch_size * seq_len * hidden_size * a_bytes)
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MixtralModel)", "Post-attention norm (from MixtralDecoderLayer)", "Variance calculation (from MixtralRMSNorm)"),
+            scale=num_layers,
+            flops=2 * batch_size * seq_len * hidden_size + batch_size * seq_len,
+            read=batch_size * seq_len * hidden_size * a_bytes,
+            write=4 * batch_size * seq_len,
+            extras={"compute": "vector"},
+        )
+        _memory(_records, num_layers, 0, 0, batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MixtralModel)", "Post-attention norm (from MixtralDecoderLayer)", "Normalization (from MixtralRMSNorm)"),
+            scale=num_layers,
+            flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len,
+            read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
+            write=batch_size * seq_len * hidden_size * a_bytes,
+            extras={"compute": "vector"},
+        )
+        _memory(_records, num_layers, hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MixtralModel)", "Sparse MoE block (from MixtralDecoderLayer)", "Router (from MixtralSparseMoeBlock)", "Router logits (from MixtralTopKRouter)"),
+            scale=num_layers,
+            flops=2 * batch_size * seq_len * hidden_size * num_experts,
+            read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * num_experts * w_bytes,
+            write=batch_size * seq_len * num_experts * a_bytes,
+            extras={"compute": "matmul"},
+        )
+        _memory(_records, num_layers, hidden_size * num_experts * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_experts * a_bytes)
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MixtralModel)", "Sparse MoE block (from MixtralDecoderLayer)", "Router (from MixtralSparseMoeBlock)", "Softmax, top-k and renormalization (from MixtralTopKRouter)"),
+            scale=num_layers,
+            flops=5 * batch_size * seq_len * num_experts + 2 * batch_size * seq_len * top_k,
+            read=batch_size * seq_len * num_experts * a_bytes,
+            write=12 * batch_size * seq_len * top_k,
+            extras={"compute": "vector"},
+        )
+        _memory(_records, num_layers, 0, 0, batch_size * seq_len * num_experts * a_bytes + 12 * batch_size * seq_len * top_k)
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MixtralModel)", "Sparse MoE block (from MixtralDecoderLayer)", "Experts (from MixtralSparseMoeBlock)", "Expert mask (from MixtralExperts)"),
+            scale=num_layers,
+            flops=0,
+            read=8 * batch_size * seq_len * top_k,
+            write=8 * batch_size * seq_len * num_experts * top_k + 8 * batch_size * seq_len * top_k,
+            extras={"compute": "none"},
+        )
+        _memory(_records, num_layers, 0, 0, 8 * batch_size * seq_len * num_experts * top_k + 16 * batch_size * seq_len * top_k)
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MixtralModel)", "Sparse MoE block (from MixtralDecoderLayer)", "Experts (from MixtralSparseMoeBlock)", "Token gather (from MixtralExperts)"),
+            scale=num_layers,
+            flops=0,
+            read=batch_size * seq_len * hidden_size * top_k * a_bytes + 8 * batch_size * seq_len * top_k,
+            write=batch_size * seq_len * hidden_size * top_k * a_bytes,
+            extras={"compute": "none"},
+        )
+        _memory(_records, num_layers, 0, 0, 2 * batch_size * seq_len * hidden_size * top_k * a_bytes + 8 * batch_size * seq_len * top_k)
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MixtralModel)", "Sparse MoE block (from MixtralDecoderLayer)", "Experts (from MixtralSparseMoeBlock)", "Gate and up projections (from MixtralExperts)"),
+            scale=num_layers,
+            flops=4 * batch_size * seq_len * hidden_size * intermediate_size * top_k,
+            read=batch_size * seq_len * hidden_size * top_k * a_bytes - 2 * hidden_size * intermediate_size * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 2 * hidden_size * intermediate_size * num_experts * w_bytes if _array else batch_size * seq_len * hidden_size * top_k * a_bytes - 2 * hidden_size * intermediate_size * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + 2 * hidden_size * intermediate_size * num_experts * w_bytes,
+            write=2 * batch_size * seq_len * intermediate_size * top_k * a_bytes,
+            extras={"compute": "matmul"},
+        )
+        _memory(_records, num_layers, 2 * hidden_size * intermediate_size * num_experts * w_bytes, 0, batch_size * seq_len * hidden_size * top_k * a_bytes + 2 * batch_size * seq_len * intermediate_size * top_k * a_bytes)
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MixtralModel)", "Sparse MoE block (from MixtralDecoderLayer)", "Experts (from MixtralSparseMoeBlock)", "Activation (from MixtralExperts)", "SiLU (from SiLUActivation)", "SiLU activation (from SiLU)"),
+            scale=num_layers,
+            flops=5 * batch_size * seq_len * intermediate_size * top_k,
+            read=batch_size * seq_len * intermediate_size * top_k * a_bytes,
+            write=batch_size * seq_len * intermediate_size * top_k * a_bytes,
+            extras={"compute": "vector"},
+        )
+        _memory(_records, num_layers, 0, 0, 2 * batch_size * seq_len * intermediate_size * top_k * a_bytes)
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MixtralModel)", "Sparse MoE block (from MixtralDecoderLayer)", "Experts (from MixtralSparseMoeBlock)", "Gating multiply (from MixtralExperts)"),
+            scale=num_layers,
+            flops=batch_size * seq_len * intermediate_size * top_k,
+            read=2 * batch_size * seq_len * intermediate_size * top_k * a_bytes,
+            write=batch_size * seq_len * intermediate_size * top_k * a_bytes,
+            extras={"compute": "vector"},
+        )
+        _memory(_records, num_layers, 0, 0, 3 * batch_size * seq_len * intermediate_size * top_k * a_bytes)
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MixtralModel)", "Sparse MoE block (from MixtralDecoderLayer)", "Experts (from MixtralSparseMoeBlock)", "Down projection (from MixtralExperts)"),
+            scale=num_layers,
+            flops=2 * batch_size * seq_len * hidden_size * intermediate_size * top_k,
+            read=batch_size * seq_len * intermediate_size * top_k * a_bytes - hidden_size * intermediate_size * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + hidden_size * intermediate_size * num_experts * w_bytes if _array else batch_size * seq_len * intermediate_size * top_k * a_bytes - hidden_size * intermediate_size * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + hidden_size * intermediate_size * num_experts * w_bytes,
+            write=batch_size * seq_len * hidden_size * top_k * a_bytes,
+            extras={"compute": "matmul"},
+        )
+        _memory(_records, num_layers, hidden_size * intermediate_size * num_experts * w_bytes, 0, batch_size * seq_len * hidden_size * top_k * a_bytes + batch_size * seq_len * intermediate_size * top_k * a_bytes)
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MixtralModel)", "Sparse MoE block (from MixtralDecoderLayer)", "Experts (from MixtralSparseMoeBlock)", "Routing-weight scaling (from MixtralExperts)"),
+            scale=num_layers,
+            flops=batch_size * seq_len * hidden_size * top_k,
+            read=batch_size * seq_len * hidden_size * top_k * a_bytes + 4 * batch_size * seq_len * top_k,
+            write=batch_size * seq_len * hidden_size * top_k * a_bytes,
+            extras={"compute": "vector"},
+        )
+        _memory(_records, num_layers, 0, 0, 2 * batch_size * seq_len * hidden_size * top_k * a_bytes + 4 * batch_size * seq_len * top_k)
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MixtralModel)", "Sparse MoE block (from MixtralDecoderLayer)", "Experts (from MixtralSparseMoeBlock)", "Combine expert outputs (from MixtralExperts)"),
+            scale=num_layers,
+            flops=batch_size * seq_len * hidden_size * top_k,
+            read=batch_size * seq_len * hidden_size * top_k * a_bytes + 8 * batch_size * seq_len * top_k,
+            write=2 * batch_size * seq_len * hidden_size * a_bytes,
+            extras={"compute": "vector"},
+        )
+        _memory(_records, num_layers, 0, 0, batch_size * seq_len * hidden_size * top_k * a_bytes + 2 * batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len * top_k)
+        _leaf(
+            _records,
+            ("Model", "Decoder layers (from MixtralModel)", "Residual addition (from MixtralDecoderLayer)"),
+            scale=num_layers,
+            flops=batch_size * seq_len * hidden_size,
+            read=2 * batch_size * seq_len * hidden_size * a_bytes,
+            write=batch_size * seq_len * hidden_size * a_bytes,
+            extras={"compute": "vector"},
+        )
+        _memory(_records, num_layers, 0, 0, 3 * batch_size * seq_len * hidden_size * a_bytes)
+        _leaf(
+            _records,
+            ("Model", "Final norm (from MixtralModel)", "Variance calculation (from MixtralRMSNorm)"),
+            scale=1,
+            flops=2 * batch_size * seq_len * hidden_size + batch_size * seq_len,
+            read=batch_size * seq_len * hidden_size * a_bytes,
+            write=4 * batch_size * seq_len,
+            extras={"compute": "vector"},
+        )
+        _memory(_records, 1, 0, 0, batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
+        _leaf(
+            _records,
+            ("Model", "Final norm (from MixtralModel)", "Normalization (from MixtralRMSNorm)"),
+            scale=1,
+            flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len,
+            read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
+            write=batch_size * seq_len * hidden_size * a_bytes,
+            extras={"compute": "vector"},
+        )
+        _memory(_records, 1, hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
+        _leaf(
+            _records,
+            ("LM head", "Matrix multiplication (from Linear)"),
+            scale=1,
+            flops=2 * batch_size * seq_len * hidden_size * vocab_size,
+            read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * vocab_size * w_bytes,
+            write=batch_size * seq_len * vocab_size * a_bytes,
+            extras={"compute": "matmul"},
+        )
+        _memory(_records, 1, -hidden_size * vocab_size * tie_word_embeddings * w_bytes + hidden_size * vocab_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * vocab_size * a_bytes)
+        _leaf(
+            _records,
+            ("LM head", "Bias addition (from Linear)"),
+            scale=1,
+            flops=0,
+            read=0,
+            write=0,
+            extras={"compute": "vector"},
+        )
+        _memory(_records, 1, 0, 0, 0)
+    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, top_k, tie_word_embeddings, sliding_window, a_bytes, w_bytes, kv_bytes)
 
 
 # Helpers: arithmetic that is exact on ints and Fractions and broadcasts on numpy arrays.
@@ -742,10 +947,16 @@ def _leaf(
     records.append(record)
 
 
+def _memory(records: list[dict[str, Any]], scale: Any, weights: Any, cache: Any, activations: Any) -> None:
+    """Add the footprint to the last record: weights and cache times the enclosing repeats, activations once."""
+    records[-1].update(weights=_exact(weights * scale), cache=_exact(cache * scale), activations=_exact(activations))
+
+
 def _finish(records: list[dict[str, Any]], array: bool, *inputs: Any) -> list[dict[str, Any]]:
     """The records, with every cost an array of the inputs' shape when arrays were passed in."""
     if array:
         for record in records:
-            for key in ("flops", "read", "write"):
-                record[key] = _shaped(record[key], *inputs)
+            for key in ("flops", "read", "write", "weights", "cache", "activations"):
+                if key in record:
+                    record[key] = _shaped(record[key], *inputs)
     return records

@@ -27,6 +27,7 @@ Parameters:
     cache_tokens: Tokens per sequence this layer's KV cache holds after this pass: cache_len + seq_len, or at most sliding_window - 1 for a sliding-window layer (default: cache_len + seq_len)
     a_bytes: bytes per activation element
     w_bytes: bytes per weight element
+    kv_bytes: bytes per cache element (default: a_bytes)
 """
 
 import contextlib
@@ -38,12 +39,16 @@ from typing import Any
 
 __all__ = [
     "PARAMETERS",
+    "activation_bytes",
     "arithmetic_intensity",
+    "cache_bytes",
     "flops",
+    "footprint_bytes",
     "kernels",
     "memory_bytes",
     "memory_read",
     "memory_write",
+    "weight_bytes",
 ]
 
 PARAMETERS: dict[str, dict[str, str | None]] = {
@@ -57,6 +62,7 @@ PARAMETERS: dict[str, dict[str, str | None]] = {
     "cache_tokens": {"description": "Tokens per sequence this layer's KV cache holds after this pass: cache_len + seq_len, or at most sliding_window - 1 for a sliding-window layer", "default": "cache_len + seq_len"},
     "a_bytes": {"description": None, "default": None},
     "w_bytes": {"description": None, "default": None},
+    "kv_bytes": {"description": None, "default": "a_bytes"},
 }
 """Each parameter in signature order: its description, and its default as a formula of earlier parameters."""
 
@@ -73,13 +79,14 @@ def flops(
     cache_tokens: Any = None,
     a_bytes: Any = None,
     w_bytes: Any = None,
+    kv_bytes: Any = None,
 ) -> Any:
     """Floating-point operations of Phi3Attention: the sum over all its kernels.
 
     a_bytes, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, cache_tokens, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, cache_tokens, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim = _as_arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim)
     if num_kv_heads is None:
@@ -87,7 +94,7 @@ def flops(
     if head_dim is None:
         head_dim = hidden_size // num_heads
     if _array:
-        return _shaped(4 * batch_size * seq_len ** 2 * num_heads * head_dim + 5 * batch_size * seq_len ** 2 * num_heads + 4 * batch_size * seq_len * cache_len * num_heads * head_dim + 5 * batch_size * seq_len * cache_len * num_heads + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim + 9 * batch_size * seq_len * num_heads * head_dim / 2 + 7 * batch_size * seq_len * num_kv_heads * head_dim / 2, batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, cache_tokens, a_bytes, w_bytes)
+        return _shaped(4 * batch_size * seq_len ** 2 * num_heads * head_dim + 5 * batch_size * seq_len ** 2 * num_heads + 4 * batch_size * seq_len * cache_len * num_heads * head_dim + 5 * batch_size * seq_len * cache_len * num_heads + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim + 9 * batch_size * seq_len * num_heads * head_dim / 2 + 7 * batch_size * seq_len * num_kv_heads * head_dim / 2, batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, cache_tokens, a_bytes, w_bytes, kv_bytes)
     return _exact(4 * batch_size * seq_len ** 2 * num_heads * head_dim + 5 * batch_size * seq_len ** 2 * num_heads + 4 * batch_size * seq_len * cache_len * num_heads * head_dim + 5 * batch_size * seq_len * cache_len * num_heads + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim + _div(9 * batch_size * seq_len * num_heads * head_dim, 2) + _div(7 * batch_size * seq_len * num_kv_heads * head_dim, 2))
 
 
@@ -103,9 +110,10 @@ def memory_read(
     cache_tokens: Any = None,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes read by Phi3Attention: the sum over all its kernels."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, cache_tokens, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, cache_tokens, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, a_bytes, w_bytes)
     if num_kv_heads is None:
@@ -113,7 +121,7 @@ def memory_read(
     if head_dim is None:
         head_dim = hidden_size // num_heads
     _value = batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes + 2 * hidden_size * num_heads * head_dim * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * w_bytes
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, cache_tokens, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, cache_tokens, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def memory_write(
@@ -128,13 +136,14 @@ def memory_write(
     cache_tokens: Any = None,
     a_bytes: Any,
     w_bytes: Any = None,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes written by Phi3Attention: the sum over all its kernels.
 
     cache_len, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, cache_tokens, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, cache_tokens, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, hidden_size, num_heads, num_kv_heads, head_dim, a_bytes = _as_arrays(batch_size, seq_len, hidden_size, num_heads, num_kv_heads, head_dim, a_bytes)
     if num_kv_heads is None:
@@ -142,7 +151,7 @@ def memory_write(
     if head_dim is None:
         head_dim = hidden_size // num_heads
     _value = batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, cache_tokens, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, cache_tokens, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def memory_bytes(
@@ -157,11 +166,12 @@ def memory_bytes(
     cache_tokens: Any = None,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes read and written by Phi3Attention: memory_read + memory_write."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, cache_tokens, a_bytes, w_bytes)
-    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, cache_tokens=cache_tokens, a_bytes=a_bytes, w_bytes=w_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, cache_tokens=cache_tokens, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, cache_tokens, a_bytes, w_bytes) if _array else _exact(_value)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, cache_tokens, a_bytes, w_bytes, kv_bytes)
+    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, cache_tokens=cache_tokens, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, cache_tokens=cache_tokens, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, cache_tokens, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def arithmetic_intensity(
@@ -176,11 +186,126 @@ def arithmetic_intensity(
     cache_tokens: Any = None,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """FLOPs per byte moved by Phi3Attention: flops / memory_bytes (ZeroDivisionError when no byte moves)."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, cache_tokens, a_bytes, w_bytes)
-    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, cache_tokens=cache_tokens, a_bytes=a_bytes, w_bytes=w_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, cache_tokens=cache_tokens, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, cache_tokens, a_bytes, w_bytes) if _array else _div(_done, _moved)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, cache_tokens, a_bytes, w_bytes, kv_bytes)
+    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, cache_tokens=cache_tokens, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, cache_tokens=cache_tokens, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, cache_tokens, a_bytes, w_bytes, kv_bytes) if _array else _div(_done, _moved)
+
+
+def weight_bytes(
+    *,
+    batch_size: Any = None,
+    seq_len: Any = None,
+    cache_len: Any = None,
+    hidden_size: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any = None,
+    cache_tokens: Any = None,
+    a_bytes: Any = None,
+    w_bytes: Any,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the weights Phi3Attention owns: the sum over its kernels, times every repeat.
+
+    batch_size, seq_len, cache_len, a_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, cache_tokens, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        hidden_size, num_heads, num_kv_heads, head_dim, w_bytes = _as_arrays(hidden_size, num_heads, num_kv_heads, head_dim, w_bytes)
+    if num_kv_heads is None:
+        num_kv_heads = num_heads
+    if head_dim is None:
+        head_dim = hidden_size // num_heads
+    _value = 2 * hidden_size * num_heads * head_dim * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * w_bytes
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, cache_tokens, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def cache_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any = None,
+    cache_tokens: Any = None,
+    a_bytes: Any,
+    w_bytes: Any = None,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the cache Phi3Attention keeps after the pass: the sum over its kernels, times every repeat.
+
+    w_bytes is optional: the formula does not use it, though an array passed
+    for it still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, cache_tokens, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, cache_tokens, a_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, cache_tokens, a_bytes, kv_bytes)
+    if num_kv_heads is None:
+        num_kv_heads = num_heads
+    if head_dim is None:
+        head_dim = hidden_size // num_heads
+    if cache_tokens is None:
+        cache_tokens = cache_len + seq_len
+    if kv_bytes is None:
+        kv_bytes = a_bytes
+    _value = 2 * batch_size * num_kv_heads * head_dim * cache_tokens * kv_bytes
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, cache_tokens, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def activation_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any = None,
+    cache_tokens: Any = None,
+    a_bytes: Any,
+    w_bytes: Any = None,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the largest transient working set of one kernel of Phi3Attention.
+
+    w_bytes is optional: the formula does not use it, though an array passed
+    for it still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, cache_tokens, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, a_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, a_bytes)
+    if num_kv_heads is None:
+        num_kv_heads = num_heads
+    if head_dim is None:
+        head_dim = hidden_size // num_heads
+    _value = _max(2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, cache_tokens, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def footprint_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any = None,
+    cache_tokens: Any = None,
+    a_bytes: Any,
+    w_bytes: Any,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes Phi3Attention needs in memory: weight_bytes + cache_bytes + activation_bytes."""
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, cache_tokens, a_bytes, w_bytes, kv_bytes)
+    _value = weight_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, cache_tokens=cache_tokens, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + cache_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, cache_tokens=cache_tokens, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + activation_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, cache_tokens=cache_tokens, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, cache_tokens, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def kernels(
@@ -195,19 +320,25 @@ def kernels(
     cache_tokens: Any = None,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> list[dict[str, Any]]:
     """Every kernel of Phi3Attention, one record each, in tree order.
 
     A record has `path` (the operations from the root down to the kernel), `flops`, `read` and `write`
     (with every enclosing repeat multiplied in), and any other key the kernel carries.
+    A kernel with a footprint adds `weights` and `cache` (times the repeats) and `activations`.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, cache_tokens, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, cache_tokens, a_bytes, w_bytes, kv_bytes)
     if _array:
-        batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, a_bytes, w_bytes)
+        batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, cache_tokens, a_bytes, w_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, cache_tokens, a_bytes, w_bytes, kv_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     if head_dim is None:
         head_dim = hidden_size // num_heads
+    if cache_tokens is None:
+        cache_tokens = cache_len + seq_len
+    if kv_bytes is None:
+        kv_bytes = a_bytes
     _records: list[dict[str, Any]] = []
     _leaf(
         _records,
@@ -218,6 +349,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, 1, hidden_size * num_heads * head_dim * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("QKV projection", "Bias addition (from Linear)"),
@@ -227,6 +359,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, 0, 0, 0)
     _leaf(
         _records,
         ("Rotary position embedding", "Rotary position embedding (from apply_rotary_pos_emb)"),
@@ -236,6 +369,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * head_dim * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, 0, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes)
     _leaf(
         _records,
         ("KV cache update",),
@@ -243,8 +377,9 @@ def kernels(
         flops=0,
         read=2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
         write=2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
-        extras={"compute": "none", "footprint": {"cache": "2 * batch_size * cache_tokens * num_kv_heads * head_dim * kv_bytes"}},
+        extras={"compute": "none"},
     )
+    _memory(_records, 1, 0, 2 * batch_size * num_kv_heads * head_dim * cache_tokens * kv_bytes, 0)
     _leaf(
         _records,
         ("Attention", "Scaled dot-product attention (from sdpa_attention_forward)", "Attention scores and weighted values (from scaled_dot_product_attention)"),
@@ -254,6 +389,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, 1, 0, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Attention", "Scaled dot-product attention (from sdpa_attention_forward)", "Softmax (from scaled_dot_product_attention)"),
@@ -272,6 +408,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * head_dim * a_bytes,
         extras={"compute": "none"},
     )
+    _memory(_records, 1, 0, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Output projection", "Matrix multiplication (from Linear)"),
@@ -281,6 +418,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, 1, hidden_size * num_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Output projection", "Bias addition (from Linear)"),
@@ -290,7 +428,8 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
-    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, cache_tokens, a_bytes, w_bytes)
+    _memory(_records, 1, 0, 0, 0)
+    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, cache_tokens, a_bytes, w_bytes, kv_bytes)
 
 
 # Helpers: arithmetic that is exact on ints and Fractions and broadcasts on numpy arrays.
@@ -466,10 +605,16 @@ def _leaf(
     records.append(record)
 
 
+def _memory(records: list[dict[str, Any]], scale: Any, weights: Any, cache: Any, activations: Any) -> None:
+    """Add the footprint to the last record: weights and cache times the enclosing repeats, activations once."""
+    records[-1].update(weights=_exact(weights * scale), cache=_exact(cache * scale), activations=_exact(activations))
+
+
 def _finish(records: list[dict[str, Any]], array: bool, *inputs: Any) -> list[dict[str, Any]]:
     """The records, with every cost an array of the inputs' shape when arrays were passed in."""
     if array:
         for record in records:
-            for key in ("flops", "read", "write"):
-                record[key] = _shaped(record[key], *inputs)
+            for key in ("flops", "read", "write", "weights", "cache", "activations"):
+                if key in record:
+                    record[key] = _shaped(record[key], *inputs)
     return records

@@ -34,12 +34,16 @@ from typing import Any
 
 __all__ = [
     "PARAMETERS",
+    "activation_bytes",
     "arithmetic_intensity",
+    "cache_bytes",
     "flops",
+    "footprint_bytes",
     "kernels",
     "memory_bytes",
     "memory_read",
     "memory_write",
+    "weight_bytes",
 ]
 
 PARAMETERS: dict[str, dict[str, str | None]] = {
@@ -142,6 +146,82 @@ def arithmetic_intensity(
     return _shaped(_done / _moved, batch_size, seq_len, hidden_size, intermediate_size, a_bytes, w_bytes) if _array else _div(_done, _moved)
 
 
+def weight_bytes(
+    *,
+    batch_size: Any = None,
+    seq_len: Any = None,
+    hidden_size: Any,
+    intermediate_size: Any,
+    a_bytes: Any = None,
+    w_bytes: Any,
+) -> Any:
+    """Bytes of the weights Qwen2MLP owns: the sum over its kernels, times every repeat.
+
+    batch_size, seq_len, a_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, hidden_size, intermediate_size, a_bytes, w_bytes)
+    if _array:
+        hidden_size, intermediate_size, w_bytes = _as_arrays(hidden_size, intermediate_size, w_bytes)
+    _value = 3 * hidden_size * intermediate_size * w_bytes
+    return _shaped(_value, batch_size, seq_len, hidden_size, intermediate_size, a_bytes, w_bytes) if _array else _exact(_value)
+
+
+def cache_bytes(
+    *,
+    batch_size: Any = None,
+    seq_len: Any = None,
+    hidden_size: Any = None,
+    intermediate_size: Any = None,
+    a_bytes: Any = None,
+    w_bytes: Any = None,
+) -> Any:
+    """Bytes of the cache Qwen2MLP keeps after the pass: the sum over its kernels, times every repeat.
+
+    batch_size, seq_len, hidden_size, intermediate_size, a_bytes, w_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, hidden_size, intermediate_size, a_bytes, w_bytes)
+    _value = 0
+    return _shaped(_value, batch_size, seq_len, hidden_size, intermediate_size, a_bytes, w_bytes) if _array else _exact(_value)
+
+
+def activation_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any,
+    a_bytes: Any,
+    w_bytes: Any = None,
+) -> Any:
+    """Bytes of the largest transient working set of one kernel of Qwen2MLP.
+
+    w_bytes is optional: the formula does not use it, though an array passed
+    for it still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, hidden_size, intermediate_size, a_bytes, w_bytes)
+    if _array:
+        batch_size, seq_len, hidden_size, intermediate_size, a_bytes = _as_arrays(batch_size, seq_len, hidden_size, intermediate_size, a_bytes)
+    _value = _max(2 * batch_size * seq_len * intermediate_size * a_bytes, 3 * batch_size * seq_len * intermediate_size * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)
+    return _shaped(_value, batch_size, seq_len, hidden_size, intermediate_size, a_bytes, w_bytes) if _array else _exact(_value)
+
+
+def footprint_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any,
+    a_bytes: Any,
+    w_bytes: Any,
+) -> Any:
+    """Bytes Qwen2MLP needs in memory: weight_bytes + cache_bytes + activation_bytes."""
+    _array = _arrays(batch_size, seq_len, hidden_size, intermediate_size, a_bytes, w_bytes)
+    _value = weight_bytes(batch_size=batch_size, seq_len=seq_len, hidden_size=hidden_size, intermediate_size=intermediate_size, a_bytes=a_bytes, w_bytes=w_bytes) + cache_bytes(batch_size=batch_size, seq_len=seq_len, hidden_size=hidden_size, intermediate_size=intermediate_size, a_bytes=a_bytes, w_bytes=w_bytes) + activation_bytes(batch_size=batch_size, seq_len=seq_len, hidden_size=hidden_size, intermediate_size=intermediate_size, a_bytes=a_bytes, w_bytes=w_bytes)
+    return _shaped(_value, batch_size, seq_len, hidden_size, intermediate_size, a_bytes, w_bytes) if _array else _exact(_value)
+
+
 def kernels(
     *,
     batch_size: Any,
@@ -155,6 +235,7 @@ def kernels(
 
     A record has `path` (the operations from the root down to the kernel), `flops`, `read` and `write`
     (with every enclosing repeat multiplied in), and any other key the kernel carries.
+    A kernel with a footprint adds `weights` and `cache` (times the repeats) and `activations`.
     """
     _array = _arrays(batch_size, seq_len, hidden_size, intermediate_size, a_bytes, w_bytes)
     if _array:
@@ -169,6 +250,7 @@ def kernels(
         write=batch_size * seq_len * intermediate_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, 1, hidden_size * intermediate_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         ("Gate projection", "Bias addition (from Linear)"),
@@ -178,6 +260,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, 0, 0, 0)
     _leaf(
         _records,
         ("Activation", "SiLU (from SiLUActivation)", "SiLU activation (from SiLU)"),
@@ -187,6 +270,7 @@ def kernels(
         write=batch_size * seq_len * intermediate_size * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, 0, 0, 2 * batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         ("Up projection", "Matrix multiplication (from Linear)"),
@@ -196,6 +280,7 @@ def kernels(
         write=batch_size * seq_len * intermediate_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, 1, hidden_size * intermediate_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         ("Up projection", "Bias addition (from Linear)"),
@@ -205,6 +290,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, 0, 0, 0)
     _leaf(
         _records,
         ("Gating multiply",),
@@ -214,6 +300,7 @@ def kernels(
         write=batch_size * seq_len * intermediate_size * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, 0, 0, 3 * batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         ("Down projection", "Matrix multiplication (from Linear)"),
@@ -223,6 +310,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, 1, hidden_size * intermediate_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         ("Down projection", "Bias addition (from Linear)"),
@@ -232,6 +320,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, 0, 0, 0)
     return _finish(_records, _array, batch_size, seq_len, hidden_size, intermediate_size, a_bytes, w_bytes)
 
 
@@ -408,10 +497,16 @@ def _leaf(
     records.append(record)
 
 
+def _memory(records: list[dict[str, Any]], scale: Any, weights: Any, cache: Any, activations: Any) -> None:
+    """Add the footprint to the last record: weights and cache times the enclosing repeats, activations once."""
+    records[-1].update(weights=_exact(weights * scale), cache=_exact(cache * scale), activations=_exact(activations))
+
+
 def _finish(records: list[dict[str, Any]], array: bool, *inputs: Any) -> list[dict[str, Any]]:
     """The records, with every cost an array of the inputs' shape when arrays were passed in."""
     if array:
         for record in records:
-            for key in ("flops", "read", "write"):
-                record[key] = _shaped(record[key], *inputs)
+            for key in ("flops", "read", "write", "weights", "cache", "activations"):
+                if key in record:
+                    record[key] = _shaped(record[key], *inputs)
     return records

@@ -26,8 +26,10 @@ Parameters:
     num_kv_heads: Key/value heads (grouped-query attention; equal to num_heads for multi-head attention) (default: num_heads)
     head_dim: Features per attention head (default: hidden_size // num_heads)
     num_layers: Decoder layers
+    vocab_size: Vocabulary size: rows of the token embedding table (its weights are part of the footprint)
     a_bytes: bytes per activation element
     w_bytes: bytes per weight element
+    kv_bytes: bytes per cache element (default: a_bytes)
 """
 
 import contextlib
@@ -39,12 +41,16 @@ from typing import Any
 
 __all__ = [
     "PARAMETERS",
+    "activation_bytes",
     "arithmetic_intensity",
+    "cache_bytes",
     "flops",
+    "footprint_bytes",
     "kernels",
     "memory_bytes",
     "memory_read",
     "memory_write",
+    "weight_bytes",
 ]
 
 PARAMETERS: dict[str, dict[str, str | None]] = {
@@ -57,8 +63,10 @@ PARAMETERS: dict[str, dict[str, str | None]] = {
     "num_kv_heads": {"description": "Key/value heads (grouped-query attention; equal to num_heads for multi-head attention)", "default": "num_heads"},
     "head_dim": {"description": "Features per attention head", "default": "hidden_size // num_heads"},
     "num_layers": {"description": "Decoder layers", "default": None},
+    "vocab_size": {"description": "Vocabulary size: rows of the token embedding table (its weights are part of the footprint)", "default": None},
     "a_bytes": {"description": None, "default": None},
     "w_bytes": {"description": None, "default": None},
+    "kv_bytes": {"description": None, "default": "a_bytes"},
 }
 """Each parameter in signature order: its description, and its default as a formula of earlier parameters."""
 
@@ -74,15 +82,17 @@ def flops(
     num_kv_heads: Any = None,
     head_dim: Any = None,
     num_layers: Any,
+    vocab_size: Any = None,
     a_bytes: Any = None,
     w_bytes: Any = None,
+    kv_bytes: Any = None,
 ) -> Any:
     """Floating-point operations of Qwen2Model: the sum over all its kernels.
 
-    a_bytes, w_bytes are optional: the formula does not use them, though an array passed
+    vocab_size, a_bytes, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers)
     if num_kv_heads is None:
@@ -90,7 +100,7 @@ def flops(
     if head_dim is None:
         head_dim = hidden_size // num_heads
     if _array:
-        return _shaped(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 5 * batch_size * seq_len ** 2 * num_heads * num_layers + 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers + 5 * batch_size * seq_len * cache_len * num_heads * num_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + 10 * batch_size * seq_len * hidden_size * num_layers + 4 * batch_size * seq_len * hidden_size + 6 * batch_size * seq_len * intermediate_size * num_layers + 11 * batch_size * seq_len * num_heads * head_dim * num_layers / 2 + 11 * batch_size * seq_len * num_kv_heads * head_dim * num_layers / 2 + 6 * batch_size * seq_len * num_layers + 3 * batch_size * seq_len + 9 * seq_len * head_dim / 2 + seq_len, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, a_bytes, w_bytes)
+        return _shaped(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 5 * batch_size * seq_len ** 2 * num_heads * num_layers + 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers + 5 * batch_size * seq_len * cache_len * num_heads * num_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + 10 * batch_size * seq_len * hidden_size * num_layers + 4 * batch_size * seq_len * hidden_size + 6 * batch_size * seq_len * intermediate_size * num_layers + 11 * batch_size * seq_len * num_heads * head_dim * num_layers / 2 + 11 * batch_size * seq_len * num_kv_heads * head_dim * num_layers / 2 + 6 * batch_size * seq_len * num_layers + 3 * batch_size * seq_len + 9 * seq_len * head_dim / 2 + seq_len, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes, kv_bytes)
     return _exact(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 5 * batch_size * seq_len ** 2 * num_heads * num_layers + 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers + 5 * batch_size * seq_len * cache_len * num_heads * num_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + 10 * batch_size * seq_len * hidden_size * num_layers + 4 * batch_size * seq_len * hidden_size + 6 * batch_size * seq_len * intermediate_size * num_layers + _div(11 * batch_size * seq_len * num_heads * head_dim * num_layers, 2) + _div(11 * batch_size * seq_len * num_kv_heads * head_dim * num_layers, 2) + 6 * batch_size * seq_len * num_layers + 3 * batch_size * seq_len + _div(9 * seq_len * head_dim, 2) + seq_len)
 
 
@@ -105,11 +115,17 @@ def memory_read(
     num_kv_heads: Any = None,
     head_dim: Any = None,
     num_layers: Any,
+    vocab_size: Any = None,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
-    """Bytes read by Qwen2Model: the sum over all its kernels."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, a_bytes, w_bytes)
+    """Bytes read by Qwen2Model: the sum over all its kernels.
+
+    vocab_size is optional: the formula does not use it, though an array passed
+    for it still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, a_bytes, w_bytes)
     if num_kv_heads is None:
@@ -117,7 +133,7 @@ def memory_read(
     if head_dim is None:
         head_dim = hidden_size // num_heads
     _value = 13 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 2 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * hidden_size * w_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 8 * batch_size * seq_len * num_layers + 12 * batch_size * seq_len + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * a_bytes + 2 * seq_len * head_dim * num_layers * a_bytes + 8 * seq_len + 3 * hidden_size * intermediate_size * num_layers * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * w_bytes + num_heads * head_dim * num_layers * w_bytes + 2 * num_kv_heads * head_dim * num_layers * w_bytes + 2 * head_dim
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def memory_write(
@@ -131,15 +147,17 @@ def memory_write(
     num_kv_heads: Any = None,
     head_dim: Any = None,
     num_layers: Any,
+    vocab_size: Any = None,
     a_bytes: Any,
     w_bytes: Any = None,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes written by Qwen2Model: the sum over all its kernels.
 
-    cache_len, w_bytes are optional: the formula does not use them, though an array passed
+    cache_len, vocab_size, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, a_bytes = _as_arrays(batch_size, seq_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, a_bytes)
     if num_kv_heads is None:
@@ -147,7 +165,7 @@ def memory_write(
     if head_dim is None:
         head_dim = hidden_size // num_heads
     _value = 6 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 8 * batch_size * seq_len * num_layers + 4 * batch_size * seq_len + 2 * seq_len * head_dim * a_bytes + 8 * seq_len
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def memory_bytes(
@@ -161,13 +179,19 @@ def memory_bytes(
     num_kv_heads: Any = None,
     head_dim: Any = None,
     num_layers: Any,
+    vocab_size: Any = None,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
-    """Bytes read and written by Qwen2Model: memory_read + memory_write."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, a_bytes, w_bytes)
-    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, a_bytes=a_bytes, w_bytes=w_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, a_bytes, w_bytes) if _array else _exact(_value)
+    """Bytes read and written by Qwen2Model: memory_read + memory_write.
+
+    vocab_size is optional: the formula does not use it, though an array passed
+    for it still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes, kv_bytes)
+    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def arithmetic_intensity(
@@ -181,13 +205,139 @@ def arithmetic_intensity(
     num_kv_heads: Any = None,
     head_dim: Any = None,
     num_layers: Any,
+    vocab_size: Any = None,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
-    """FLOPs per byte moved by Qwen2Model: flops / memory_bytes (ZeroDivisionError when no byte moves)."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, a_bytes, w_bytes)
-    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, a_bytes=a_bytes, w_bytes=w_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, a_bytes, w_bytes) if _array else _div(_done, _moved)
+    """FLOPs per byte moved by Qwen2Model: flops / memory_bytes (ZeroDivisionError when no byte moves).
+
+    vocab_size is optional: the formula does not use it, though an array passed
+    for it still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes, kv_bytes)
+    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes, kv_bytes) if _array else _div(_done, _moved)
+
+
+def weight_bytes(
+    *,
+    batch_size: Any = None,
+    seq_len: Any = None,
+    cache_len: Any = None,
+    hidden_size: Any,
+    intermediate_size: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any = None,
+    num_layers: Any,
+    vocab_size: Any,
+    a_bytes: Any = None,
+    w_bytes: Any,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the weights Qwen2Model owns: the sum over its kernels, times every repeat.
+
+    batch_size, seq_len, cache_len, a_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, w_bytes = _as_arrays(hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, w_bytes)
+    if num_kv_heads is None:
+        num_kv_heads = num_heads
+    if head_dim is None:
+        head_dim = hidden_size // num_heads
+    _value = 3 * hidden_size * intermediate_size * num_layers * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * vocab_size * w_bytes + hidden_size * w_bytes + num_heads * head_dim * num_layers * w_bytes + 2 * num_kv_heads * head_dim * num_layers * w_bytes
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def cache_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any = None,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any = None,
+    num_layers: Any,
+    vocab_size: Any = None,
+    a_bytes: Any,
+    w_bytes: Any = None,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the cache Qwen2Model keeps after the pass: the sum over its kernels, times every repeat.
+
+    intermediate_size, vocab_size, w_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, num_layers, a_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, num_layers, a_bytes, kv_bytes)
+    if num_kv_heads is None:
+        num_kv_heads = num_heads
+    if head_dim is None:
+        head_dim = hidden_size // num_heads
+    if kv_bytes is None:
+        kv_bytes = a_bytes
+    _value = 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * kv_bytes
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def activation_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any = None,
+    num_layers: Any = None,
+    vocab_size: Any = None,
+    a_bytes: Any,
+    w_bytes: Any = None,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the largest transient working set of one kernel of Qwen2Model.
+
+    num_layers, vocab_size, w_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, a_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, a_bytes)
+    if num_kv_heads is None:
+        num_kv_heads = num_heads
+    if head_dim is None:
+        head_dim = hidden_size // num_heads
+    _value = _max(2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes, 2 * batch_size * seq_len * intermediate_size * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes, 2 * seq_len * head_dim * a_bytes + 8 * seq_len + 2 * head_dim, 3 * batch_size * seq_len * hidden_size * a_bytes, 3 * batch_size * seq_len * intermediate_size * a_bytes, 4 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len, 8 * seq_len, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def footprint_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any = None,
+    num_layers: Any,
+    vocab_size: Any,
+    a_bytes: Any,
+    w_bytes: Any,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes Qwen2Model needs in memory: weight_bytes + cache_bytes + activation_bytes."""
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes, kv_bytes)
+    _value = weight_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + cache_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + activation_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def kernels(
@@ -201,21 +351,26 @@ def kernels(
     num_kv_heads: Any = None,
     head_dim: Any = None,
     num_layers: Any,
+    vocab_size: Any,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> list[dict[str, Any]]:
     """Every kernel of Qwen2Model, one record each, in tree order.
 
     A record has `path` (the operations from the root down to the kernel), `flops`, `read` and `write`
     (with every enclosing repeat multiplied in), and any other key the kernel carries.
+    A kernel with a footprint adds `weights` and `cache` (times the repeats) and `activations`.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes, kv_bytes)
     if _array:
-        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, a_bytes, w_bytes)
+        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes, kv_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     if head_dim is None:
         head_dim = hidden_size // num_heads
+    if kv_bytes is None:
+        kv_bytes = a_bytes
     _records: list[dict[str, Any]] = []
     _leaf(
         _records,
@@ -226,6 +381,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "none"},
     )
+    _memory(_records, 1, hidden_size * vocab_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len)
     _leaf(
         _records,
         ("Position ids",),
@@ -235,6 +391,7 @@ def kernels(
         write=8 * seq_len,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, 0, 0, 8 * seq_len)
     _leaf(
         _records,
         ("Rotary embedding", "Cosine and sine tables (from Qwen2RotaryEmbedding)"),
@@ -244,6 +401,7 @@ def kernels(
         write=2 * seq_len * head_dim * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, 0, 0, 2 * seq_len * head_dim * a_bytes + 8 * seq_len + 2 * head_dim)
     _leaf(
         _records,
         ("Decoder layers", "Input norm (from Qwen2DecoderLayer)", "Variance calculation (from Qwen2RMSNorm)"),
@@ -253,6 +411,7 @@ def kernels(
         write=4 * batch_size * seq_len,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, 0, 0, batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
     _leaf(
         _records,
         ("Decoder layers", "Input norm (from Qwen2DecoderLayer)", "Normalization (from Qwen2RMSNorm)"),
@@ -262,6 +421,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
     _leaf(
         _records,
         ("Decoder layers", "Self-attention (from Qwen2DecoderLayer)", "Query projection (from Qwen2Attention)", "Matrix multiplication (from Linear)"),
@@ -271,6 +431,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, num_layers, hidden_size * num_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Decoder layers", "Self-attention (from Qwen2DecoderLayer)", "Query projection (from Qwen2Attention)", "Bias addition (from Linear)"),
@@ -280,6 +441,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, num_heads * head_dim * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Decoder layers", "Self-attention (from Qwen2DecoderLayer)", "Key projection (from Qwen2Attention)", "Matrix multiplication (from Linear)"),
@@ -289,6 +451,7 @@ def kernels(
         write=batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, num_layers, hidden_size * num_kv_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Decoder layers", "Self-attention (from Qwen2DecoderLayer)", "Key projection (from Qwen2Attention)", "Bias addition (from Linear)"),
@@ -298,6 +461,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, num_kv_heads * head_dim * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Decoder layers", "Self-attention (from Qwen2DecoderLayer)", "Value projection (from Qwen2Attention)", "Matrix multiplication (from Linear)"),
@@ -307,6 +471,7 @@ def kernels(
         write=batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, num_layers, hidden_size * num_kv_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Decoder layers", "Self-attention (from Qwen2DecoderLayer)", "Value projection (from Qwen2Attention)", "Bias addition (from Linear)"),
@@ -316,6 +481,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, num_kv_heads * head_dim * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Decoder layers", "Self-attention (from Qwen2DecoderLayer)", "Rotary position embedding (from Qwen2Attention)", "Rotary position embedding (from apply_rotary_pos_emb)"),
@@ -325,6 +491,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * head_dim * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, 0, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes)
     _leaf(
         _records,
         ("Decoder layers", "Self-attention (from Qwen2DecoderLayer)", "KV cache update (from Qwen2Attention)"),
@@ -334,6 +501,7 @@ def kernels(
         write=2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
         extras={"compute": "none"},
     )
+    _memory(_records, num_layers, 0, 2 * batch_size * seq_len * num_kv_heads * head_dim * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * kv_bytes, 4 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Decoder layers", "Self-attention (from Qwen2DecoderLayer)", "Attention (from Qwen2Attention)", "Scaled dot-product attention (from sdpa_attention_forward)", "Attention scores and weighted values (from scaled_dot_product_attention)"),
@@ -343,6 +511,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, num_layers, 0, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Decoder layers", "Self-attention (from Qwen2DecoderLayer)", "Attention (from Qwen2Attention)", "Scaled dot-product attention (from sdpa_attention_forward)", "Softmax (from scaled_dot_product_attention)"),
@@ -361,6 +530,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * head_dim * a_bytes,
         extras={"compute": "none"},
     )
+    _memory(_records, num_layers, 0, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Decoder layers", "Self-attention (from Qwen2DecoderLayer)", "Output projection (from Qwen2Attention)", "Matrix multiplication (from Linear)"),
@@ -370,6 +540,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, num_layers, hidden_size * num_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Decoder layers", "Self-attention (from Qwen2DecoderLayer)", "Output projection (from Qwen2Attention)", "Bias addition (from Linear)"),
@@ -379,6 +550,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, 0, 0, 0)
     _leaf(
         _records,
         ("Decoder layers", "Residual addition (from Qwen2DecoderLayer)"),
@@ -388,6 +560,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, 0, 0, 3 * batch_size * seq_len * hidden_size * a_bytes)
     _leaf(
         _records,
         ("Decoder layers", "Post-attention norm (from Qwen2DecoderLayer)", "Variance calculation (from Qwen2RMSNorm)"),
@@ -397,6 +570,7 @@ def kernels(
         write=4 * batch_size * seq_len,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, 0, 0, batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
     _leaf(
         _records,
         ("Decoder layers", "Post-attention norm (from Qwen2DecoderLayer)", "Normalization (from Qwen2RMSNorm)"),
@@ -406,6 +580,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
     _leaf(
         _records,
         ("Decoder layers", "MLP (from Qwen2DecoderLayer)", "Gate projection (from Qwen2MLP)", "Matrix multiplication (from Linear)"),
@@ -415,6 +590,7 @@ def kernels(
         write=batch_size * seq_len * intermediate_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, num_layers, hidden_size * intermediate_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         ("Decoder layers", "MLP (from Qwen2DecoderLayer)", "Gate projection (from Qwen2MLP)", "Bias addition (from Linear)"),
@@ -424,6 +600,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, 0, 0, 0)
     _leaf(
         _records,
         ("Decoder layers", "MLP (from Qwen2DecoderLayer)", "Activation (from Qwen2MLP)", "SiLU (from SiLUActivation)", "SiLU activation (from SiLU)"),
@@ -433,6 +610,7 @@ def kernels(
         write=batch_size * seq_len * intermediate_size * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, 0, 0, 2 * batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         ("Decoder layers", "MLP (from Qwen2DecoderLayer)", "Up projection (from Qwen2MLP)", "Matrix multiplication (from Linear)"),
@@ -442,6 +620,7 @@ def kernels(
         write=batch_size * seq_len * intermediate_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, num_layers, hidden_size * intermediate_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         ("Decoder layers", "MLP (from Qwen2DecoderLayer)", "Up projection (from Qwen2MLP)", "Bias addition (from Linear)"),
@@ -451,6 +630,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, 0, 0, 0)
     _leaf(
         _records,
         ("Decoder layers", "MLP (from Qwen2DecoderLayer)", "Gating multiply (from Qwen2MLP)"),
@@ -460,6 +640,7 @@ def kernels(
         write=batch_size * seq_len * intermediate_size * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, 0, 0, 3 * batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         ("Decoder layers", "MLP (from Qwen2DecoderLayer)", "Down projection (from Qwen2MLP)", "Matrix multiplication (from Linear)"),
@@ -469,6 +650,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, num_layers, hidden_size * intermediate_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         ("Decoder layers", "MLP (from Qwen2DecoderLayer)", "Down projection (from Qwen2MLP)", "Bias addition (from Linear)"),
@@ -478,6 +660,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, 0, 0, 0)
     _leaf(
         _records,
         ("Decoder layers", "Residual addition (from Qwen2DecoderLayer)"),
@@ -487,6 +670,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, num_layers, 0, 0, 3 * batch_size * seq_len * hidden_size * a_bytes)
     _leaf(
         _records,
         ("Final norm", "Variance calculation (from Qwen2RMSNorm)"),
@@ -496,6 +680,7 @@ def kernels(
         write=4 * batch_size * seq_len,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, 0, 0, batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
     _leaf(
         _records,
         ("Final norm", "Normalization (from Qwen2RMSNorm)"),
@@ -505,7 +690,8 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "vector"},
     )
-    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, a_bytes, w_bytes)
+    _memory(_records, 1, hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
+    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes, w_bytes, kv_bytes)
 
 
 # Helpers: arithmetic that is exact on ints and Fractions and broadcasts on numpy arrays.
@@ -681,10 +867,16 @@ def _leaf(
     records.append(record)
 
 
+def _memory(records: list[dict[str, Any]], scale: Any, weights: Any, cache: Any, activations: Any) -> None:
+    """Add the footprint to the last record: weights and cache times the enclosing repeats, activations once."""
+    records[-1].update(weights=_exact(weights * scale), cache=_exact(cache * scale), activations=_exact(activations))
+
+
 def _finish(records: list[dict[str, Any]], array: bool, *inputs: Any) -> list[dict[str, Any]]:
     """The records, with every cost an array of the inputs' shape when arrays were passed in."""
     if array:
         for record in records:
-            for key in ("flops", "read", "write"):
-                record[key] = _shaped(record[key], *inputs)
+            for key in ("flops", "read", "write", "weights", "cache", "activations"):
+                if key in record:
+                    record[key] = _shaped(record[key], *inputs)
     return records

@@ -34,6 +34,7 @@ Parameters:
     sparse: 1 for a layer whose feed-forward network is the mixture of experts, 0 for a dense one (mlp_only_layers, or off the decoder_sparse_step) (default: 1)
     a_bytes: bytes per activation element
     w_bytes: bytes per weight element
+    kv_bytes: bytes per cache element (default: a_bytes)
 """
 
 import contextlib
@@ -45,12 +46,16 @@ from typing import Any
 
 __all__ = [
     "PARAMETERS",
+    "activation_bytes",
     "arithmetic_intensity",
+    "cache_bytes",
     "flops",
+    "footprint_bytes",
     "kernels",
     "memory_bytes",
     "memory_read",
     "memory_write",
+    "weight_bytes",
 ]
 
 PARAMETERS: dict[str, dict[str, str | None]] = {
@@ -71,6 +76,7 @@ PARAMETERS: dict[str, dict[str, str | None]] = {
     "sparse": {"description": "1 for a layer whose feed-forward network is the mixture of experts, 0 for a dense one (mlp_only_layers, or off the decoder_sparse_step)", "default": "1"},
     "a_bytes": {"description": None, "default": None},
     "w_bytes": {"description": None, "default": None},
+    "kv_bytes": {"description": None, "default": "a_bytes"},
 }
 """Each parameter in signature order: its description, and its default as a formula of earlier parameters."""
 
@@ -94,19 +100,20 @@ def flops(
     sparse: Any = 1,
     a_bytes: Any = None,
     w_bytes: Any = None,
+    kv_bytes: Any = None,
 ) -> Any:
     """Floating-point operations of Qwen3MoeDecoderLayer: the sum over all its kernels.
 
     a_bytes, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, norm_topk_prob, attention_bias, cache_tokens, sparse, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, norm_topk_prob, attention_bias, cache_tokens, sparse, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, norm_topk_prob, attention_bias, sparse = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, norm_topk_prob, attention_bias, sparse)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     if _array:
-        return _shaped(4 * batch_size * seq_len ** 2 * num_heads * head_dim + 5 * batch_size * seq_len ** 2 * num_heads + 4 * batch_size * seq_len * cache_len * num_heads * head_dim + 5 * batch_size * seq_len * cache_len * num_heads - 6 * batch_size * seq_len * hidden_size * intermediate_size * sparse + 6 * batch_size * seq_len * hidden_size * intermediate_size + 6 * batch_size * seq_len * hidden_size * moe_intermediate_size * top_k * sparse + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim + 2 * batch_size * seq_len * hidden_size * num_experts * sparse + 2 * batch_size * seq_len * hidden_size * top_k * sparse + batch_size * seq_len * hidden_size * attention_bias + 10 * batch_size * seq_len * hidden_size - 6 * batch_size * seq_len * intermediate_size * sparse + 6 * batch_size * seq_len * intermediate_size + 6 * batch_size * seq_len * moe_intermediate_size * top_k * sparse + batch_size * seq_len * num_heads * head_dim * attention_bias + 17 * batch_size * seq_len * num_heads * head_dim / 2 + 3 * batch_size * seq_len * num_heads + 2 * batch_size * seq_len * num_kv_heads * head_dim * attention_bias + 15 * batch_size * seq_len * num_kv_heads * head_dim / 2 + 3 * batch_size * seq_len * num_kv_heads + 5 * batch_size * seq_len * num_experts * sparse + 2 * batch_size * seq_len * top_k * norm_topk_prob * sparse + 6 * batch_size * seq_len, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, norm_topk_prob, attention_bias, cache_tokens, sparse, a_bytes, w_bytes)
+        return _shaped(4 * batch_size * seq_len ** 2 * num_heads * head_dim + 5 * batch_size * seq_len ** 2 * num_heads + 4 * batch_size * seq_len * cache_len * num_heads * head_dim + 5 * batch_size * seq_len * cache_len * num_heads - 6 * batch_size * seq_len * hidden_size * intermediate_size * sparse + 6 * batch_size * seq_len * hidden_size * intermediate_size + 6 * batch_size * seq_len * hidden_size * moe_intermediate_size * top_k * sparse + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim + 2 * batch_size * seq_len * hidden_size * num_experts * sparse + 2 * batch_size * seq_len * hidden_size * top_k * sparse + batch_size * seq_len * hidden_size * attention_bias + 10 * batch_size * seq_len * hidden_size - 6 * batch_size * seq_len * intermediate_size * sparse + 6 * batch_size * seq_len * intermediate_size + 6 * batch_size * seq_len * moe_intermediate_size * top_k * sparse + batch_size * seq_len * num_heads * head_dim * attention_bias + 17 * batch_size * seq_len * num_heads * head_dim / 2 + 3 * batch_size * seq_len * num_heads + 2 * batch_size * seq_len * num_kv_heads * head_dim * attention_bias + 15 * batch_size * seq_len * num_kv_heads * head_dim / 2 + 3 * batch_size * seq_len * num_kv_heads + 5 * batch_size * seq_len * num_experts * sparse + 2 * batch_size * seq_len * top_k * norm_topk_prob * sparse + 6 * batch_size * seq_len, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, norm_topk_prob, attention_bias, cache_tokens, sparse, a_bytes, w_bytes, kv_bytes)
     return _exact(4 * batch_size * seq_len ** 2 * num_heads * head_dim + 5 * batch_size * seq_len ** 2 * num_heads + 4 * batch_size * seq_len * cache_len * num_heads * head_dim + 5 * batch_size * seq_len * cache_len * num_heads - 6 * batch_size * seq_len * hidden_size * intermediate_size * sparse + 6 * batch_size * seq_len * hidden_size * intermediate_size + 6 * batch_size * seq_len * hidden_size * moe_intermediate_size * top_k * sparse + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim + 2 * batch_size * seq_len * hidden_size * num_experts * sparse + 2 * batch_size * seq_len * hidden_size * top_k * sparse + batch_size * seq_len * hidden_size * attention_bias + 10 * batch_size * seq_len * hidden_size - 6 * batch_size * seq_len * intermediate_size * sparse + 6 * batch_size * seq_len * intermediate_size + 6 * batch_size * seq_len * moe_intermediate_size * top_k * sparse + batch_size * seq_len * num_heads * head_dim * attention_bias + _div(17 * batch_size * seq_len * num_heads * head_dim, 2) + 3 * batch_size * seq_len * num_heads + 2 * batch_size * seq_len * num_kv_heads * head_dim * attention_bias + _div(15 * batch_size * seq_len * num_kv_heads * head_dim, 2) + 3 * batch_size * seq_len * num_kv_heads + 5 * batch_size * seq_len * num_experts * sparse + 2 * batch_size * seq_len * top_k * norm_topk_prob * sparse + 6 * batch_size * seq_len)
 
 
@@ -129,15 +136,16 @@ def memory_read(
     sparse: Any = 1,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes read by Qwen3MoeDecoderLayer: the sum over all its kernels."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, norm_topk_prob, attention_bias, cache_tokens, sparse, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, norm_topk_prob, attention_bias, cache_tokens, sparse, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, attention_bias, sparse, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, attention_bias, sparse, a_bytes, w_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     if _array:
-        return _shaped(4 * batch_size * seq_len * hidden_size * top_k * sparse * a_bytes - batch_size * seq_len * hidden_size * sparse * a_bytes + 13 * batch_size * seq_len * hidden_size * a_bytes - 4 * batch_size * seq_len * intermediate_size * sparse * a_bytes + 4 * batch_size * seq_len * intermediate_size * a_bytes + 4 * batch_size * seq_len * moe_intermediate_size * top_k * sparse * a_bytes + 6 * batch_size * seq_len * num_heads * head_dim * a_bytes + 4 * batch_size * seq_len * num_heads + 7 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 4 * batch_size * seq_len * num_kv_heads + batch_size * seq_len * num_experts * sparse * a_bytes + 28 * batch_size * seq_len * top_k * sparse + 8 * batch_size * seq_len + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes - 3 * hidden_size * intermediate_size * sparse * w_bytes + 3 * hidden_size * intermediate_size * w_bytes - 3 * hidden_size * moe_intermediate_size * num_experts * sparse * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 3 * hidden_size * moe_intermediate_size * num_experts * sparse * w_bytes + 2 * hidden_size * num_heads * head_dim * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * w_bytes + hidden_size * num_experts * sparse * w_bytes + hidden_size * attention_bias * w_bytes + 2 * hidden_size * w_bytes + num_heads * head_dim * attention_bias * w_bytes + 2 * num_kv_heads * head_dim * attention_bias * w_bytes + 2 * head_dim * w_bytes, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, norm_topk_prob, attention_bias, cache_tokens, sparse, a_bytes, w_bytes)
+        return _shaped(4 * batch_size * seq_len * hidden_size * top_k * sparse * a_bytes - batch_size * seq_len * hidden_size * sparse * a_bytes + 13 * batch_size * seq_len * hidden_size * a_bytes - 4 * batch_size * seq_len * intermediate_size * sparse * a_bytes + 4 * batch_size * seq_len * intermediate_size * a_bytes + 4 * batch_size * seq_len * moe_intermediate_size * top_k * sparse * a_bytes + 6 * batch_size * seq_len * num_heads * head_dim * a_bytes + 4 * batch_size * seq_len * num_heads + 7 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 4 * batch_size * seq_len * num_kv_heads + batch_size * seq_len * num_experts * sparse * a_bytes + 28 * batch_size * seq_len * top_k * sparse + 8 * batch_size * seq_len + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes - 3 * hidden_size * intermediate_size * sparse * w_bytes + 3 * hidden_size * intermediate_size * w_bytes - 3 * hidden_size * moe_intermediate_size * num_experts * sparse * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 3 * hidden_size * moe_intermediate_size * num_experts * sparse * w_bytes + 2 * hidden_size * num_heads * head_dim * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * w_bytes + hidden_size * num_experts * sparse * w_bytes + hidden_size * attention_bias * w_bytes + 2 * hidden_size * w_bytes + num_heads * head_dim * attention_bias * w_bytes + 2 * num_kv_heads * head_dim * attention_bias * w_bytes + 2 * head_dim * w_bytes, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, norm_topk_prob, attention_bias, cache_tokens, sparse, a_bytes, w_bytes, kv_bytes)
     return _exact(4 * batch_size * seq_len * hidden_size * top_k * sparse * a_bytes - batch_size * seq_len * hidden_size * sparse * a_bytes + 13 * batch_size * seq_len * hidden_size * a_bytes - 4 * batch_size * seq_len * intermediate_size * sparse * a_bytes + 4 * batch_size * seq_len * intermediate_size * a_bytes + 4 * batch_size * seq_len * moe_intermediate_size * top_k * sparse * a_bytes + 6 * batch_size * seq_len * num_heads * head_dim * a_bytes + 4 * batch_size * seq_len * num_heads + 7 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 4 * batch_size * seq_len * num_kv_heads + batch_size * seq_len * num_experts * sparse * a_bytes + 28 * batch_size * seq_len * top_k * sparse + 8 * batch_size * seq_len + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes - 3 * hidden_size * intermediate_size * sparse * w_bytes + 3 * hidden_size * intermediate_size * w_bytes - 3 * hidden_size * moe_intermediate_size * num_experts * sparse * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + 3 * hidden_size * moe_intermediate_size * num_experts * sparse * w_bytes + 2 * hidden_size * num_heads * head_dim * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * w_bytes + hidden_size * num_experts * sparse * w_bytes + hidden_size * attention_bias * w_bytes + 2 * hidden_size * w_bytes + num_heads * head_dim * attention_bias * w_bytes + 2 * num_kv_heads * head_dim * attention_bias * w_bytes + 2 * head_dim * w_bytes)
 
 
@@ -160,19 +168,20 @@ def memory_write(
     sparse: Any = 1,
     a_bytes: Any,
     w_bytes: Any = None,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes written by Qwen3MoeDecoderLayer: the sum over all its kernels.
 
     cache_len, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, norm_topk_prob, attention_bias, cache_tokens, sparse, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, norm_topk_prob, attention_bias, cache_tokens, sparse, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, sparse, a_bytes = _as_arrays(batch_size, seq_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, sparse, a_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     _value = 3 * batch_size * seq_len * hidden_size * top_k * sparse * a_bytes + batch_size * seq_len * hidden_size * sparse * a_bytes + 6 * batch_size * seq_len * hidden_size * a_bytes - 4 * batch_size * seq_len * intermediate_size * sparse * a_bytes + 4 * batch_size * seq_len * intermediate_size * a_bytes + 4 * batch_size * seq_len * moe_intermediate_size * top_k * sparse * a_bytes + 5 * batch_size * seq_len * num_heads * head_dim * a_bytes + 4 * batch_size * seq_len * num_heads + 6 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 4 * batch_size * seq_len * num_kv_heads + 8 * batch_size * seq_len * num_experts * top_k * sparse + batch_size * seq_len * num_experts * sparse * a_bytes + batch_size * seq_len * top_k * sparse * a_bytes + 16 * batch_size * seq_len * top_k * sparse + 8 * batch_size * seq_len
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, norm_topk_prob, attention_bias, cache_tokens, sparse, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, norm_topk_prob, attention_bias, cache_tokens, sparse, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def memory_bytes(
@@ -194,11 +203,12 @@ def memory_bytes(
     sparse: Any = 1,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes read and written by Qwen3MoeDecoderLayer: memory_read + memory_write."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, norm_topk_prob, attention_bias, cache_tokens, sparse, a_bytes, w_bytes)
-    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, cache_tokens=cache_tokens, sparse=sparse, a_bytes=a_bytes, w_bytes=w_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, cache_tokens=cache_tokens, sparse=sparse, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, norm_topk_prob, attention_bias, cache_tokens, sparse, a_bytes, w_bytes) if _array else _exact(_value)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, norm_topk_prob, attention_bias, cache_tokens, sparse, a_bytes, w_bytes, kv_bytes)
+    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, cache_tokens=cache_tokens, sparse=sparse, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, cache_tokens=cache_tokens, sparse=sparse, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, norm_topk_prob, attention_bias, cache_tokens, sparse, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def arithmetic_intensity(
@@ -220,11 +230,148 @@ def arithmetic_intensity(
     sparse: Any = 1,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """FLOPs per byte moved by Qwen3MoeDecoderLayer: flops / memory_bytes (ZeroDivisionError when no byte moves)."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, norm_topk_prob, attention_bias, cache_tokens, sparse, a_bytes, w_bytes)
-    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, cache_tokens=cache_tokens, sparse=sparse, a_bytes=a_bytes, w_bytes=w_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, cache_tokens=cache_tokens, sparse=sparse, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, norm_topk_prob, attention_bias, cache_tokens, sparse, a_bytes, w_bytes) if _array else _div(_done, _moved)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, norm_topk_prob, attention_bias, cache_tokens, sparse, a_bytes, w_bytes, kv_bytes)
+    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, cache_tokens=cache_tokens, sparse=sparse, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, cache_tokens=cache_tokens, sparse=sparse, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, norm_topk_prob, attention_bias, cache_tokens, sparse, a_bytes, w_bytes, kv_bytes) if _array else _div(_done, _moved)
+
+
+def weight_bytes(
+    *,
+    batch_size: Any = None,
+    seq_len: Any = None,
+    cache_len: Any = None,
+    hidden_size: Any,
+    intermediate_size: Any,
+    moe_intermediate_size: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any,
+    num_experts: Any,
+    top_k: Any = None,
+    norm_topk_prob: Any = 0,
+    attention_bias: Any = 0,
+    cache_tokens: Any = None,
+    sparse: Any = 1,
+    a_bytes: Any = None,
+    w_bytes: Any,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the weights Qwen3MoeDecoderLayer owns: the sum over its kernels, times every repeat.
+
+    batch_size, seq_len, cache_len, top_k, a_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, norm_topk_prob, attention_bias, cache_tokens, sparse, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, attention_bias, sparse, w_bytes = _as_arrays(hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, attention_bias, sparse, w_bytes)
+    if num_kv_heads is None:
+        num_kv_heads = num_heads
+    _value = -3 * hidden_size * intermediate_size * sparse * w_bytes + 3 * hidden_size * intermediate_size * w_bytes + 3 * hidden_size * moe_intermediate_size * num_experts * sparse * w_bytes + 2 * hidden_size * num_heads * head_dim * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * w_bytes + hidden_size * num_experts * sparse * w_bytes + hidden_size * attention_bias * w_bytes + 2 * hidden_size * w_bytes + num_heads * head_dim * attention_bias * w_bytes + 2 * num_kv_heads * head_dim * attention_bias * w_bytes + 2 * head_dim * w_bytes
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, norm_topk_prob, attention_bias, cache_tokens, sparse, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def cache_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any = None,
+    intermediate_size: Any = None,
+    moe_intermediate_size: Any = None,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any,
+    num_experts: Any = None,
+    top_k: Any = None,
+    norm_topk_prob: Any = 0,
+    attention_bias: Any = 0,
+    cache_tokens: Any = None,
+    sparse: Any = 1,
+    a_bytes: Any,
+    w_bytes: Any = None,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the cache Qwen3MoeDecoderLayer keeps after the pass: the sum over its kernels, times every repeat.
+
+    hidden_size, intermediate_size, moe_intermediate_size, num_experts, top_k, w_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, norm_topk_prob, attention_bias, cache_tokens, sparse, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        batch_size, seq_len, cache_len, num_heads, num_kv_heads, head_dim, cache_tokens, a_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, num_heads, num_kv_heads, head_dim, cache_tokens, a_bytes, kv_bytes)
+    if num_kv_heads is None:
+        num_kv_heads = num_heads
+    if cache_tokens is None:
+        cache_tokens = cache_len + seq_len
+    if kv_bytes is None:
+        kv_bytes = a_bytes
+    _value = 2 * batch_size * num_kv_heads * head_dim * cache_tokens * kv_bytes
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, norm_topk_prob, attention_bias, cache_tokens, sparse, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def activation_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any,
+    moe_intermediate_size: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any,
+    num_experts: Any,
+    top_k: Any,
+    norm_topk_prob: Any = 0,
+    attention_bias: Any = 0,
+    cache_tokens: Any = None,
+    sparse: Any = 1,
+    a_bytes: Any,
+    w_bytes: Any = None,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the largest transient working set of one kernel of Qwen3MoeDecoderLayer.
+
+    w_bytes is optional: the formula does not use it, though an array passed
+    for it still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, norm_topk_prob, attention_bias, cache_tokens, sparse, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, a_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, a_bytes)
+    if num_kv_heads is None:
+        num_kv_heads = num_heads
+    _value = _max(2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes, 2 * batch_size * seq_len * intermediate_size * a_bytes, 2 * batch_size * seq_len * moe_intermediate_size * top_k * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 4 * batch_size * seq_len * num_heads, 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 4 * batch_size * seq_len * num_kv_heads, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_experts * a_bytes, batch_size * seq_len * hidden_size * top_k * a_bytes + 2 * batch_size * seq_len * moe_intermediate_size * top_k * a_bytes, batch_size * seq_len * hidden_size * top_k * a_bytes + batch_size * seq_len * moe_intermediate_size * top_k * a_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, norm_topk_prob, attention_bias, cache_tokens, sparse, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def footprint_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any,
+    moe_intermediate_size: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any,
+    num_experts: Any,
+    top_k: Any,
+    norm_topk_prob: Any = 0,
+    attention_bias: Any = 0,
+    cache_tokens: Any = None,
+    sparse: Any = 1,
+    a_bytes: Any,
+    w_bytes: Any,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes Qwen3MoeDecoderLayer needs in memory: weight_bytes + cache_bytes + activation_bytes."""
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, norm_topk_prob, attention_bias, cache_tokens, sparse, a_bytes, w_bytes, kv_bytes)
+    _value = weight_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, cache_tokens=cache_tokens, sparse=sparse, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + cache_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, cache_tokens=cache_tokens, sparse=sparse, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + activation_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, cache_tokens=cache_tokens, sparse=sparse, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, norm_topk_prob, attention_bias, cache_tokens, sparse, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def kernels(
@@ -246,17 +393,23 @@ def kernels(
     sparse: Any = 1,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> list[dict[str, Any]]:
     """Every kernel of Qwen3MoeDecoderLayer, one record each, in tree order.
 
     A record has `path` (the operations from the root down to the kernel), `flops`, `read` and `write`
     (with every enclosing repeat multiplied in), and any other key the kernel carries.
+    A kernel with a footprint adds `weights` and `cache` (times the repeats) and `activations`.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, norm_topk_prob, attention_bias, cache_tokens, sparse, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, norm_topk_prob, attention_bias, cache_tokens, sparse, a_bytes, w_bytes, kv_bytes)
     if _array:
-        batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, norm_topk_prob, attention_bias, sparse, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, norm_topk_prob, attention_bias, sparse, a_bytes, w_bytes)
+        batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, norm_topk_prob, attention_bias, cache_tokens, sparse, a_bytes, w_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, norm_topk_prob, attention_bias, cache_tokens, sparse, a_bytes, w_bytes, kv_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
+    if cache_tokens is None:
+        cache_tokens = cache_len + seq_len
+    if kv_bytes is None:
+        kv_bytes = a_bytes
     _records: list[dict[str, Any]] = []
     _leaf(
         _records,
@@ -274,8 +427,9 @@ def kernels(
         flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len,
         read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
         write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+        extras={"compute": "vector"},
     )
+    _memory(_records, 1, hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
     _leaf(
         _records,
         ("Self-attention", "Query projection (from Qwen3MoeAttention)", "Matrix multiplication (from Linear)"),
@@ -285,6 +439,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, 1, hidden_size * num_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Self-attention", "Query projection (from Qwen3MoeAttention)", "Bias addition (from Linear)"),
@@ -294,6 +449,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, num_heads * head_dim * attention_bias * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Self-attention", "Query norm (from Qwen3MoeAttention)", "Variance calculation (from Qwen3MoeRMSNorm)"),
@@ -310,8 +466,9 @@ def kernels(
         flops=2 * batch_size * seq_len * num_heads * head_dim + 2 * batch_size * seq_len * num_heads,
         read=batch_size * seq_len * num_heads * head_dim * a_bytes + 4 * batch_size * seq_len * num_heads + head_dim * w_bytes,
         write=batch_size * seq_len * num_heads * head_dim * a_bytes,
-        extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+        extras={"compute": "vector"},
     )
+    _memory(_records, 1, head_dim * w_bytes, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 4 * batch_size * seq_len * num_heads)
     _leaf(
         _records,
         ("Self-attention", "Key projection (from Qwen3MoeAttention)", "Matrix multiplication (from Linear)"),
@@ -321,6 +478,7 @@ def kernels(
         write=batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, 1, hidden_size * num_kv_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Self-attention", "Key projection (from Qwen3MoeAttention)", "Bias addition (from Linear)"),
@@ -330,6 +488,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, num_kv_heads * head_dim * attention_bias * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Self-attention", "Key norm (from Qwen3MoeAttention)", "Variance calculation (from Qwen3MoeRMSNorm)"),
@@ -346,8 +505,9 @@ def kernels(
         flops=2 * batch_size * seq_len * num_kv_heads * head_dim + 2 * batch_size * seq_len * num_kv_heads,
         read=batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 4 * batch_size * seq_len * num_kv_heads + head_dim * w_bytes,
         write=batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
-        extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+        extras={"compute": "vector"},
     )
+    _memory(_records, 1, head_dim * w_bytes, 0, 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 4 * batch_size * seq_len * num_kv_heads)
     _leaf(
         _records,
         ("Self-attention", "Value projection (from Qwen3MoeAttention)", "Matrix multiplication (from Linear)"),
@@ -357,6 +517,7 @@ def kernels(
         write=batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, 1, hidden_size * num_kv_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Self-attention", "Value projection (from Qwen3MoeAttention)", "Bias addition (from Linear)"),
@@ -366,6 +527,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, num_kv_heads * head_dim * attention_bias * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Self-attention", "Rotary position embedding (from Qwen3MoeAttention)", "Rotary position embedding (from apply_rotary_pos_emb)"),
@@ -375,6 +537,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * head_dim * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, 0, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes)
     _leaf(
         _records,
         ("Self-attention", "KV cache update (from Qwen3MoeAttention)"),
@@ -382,8 +545,9 @@ def kernels(
         flops=0,
         read=2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
         write=2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
-        extras={"compute": "none", "footprint": {"cache": "2 * batch_size * cache_tokens * num_kv_heads * head_dim * kv_bytes"}},
+        extras={"compute": "none"},
     )
+    _memory(_records, 1, 0, 2 * batch_size * num_kv_heads * head_dim * cache_tokens * kv_bytes, 0)
     _leaf(
         _records,
         ("Self-attention", "Attention (from Qwen3MoeAttention)", "Scaled dot-product attention (from sdpa_attention_forward)", "Attention scores and weighted values (from scaled_dot_product_attention)"),
@@ -393,6 +557,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, 1, 0, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Self-attention", "Attention (from Qwen3MoeAttention)", "Scaled dot-product attention (from sdpa_attention_forward)", "Softmax (from scaled_dot_product_attention)"),
@@ -411,6 +576,7 @@ def kernels(
         write=batch_size * seq_len * num_heads * head_dim * a_bytes,
         extras={"compute": "none"},
     )
+    _memory(_records, 1, 0, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Self-attention", "Output projection (from Qwen3MoeAttention)", "Matrix multiplication (from Linear)"),
@@ -420,6 +586,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, 1, hidden_size * num_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes)
     _leaf(
         _records,
         ("Self-attention", "Output projection (from Qwen3MoeAttention)", "Bias addition (from Linear)"),
@@ -429,6 +596,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, hidden_size * attention_bias * w_bytes, 0, 0)
     _leaf(
         _records,
         ("Residual addition",),
@@ -454,8 +622,9 @@ def kernels(
         flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len,
         read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
         write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+        extras={"compute": "vector"},
     )
+    _memory(_records, 1, hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
     _leaf(
         _records,
         ("Mixture of experts", "Router (from Qwen3MoeSparseMoeBlock)", "Router logits (from Qwen3MoeTopKRouter)"),
@@ -463,8 +632,9 @@ def kernels(
         flops=2 * batch_size * seq_len * hidden_size * num_experts,
         read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * num_experts * w_bytes,
         write=batch_size * seq_len * num_experts * a_bytes,
-        extras={"compute": "matmul", "footprint": {"weights": "num_experts * hidden_size * w_bytes", "activations": "batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_experts * a_bytes"}},
+        extras={"compute": "matmul"},
     )
+    _memory(_records, sparse, hidden_size * num_experts * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_experts * a_bytes)
     _leaf(
         _records,
         ("Mixture of experts", "Router (from Qwen3MoeSparseMoeBlock)", "Softmax, top-k and renormalization (from Qwen3MoeTopKRouter)"),
@@ -499,8 +669,9 @@ def kernels(
         flops=4 * batch_size * seq_len * hidden_size * moe_intermediate_size * top_k,
         read=batch_size * seq_len * hidden_size * top_k * a_bytes - 2 * hidden_size * moe_intermediate_size * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 2 * hidden_size * moe_intermediate_size * num_experts * w_bytes if _array else batch_size * seq_len * hidden_size * top_k * a_bytes - 2 * hidden_size * moe_intermediate_size * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + 2 * hidden_size * moe_intermediate_size * num_experts * w_bytes,
         write=2 * batch_size * seq_len * moe_intermediate_size * top_k * a_bytes,
-        extras={"compute": "matmul", "footprint": {"weights": "2 * num_experts * intermediate_size * hidden_size * w_bytes", "activations": "batch_size * seq_len * top_k * hidden_size * a_bytes + 2 * batch_size * seq_len * top_k * intermediate_size * a_bytes"}},
+        extras={"compute": "matmul"},
     )
+    _memory(_records, sparse, 2 * hidden_size * moe_intermediate_size * num_experts * w_bytes, 0, batch_size * seq_len * hidden_size * top_k * a_bytes + 2 * batch_size * seq_len * moe_intermediate_size * top_k * a_bytes)
     _leaf(
         _records,
         ("Mixture of experts", "Experts (from Qwen3MoeSparseMoeBlock)", "Activation (from Qwen3MoeExperts)", "SiLU (from SiLUActivation)", "SiLU activation (from SiLU)"),
@@ -510,6 +681,7 @@ def kernels(
         write=batch_size * seq_len * moe_intermediate_size * top_k * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, sparse, 0, 0, 2 * batch_size * seq_len * moe_intermediate_size * top_k * a_bytes)
     _leaf(
         _records,
         ("Mixture of experts", "Experts (from Qwen3MoeSparseMoeBlock)", "Gating multiply (from Qwen3MoeExperts)"),
@@ -526,8 +698,9 @@ def kernels(
         flops=2 * batch_size * seq_len * hidden_size * moe_intermediate_size * top_k,
         read=batch_size * seq_len * moe_intermediate_size * top_k * a_bytes - hidden_size * moe_intermediate_size * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + hidden_size * moe_intermediate_size * num_experts * w_bytes if _array else batch_size * seq_len * moe_intermediate_size * top_k * a_bytes - hidden_size * moe_intermediate_size * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + hidden_size * moe_intermediate_size * num_experts * w_bytes,
         write=batch_size * seq_len * hidden_size * top_k * a_bytes,
-        extras={"compute": "matmul", "footprint": {"weights": "num_experts * hidden_size * intermediate_size * w_bytes", "activations": "batch_size * seq_len * top_k * intermediate_size * a_bytes + batch_size * seq_len * top_k * hidden_size * a_bytes"}},
+        extras={"compute": "matmul"},
     )
+    _memory(_records, sparse, hidden_size * moe_intermediate_size * num_experts * w_bytes, 0, batch_size * seq_len * hidden_size * top_k * a_bytes + batch_size * seq_len * moe_intermediate_size * top_k * a_bytes)
     _leaf(
         _records,
         ("Mixture of experts", "Experts (from Qwen3MoeSparseMoeBlock)", "Routing-weight scaling (from Qwen3MoeExperts)"),
@@ -555,6 +728,7 @@ def kernels(
         write=batch_size * seq_len * intermediate_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, (-sparse + 1), hidden_size * intermediate_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         ("Dense MLP", "Gate projection (from Qwen3MoeMLP)", "Bias addition (from Linear)"),
@@ -564,6 +738,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, (-sparse + 1), 0, 0, 0)
     _leaf(
         _records,
         ("Dense MLP", "Activation (from Qwen3MoeMLP)", "SiLU (from SiLUActivation)", "SiLU activation (from SiLU)"),
@@ -573,6 +748,7 @@ def kernels(
         write=batch_size * seq_len * intermediate_size * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, (-sparse + 1), 0, 0, 2 * batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         ("Dense MLP", "Up projection (from Qwen3MoeMLP)", "Matrix multiplication (from Linear)"),
@@ -582,6 +758,7 @@ def kernels(
         write=batch_size * seq_len * intermediate_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, (-sparse + 1), hidden_size * intermediate_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         ("Dense MLP", "Up projection (from Qwen3MoeMLP)", "Bias addition (from Linear)"),
@@ -591,6 +768,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, (-sparse + 1), 0, 0, 0)
     _leaf(
         _records,
         ("Dense MLP", "Gating multiply (from Qwen3MoeMLP)"),
@@ -609,6 +787,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, (-sparse + 1), hidden_size * intermediate_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         ("Dense MLP", "Down projection (from Qwen3MoeMLP)", "Bias addition (from Linear)"),
@@ -618,6 +797,7 @@ def kernels(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, (-sparse + 1), 0, 0, 0)
     _leaf(
         _records,
         ("Residual addition",),
@@ -627,7 +807,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "vector"},
     )
-    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, norm_topk_prob, attention_bias, cache_tokens, sparse, a_bytes, w_bytes)
+    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, norm_topk_prob, attention_bias, cache_tokens, sparse, a_bytes, w_bytes, kv_bytes)
 
 
 # Helpers: arithmetic that is exact on ints and Fractions and broadcasts on numpy arrays.
@@ -803,10 +983,16 @@ def _leaf(
     records.append(record)
 
 
+def _memory(records: list[dict[str, Any]], scale: Any, weights: Any, cache: Any, activations: Any) -> None:
+    """Add the footprint to the last record: weights and cache times the enclosing repeats, activations once."""
+    records[-1].update(weights=_exact(weights * scale), cache=_exact(cache * scale), activations=_exact(activations))
+
+
 def _finish(records: list[dict[str, Any]], array: bool, *inputs: Any) -> list[dict[str, Any]]:
     """The records, with every cost an array of the inputs' shape when arrays were passed in."""
     if array:
         for record in records:
-            for key in ("flops", "read", "write"):
-                record[key] = _shaped(record[key], *inputs)
+            for key in ("flops", "read", "write", "weights", "cache", "activations"):
+                if key in record:
+                    record[key] = _shaped(record[key], *inputs)
     return records

@@ -36,12 +36,16 @@ from typing import Any
 
 __all__ = [
     "PARAMETERS",
+    "activation_bytes",
     "arithmetic_intensity",
+    "cache_bytes",
     "flops",
+    "footprint_bytes",
     "kernels",
     "memory_bytes",
     "memory_read",
     "memory_write",
+    "weight_bytes",
 ]
 
 PARAMETERS: dict[str, dict[str, str | None]] = {
@@ -157,6 +161,90 @@ def arithmetic_intensity(
     return _shaped(_done / _moved, batch_size, seq_len, hidden_size, intermediate_size, num_experts, top_k, a_bytes, w_bytes) if _array else _div(_done, _moved)
 
 
+def weight_bytes(
+    *,
+    batch_size: Any = None,
+    seq_len: Any = None,
+    hidden_size: Any,
+    intermediate_size: Any,
+    num_experts: Any,
+    top_k: Any = None,
+    a_bytes: Any = None,
+    w_bytes: Any,
+) -> Any:
+    """Bytes of the weights Qwen3MoeExperts owns: the sum over its kernels, times every repeat.
+
+    batch_size, seq_len, top_k, a_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, hidden_size, intermediate_size, num_experts, top_k, a_bytes, w_bytes)
+    if _array:
+        hidden_size, intermediate_size, num_experts, w_bytes = _as_arrays(hidden_size, intermediate_size, num_experts, w_bytes)
+    _value = 3 * hidden_size * intermediate_size * num_experts * w_bytes
+    return _shaped(_value, batch_size, seq_len, hidden_size, intermediate_size, num_experts, top_k, a_bytes, w_bytes) if _array else _exact(_value)
+
+
+def cache_bytes(
+    *,
+    batch_size: Any = None,
+    seq_len: Any = None,
+    hidden_size: Any = None,
+    intermediate_size: Any = None,
+    num_experts: Any = None,
+    top_k: Any = None,
+    a_bytes: Any = None,
+    w_bytes: Any = None,
+) -> Any:
+    """Bytes of the cache Qwen3MoeExperts keeps after the pass: the sum over its kernels, times every repeat.
+
+    batch_size, seq_len, hidden_size, intermediate_size, num_experts, top_k, a_bytes, w_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, hidden_size, intermediate_size, num_experts, top_k, a_bytes, w_bytes)
+    _value = 0
+    return _shaped(_value, batch_size, seq_len, hidden_size, intermediate_size, num_experts, top_k, a_bytes, w_bytes) if _array else _exact(_value)
+
+
+def activation_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any,
+    num_experts: Any = None,
+    top_k: Any,
+    a_bytes: Any,
+    w_bytes: Any = None,
+) -> Any:
+    """Bytes of the largest transient working set of one kernel of Qwen3MoeExperts.
+
+    num_experts, w_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, hidden_size, intermediate_size, num_experts, top_k, a_bytes, w_bytes)
+    if _array:
+        batch_size, seq_len, hidden_size, intermediate_size, top_k, a_bytes = _as_arrays(batch_size, seq_len, hidden_size, intermediate_size, top_k, a_bytes)
+    _value = _max(2 * batch_size * seq_len * intermediate_size * top_k * a_bytes, batch_size * seq_len * hidden_size * top_k * a_bytes + 2 * batch_size * seq_len * intermediate_size * top_k * a_bytes, batch_size * seq_len * hidden_size * top_k * a_bytes + batch_size * seq_len * intermediate_size * top_k * a_bytes)
+    return _shaped(_value, batch_size, seq_len, hidden_size, intermediate_size, num_experts, top_k, a_bytes, w_bytes) if _array else _exact(_value)
+
+
+def footprint_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any,
+    num_experts: Any,
+    top_k: Any,
+    a_bytes: Any,
+    w_bytes: Any,
+) -> Any:
+    """Bytes Qwen3MoeExperts needs in memory: weight_bytes + cache_bytes + activation_bytes."""
+    _array = _arrays(batch_size, seq_len, hidden_size, intermediate_size, num_experts, top_k, a_bytes, w_bytes)
+    _value = weight_bytes(batch_size=batch_size, seq_len=seq_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_experts=num_experts, top_k=top_k, a_bytes=a_bytes, w_bytes=w_bytes) + cache_bytes(batch_size=batch_size, seq_len=seq_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_experts=num_experts, top_k=top_k, a_bytes=a_bytes, w_bytes=w_bytes) + activation_bytes(batch_size=batch_size, seq_len=seq_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_experts=num_experts, top_k=top_k, a_bytes=a_bytes, w_bytes=w_bytes)
+    return _shaped(_value, batch_size, seq_len, hidden_size, intermediate_size, num_experts, top_k, a_bytes, w_bytes) if _array else _exact(_value)
+
+
 def kernels(
     *,
     batch_size: Any,
@@ -172,6 +260,7 @@ def kernels(
 
     A record has `path` (the operations from the root down to the kernel), `flops`, `read` and `write`
     (with every enclosing repeat multiplied in), and any other key the kernel carries.
+    A kernel with a footprint adds `weights` and `cache` (times the repeats) and `activations`.
     """
     _array = _arrays(batch_size, seq_len, hidden_size, intermediate_size, num_experts, top_k, a_bytes, w_bytes)
     if _array:
@@ -202,8 +291,9 @@ def kernels(
         flops=4 * batch_size * seq_len * hidden_size * intermediate_size * top_k,
         read=batch_size * seq_len * hidden_size * top_k * a_bytes - 2 * hidden_size * intermediate_size * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 2 * hidden_size * intermediate_size * num_experts * w_bytes if _array else batch_size * seq_len * hidden_size * top_k * a_bytes - 2 * hidden_size * intermediate_size * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + 2 * hidden_size * intermediate_size * num_experts * w_bytes,
         write=2 * batch_size * seq_len * intermediate_size * top_k * a_bytes,
-        extras={"compute": "matmul", "footprint": {"weights": "2 * num_experts * intermediate_size * hidden_size * w_bytes", "activations": "batch_size * seq_len * top_k * hidden_size * a_bytes + 2 * batch_size * seq_len * top_k * intermediate_size * a_bytes"}},
+        extras={"compute": "matmul"},
     )
+    _memory(_records, 1, 2 * hidden_size * intermediate_size * num_experts * w_bytes, 0, batch_size * seq_len * hidden_size * top_k * a_bytes + 2 * batch_size * seq_len * intermediate_size * top_k * a_bytes)
     _leaf(
         _records,
         ("Activation", "SiLU (from SiLUActivation)", "SiLU activation (from SiLU)"),
@@ -213,6 +303,7 @@ def kernels(
         write=batch_size * seq_len * intermediate_size * top_k * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, 0, 0, 2 * batch_size * seq_len * intermediate_size * top_k * a_bytes)
     _leaf(
         _records,
         ("Gating multiply",),
@@ -229,8 +320,9 @@ def kernels(
         flops=2 * batch_size * seq_len * hidden_size * intermediate_size * top_k,
         read=batch_size * seq_len * intermediate_size * top_k * a_bytes - hidden_size * intermediate_size * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + hidden_size * intermediate_size * num_experts * w_bytes if _array else batch_size * seq_len * intermediate_size * top_k * a_bytes - hidden_size * intermediate_size * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + hidden_size * intermediate_size * num_experts * w_bytes,
         write=batch_size * seq_len * hidden_size * top_k * a_bytes,
-        extras={"compute": "matmul", "footprint": {"weights": "num_experts * hidden_size * intermediate_size * w_bytes", "activations": "batch_size * seq_len * top_k * intermediate_size * a_bytes + batch_size * seq_len * top_k * hidden_size * a_bytes"}},
+        extras={"compute": "matmul"},
     )
+    _memory(_records, 1, hidden_size * intermediate_size * num_experts * w_bytes, 0, batch_size * seq_len * hidden_size * top_k * a_bytes + batch_size * seq_len * intermediate_size * top_k * a_bytes)
     _leaf(
         _records,
         ("Routing-weight scaling",),
@@ -425,10 +517,16 @@ def _leaf(
     records.append(record)
 
 
+def _memory(records: list[dict[str, Any]], scale: Any, weights: Any, cache: Any, activations: Any) -> None:
+    """Add the footprint to the last record: weights and cache times the enclosing repeats, activations once."""
+    records[-1].update(weights=_exact(weights * scale), cache=_exact(cache * scale), activations=_exact(activations))
+
+
 def _finish(records: list[dict[str, Any]], array: bool, *inputs: Any) -> list[dict[str, Any]]:
     """The records, with every cost an array of the inputs' shape when arrays were passed in."""
     if array:
         for record in records:
-            for key in ("flops", "read", "write"):
-                record[key] = _shaped(record[key], *inputs)
+            for key in ("flops", "read", "write", "weights", "cache", "activations"):
+                if key in record:
+                    record[key] = _shaped(record[key], *inputs)
     return records

@@ -34,6 +34,7 @@ Parameters:
     attention_bias: 1 if the query, key, value and output projections have biases, else 0 (default: 0)
     a_bytes: bytes per activation element
     w_bytes: bytes per weight element
+    kv_bytes: bytes per cache element (default: a_bytes)
 """
 
 import contextlib
@@ -45,12 +46,16 @@ from typing import Any
 
 __all__ = [
     "PARAMETERS",
+    "activation_bytes",
     "arithmetic_intensity",
+    "cache_bytes",
     "flops",
+    "footprint_bytes",
     "kernels",
     "memory_bytes",
     "memory_read",
     "memory_write",
+    "weight_bytes",
 ]
 
 PARAMETERS: dict[str, dict[str, str | None]] = {
@@ -71,6 +76,7 @@ PARAMETERS: dict[str, dict[str, str | None]] = {
     "attention_bias": {"description": "1 if the query, key, value and output projections have biases, else 0", "default": "0"},
     "a_bytes": {"description": None, "default": None},
     "w_bytes": {"description": None, "default": None},
+    "kv_bytes": {"description": None, "default": "a_bytes"},
 }
 """Each parameter in signature order: its description, and its default as a formula of earlier parameters."""
 
@@ -94,13 +100,14 @@ def flops(
     attention_bias: Any = 0,
     a_bytes: Any = None,
     w_bytes: Any = None,
+    kv_bytes: Any = None,
 ) -> Any:
     """Floating-point operations of Qwen3MoeModel: the sum over all its kernels.
 
     a_bytes, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias)
     if num_kv_heads is None:
@@ -108,7 +115,7 @@ def flops(
     if num_sparse_layers is None:
         num_sparse_layers = num_layers
     if _array:
-        return _shaped(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 5 * batch_size * seq_len ** 2 * num_heads * num_layers + 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers + 5 * batch_size * seq_len * cache_len * num_heads * num_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers - 6 * batch_size * seq_len * hidden_size * intermediate_size * num_sparse_layers + 6 * batch_size * seq_len * hidden_size * moe_intermediate_size * num_sparse_layers * top_k + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + batch_size * seq_len * hidden_size * num_layers * attention_bias + 10 * batch_size * seq_len * hidden_size * num_layers + 2 * batch_size * seq_len * hidden_size * num_sparse_layers * num_experts + 2 * batch_size * seq_len * hidden_size * num_sparse_layers * top_k + 4 * batch_size * seq_len * hidden_size + 6 * batch_size * seq_len * intermediate_size * num_layers - 6 * batch_size * seq_len * intermediate_size * num_sparse_layers + 6 * batch_size * seq_len * moe_intermediate_size * num_sparse_layers * top_k + batch_size * seq_len * num_heads * head_dim * num_layers * attention_bias + 17 * batch_size * seq_len * num_heads * head_dim * num_layers / 2 + 3 * batch_size * seq_len * num_heads * num_layers + 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * attention_bias + 15 * batch_size * seq_len * num_kv_heads * head_dim * num_layers / 2 + 3 * batch_size * seq_len * num_kv_heads * num_layers + 6 * batch_size * seq_len * num_layers + 5 * batch_size * seq_len * num_sparse_layers * num_experts + 2 * batch_size * seq_len * num_sparse_layers * top_k * norm_topk_prob + 3 * batch_size * seq_len + 9 * seq_len * head_dim / 2 + seq_len, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes)
+        return _shaped(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 5 * batch_size * seq_len ** 2 * num_heads * num_layers + 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers + 5 * batch_size * seq_len * cache_len * num_heads * num_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers - 6 * batch_size * seq_len * hidden_size * intermediate_size * num_sparse_layers + 6 * batch_size * seq_len * hidden_size * moe_intermediate_size * num_sparse_layers * top_k + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + batch_size * seq_len * hidden_size * num_layers * attention_bias + 10 * batch_size * seq_len * hidden_size * num_layers + 2 * batch_size * seq_len * hidden_size * num_sparse_layers * num_experts + 2 * batch_size * seq_len * hidden_size * num_sparse_layers * top_k + 4 * batch_size * seq_len * hidden_size + 6 * batch_size * seq_len * intermediate_size * num_layers - 6 * batch_size * seq_len * intermediate_size * num_sparse_layers + 6 * batch_size * seq_len * moe_intermediate_size * num_sparse_layers * top_k + batch_size * seq_len * num_heads * head_dim * num_layers * attention_bias + 17 * batch_size * seq_len * num_heads * head_dim * num_layers / 2 + 3 * batch_size * seq_len * num_heads * num_layers + 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * attention_bias + 15 * batch_size * seq_len * num_kv_heads * head_dim * num_layers / 2 + 3 * batch_size * seq_len * num_kv_heads * num_layers + 6 * batch_size * seq_len * num_layers + 5 * batch_size * seq_len * num_sparse_layers * num_experts + 2 * batch_size * seq_len * num_sparse_layers * top_k * norm_topk_prob + 3 * batch_size * seq_len + 9 * seq_len * head_dim / 2 + seq_len, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes)
     return _exact(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 5 * batch_size * seq_len ** 2 * num_heads * num_layers + 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers + 5 * batch_size * seq_len * cache_len * num_heads * num_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers - 6 * batch_size * seq_len * hidden_size * intermediate_size * num_sparse_layers + 6 * batch_size * seq_len * hidden_size * moe_intermediate_size * num_sparse_layers * top_k + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + batch_size * seq_len * hidden_size * num_layers * attention_bias + 10 * batch_size * seq_len * hidden_size * num_layers + 2 * batch_size * seq_len * hidden_size * num_sparse_layers * num_experts + 2 * batch_size * seq_len * hidden_size * num_sparse_layers * top_k + 4 * batch_size * seq_len * hidden_size + 6 * batch_size * seq_len * intermediate_size * num_layers - 6 * batch_size * seq_len * intermediate_size * num_sparse_layers + 6 * batch_size * seq_len * moe_intermediate_size * num_sparse_layers * top_k + batch_size * seq_len * num_heads * head_dim * num_layers * attention_bias + _div(17 * batch_size * seq_len * num_heads * head_dim * num_layers, 2) + 3 * batch_size * seq_len * num_heads * num_layers + 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * attention_bias + _div(15 * batch_size * seq_len * num_kv_heads * head_dim * num_layers, 2) + 3 * batch_size * seq_len * num_kv_heads * num_layers + 6 * batch_size * seq_len * num_layers + 5 * batch_size * seq_len * num_sparse_layers * num_experts + 2 * batch_size * seq_len * num_sparse_layers * top_k * norm_topk_prob + 3 * batch_size * seq_len + _div(9 * seq_len * head_dim, 2) + seq_len)
 
 
@@ -131,9 +138,10 @@ def memory_read(
     attention_bias: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes read by Qwen3MoeModel: the sum over all its kernels."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, attention_bias, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, attention_bias, a_bytes, w_bytes)
     if num_kv_heads is None:
@@ -141,7 +149,7 @@ def memory_read(
     if num_sparse_layers is None:
         num_sparse_layers = num_layers
     if _array:
-        return _shaped(13 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 4 * batch_size * seq_len * hidden_size * num_sparse_layers * top_k * a_bytes - batch_size * seq_len * hidden_size * num_sparse_layers * a_bytes + 2 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * hidden_size * w_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * a_bytes - 4 * batch_size * seq_len * intermediate_size * num_sparse_layers * a_bytes + 4 * batch_size * seq_len * moe_intermediate_size * num_sparse_layers * top_k * a_bytes + 6 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 4 * batch_size * seq_len * num_heads * num_layers + 7 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 4 * batch_size * seq_len * num_kv_heads * num_layers + 8 * batch_size * seq_len * num_layers + batch_size * seq_len * num_sparse_layers * num_experts * a_bytes + 28 * batch_size * seq_len * num_sparse_layers * top_k + 12 * batch_size * seq_len + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * a_bytes + 2 * seq_len * head_dim * num_layers * a_bytes + 8 * seq_len + 3 * hidden_size * intermediate_size * num_layers * w_bytes - 3 * hidden_size * intermediate_size * num_sparse_layers * w_bytes - 3 * hidden_size * moe_intermediate_size * num_sparse_layers * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 3 * hidden_size * moe_intermediate_size * num_sparse_layers * num_experts * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + hidden_size * num_layers * attention_bias * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * num_sparse_layers * num_experts * w_bytes + hidden_size * w_bytes + num_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * num_kv_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * head_dim * num_layers * w_bytes + 2 * head_dim, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes)
+        return _shaped(13 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 4 * batch_size * seq_len * hidden_size * num_sparse_layers * top_k * a_bytes - batch_size * seq_len * hidden_size * num_sparse_layers * a_bytes + 2 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * hidden_size * w_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * a_bytes - 4 * batch_size * seq_len * intermediate_size * num_sparse_layers * a_bytes + 4 * batch_size * seq_len * moe_intermediate_size * num_sparse_layers * top_k * a_bytes + 6 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 4 * batch_size * seq_len * num_heads * num_layers + 7 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 4 * batch_size * seq_len * num_kv_heads * num_layers + 8 * batch_size * seq_len * num_layers + batch_size * seq_len * num_sparse_layers * num_experts * a_bytes + 28 * batch_size * seq_len * num_sparse_layers * top_k + 12 * batch_size * seq_len + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * a_bytes + 2 * seq_len * head_dim * num_layers * a_bytes + 8 * seq_len + 3 * hidden_size * intermediate_size * num_layers * w_bytes - 3 * hidden_size * intermediate_size * num_sparse_layers * w_bytes - 3 * hidden_size * moe_intermediate_size * num_sparse_layers * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 3 * hidden_size * moe_intermediate_size * num_sparse_layers * num_experts * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + hidden_size * num_layers * attention_bias * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * num_sparse_layers * num_experts * w_bytes + hidden_size * w_bytes + num_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * num_kv_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * head_dim * num_layers * w_bytes + 2 * head_dim, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes)
     return _exact(13 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 4 * batch_size * seq_len * hidden_size * num_sparse_layers * top_k * a_bytes - batch_size * seq_len * hidden_size * num_sparse_layers * a_bytes + 2 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * hidden_size * w_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * a_bytes - 4 * batch_size * seq_len * intermediate_size * num_sparse_layers * a_bytes + 4 * batch_size * seq_len * moe_intermediate_size * num_sparse_layers * top_k * a_bytes + 6 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 4 * batch_size * seq_len * num_heads * num_layers + 7 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 4 * batch_size * seq_len * num_kv_heads * num_layers + 8 * batch_size * seq_len * num_layers + batch_size * seq_len * num_sparse_layers * num_experts * a_bytes + 28 * batch_size * seq_len * num_sparse_layers * top_k + 12 * batch_size * seq_len + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * a_bytes + 2 * seq_len * head_dim * num_layers * a_bytes + 8 * seq_len + 3 * hidden_size * intermediate_size * num_layers * w_bytes - 3 * hidden_size * intermediate_size * num_sparse_layers * w_bytes - 3 * hidden_size * moe_intermediate_size * num_sparse_layers * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + 3 * hidden_size * moe_intermediate_size * num_sparse_layers * num_experts * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + hidden_size * num_layers * attention_bias * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * num_sparse_layers * num_experts * w_bytes + hidden_size * w_bytes + num_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * num_kv_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * head_dim * num_layers * w_bytes + 2 * head_dim)
 
 
@@ -164,13 +172,14 @@ def memory_write(
     attention_bias: Any = 0,
     a_bytes: Any,
     w_bytes: Any = None,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes written by Qwen3MoeModel: the sum over all its kernels.
 
     cache_len, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, a_bytes = _as_arrays(batch_size, seq_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, a_bytes)
     if num_kv_heads is None:
@@ -178,7 +187,7 @@ def memory_write(
     if num_sparse_layers is None:
         num_sparse_layers = num_layers
     _value = 6 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 3 * batch_size * seq_len * hidden_size * num_sparse_layers * top_k * a_bytes + batch_size * seq_len * hidden_size * num_sparse_layers * a_bytes + 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * a_bytes - 4 * batch_size * seq_len * intermediate_size * num_sparse_layers * a_bytes + 4 * batch_size * seq_len * moe_intermediate_size * num_sparse_layers * top_k * a_bytes + 5 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 4 * batch_size * seq_len * num_heads * num_layers + 6 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 4 * batch_size * seq_len * num_kv_heads * num_layers + 8 * batch_size * seq_len * num_layers + 8 * batch_size * seq_len * num_sparse_layers * num_experts * top_k + batch_size * seq_len * num_sparse_layers * num_experts * a_bytes + batch_size * seq_len * num_sparse_layers * top_k * a_bytes + 16 * batch_size * seq_len * num_sparse_layers * top_k + 4 * batch_size * seq_len + 2 * seq_len * head_dim * a_bytes + 8 * seq_len
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def memory_bytes(
@@ -200,11 +209,12 @@ def memory_bytes(
     attention_bias: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """Bytes read and written by Qwen3MoeModel: memory_read + memory_write."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes)
-    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes) if _array else _exact(_value)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def arithmetic_intensity(
@@ -226,11 +236,148 @@ def arithmetic_intensity(
     attention_bias: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> Any:
     """FLOPs per byte moved by Qwen3MoeModel: flops / memory_bytes (ZeroDivisionError when no byte moves)."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes)
-    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes) if _array else _div(_done, _moved)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _div(_done, _moved)
+
+
+def weight_bytes(
+    *,
+    batch_size: Any = None,
+    seq_len: Any = None,
+    cache_len: Any = None,
+    hidden_size: Any,
+    intermediate_size: Any,
+    moe_intermediate_size: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any,
+    num_layers: Any,
+    num_sparse_layers: Any = None,
+    num_experts: Any,
+    top_k: Any = None,
+    norm_topk_prob: Any = 0,
+    attention_bias: Any = 0,
+    a_bytes: Any = None,
+    w_bytes: Any,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the weights Qwen3MoeModel owns: the sum over its kernels, times every repeat.
+
+    batch_size, seq_len, cache_len, top_k, a_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, attention_bias, w_bytes = _as_arrays(hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, attention_bias, w_bytes)
+    if num_kv_heads is None:
+        num_kv_heads = num_heads
+    if num_sparse_layers is None:
+        num_sparse_layers = num_layers
+    _value = 3 * hidden_size * intermediate_size * num_layers * w_bytes - 3 * hidden_size * intermediate_size * num_sparse_layers * w_bytes + 3 * hidden_size * moe_intermediate_size * num_sparse_layers * num_experts * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + hidden_size * num_layers * attention_bias * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * num_sparse_layers * num_experts * w_bytes + hidden_size * w_bytes + num_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * num_kv_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * head_dim * num_layers * w_bytes
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def cache_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any = None,
+    intermediate_size: Any = None,
+    moe_intermediate_size: Any = None,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any,
+    num_layers: Any,
+    num_sparse_layers: Any = None,
+    num_experts: Any = None,
+    top_k: Any = None,
+    norm_topk_prob: Any = 0,
+    attention_bias: Any = 0,
+    a_bytes: Any,
+    w_bytes: Any = None,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the cache Qwen3MoeModel keeps after the pass: the sum over its kernels, times every repeat.
+
+    hidden_size, intermediate_size, moe_intermediate_size, num_experts, top_k, w_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        batch_size, seq_len, cache_len, num_heads, num_kv_heads, head_dim, num_layers, a_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, num_heads, num_kv_heads, head_dim, num_layers, a_bytes, kv_bytes)
+    if num_kv_heads is None:
+        num_kv_heads = num_heads
+    if kv_bytes is None:
+        kv_bytes = a_bytes
+    _value = 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * kv_bytes
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def activation_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any,
+    moe_intermediate_size: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any,
+    num_layers: Any = None,
+    num_sparse_layers: Any = None,
+    num_experts: Any,
+    top_k: Any,
+    norm_topk_prob: Any = 0,
+    attention_bias: Any = 0,
+    a_bytes: Any,
+    w_bytes: Any = None,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes of the largest transient working set of one kernel of Qwen3MoeModel.
+
+    num_layers, w_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes)
+    if _array:
+        batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, a_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, a_bytes)
+    if num_kv_heads is None:
+        num_kv_heads = num_heads
+    _value = _max(2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes, 2 * batch_size * seq_len * intermediate_size * a_bytes, 2 * batch_size * seq_len * moe_intermediate_size * top_k * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 4 * batch_size * seq_len * num_heads, 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 4 * batch_size * seq_len * num_kv_heads, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_experts * a_bytes, batch_size * seq_len * hidden_size * top_k * a_bytes + 2 * batch_size * seq_len * moe_intermediate_size * top_k * a_bytes, batch_size * seq_len * hidden_size * top_k * a_bytes + batch_size * seq_len * moe_intermediate_size * top_k * a_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+
+
+def footprint_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    cache_len: Any,
+    hidden_size: Any,
+    intermediate_size: Any,
+    moe_intermediate_size: Any,
+    num_heads: Any,
+    num_kv_heads: Any = None,
+    head_dim: Any,
+    num_layers: Any,
+    num_sparse_layers: Any = None,
+    num_experts: Any,
+    top_k: Any,
+    norm_topk_prob: Any = 0,
+    attention_bias: Any = 0,
+    a_bytes: Any,
+    w_bytes: Any,
+    kv_bytes: Any = None,
+) -> Any:
+    """Bytes Qwen3MoeModel needs in memory: weight_bytes + cache_bytes + activation_bytes."""
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _value = weight_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + cache_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + activation_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def kernels(
@@ -252,19 +399,23 @@ def kernels(
     attention_bias: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
+    kv_bytes: Any = None,
 ) -> list[dict[str, Any]]:
     """Every kernel of Qwen3MoeModel, one record each, in tree order.
 
     A record has `path` (the operations from the root down to the kernel), `flops`, `read` and `write`
     (with every enclosing repeat multiplied in), and any other key the kernel carries.
+    A kernel with a footprint adds `weights` and `cache` (times the repeats) and `activations`.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes)
     if _array:
-        batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes)
+        batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     if num_sparse_layers is None:
         num_sparse_layers = num_layers
+    if kv_bytes is None:
+        kv_bytes = a_bytes
     _records: list[dict[str, Any]] = []
     _leaf(
         _records,
@@ -275,6 +426,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "none"},
     )
+    _memory(_records, 1, 0, 0, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len)
     _leaf(
         _records,
         ("Position ids",),
@@ -309,8 +461,9 @@ def kernels(
         flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len,
         read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
         write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+        extras={"compute": "vector"},
     )
+    _memory(_records, num_sparse_layers, hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
     _subtree_1(_records, ("Sparse decoder layers", "Self-attention (from Qwen3MoeDecoderLayer)"), num_sparse_layers, _array, batch_size, seq_len, hidden_size, num_heads, head_dim, attention_bias, a_bytes, w_bytes)
     _subtree_2(_records, ("Sparse decoder layers", "Self-attention (from Qwen3MoeDecoderLayer)"), num_sparse_layers, _array, batch_size, seq_len, num_heads, head_dim, a_bytes, w_bytes)
     _subtree_3(_records, ("Sparse decoder layers", "Self-attention (from Qwen3MoeDecoderLayer)"), num_sparse_layers, _array, batch_size, seq_len, hidden_size, num_heads, num_kv_heads, head_dim, attention_bias, a_bytes, w_bytes)
@@ -324,8 +477,9 @@ def kernels(
         flops=0,
         read=2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
         write=2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
-        extras={"compute": "none", "footprint": {"cache": "2 * batch_size * cache_tokens * num_kv_heads * head_dim * kv_bytes"}},
+        extras={"compute": "none"},
     )
+    _memory(_records, num_sparse_layers, 0, 2 * batch_size * seq_len * num_kv_heads * head_dim * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * kv_bytes, 0)
     _subtree_7(_records, ("Sparse decoder layers", "Self-attention (from Qwen3MoeDecoderLayer)"), num_sparse_layers, _array, batch_size, seq_len, cache_len, num_heads, num_kv_heads, head_dim, a_bytes)
     _subtree_8(_records, ("Sparse decoder layers", "Self-attention (from Qwen3MoeDecoderLayer)"), num_sparse_layers, _array, batch_size, seq_len, hidden_size, num_heads, head_dim, attention_bias, a_bytes, w_bytes)
     _leaf(
@@ -353,8 +507,9 @@ def kernels(
         flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len,
         read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
         write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+        extras={"compute": "vector"},
     )
+    _memory(_records, num_sparse_layers, hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
     _subtree_9(_records, ("Sparse decoder layers", "Mixture of experts (from Qwen3MoeDecoderLayer)"), num_sparse_layers, _array, batch_size, seq_len, hidden_size, num_experts, top_k, norm_topk_prob, a_bytes, w_bytes)
     _subtree_10(_records, ("Sparse decoder layers", "Mixture of experts (from Qwen3MoeDecoderLayer)"), num_sparse_layers, _array, batch_size, seq_len, hidden_size, moe_intermediate_size, num_experts, top_k, a_bytes, w_bytes)
     _subtree_11(_records, ("Sparse decoder layers", "Dense MLP (from Qwen3MoeDecoderLayer)"), num_sparse_layers * 0, _array, batch_size, seq_len, hidden_size, intermediate_size, a_bytes, w_bytes)
@@ -395,8 +550,9 @@ def kernels(
         flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len,
         read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
         write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+        extras={"compute": "vector"},
     )
+    _memory(_records, (num_layers - num_sparse_layers), hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
     _subtree_1(_records, ("Dense decoder layers", "Self-attention (from Qwen3MoeDecoderLayer)"), (num_layers - num_sparse_layers), _array, batch_size, seq_len, hidden_size, num_heads, head_dim, attention_bias, a_bytes, w_bytes)
     _subtree_2(_records, ("Dense decoder layers", "Self-attention (from Qwen3MoeDecoderLayer)"), (num_layers - num_sparse_layers), _array, batch_size, seq_len, num_heads, head_dim, a_bytes, w_bytes)
     _subtree_3(_records, ("Dense decoder layers", "Self-attention (from Qwen3MoeDecoderLayer)"), (num_layers - num_sparse_layers), _array, batch_size, seq_len, hidden_size, num_heads, num_kv_heads, head_dim, attention_bias, a_bytes, w_bytes)
@@ -410,8 +566,9 @@ def kernels(
         flops=0,
         read=2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
         write=2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
-        extras={"compute": "none", "footprint": {"cache": "2 * batch_size * cache_tokens * num_kv_heads * head_dim * kv_bytes"}},
+        extras={"compute": "none"},
     )
+    _memory(_records, (num_layers - num_sparse_layers), 0, 2 * batch_size * seq_len * num_kv_heads * head_dim * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * kv_bytes, 0)
     _subtree_7(_records, ("Dense decoder layers", "Self-attention (from Qwen3MoeDecoderLayer)"), (num_layers - num_sparse_layers), _array, batch_size, seq_len, cache_len, num_heads, num_kv_heads, head_dim, a_bytes)
     _subtree_8(_records, ("Dense decoder layers", "Self-attention (from Qwen3MoeDecoderLayer)"), (num_layers - num_sparse_layers), _array, batch_size, seq_len, hidden_size, num_heads, head_dim, attention_bias, a_bytes, w_bytes)
     _leaf(
@@ -439,8 +596,9 @@ def kernels(
         flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len,
         read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
         write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+        extras={"compute": "vector"},
     )
+    _memory(_records, (num_layers - num_sparse_layers), hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
     _subtree_9(_records, ("Dense decoder layers", "Mixture of experts (from Qwen3MoeDecoderLayer)"), (num_layers - num_sparse_layers) * 0, _array, batch_size, seq_len, hidden_size, num_experts, top_k, norm_topk_prob, a_bytes, w_bytes)
     _subtree_10(_records, ("Dense decoder layers", "Mixture of experts (from Qwen3MoeDecoderLayer)"), (num_layers - num_sparse_layers) * 0, _array, batch_size, seq_len, hidden_size, moe_intermediate_size, num_experts, top_k, a_bytes, w_bytes)
     _subtree_11(_records, ("Dense decoder layers", "Dense MLP (from Qwen3MoeDecoderLayer)"), (num_layers - num_sparse_layers), _array, batch_size, seq_len, hidden_size, intermediate_size, a_bytes, w_bytes)
@@ -481,9 +639,10 @@ def kernels(
         flops=2 * batch_size * seq_len * hidden_size + 2 * batch_size * seq_len,
         read=batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len + hidden_size * w_bytes,
         write=batch_size * seq_len * hidden_size * a_bytes,
-        extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+        extras={"compute": "vector"},
     )
-    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes)
+    _memory(_records, 1, hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
+    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes)
 
 
 def _subtree_1(
@@ -510,6 +669,7 @@ def _subtree_1(
         write=batch_size * seq_len * num_heads * head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, _scale, hidden_size * num_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes)
     _leaf(
         _records,
         (*_path, "Query projection (from Qwen3MoeAttention)", "Bias addition (from Linear)"),
@@ -519,6 +679,7 @@ def _subtree_1(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, _scale, num_heads * head_dim * attention_bias * w_bytes, 0, 0)
 
 
 def _subtree_2(
@@ -550,8 +711,9 @@ def _subtree_2(
         flops=2 * batch_size * seq_len * num_heads * head_dim + 2 * batch_size * seq_len * num_heads,
         read=batch_size * seq_len * num_heads * head_dim * a_bytes + 4 * batch_size * seq_len * num_heads + head_dim * w_bytes,
         write=batch_size * seq_len * num_heads * head_dim * a_bytes,
-        extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+        extras={"compute": "vector"},
     )
+    _memory(_records, _scale, head_dim * w_bytes, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 4 * batch_size * seq_len * num_heads)
 
 
 def _subtree_3(
@@ -579,6 +741,7 @@ def _subtree_3(
         write=batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, _scale, hidden_size * num_kv_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes)
     _leaf(
         _records,
         (*_path, "Key projection (from Qwen3MoeAttention)", "Bias addition (from Linear)"),
@@ -588,6 +751,7 @@ def _subtree_3(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, _scale, num_kv_heads * head_dim * attention_bias * w_bytes, 0, 0)
 
 
 def _subtree_4(
@@ -620,8 +784,9 @@ def _subtree_4(
         flops=2 * batch_size * seq_len * num_kv_heads * head_dim + 2 * batch_size * seq_len * num_kv_heads,
         read=batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 4 * batch_size * seq_len * num_kv_heads + head_dim * w_bytes,
         write=batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
-        extras={"compute": "vector", "footprint": {"weights": "hidden_size * w_bytes", "activations": "2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len"}},
+        extras={"compute": "vector"},
     )
+    _memory(_records, _scale, head_dim * w_bytes, 0, 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 4 * batch_size * seq_len * num_kv_heads)
 
 
 def _subtree_5(
@@ -649,6 +814,7 @@ def _subtree_5(
         write=batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, _scale, hidden_size * num_kv_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes)
     _leaf(
         _records,
         (*_path, "Value projection (from Qwen3MoeAttention)", "Bias addition (from Linear)"),
@@ -658,6 +824,7 @@ def _subtree_5(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, _scale, num_kv_heads * head_dim * attention_bias * w_bytes, 0, 0)
 
 
 def _subtree_6(
@@ -682,6 +849,7 @@ def _subtree_6(
         write=batch_size * seq_len * num_heads * head_dim * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, _scale, 0, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes)
 
 
 def _subtree_7(
@@ -707,6 +875,7 @@ def _subtree_7(
         write=batch_size * seq_len * num_heads * head_dim * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, _scale, 0, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes)
     _leaf(
         _records,
         (*_path, "Attention (from Qwen3MoeAttention)", "Scaled dot-product attention (from sdpa_attention_forward)", "Softmax (from scaled_dot_product_attention)"),
@@ -725,6 +894,7 @@ def _subtree_7(
         write=batch_size * seq_len * num_heads * head_dim * a_bytes,
         extras={"compute": "none"},
     )
+    _memory(_records, _scale, 0, 0, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes)
 
 
 def _subtree_8(
@@ -751,6 +921,7 @@ def _subtree_8(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, _scale, hidden_size * num_heads * head_dim * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes)
     _leaf(
         _records,
         (*_path, "Output projection (from Qwen3MoeAttention)", "Bias addition (from Linear)"),
@@ -760,6 +931,7 @@ def _subtree_8(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, _scale, hidden_size * attention_bias * w_bytes, 0, 0)
 
 
 def _subtree_9(
@@ -784,8 +956,9 @@ def _subtree_9(
         flops=2 * batch_size * seq_len * hidden_size * num_experts,
         read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * num_experts * w_bytes,
         write=batch_size * seq_len * num_experts * a_bytes,
-        extras={"compute": "matmul", "footprint": {"weights": "num_experts * hidden_size * w_bytes", "activations": "batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_experts * a_bytes"}},
+        extras={"compute": "matmul"},
     )
+    _memory(_records, _scale, hidden_size * num_experts * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_experts * a_bytes)
     _leaf(
         _records,
         (*_path, "Router (from Qwen3MoeSparseMoeBlock)", "Softmax, top-k and renormalization (from Qwen3MoeTopKRouter)"),
@@ -837,8 +1010,9 @@ def _subtree_10(
         flops=4 * batch_size * seq_len * hidden_size * moe_intermediate_size * top_k,
         read=batch_size * seq_len * hidden_size * top_k * a_bytes - 2 * hidden_size * moe_intermediate_size * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 2 * hidden_size * moe_intermediate_size * num_experts * w_bytes if _array else batch_size * seq_len * hidden_size * top_k * a_bytes - 2 * hidden_size * moe_intermediate_size * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + 2 * hidden_size * moe_intermediate_size * num_experts * w_bytes,
         write=2 * batch_size * seq_len * moe_intermediate_size * top_k * a_bytes,
-        extras={"compute": "matmul", "footprint": {"weights": "2 * num_experts * intermediate_size * hidden_size * w_bytes", "activations": "batch_size * seq_len * top_k * hidden_size * a_bytes + 2 * batch_size * seq_len * top_k * intermediate_size * a_bytes"}},
+        extras={"compute": "matmul"},
     )
+    _memory(_records, _scale, 2 * hidden_size * moe_intermediate_size * num_experts * w_bytes, 0, batch_size * seq_len * hidden_size * top_k * a_bytes + 2 * batch_size * seq_len * moe_intermediate_size * top_k * a_bytes)
     _leaf(
         _records,
         (*_path, "Experts (from Qwen3MoeSparseMoeBlock)", "Activation (from Qwen3MoeExperts)", "SiLU (from SiLUActivation)", "SiLU activation (from SiLU)"),
@@ -848,6 +1022,7 @@ def _subtree_10(
         write=batch_size * seq_len * moe_intermediate_size * top_k * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, _scale, 0, 0, 2 * batch_size * seq_len * moe_intermediate_size * top_k * a_bytes)
     _leaf(
         _records,
         (*_path, "Experts (from Qwen3MoeSparseMoeBlock)", "Gating multiply (from Qwen3MoeExperts)"),
@@ -864,8 +1039,9 @@ def _subtree_10(
         flops=2 * batch_size * seq_len * hidden_size * moe_intermediate_size * top_k,
         read=batch_size * seq_len * moe_intermediate_size * top_k * a_bytes - hidden_size * moe_intermediate_size * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + hidden_size * moe_intermediate_size * num_experts * w_bytes if _array else batch_size * seq_len * moe_intermediate_size * top_k * a_bytes - hidden_size * moe_intermediate_size * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + hidden_size * moe_intermediate_size * num_experts * w_bytes,
         write=batch_size * seq_len * hidden_size * top_k * a_bytes,
-        extras={"compute": "matmul", "footprint": {"weights": "num_experts * hidden_size * intermediate_size * w_bytes", "activations": "batch_size * seq_len * top_k * intermediate_size * a_bytes + batch_size * seq_len * top_k * hidden_size * a_bytes"}},
+        extras={"compute": "matmul"},
     )
+    _memory(_records, _scale, hidden_size * moe_intermediate_size * num_experts * w_bytes, 0, batch_size * seq_len * hidden_size * top_k * a_bytes + batch_size * seq_len * moe_intermediate_size * top_k * a_bytes)
     _leaf(
         _records,
         (*_path, "Experts (from Qwen3MoeSparseMoeBlock)", "Routing-weight scaling (from Qwen3MoeExperts)"),
@@ -908,6 +1084,7 @@ def _subtree_11(
         write=batch_size * seq_len * intermediate_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, _scale, hidden_size * intermediate_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         (*_path, "Gate projection (from Qwen3MoeMLP)", "Bias addition (from Linear)"),
@@ -917,6 +1094,7 @@ def _subtree_11(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, _scale, 0, 0, 0)
 
 
 def _subtree_12(
@@ -939,6 +1117,7 @@ def _subtree_12(
         write=batch_size * seq_len * intermediate_size * a_bytes,
         extras={"compute": "vector"},
     )
+    _memory(_records, _scale, 0, 0, 2 * batch_size * seq_len * intermediate_size * a_bytes)
 
 
 def _subtree_13(
@@ -963,6 +1142,7 @@ def _subtree_13(
         write=batch_size * seq_len * intermediate_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, _scale, hidden_size * intermediate_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         (*_path, "Up projection (from Qwen3MoeMLP)", "Bias addition (from Linear)"),
@@ -972,6 +1152,7 @@ def _subtree_13(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, _scale, 0, 0, 0)
 
 
 def _subtree_14(
@@ -996,6 +1177,7 @@ def _subtree_14(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "matmul"},
     )
+    _memory(_records, _scale, hidden_size * intermediate_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)
     _leaf(
         _records,
         (*_path, "Down projection (from Qwen3MoeMLP)", "Bias addition (from Linear)"),
@@ -1005,6 +1187,7 @@ def _subtree_14(
         write=0,
         extras={"compute": "vector"},
     )
+    _memory(_records, _scale, 0, 0, 0)
 
 
 # Helpers: arithmetic that is exact on ints and Fractions and broadcasts on numpy arrays.
@@ -1180,10 +1363,16 @@ def _leaf(
     records.append(record)
 
 
+def _memory(records: list[dict[str, Any]], scale: Any, weights: Any, cache: Any, activations: Any) -> None:
+    """Add the footprint to the last record: weights and cache times the enclosing repeats, activations once."""
+    records[-1].update(weights=_exact(weights * scale), cache=_exact(cache * scale), activations=_exact(activations))
+
+
 def _finish(records: list[dict[str, Any]], array: bool, *inputs: Any) -> list[dict[str, Any]]:
     """The records, with every cost an array of the inputs' shape when arrays were passed in."""
     if array:
         for record in records:
-            for key in ("flops", "read", "write"):
-                record[key] = _shaped(record[key], *inputs)
+            for key in ("flops", "read", "write", "weights", "cache", "activations"):
+                if key in record:
+                    record[key] = _shaped(record[key], *inputs)
     return records

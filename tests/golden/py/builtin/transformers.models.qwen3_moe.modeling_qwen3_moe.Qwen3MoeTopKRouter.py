@@ -36,12 +36,16 @@ from typing import Any
 
 __all__ = [
     "PARAMETERS",
+    "activation_bytes",
     "arithmetic_intensity",
+    "cache_bytes",
     "flops",
+    "footprint_bytes",
     "kernels",
     "memory_bytes",
     "memory_read",
     "memory_write",
+    "weight_bytes",
 ]
 
 PARAMETERS: dict[str, dict[str, str | None]] = {
@@ -160,6 +164,94 @@ def arithmetic_intensity(
     return _shaped(_done / _moved, batch_size, seq_len, hidden_size, num_experts, top_k, norm_topk_prob, a_bytes, w_bytes) if _array else _div(_done, _moved)
 
 
+def weight_bytes(
+    *,
+    batch_size: Any = None,
+    seq_len: Any = None,
+    hidden_size: Any,
+    num_experts: Any,
+    top_k: Any = None,
+    norm_topk_prob: Any = 0,
+    a_bytes: Any = None,
+    w_bytes: Any,
+) -> Any:
+    """Bytes of the weights Qwen3MoeTopKRouter owns: the sum over its kernels, times every repeat.
+
+    batch_size, seq_len, top_k, a_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, hidden_size, num_experts, top_k, norm_topk_prob, a_bytes, w_bytes)
+    if _array:
+        hidden_size, num_experts, w_bytes = _as_arrays(hidden_size, num_experts, w_bytes)
+    _value = hidden_size * num_experts * w_bytes
+    return _shaped(_value, batch_size, seq_len, hidden_size, num_experts, top_k, norm_topk_prob, a_bytes, w_bytes) if _array else _exact(_value)
+
+
+def cache_bytes(
+    *,
+    batch_size: Any = None,
+    seq_len: Any = None,
+    hidden_size: Any = None,
+    num_experts: Any = None,
+    top_k: Any = None,
+    norm_topk_prob: Any = 0,
+    a_bytes: Any = None,
+    w_bytes: Any = None,
+) -> Any:
+    """Bytes of the cache Qwen3MoeTopKRouter keeps after the pass: the sum over its kernels, times every repeat.
+
+    batch_size, seq_len, hidden_size, num_experts, top_k, a_bytes, w_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, hidden_size, num_experts, top_k, norm_topk_prob, a_bytes, w_bytes)
+    _value = 0
+    return _shaped(_value, batch_size, seq_len, hidden_size, num_experts, top_k, norm_topk_prob, a_bytes, w_bytes) if _array else _exact(_value)
+
+
+def activation_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    hidden_size: Any,
+    num_experts: Any,
+    top_k: Any = None,
+    norm_topk_prob: Any = 0,
+    a_bytes: Any,
+    w_bytes: Any = None,
+) -> Any:
+    """Bytes of the largest transient working set of one kernel of Qwen3MoeTopKRouter.
+
+    top_k, w_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, hidden_size, num_experts, top_k, norm_topk_prob, a_bytes, w_bytes)
+    if _array:
+        batch_size, seq_len, hidden_size, num_experts, a_bytes = _as_arrays(batch_size, seq_len, hidden_size, num_experts, a_bytes)
+    _value = batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_experts * a_bytes
+    return _shaped(_value, batch_size, seq_len, hidden_size, num_experts, top_k, norm_topk_prob, a_bytes, w_bytes) if _array else _exact(_value)
+
+
+def footprint_bytes(
+    *,
+    batch_size: Any,
+    seq_len: Any,
+    hidden_size: Any,
+    num_experts: Any,
+    top_k: Any = None,
+    norm_topk_prob: Any = 0,
+    a_bytes: Any,
+    w_bytes: Any,
+) -> Any:
+    """Bytes Qwen3MoeTopKRouter needs in memory: weight_bytes + cache_bytes + activation_bytes.
+
+    top_k is optional: the formula does not use it, though an array passed
+    for it still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, hidden_size, num_experts, top_k, norm_topk_prob, a_bytes, w_bytes)
+    _value = weight_bytes(batch_size=batch_size, seq_len=seq_len, hidden_size=hidden_size, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, a_bytes=a_bytes, w_bytes=w_bytes) + cache_bytes(batch_size=batch_size, seq_len=seq_len, hidden_size=hidden_size, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, a_bytes=a_bytes, w_bytes=w_bytes) + activation_bytes(batch_size=batch_size, seq_len=seq_len, hidden_size=hidden_size, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, a_bytes=a_bytes, w_bytes=w_bytes)
+    return _shaped(_value, batch_size, seq_len, hidden_size, num_experts, top_k, norm_topk_prob, a_bytes, w_bytes) if _array else _exact(_value)
+
+
 def kernels(
     *,
     batch_size: Any,
@@ -175,6 +267,7 @@ def kernels(
 
     A record has `path` (the operations from the root down to the kernel), `flops`, `read` and `write`
     (with every enclosing repeat multiplied in), and any other key the kernel carries.
+    A kernel with a footprint adds `weights` and `cache` (times the repeats) and `activations`.
     """
     _array = _arrays(batch_size, seq_len, hidden_size, num_experts, top_k, norm_topk_prob, a_bytes, w_bytes)
     if _array:
@@ -187,8 +280,9 @@ def kernels(
         flops=2 * batch_size * seq_len * hidden_size * num_experts,
         read=batch_size * seq_len * hidden_size * a_bytes + hidden_size * num_experts * w_bytes,
         write=batch_size * seq_len * num_experts * a_bytes,
-        extras={"compute": "matmul", "footprint": {"weights": "num_experts * hidden_size * w_bytes", "activations": "batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_experts * a_bytes"}},
+        extras={"compute": "matmul"},
     )
+    _memory(_records, 1, hidden_size * num_experts * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_experts * a_bytes)
     _leaf(
         _records,
         ("Softmax, top-k and renormalization",),
@@ -374,10 +468,16 @@ def _leaf(
     records.append(record)
 
 
+def _memory(records: list[dict[str, Any]], scale: Any, weights: Any, cache: Any, activations: Any) -> None:
+    """Add the footprint to the last record: weights and cache times the enclosing repeats, activations once."""
+    records[-1].update(weights=_exact(weights * scale), cache=_exact(cache * scale), activations=_exact(activations))
+
+
 def _finish(records: list[dict[str, Any]], array: bool, *inputs: Any) -> list[dict[str, Any]]:
     """The records, with every cost an array of the inputs' shape when arrays were passed in."""
     if array:
         for record in records:
-            for key in ("flops", "read", "write"):
-                record[key] = _shaped(record[key], *inputs)
+            for key in ("flops", "read", "write", "weights", "cache", "activations"):
+                if key in record:
+                    record[key] = _shaped(record[key], *inputs)
     return records
