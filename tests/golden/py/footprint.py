@@ -231,7 +231,7 @@ def activation_bytes(
     _array = _arrays(batch_size, seq_len, cache_len, num_layers, vocab_size, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, vocab_size, a_bytes = _as_arrays(batch_size, seq_len, cache_len, vocab_size, a_bytes)
-    _value = _max(192 * batch_size * seq_len * a_bytes, 4 * batch_size * seq_len ** 2 * a_bytes + 4 * batch_size * seq_len * cache_len * a_bytes, 4 * batch_size * seq_len * vocab_size, 68 * batch_size * seq_len * a_bytes, 72 * batch_size * seq_len * a_bytes)
+    _value = _max(192 * batch_size * seq_len * a_bytes, 4 * batch_size * seq_len * vocab_size, 4 * batch_size * seq_len ** 2 * a_bytes + 4 * batch_size * seq_len * cache_len * a_bytes, 68 * batch_size * seq_len * a_bytes, 72 * batch_size * seq_len * a_bytes)
     return _shaped(_value, batch_size, seq_len, cache_len, num_layers, vocab_size, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
@@ -291,6 +291,7 @@ def kernels(
         flops=16384 * batch_size * seq_len,
         read=64 * batch_size * seq_len * a_bytes + 8192 * w_bytes,
         write=128 * batch_size * seq_len * a_bytes,
+        extras={"compute": "matmul"},
     )
     _memory(_records, num_layers, 8192 * w_bytes, 0, 192 * batch_size * seq_len * a_bytes)
     _leaf(
@@ -318,6 +319,7 @@ def kernels(
         flops=2048 * batch_size * seq_len,
         read=64 * batch_size * seq_len * a_bytes + 512 * w_bytes,
         write=8 * batch_size * seq_len * a_bytes,
+        extras={"compute": "matmul"},
     )
     _memory(_records, 1, 512 * w_bytes, 0, 72 * batch_size * seq_len * a_bytes)
     _leaf(

@@ -211,7 +211,7 @@ def activation_bytes(
         batch_size, seq_len, kv_len, num_heads, num_kv_heads, head_dim, a_bytes = _as_arrays(batch_size, seq_len, kv_len, num_heads, num_kv_heads, head_dim, a_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
-    _value = _max(2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * kv_len * num_kv_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes)
+    _value = _max(2 * batch_size * seq_len * num_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * kv_len * num_kv_heads * head_dim * a_bytes)
     return _shaped(_value, batch_size, seq_len, kv_len, num_heads, num_kv_heads, head_dim, a_bytes) if _array else _exact(_value)
 
 

@@ -249,7 +249,7 @@ def activation_bytes(
         batch_size, seq_len, cache_len, hidden_size, num_heads, head_dim, a_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, head_dim, a_bytes)
     if head_dim is None:
         head_dim = hidden_size // num_heads
-    _value = _max(4 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes, 4 * batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + 3 * batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes)
+    _value = _max(2 * batch_size * seq_len * num_heads * head_dim * a_bytes, 4 * batch_size * seq_len * num_heads * head_dim * a_bytes, 4 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + 3 * batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes)
     return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, num_heads, head_dim, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 

@@ -300,7 +300,7 @@ def cache_bytes(
         num_kv_heads = num_heads
     if kv_bytes is None:
         kv_bytes = a_bytes
-    _value = 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * kv_bytes - 2 * batch_size * seq_len * num_kv_heads * head_dim * num_sliding_layers * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * kv_bytes - 2 * batch_size * cache_len * num_kv_heads * head_dim * num_sliding_layers * kv_bytes + 2 * batch_size * num_kv_heads * head_dim * num_sliding_layers * _min(sliding_window - 1, seq_len + cache_len) * kv_bytes
+    _value = 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * kv_bytes - 2 * batch_size * seq_len * num_kv_heads * head_dim * num_sliding_layers * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * kv_bytes - 2 * batch_size * cache_len * num_kv_heads * head_dim * num_sliding_layers * kv_bytes + 2 * batch_size * num_kv_heads * head_dim * num_sliding_layers * _min(seq_len + cache_len, sliding_window - 1) * kv_bytes
     return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
@@ -334,7 +334,7 @@ def activation_bytes(
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, sliding_window, num_experts, top_k, a_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, sliding_window, num_experts, top_k, a_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
-    _value = _max(2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_experts * a_bytes, batch_size * seq_len * hidden_size * top_k * a_bytes + 2 * batch_size * seq_len * intermediate_size * top_k * a_bytes, batch_size * seq_len * hidden_size * top_k * a_bytes + batch_size * seq_len * intermediate_size * top_k * a_bytes, 2 * batch_size * seq_len ** 2 * num_heads * a_bytes + 2 * batch_size * seq_len * cache_len * num_heads * a_bytes + batch_size * seq_len * num_heads * a_bytes, 2 * batch_size * seq_len ** 2 * num_heads * a_bytes + 2 * batch_size * seq_len * num_heads * _min(cache_len, sliding_window - 1) * a_bytes + batch_size * seq_len * num_heads * a_bytes)
+    _value = _max(2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, 2 * batch_size * seq_len ** 2 * num_heads * a_bytes + 2 * batch_size * seq_len * cache_len * num_heads * a_bytes + batch_size * seq_len * num_heads * a_bytes, 2 * batch_size * seq_len ** 2 * num_heads * a_bytes + 2 * batch_size * seq_len * num_heads * _min(cache_len, sliding_window - 1) * a_bytes + batch_size * seq_len * num_heads * a_bytes, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_experts * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * top_k * a_bytes + 2 * batch_size * seq_len * intermediate_size * top_k * a_bytes, batch_size * seq_len * hidden_size * top_k * a_bytes + batch_size * seq_len * intermediate_size * top_k * a_bytes)
     return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
@@ -524,7 +524,7 @@ def kernels(
             write=2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
             extras={"compute": "none"},
         )
-        _memory(_records, num_sliding_layers, 0, 2 * batch_size * num_kv_heads * head_dim * _min(sliding_window - 1, seq_len + cache_len) * kv_bytes, 0)
+        _memory(_records, num_sliding_layers, 0, 2 * batch_size * num_kv_heads * head_dim * _min(seq_len + cache_len, sliding_window - 1) * kv_bytes, 0)
         _leaf(
             _records,
             ("Sliding-window decoder layers", "Self-attention (from GptOssDecoderLayer)", "Attention (from GptOssAttention)", "Repeat key and value heads (from eager_attention_forward)"),

@@ -263,8 +263,8 @@ def cache_bytes(
         kv_bytes = a_bytes
     if _array:
         with _quiet():
-            return _shaped(_where(sliding_window > 0, 2 * batch_size * num_kv_heads * head_dim * _min(sliding_window - 1, seq_len + cache_len) * kv_bytes, 2 * batch_size * seq_len * num_kv_heads * head_dim * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * kv_bytes), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, sliding_window, a_bytes, w_bytes, kv_bytes)
-    return _exact(2 * batch_size * num_kv_heads * head_dim * _min(sliding_window - 1, seq_len + cache_len) * kv_bytes if sliding_window > 0 else 2 * batch_size * seq_len * num_kv_heads * head_dim * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * kv_bytes)
+            return _shaped(_where(sliding_window > 0, 2 * batch_size * num_kv_heads * head_dim * _min(seq_len + cache_len, sliding_window - 1) * kv_bytes, 2 * batch_size * seq_len * num_kv_heads * head_dim * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * kv_bytes), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, sliding_window, a_bytes, w_bytes, kv_bytes)
+    return _exact(2 * batch_size * num_kv_heads * head_dim * _min(seq_len + cache_len, sliding_window - 1) * kv_bytes if sliding_window > 0 else 2 * batch_size * seq_len * num_kv_heads * head_dim * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * kv_bytes)
 
 
 def activation_bytes(
@@ -294,7 +294,7 @@ def activation_bytes(
         num_kv_heads = num_heads
     if head_dim is None:
         head_dim = hidden_size // num_heads
-    _value = _max(2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes, 2 * batch_size * seq_len * intermediate_size * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes, 3 * batch_size * seq_len * hidden_size * a_bytes, 3 * batch_size * seq_len * intermediate_size * a_bytes, 4 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes)
+    _value = _max(2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, 2 * batch_size * seq_len * intermediate_size * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes, 3 * batch_size * seq_len * hidden_size * a_bytes, 3 * batch_size * seq_len * intermediate_size * a_bytes, 4 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes)
     return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, sliding_window, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
@@ -450,7 +450,7 @@ def kernels(
             write=2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes,
             extras={"compute": "none"},
         )
-        _memory(_records, 1, 0, _where(sliding_window > 0, 2 * batch_size * num_kv_heads * head_dim * _min(sliding_window - 1, seq_len + cache_len) * kv_bytes, 2 * batch_size * seq_len * num_kv_heads * head_dim * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * kv_bytes) if _array else (2 * batch_size * num_kv_heads * head_dim * _min(sliding_window - 1, seq_len + cache_len) * kv_bytes if sliding_window > 0 else 2 * batch_size * seq_len * num_kv_heads * head_dim * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * kv_bytes), 4 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes)
+        _memory(_records, 1, 0, _where(sliding_window > 0, 2 * batch_size * num_kv_heads * head_dim * _min(seq_len + cache_len, sliding_window - 1) * kv_bytes, 2 * batch_size * seq_len * num_kv_heads * head_dim * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * kv_bytes) if _array else (2 * batch_size * num_kv_heads * head_dim * _min(seq_len + cache_len, sliding_window - 1) * kv_bytes if sliding_window > 0 else 2 * batch_size * seq_len * num_kv_heads * head_dim * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * kv_bytes), 4 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes)
         _leaf(
             _records,
             ("Self-attention", "Attention (from MistralAttention)", "Scaled dot-product attention (from sdpa_attention_forward)", "Attention scores and weighted values (from scaled_dot_product_attention)"),

@@ -217,7 +217,7 @@ def activation_bytes(
     _array = _arrays(batch_size, seq_len, hidden_size, num_experts, top_k, a_bytes, w_bytes)
     if _array:
         batch_size, seq_len, hidden_size, num_experts, top_k, a_bytes = _as_arrays(batch_size, seq_len, hidden_size, num_experts, top_k, a_bytes)
-    _value = _max(batch_size * seq_len * num_experts * a_bytes + 12 * batch_size * seq_len * top_k, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_experts * a_bytes)
+    _value = _max(batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_experts * a_bytes, batch_size * seq_len * num_experts * a_bytes + 12 * batch_size * seq_len * top_k)
     return _shaped(_value, batch_size, seq_len, hidden_size, num_experts, top_k, a_bytes, w_bytes) if _array else _exact(_value)
 
 
