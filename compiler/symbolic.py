@@ -20,7 +20,7 @@ from sympy.core.relational import Relational
 from sympy.logic.boolalg import Boolean, BooleanAtom, BooleanFalse, BooleanFunction, BooleanTrue
 
 from compiler.algebra import SymbolicError
-from compiler.algebra.order import Order
+from compiler.algebra.order import Order, product
 from compiler.language import ir
 from compiler.language.printer import to_text
 from compiler.limits import Limits
@@ -362,23 +362,7 @@ class Lowering:
 
     def _product(self, expr: Any) -> ir.Expr:
         coefficient, numerator, denominator = self._split(expr)
-        negative = coefficient < 0
-        coefficient = abs(coefficient)
-        parts = [self._power_ir(b, e) for b, e in numerator]
-        if coefficient.numerator != 1 or not parts:
-            parts.insert(0, ir.Number(Fraction(coefficient.numerator)))
-        result = parts[0]
-        for part in parts[1:]:
-            result = ir.Binary("*", result, part)
-        below = [self._power_ir(b, e) for b, e in denominator]
-        if coefficient.denominator != 1:
-            below.insert(0, ir.Number(Fraction(coefficient.denominator)))
-        if below:
-            divisor = below[0]
-            for part in below[1:]:
-                divisor = ir.Binary("*", divisor, part)
-            result = ir.Binary("/", result, divisor)
-        return ir.Unary("-", result) if negative else result
+        return product(coefficient, [self._power_ir(b, e) for b, e in numerator], [self._power_ir(b, e) for b, e in denominator])
 
     def _term_key(self, term: Any) -> tuple[Any, ...]:
         _, numerator, _ = self._split(term)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import inspect
 import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -36,3 +38,35 @@ def library(tmp_path: Path) -> Callable[..., Path]:
         return root
 
     return write
+
+
+_SPAWNS = ("run_kc(", "subprocess.", "Popen(")
+
+
+def _spawning_names(module: Any) -> set[str]:
+    """The functions of a test module that start a process, directly or through another of its functions."""
+    sources = {}
+    for name, value in vars(module).items():
+        if inspect.isfunction(value) and value.__module__ == module.__name__:
+            with contextlib.suppress(OSError, TypeError):
+                sources[name] = inspect.getsource(value)
+    spawning = {name for name, source in sources.items() if any(marker in source for marker in _SPAWNS)}
+    while True:
+        more = {name for name, source in sources.items() if name not in spawning and any(f"{other}(" in source for other in spawning)}
+        if not more:
+            return spawning
+        spawning |= more
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that start processes (the command line, pdflatex, a browser) are `slow`: the fast loop runs in process."""
+    cache: dict[str, set[str]] = {}
+    for item in items:
+        function = getattr(item, "function", None)
+        module = getattr(item, "module", None)
+        if function is None or module is None:
+            continue
+        if module.__name__ not in cache:
+            cache[module.__name__] = _spawning_names(module)
+        if function.__name__ in cache[module.__name__]:
+            item.add_marker(pytest.mark.slow)

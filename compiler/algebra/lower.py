@@ -16,7 +16,7 @@ from typing import Any
 
 from compiler.algebra import Unsupported
 from compiler.algebra.core import Atom, Fn, Monomial, Poly, Rational
-from compiler.algebra.order import Order
+from compiler.algebra.order import Order, product
 from compiler.language import ir
 from compiler.language.printer import to_text
 
@@ -217,24 +217,7 @@ class Lowering:
         numerator, denominator = self._split(monomial)
         if coefficient == 1 and not denominator and len(numerator) == 1 and numerator[0][1] == 1:
             return self._atom(numerator[0][0])
-        value = Fraction(coefficient)
-        negative = value < 0
-        value = abs(value)
-        parts = [self._power(a, e) for a, e in numerator]
-        if value.numerator != 1 or not parts:
-            parts.insert(0, ir.Number(Fraction(value.numerator)))
-        result = parts[0]
-        for part in parts[1:]:
-            result = ir.Binary("*", result, part)
-        below = [self._power(a, e) for a, e in denominator]
-        if value.denominator != 1:
-            below.insert(0, ir.Number(Fraction(value.denominator)))
-        if below:
-            divisor = below[0]
-            for part in below[1:]:
-                divisor = ir.Binary("*", divisor, part)
-            result = ir.Binary("/", result, divisor)
-        return ir.Unary("-", result) if negative else result
+        return product(Fraction(coefficient), [self._power(a, e) for a, e in numerator], [self._power(a, e) for a, e in denominator])
 
     def _term_key(self, monomial: Monomial, coefficient: Rational) -> tuple[Any, ...]:
         numerator, _ = self._split(monomial)

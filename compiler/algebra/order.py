@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 
 from compiler.language import ir
 
@@ -29,3 +30,24 @@ class Order:
         if ir.is_config(name):  # configuration values after the other names, before the precision names
             return (2, 0, name)
         return (1, 0, name)
+
+
+def product(coefficient: Fraction, numerator: list[ir.Expr], denominator: list[ir.Expr]) -> ir.Expr:
+    """A product as both algebras print it: the number first, the factors in order, one `/` before the denominator."""
+    negative = coefficient < 0
+    coefficient = abs(coefficient)
+    parts = list(numerator)
+    if coefficient.numerator != 1 or not parts:
+        parts.insert(0, ir.Number(Fraction(coefficient.numerator)))
+    result = parts[0]
+    for part in parts[1:]:
+        result = ir.Binary("*", result, part)
+    below = list(denominator)
+    if coefficient.denominator != 1:
+        below.insert(0, ir.Number(Fraction(coefficient.denominator)))
+    if below:
+        divisor = below[0]
+        for part in below[1:]:
+            divisor = ir.Binary("*", divisor, part)
+        result = ir.Binary("/", result, divisor)
+    return ir.Unary("-", result) if negative else result

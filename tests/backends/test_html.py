@@ -497,28 +497,6 @@ def test_editing_a_field_recomputes_and_updates_the_address(browser: Browser, tm
 
 @requires_chromium
 @pytest.mark.slow
-def test_recomputing_every_kernel_takes_at_most_30_ms(browser: Browser, tmp_path: Path) -> None:
-    path = write_page(tmp_path, QWEN3)
-    page = browser.open(path.as_uri() + fragment(random_values(random.Random(3), QWEN3)))
-    times = page.eval("""(() => {
-      const input = document.querySelector('input[data-name="seq_len"]');
-      const out = [];
-      for (let i = 0; i < 40; i++) {
-        input.value = String(1 + 97 * i);
-        const started = performance.now();
-        input.dispatchEvent(new Event('input'));
-        out.push(performance.now() - started);
-      }
-      return out;
-    })()""")
-    times = sorted(times[5:])  # after the first edits have warmed the JIT
-    median = times[len(times) // 2]
-    print(f"recompute after an edit (Qwen3ForCausalLM, {len(times)} edits): median {median:.2f} ms, max {times[-1]:.2f} ms")
-    assert median <= 30.0, times
-
-
-@requires_chromium
-@pytest.mark.slow
 def test_keyboard_reaches_fields_toggles_and_formulas(browser: Browser, tmp_path: Path) -> None:
     path = write_page(tmp_path, "transformers.models.llama.modeling_llama.LlamaMLP")
     page = browser.open(path.as_uri())

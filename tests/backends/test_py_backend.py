@@ -150,6 +150,7 @@ def _points(parameters: list[str]) -> st.SearchStrategy[dict[str, int]]:
     return st.fixed_dictionaries({name: st.integers(1, 5000) for name in parameters}).map(in_domain)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "lib", "golden"), SOURCES)
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())

@@ -77,6 +77,7 @@ _documents = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(_documents)
 def test_reader_and_schema_agree(document: Any) -> None:
