@@ -40,6 +40,42 @@ class log2(sympy.Function):  # type: ignore[misc]  # noqa: N801 - named as the f
         return None
 
 
+class Largest(sympy.Function):  # type: ignore[misc]
+    """The footprint's largest working set: max, reduced by the core's rule (`compiler.algebra.core.extreme`).
+
+    Nested maxima flatten, repeated arguments go, of numbers only the largest
+    stays, and of two arguments a number apart only the larger; nothing else
+    is compared. sympy's `Max` also compares every pair of arguments by
+    factoring their difference, which took seconds on the sums of
+    conditionals of sliding-window layers and never decided anything here
+    (the names carry no sign).
+    """
+
+    @classmethod
+    def eval(cls, *args: Any) -> Any:
+        flat: list[Any] = []
+        for argument in args:
+            flat.extend(argument.args if isinstance(argument, (cls, sympy.Max)) else (argument,))
+        numbers = [a for a in flat if a.is_Number]
+        kept: list[Any] = []
+        for argument in sorted(dict.fromkeys(a for a in flat if not a.is_Number), key=sympy.default_sort_key):
+            for index, seen in enumerate(kept):
+                difference = sympy.expand(argument - seen)
+                if difference.is_Number:
+                    if difference > 0:
+                        kept[index] = argument
+                    break
+            else:
+                kept.append(argument)
+        if numbers:
+            kept.insert(0, max(numbers))
+        if len(kept) == 1:
+            return kept[0]
+        if tuple(kept) == args:
+            return None
+        return cls(*kept, evaluate=False)
+
+
 def symbol(name: str) -> sympy.Symbol:
     return sympy.Symbol(name)
 
@@ -282,7 +318,7 @@ class Lowering:
             return ir.Call("floor", (self(argument),))
         if isinstance(expr, sympy.Mod):
             return ir.Binary("%", self(expr.args[0]), self(expr.args[1]))
-        if isinstance(expr, (sympy.Min, sympy.Max)):
+        if isinstance(expr, (sympy.Min, sympy.Max, Largest)):
             arguments = sorted(expr.args, key=self._argument_key)
             return ir.Call("min" if isinstance(expr, sympy.Min) else "max", tuple(map(self, arguments)))
         for function, name in ((sympy.ceiling, "ceil"), (sympy.Abs, "abs"), (log2, "log2")):
@@ -423,7 +459,7 @@ class _Sympy:
         given = list(dict.fromkeys(c for c in map(_folded, values) if c != 0))
         if not given:
             return self.zero
-        return given[0] if len(given) == 1 else sympy.Max(*given)
+        return given[0] if len(given) == 1 else Largest(*given)
 
     def lowering(self, order: Order) -> Callable[[Expr], ir.Expr]:
         return Lowering(order)

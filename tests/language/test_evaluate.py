@@ -111,6 +111,7 @@ def test_sums_by_compute_multiplies_repeats() -> None:
         "num_heads": 4,
         "num_kv_heads": 2,
         "num_layers": 5,
+        "vocab_size": 10,
         "a_bytes": 2,
         "w_bytes": 1,
     }
