@@ -35,6 +35,7 @@ CODES: dict[str, str] = {
     "KC006": "class_name differs from the file name",
     "KC007": "module shadowed by an earlier directory",
     "KC008": "file outside its library directory",
+    "KC009": "footprint left out by the cost dialect",
     # Formulas
     "KC101": "syntax error",
     "KC102": "unknown function",

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from compiler.algebra import Order, Value, sympy_algebra
-from compiler.diagnostics import Diagnostics
+from compiler.diagnostics import Diagnostics, Location
 from compiler.input.library import Library, short_name
 from compiler.language import ir
 from compiler.language.printer import to_text
@@ -74,9 +74,25 @@ def convert(library: Library, names: Iterable[str], to: str, *, lenient: bool = 
             continue
         for file, document in writer.module(module).items():
             result.files[file] = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if to == ir.COST:
+        _warn_footprint([graph.modules[n] for n in chosen if n in graph.modules and graph.modules[n].dialect != to], result.diagnostics)
     if result.diagnostics.errors:
         result.files.clear()
     return result
+
+
+def _warn_footprint(modules: list[ir.Module], diagnostics: Diagnostics) -> None:
+    """The cost dialect has no footprint: one warning for the conversion, at the first module that carries one."""
+    carrying = [(m, k) for m in modules for k in ir.leaves(m.kernels) if k.footprint]
+    if carrying:
+        count = len({m.name for m, _ in carrying})
+        module, kernel = carrying[0]
+        diagnostics.warning(
+            "KC009",
+            f"the cost dialect has no footprint: the footprint of {count} module{'s' if count != 1 else ''} is left out",
+            Location(module.file, (*kernel.path, "footprint")),
+            hint="keep the analysis files for weight_bytes, cache_bytes and kc eval's memory section",
+        )
 
 
 def _unique(label: str, taken: dict[str, Any]) -> str:

@@ -6,7 +6,7 @@ so two references written differently but meaning the same compare equal.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
@@ -295,6 +295,14 @@ class Kernel:
             yield from (self.footprint[name] for name in FOOTPRINT if name in self.footprint)
         for kernel in self.sub_kernels:
             yield from kernel.formulas()
+
+
+def leaves(kernels: Iterable[Kernel]) -> Iterator[Kernel]:
+    """The kernels with fields among `kernels` and their sub-kernels, in reading order."""
+    for kernel in kernels:
+        if kernel.fields is not None:
+            yield kernel
+        yield from leaves(kernel.sub_kernels)
 
 
 def child_call(

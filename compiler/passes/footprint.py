@@ -12,7 +12,7 @@ and a repeated layer reuses its working set.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import replace
 
 from compiler.algebra import Algebra, SymbolicError
@@ -37,20 +37,13 @@ def combined(parts: Iterable[tuple[Expr, Footprint[Expr]]], algebra: Algebra) ->
     )
 
 
-def _leaves(kernels: Iterable[ir.Kernel]) -> Iterator[ir.Kernel]:
-    for kernel in kernels:
-        if kernel.fields is not None:
-            yield kernel
-        yield from _leaves(kernel.sub_kernels)
-
-
 class Footprints:
     def __init__(self, inliner: Inliner) -> None:
         self.inliner = inliner
         self.algebra = algebra = inliner.algebra
         self.none = none(algebra)
         graph = inliner.graph
-        self.present = any(k.footprint for m in graph.modules.values() for k in _leaves(m.kernels))
+        self.present = any(k.footprint for m in graph.modules.values() for k in ir.leaves(m.kernels))
         """Whether any leaf of the graph carries a footprint; without one, nothing about it is output."""
         self._closed: dict[str, Footprint[Expr]] = {}
         if self.present:

@@ -182,13 +182,7 @@ def lint_labels(module: ir.Module, diagnostics: Diagnostics) -> None:
 
 def lint_footprint(module: ir.Module, diagnostics: Diagnostics) -> None:
     """In a module that carries a footprint, a leaf that reads weights should own them (or say 0)."""
-    def visit(kernels: tuple[ir.Kernel, ...]) -> Iterator[ir.Kernel]:
-        for kernel in kernels:
-            if kernel.fields is not None:
-                yield kernel
-            yield from visit(kernel.sub_kernels)
-
-    leaves = list(visit(module.kernels))
+    leaves = list(ir.leaves(module.kernels))
     if not any(k.footprint for k in leaves):
         return
     for kernel in leaves:
