@@ -95,11 +95,13 @@
   // ---------------------------------------------------------------- devices
 
   const devices = new Map(D.devices.map((device) => [device.id, device]));
+  for (const device of D.devices) device.capacityExact = device.capacity === null ? null : R.parse(device.capacity);
   const deviceSelect = $("kc-device");
   for (const device of D.devices) deviceSelect.append(make("option", { value: device.id }, `${device.name} (${device.id})`));
   const precisionSelect = $("kc-precision");
   const computeInput = $("kc-compute");
   const memoryInput = $("kc-memory");
+  const fractionInput = D.memory ? $("kc-fraction") : null;
   function fillPrecisions(keep) {
     const device = devices.get(deviceSelect.value);
     precisionSelect.replaceChildren(make("option", { value: "auto" }, "auto (from a_bytes, w_bytes)"));
@@ -143,6 +145,7 @@
     fillPrecisions(found.get("kc.precision") || D.settings.precision);
     computeInput.value = found.get("kc.compute") || String(D.settings.compute);
     memoryInput.value = found.get("kc.memory") || String(D.settings.memory);
+    if (fractionInput) fractionInput.value = found.get("kc.fraction") || String(D.settings.fraction);
   }
   let written = null;
   function writeFragment() {
@@ -152,6 +155,7 @@
     });
     parts.push(`kc.device=${encodeURIComponent(deviceSelect.value)}`, `kc.precision=${encodeURIComponent(precisionSelect.value)}`);
     parts.push(`kc.compute=${encodeURIComponent(computeInput.value.trim())}`, `kc.memory=${encodeURIComponent(memoryInput.value.trim())}`);
+    if (fractionInput) parts.push(`kc.fraction=${encodeURIComponent(fractionInput.value.trim())}`);
     written = `#${parts.join("&")}`;
     if (location.hash !== written) {
       try { history.replaceState(null, "", written); } catch (error) { location.hash = written; }
@@ -271,7 +275,10 @@
     const box = $("kc-totals-box");
     const open = totalsButton.getAttribute("aria-expanded") === "true";
     box.replaceChildren();
-    if (!open) box.append(formulaList(D.totals, ["FLOPs", "bytes read", "bytes written"], null));
+    if (!open) {
+      const labels = ["FLOPs", "bytes read", "bytes written", ...(D.memory ? ["weights", "cache", "activations"] : [])];
+      box.append(formulaList([...D.totals, ...(D.memory || [])], labels, null));
+    }
     totalsButton.setAttribute("aria-expanded", String(!open));
     totalsButton.textContent = open ? "Show the formulas of the totals" : "Hide the formulas of the totals";
   });
@@ -309,7 +316,14 @@
     const precision = choosePrecision(device, v);
     const matmul = device.matmul[precision];
     const vector = device.vector !== null ? device.vector : matmul;
-    return { device, precision, matmul: matmul * compute, vector: vector * compute, bandwidth: device.bandwidth * memory, published: device.vector !== null };
+    let fraction = 1, capacity = null;
+    if (fractionInput) {
+      // compiler/eval/memory.py capacity_of: int(Fraction(capacity) * Fraction(str(fraction)))
+      fraction = Number(fractionInput.value.trim() || NaN);
+      if (!(fraction > 0 && fraction <= 1)) throw new R.KcError("the memory fraction must be greater than 0 and at most 1");
+      if (device.capacityExact !== null) capacity = R.floor(R.mul(device.capacityExact, R.parse(String(fraction))));
+    }
+    return { device, precision, matmul: matmul * compute, vector: vector * compute, bandwidth: device.bandwidth * memory, published: device.vector !== null, fraction, capacity };
   }
   function compute(v, peaks) {
     // the costs of every kernel (compiler/eval/cost.py kernel_cost) and the totals
@@ -337,7 +351,14 @@
       byCategory[CATEGORIES.includes(tag) ? tag : "vector"] += k.time;
     });
     const repeats = rows.filter((row) => row.node.repeat !== undefined).map((row) => f(row.node.repeat));
-    return { totals, kernels, time, bound, byCategory, repeats };
+    let memory = null;
+    if (D.memory) {
+      // compiler/eval/memory.py Memory: the footprint's closed forms, exact, against the usable capacity
+      const [weights, cache, activations] = D.memory.map(f);
+      const total = R.add(R.add(weights, cache), activations);
+      memory = { weights, cache, activations, total, capacity: peaks.capacity, fits: peaks.capacity === null ? null : R.le(total, peaks.capacity) };
+    }
+    return { totals, kernels, time, bound, byCategory, repeats, memory };
   }
   // FLOPs per byte, rounded once as Python divides (None where no byte moves)
   const intensity = (flops, moved) => (R.t(moved) ? R.float(R.div(flops, moved)) : null);
@@ -389,11 +410,46 @@
       row.tr.classList.toggle("kc-empty", !R.t(flopsSum) && !R.t(readSum) && !R.t(writeSum));
     }
     const device = peaks.device;
-    $("kc-peaks").textContent = `${peaks.precision} matmul ${rate(peaks.matmul, "FLOP/s")}, vector ${rate(peaks.vector, "FLOP/s")}${peaks.published ? "" : " (no published vector rate: the matmul peak)"}, memory ${rate(peaks.bandwidth, "B/s")}${device.capacity ? `, ${rate(device.capacity, "B")}` : ""}`;
+    $("kc-peaks").textContent = `${peaks.precision} matmul ${rate(peaks.matmul, "FLOP/s")}, vector ${rate(peaks.vector, "FLOP/s")}${peaks.published ? "" : " (no published vector rate: the matmul peak)"}, memory ${rate(peaks.bandwidth, "B/s")}${device.capacityExact !== null ? `, ${rate(R.float(device.capacityExact), "B")}` : ""}`;
+    if (r.memory) showMemory(r.memory, peaks);
     chart(r, peaks);
+  }
+  function showMemory(m, peaks) {
+    // the memory line of kc eval (compiler/eval/memory.py Memory.lines), as cards and a bar
+    for (const key of ["weights", "cache", "activations", "total"]) setNumber($(`kc-memory-${key}`), m[key], binary(m[key]), R.text(m[key]));
+    const fits = $("kc-memory-fits"), note = $("kc-memory-note"), device = peaks.device;
+    const parts = `weights ${binary(m.weights)} + cache ${binary(m.cache)} + activations ${binary(m.activations)} = ${binary(m.total)}`;
+    const scale = R.float(m.capacity === null || R.gt(m.total, m.capacity) ? m.total : m.capacity);
+    const width = (x) => (scale > 0 ? `${((100 * R.float(x)) / scale).toFixed(3)}%` : "0%");
+    for (const key of ["weights", "cache", "activations"]) $(`kc-bar-${key}`).style.width = width(m[key]);
+    $("kc-bar-capacity").hidden = m.capacity === null;
+    if (m.capacity === null) {
+      setNumber($("kc-memory-capacity"), null, "—", undefined);
+      setNumber(fits, null, "—", undefined);
+      fits.className = "";
+      note.textContent = `${parts}; ${device.id} gives no memory capacity`;
+      return;
+    }
+    $("kc-bar-capacity").style.left = width(m.capacity);
+    setNumber($("kc-memory-capacity"), m.capacity, binary(m.capacity), R.text(m.capacity));
+    const headroom = R.sub(m.capacity, m.total);
+    fits.textContent = m.fits ? "yes" : "no";
+    fits.setAttribute("data-value", String(m.fits));
+    fits.title = m.fits ? `${R.text(headroom)} bytes to spare` : `${R.text(R.neg(headroom))} bytes too many`;
+    fits.className = m.fits ? "kc-fits" : "kc-overflows";
+    const share = peaks.fraction === 1 ? "" : ` (${peaks.fraction} of the device's ${binary(device.capacityExact)})`;
+    const verdict = m.fits ? `fits, ${binary(headroom)} to spare` : `does not fit: ${binary(R.neg(headroom))} too much`;
+    note.textContent = `${parts} of ${binary(m.capacity)} on ${device.id}${share}: ${verdict}`;
   }
   function clear(message) {
     for (const id of ["kc-total-flops", "kc-total-read", "kc-total-write", "kc-total-intensity", "kc-total-time"]) setNumber($(id), null, "—", undefined);
+    if (D.memory) {
+      for (const key of ["weights", "cache", "activations", "total", "capacity", "fits"]) setNumber($(`kc-memory-${key}`), null, "—", undefined);
+      $("kc-memory-fits").className = "";
+      $("kc-memory-note").textContent = "";
+      for (const key of ["weights", "cache", "activations"]) $(`kc-bar-${key}`).style.width = "0%";
+      $("kc-bar-capacity").hidden = true;
+    }
     $("kc-total-bound").textContent = "—";
     $("kc-total-split").textContent = "";
     for (const row of rows) for (const cell of Object.values(row.cells)) { cell.textContent = ""; cell.removeAttribute("data-value"); }
@@ -486,7 +542,7 @@
 
   for (const input of inputs) input.addEventListener("input", changed);
   deviceSelect.addEventListener("change", () => { fillPrecisions(precisionSelect.value); changed(); });
-  for (const element of [precisionSelect, computeInput, memoryInput]) element.addEventListener(element.tagName === "SELECT" ? "change" : "input", changed);
+  for (const element of [precisionSelect, computeInput, memoryInput, ...(fractionInput ? [fractionInput] : [])]) element.addEventListener(element.tagName === "SELECT" ? "change" : "input", changed);
   let width = window.innerWidth;
   window.addEventListener("resize", () => {
     if (window.innerWidth !== width && result) { width = window.innerWidth; recompute(); }
