@@ -430,6 +430,9 @@ _READ_PAGE = """(() => {
 })()"""
 
 
+_ROW_TEXTS = "[...document.querySelectorAll('#kc-rows tr:not(.kc-details)')].map((tr) => tr.textContent)"
+
+
 def exact_text(value: Any) -> str:
     if isinstance(value, Fraction):
         return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
@@ -511,10 +514,16 @@ def test_editing_a_field_recomputes_and_updates_the_address(browser: Browser, tm
     values.update(a_bytes=2, w_bytes=2)
     page = browser.open(path.as_uri() + fragment(values))
     before = page.eval("document.querySelector('[data-kc=total-flops]').dataset.value")
+    page.eval("document.getElementById('kc-expand').click(), document.getElementById('kc-collapse').click()")
     page.type_into('input[data-name="seq_len"]', "8192")
     values["seq_len"] = 8192
     assert page.eval("document.querySelector('[data-kc=total-flops]').dataset.value") != before
     assert_page_shows(page, QWEN3, values)
+    # Rows hidden during the edit show its numbers once expanded, as a page opened at these values does.
+    page.eval("document.getElementById('kc-expand').click()")
+    fresh = browser.open(path.as_uri() + fragment(values))
+    fresh.eval("document.getElementById('kc-expand').click()")
+    assert page.eval(_ROW_TEXTS) == fresh.eval(_ROW_TEXTS)
     page.wait("location.hash.includes('seq_len=8192')")
     # The address reproduces the view.
     again = browser.open(page.eval("location.href"))

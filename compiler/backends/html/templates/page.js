@@ -166,6 +166,11 @@
   // ---------------------------------------------------------------- the tree as rows
 
   const body = $("kc-rows");
+  // Hovering a number shows its exact value: the title of a cell is set when the pointer reaches it.
+  body.addEventListener("mouseover", (event) => {
+    const cell = event.target instanceof Element ? event.target.closest("td[data-value]") : null;
+    if (cell) cell.title = cell.getAttribute("data-value");
+  });
   const rows = [];
   const leaves = [];
   function formulaButton(indices, labels, analysis, name) {
@@ -177,7 +182,7 @@
     const leaf = node.f !== undefined;
     const tr = make("tr", { class: leaf ? "kc-leaf" : "kc-composite", "data-depth": String(depth) });
     if (leaf) tr.setAttribute("data-kc", "kernel");
-    const row = { node, leaf, tr, depth, parent, repeats, children: [], open: depth < 2, cells: {} };
+    const row = { node, leaf, tr, depth, parent, repeats, children: [], open: depth < 2, cells: {}, numbers: null, painted: true };
     const name = make("td", { class: "kc-name" });
     name.style.setProperty("--depth", String(depth));
     if (!leaf) {
@@ -194,7 +199,10 @@
     } else {
       name.append(make("span", { class: "kc-op" }, node.op));
     }
-    if (node.repeat !== undefined) name.append(make("span", { class: "kc-repeat", "data-kc": "repeat" }));
+    if (node.repeat !== undefined) {
+      row.repeatSpan = make("span", { class: "kc-repeat", "data-kc": "repeat" });
+      name.append(row.repeatSpan);
+    }
     tr.append(name);
     const tag = make("td", { class: "kc-tag" }, leaf ? node.compute || "" : "");
     if (leaf && node.compute) tag.title = node.compute;
@@ -257,6 +265,7 @@
     for (const row of rows) {
       const shown = visible(row);
       row.tr.hidden = !shown;
+      if (shown && !row.painted) paintRow(row);
       if (row.details) row.details.hidden = !shown;
       if (row.toggle) {
         row.toggle.textContent = row.open ? "▾" : "▸";
@@ -382,10 +391,7 @@
     $("kc-total-split").textContent = r.time ? `${percent(r.bound, r.time)} of the time in compute-bound kernels; by kind: ${parts.join(", ")}` : "";
     let repeat = 0;
     for (const row of rows) {
-      if (row.node.repeat !== undefined) {
-        const span = row.tr.querySelector(".kc-repeat");
-        span.textContent = ` × ${R.text(r.repeats[repeat++])}`;
-      }
+      const repeatValue = row.node.repeat !== undefined ? r.repeats[repeat++] : undefined;
       let flopsSum, readSum, writeSum, time, bound;
       if (row.leaf) {
         const k = r.kernels[row.leafIndex];
@@ -398,16 +404,15 @@
           time += k.time; bound += k.bound;
         }
       }
+      // Every row's exact values are written at once (the hooks for scripts); the text of a hidden row when it is shown.
       const c = row.cells;
-      setNumber(c.flops, flopsSum, si(flopsSum, "FLOP"), R.text(flopsSum));
-      setNumber(c.read, readSum, binary(readSum), R.text(readSum));
-      setNumber(c.write, writeSum, binary(writeSum), R.text(writeSum));
-      c.intensity.textContent = ratio(intensity(flopsSum, R.add(readSum, writeSum)));
-      setNumber(c.time, time, duration(time), String(time));
-      c.bound.textContent = row.leaf ? (!time ? "none" : 2 * bound >= time ? "compute" : "memory") : boundShare(bound, time);
-      c.bound.className = `kc-num kc-bound kc-is-${c.bound.textContent.split(" ").pop() || "none"}`;
-      c.share.textContent = percent(time, r.time);
-      row.tr.classList.toggle("kc-empty", !R.t(flopsSum) && !R.t(readSum) && !R.t(writeSum));
+      c.flops.setAttribute("data-value", R.text(flopsSum));
+      c.read.setAttribute("data-value", R.text(readSum));
+      c.write.setAttribute("data-value", R.text(writeSum));
+      c.time.setAttribute("data-value", String(time));
+      row.numbers = { repeatValue, flopsSum, readSum, writeSum, time, bound, total: r.time };
+      if (row.tr.hidden) row.painted = false;
+      else paintRow(row);
     }
     const device = peaks.device;
     $("kc-peaks").textContent = `${peaks.precision} matmul ${rate(peaks.matmul, "FLOP/s")}, vector ${rate(peaks.vector, "FLOP/s")}${peaks.published ? "" : " (no published vector rate: the matmul peak)"}, memory ${rate(peaks.bandwidth, "B/s")}${device.capacityExact !== null ? `, ${rate(R.float(device.capacityExact), "B")}` : ""}`;
@@ -441,6 +446,22 @@
     const verdict = m.fits ? `fits, ${binary(headroom)} to spare` : `does not fit: ${binary(R.neg(headroom))} too much`;
     note.textContent = `${parts} of ${binary(m.capacity)} on ${device.id}${share}: ${verdict}`;
   }
+  function paintRow(row) {
+    const { repeatValue, flopsSum, readSum, writeSum, time, bound, total } = row.numbers;
+    const c = row.cells;
+    if (repeatValue !== undefined) row.repeatSpan.textContent = ` × ${R.text(repeatValue)}`;
+    c.flops.textContent = si(flopsSum, "FLOP");
+    c.read.textContent = binary(readSum);
+    c.write.textContent = binary(writeSum);
+    c.intensity.textContent = ratio(intensity(flopsSum, R.add(readSum, writeSum)));
+    c.time.textContent = duration(time);
+    const kind = row.leaf ? (!time ? "none" : 2 * bound >= time ? "compute" : "memory") : boundShare(bound, time);
+    c.bound.textContent = kind;
+    c.bound.className = `kc-num kc-bound kc-is-${kind.split(" ").pop() || "none"}`;
+    c.share.textContent = percent(time, total);
+    row.tr.classList.toggle("kc-empty", !R.t(flopsSum) && !R.t(readSum) && !R.t(writeSum));
+    row.painted = true;
+  }
   function clear(message) {
     for (const id of ["kc-total-flops", "kc-total-read", "kc-total-write", "kc-total-intensity", "kc-total-time"]) setNumber($(id), null, "—", undefined);
     if (D.memory) {
@@ -452,7 +473,11 @@
     }
     $("kc-total-bound").textContent = "—";
     $("kc-total-split").textContent = "";
-    for (const row of rows) for (const cell of Object.values(row.cells)) { cell.textContent = ""; cell.removeAttribute("data-value"); }
+    for (const row of rows) {
+      for (const cell of Object.values(row.cells)) { cell.textContent = ""; cell.removeAttribute("data-value"); cell.removeAttribute("title"); }
+      row.numbers = null;
+      row.painted = true;
+    }
     $("kc-chart").replaceChildren();
     $("kc-status").textContent = message;
     $("kc-status").hidden = false;
@@ -485,9 +510,10 @@
 
   // ---------------------------------------------------------------- the roofline chart
 
+  let chartWidth = 0;  // measured on load and resize: reading it while recomputing would force a layout
   function chart(r, peaks) {
     const box = $("kc-chart");
-    const W = Math.max(320, Math.min(720, box.clientWidth || 640)), H = Math.round(W * 0.6), left = 56, right = 12, top = 16, bottom = 44;
+    const W = Math.max(320, Math.min(720, chartWidth || 640)), H = Math.round(W * 0.6), left = 56, right = 12, top = 16, bottom = 44;
     const points = r.kernels.map((k, i) => ({ k, row: leaves[i], x: intensity(k.flops, R.add(k.read, k.write)), y: k.time ? R.float(k.flops) / k.time : 0 }))
       .filter((p) => p.x !== null && p.x > 0 && p.y > 0);
     const roof = Math.max(peaks.matmul, peaks.vector);
@@ -545,9 +571,10 @@
   for (const element of [precisionSelect, computeInput, memoryInput, ...(fractionInput ? [fractionInput] : [])]) element.addEventListener(element.tagName === "SELECT" ? "change" : "input", changed);
   let width = window.innerWidth;
   window.addEventListener("resize", () => {
-    if (window.innerWidth !== width && result) { width = window.innerWidth; recompute(); }
+    if (window.innerWidth !== width && result) { width = window.innerWidth; chartWidth = $("kc-chart").clientWidth; recompute(); }
   });
   apply(readFragment());
+  chartWidth = $("kc-chart").clientWidth;
   recompute();
   document.body.setAttribute("data-kc-ready", "true");
   window.kc = { recompute, values: () => values().v.map((x) => (x === undefined ? null : R.text(x))) };
