@@ -38,7 +38,7 @@ from compiler.tree import leaves
 from tests.helpers.browser import Browser, chromium
 
 CONFIGS = Path(__file__).resolve().parent.parent / "tests" / "hf_configs"
-EDITS = 40
+EDITS = 100
 WARMUP = 5
 SEQ_LENS = ["1", "77", "512", "4096", "32768", "8192", "128", "2048"]
 

@@ -524,6 +524,10 @@ def test_editing_a_field_recomputes_and_updates_the_address(browser: Browser, tm
     fresh = browser.open(path.as_uri() + fragment(values))
     fresh.eval("document.getElementById('kc-expand').click()")
     assert page.eval(_ROW_TEXTS) == fresh.eval(_ROW_TEXTS)
+    # Hovering a number shows its exact value.
+    hover = "(() => { const td = document.querySelector('tr.kc-leaf:not([hidden]) td[data-field=read]'); td.dispatchEvent(new MouseEvent('mouseover', { bubbles: true })); return [td.title, td.dataset.value]; })()"
+    title, exact = page.eval(hover)
+    assert title == exact and int(exact) > 0
     page.wait("location.hash.includes('seq_len=8192')")
     # The address reproduces the view.
     again = browser.open(page.eval("location.href"))
