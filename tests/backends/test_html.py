@@ -281,17 +281,20 @@ def page_data(page: str) -> dict[str, Any]:
 
 
 def test_memory_section_only_with_a_footprint(library: Callable[..., Path]) -> None:
-    with_footprint = html.emit(compile_builtin(GPT2), memory_fraction=0.9)
+    tree = compile_builtin("transformers.models.llama.modeling_llama.LlamaMLP")
+    assert tree.totals.footprint is not None
+    with_footprint = html.emit(tree, memory_fraction=0.9)
     data = page_data(with_footprint)
     assert len(data["memory"]) == 3 and data["settings"]["fraction"] == 0.9
     for key in ("memory-weights", "memory-cache", "memory-activations", "memory-total", "memory-capacity", "memory-fits"):
         assert f'data-kc="{key}"' in with_footprint
     assert 'id="kc-fraction"' in with_footprint
-    without = html.emit(compile_in(hostile_library(library), "hostile.Module"))
+    plain = library({"plain.Module": {"class_name": "plain.Module", "kernels": [leaf("Scale", "n", "n * a_bytes", "n * a_bytes")]}})
+    without = html.emit(compile_in(plain, "plain.Module"))
     assert page_data(without)["memory"] is None
     assert 'data-kc="memory-' not in without and 'id="kc-fraction"' not in without and 'class="kc-with-memory"' not in without
     with pytest.raises(ValueError, match="memory fraction"):
-        html.emit(compile_builtin(GPT2), memory_fraction=1.5)
+        html.emit(tree, memory_fraction=1.5)
 
 
 HOSTILE_TEXTS = [
