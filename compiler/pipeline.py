@@ -35,7 +35,7 @@ from compiler.tree import Tree
 T = TypeVar("T")
 
 STATIC: tuple[Callable[..., Any], ...] = (resolve, bind, lint, tag)
-"""The passes that check every module the root reaches (`kc check` runs them over a whole library)."""
+"""The passes that check every module the root reaches (`kc check` runs their checks over a whole library)."""
 ALGEBRAIC: tuple[Callable[..., Any], ...] = (inline, footprint, totals, assemble, simplify)
 """The passes that compute, with one algebra: the core's, or sympy's where the core declines."""
 PIPELINE = (*STATIC, *ALGEBRAIC)
