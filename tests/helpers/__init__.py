@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -19,6 +20,29 @@ DOCS = ROOT / "docs"
 SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "corpora" / "lm-predictor-gpt2"
 SEED = SHARED / "seeds" / "expand_module_references.md"
+
+
+REAL_CONFIGS = {
+    "llama": "Meta-Llama-3-8B.json",
+    "mistral": "Mistral-7B-v0.1.json",
+    "qwen2": "Qwen2.5-0.5B-Instruct.json",
+    "qwen3": "Qwen3-8B.json",
+    "gemma": "gemma-7b.json",
+    "gpt2": "gpt2.json",
+    "mixtral": "Mixtral-8x7B-v0.1.json",
+    "phi3": "Phi-3-mini-4k-instruct.json",
+    "qwen3_moe": "Qwen3-30B-A3B.json",
+    "gemma3_text": "gemma-3-1b-it.json",
+    "gpt_oss": "gpt-oss-20b.json",
+    "deepseek_v3": "DeepSeek-V3.json",
+}
+"""Each built-in family's public model whose config.json is in tests/hf_configs."""
+
+
+def real_config(family: str) -> dict[str, Any]:
+    """The public config of `family`'s model (REAL_CONFIGS), parsed."""
+    config: dict[str, Any] = json.loads((CONFIGS / REAL_CONFIGS[family]).read_text(encoding="utf-8"))
+    return config
 
 
 def leaf(operation: str, flops: Any, read: Any, write: Any, **more: Any) -> dict[str, Any]:

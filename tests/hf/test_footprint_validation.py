@@ -11,7 +11,6 @@ keys and values the model's own cache holds, sliding-window layers included.
 from __future__ import annotations
 
 import functools
-import json
 from typing import Any
 
 import pytest
@@ -21,22 +20,8 @@ transformers = pytest.importorskip("transformers")
 
 import compiler  # noqa: E402
 from compiler.hf import family_of, params_from_hf_config  # noqa: E402
-from tests.helpers import CONFIGS  # noqa: E402
+from tests.helpers import REAL_CONFIGS, real_config  # noqa: E402
 
-REAL = {
-    "llama": "Meta-Llama-3-8B.json",
-    "mistral": "Mistral-7B-v0.1.json",
-    "qwen2": "Qwen2.5-0.5B-Instruct.json",
-    "qwen3": "Qwen3-8B.json",
-    "gemma": "gemma-7b.json",
-    "gpt2": "gpt2.json",
-    "mixtral": "Mixtral-8x7B-v0.1.json",
-    "phi3": "Phi-3-mini-4k-instruct.json",
-    "qwen3_moe": "Qwen3-30B-A3B.json",
-    "gemma3_text": "gemma-3-1b-it.json",
-    "gpt_oss": "gpt-oss-20b.json",
-    "deepseek_v3": "DeepSeek-V3.json",
-}
 _SMALL = {"hidden_size": 48, "intermediate_size": 80, "num_attention_heads": 6, "num_key_value_heads": 2, "num_hidden_layers": 2, "vocab_size": 97}
 _DEEPSEEK = {"num_key_value_heads": 6, "moe_intermediate_size": 24, "kv_lora_rank": 12, "qk_nope_head_dim": 8, "qk_rope_head_dim": 4, "v_head_dim": 6}
 SMALL: dict[str, list[dict[str, Any]]] = {
@@ -84,9 +69,6 @@ SMALL: dict[str, list[dict[str, Any]]] = {
 MOE = {"mixtral", "qwen3_moe", "gpt_oss", "deepseek_v3"}
 """Families whose experts run with "batched_mm", which the meta device runs."""
 
-
-def real_config(family: str) -> dict[str, Any]:
-    return json.loads((CONFIGS / REAL[family]).read_text())  # type: ignore[no-any-return]
 
 
 def kc_values(config: dict[str, Any], batch: int, length: int, cached: int) -> dict[str, int]:
@@ -160,7 +142,7 @@ def check(config: dict[str, Any], caches: list[tuple[int, int, int]]) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("family", sorted(REAL))
+@pytest.mark.parametrize("family", sorted(REAL_CONFIGS))
 def test_real_config_weights_and_cache(family: str) -> None:
     config = real_config(family)
     check(config, [(1, 1, 5), (2, 3, 4), (1, 6, 0), *beyond_the_window(config)])

@@ -12,13 +12,12 @@ the eager experts loop. Attention runs eagerly: see `compiler.hf.verify` for why
 from __future__ import annotations
 
 import functools
-import json
 from fractions import Fraction
 from typing import Any
 
 import pytest
 
-from tests.helpers import CONFIGS
+from tests.helpers import REAL_CONFIGS, real_config
 from tests.helpers.evaluator import sums_by_compute
 
 torch = pytest.importorskip("torch")
@@ -33,20 +32,6 @@ from compiler.pipeline import compile_tree  # noqa: E402
 
 pytestmark = pytest.mark.slow  # models built with PyTorch
 
-REAL = {
-    "llama": "Meta-Llama-3-8B.json",
-    "mistral": "Mistral-7B-v0.1.json",
-    "qwen2": "Qwen2.5-0.5B-Instruct.json",
-    "qwen3": "Qwen3-8B.json",
-    "gemma": "gemma-7b.json",
-    "gpt2": "gpt2.json",
-    "mixtral": "Mixtral-8x7B-v0.1.json",
-    "phi3": "Phi-3-mini-4k-instruct.json",
-    "qwen3_moe": "Qwen3-30B-A3B.json",
-    "gemma3_text": "gemma-3-1b-it.json",
-    "gpt_oss": "gpt-oss-20b.json",
-    "deepseek_v3": "DeepSeek-V3.json",
-}
 _LLAMA_LIKE = {
     "hidden_size": 48,
     "intermediate_size": 80,
@@ -214,9 +199,6 @@ MOE = {"mixtral", "qwen3_moe", "gpt_oss", "deepseek_v3"}
 """Families whose experts run with "batched_mm" on the meta device (see compiler.verify)."""
 
 
-def real_config(family: str) -> dict[str, Any]:
-    return json.loads((CONFIGS / REAL[family]).read_text())
-
 
 @functools.cache
 def tree(root: str) -> Any:
@@ -296,7 +278,7 @@ def check_flops(config: dict[str, Any], model: Any, device: str, extra: tuple[tu
         )
 
 
-@pytest.mark.parametrize("family", sorted(REAL))
+@pytest.mark.parametrize("family", sorted(REAL_CONFIGS))
 def test_real_config_flops_and_weights(family: str) -> None:
     """A public model's own config, at full size on the meta device."""
     config = real_config(family)
