@@ -306,16 +306,20 @@ def extreme(kind: str, arguments: Iterable[Poly]) -> Poly:
     if not names and not formulas:
         return Poly.number(pick(numbers))
     others = [*(Poly.atom(name) for name in sorted(names)), *sorted(formulas, key=_key)]
+    # Two arguments are a number apart exactly when their terms other than the
+    # constant agree, so each argument meets its one rival by hashing.
     kept: list[Poly] = []
+    rivals: dict[frozenset[tuple[Monomial, Rational]], int] = {}
     for argument in others:
-        for index, seen in enumerate(kept):
-            difference = (argument - seen).constant()
-            if difference is not None:
-                if (difference > 0) == (kind == "max"):
-                    kept[index] = argument
-                break
-        else:
+        shape = frozenset((m, c) for m, c in argument.terms.items() if m)
+        index = rivals.get(shape)
+        if index is None:
+            rivals[shape] = len(kept)
             kept.append(argument)
+            continue
+        difference = argument.terms.get(_ONE, 0) - kept[index].terms.get(_ONE, 0)
+        if (difference > 0) == (kind == "max"):
+            kept[index] = argument
     if not numbers and len(kept) == 1:
         return kept[0]
     ordered = [Poly.number(pick(numbers))] if numbers else []
