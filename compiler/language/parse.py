@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 from importlib import resources
@@ -184,6 +185,89 @@ def _cache_file() -> str | bool:
     return str(base / f"formula-grammar-lark-{lark.__version__}.pickle")
 
 
+@dataclass(frozen=True)
+class _Scanner:
+    """The grammar's terminals as one regular expression, tried in the order lark's lexer tries them."""
+
+    pattern: re.Pattern[str]
+    types: dict[str, str]
+    """Group name to terminal type."""
+    keywords: dict[str, str]
+    """Words a NAME match becomes (`if`, `and`, …) to their terminal type."""
+    ignore: re.Pattern[str]
+    module: re.Pattern[str]
+    dollar: str
+
+
+@functools.cache
+def _scanner() -> _Scanner:
+    parser = _parser()
+    terminals = {t.name: t for t in parser.terminals}
+    ignored = set(parser.lexer_conf.ignore)
+    module = terminals.pop("MODULE")
+    regular = [t for t in terminals.values() if t.pattern.type == "re" and t.name not in ignored]
+    words = [t for t in terminals.values() if t.pattern.type == "str"]
+    keywords: dict[str, str] = {}
+    for word in words:  # a word a regular terminal also matches is found by that terminal, then retyped (lark's `unless`)
+        for terminal in regular:
+            found = re.match(terminal.pattern.to_regexp(), word.pattern.value)
+            if found and found.group(0) == word.pattern.value:
+                keywords[word.pattern.value] = word.name
+    listed = [t for t in (*regular, *words) if t.pattern.value not in keywords]
+    listed.sort(key=lambda t: (-t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name))
+    types = {f"t{i}": t.name for i, t in enumerate(listed)}
+    pattern = re.compile("|".join(f"(?P<t{i}>{t.pattern.to_regexp()})" for i, t in enumerate(listed)))
+    ignore = re.compile("|".join(terminals[name].pattern.to_regexp() for name in sorted(ignored)))
+    dollar = next(t.name for t in words if t.pattern.value == "${")
+    return _Scanner(pattern, types, keywords, ignore, re.compile(module.pattern.to_regexp()), dollar)
+
+
+def _fast_parse(text: str) -> Expr | None:
+    """The IR of `text`, parsed by lark's LALR parser from tokens cut by one regular expression; None on any problem.
+
+    Lark's contextual lexer tries each terminal by itself and is most of a
+    parse's time. Where the tokens cut here are all accepted, they are the
+    ones the contextual lexer would cut (the same terminals in the same order;
+    a module name only after `${`, the one place the grammar accepts it), so
+    the IR is the same. Anything else, an error above all, is left to
+    `lark.Lark.parse`, which reports it as it always has.
+    """
+    scanner = _scanner()
+    match_token, skip, types, keywords = scanner.pattern.match, scanner.ignore.match, scanner.types, scanner.keywords
+    interactive = _parser().parse_interactive()
+    feed = interactive.parser_state.feed_token
+    position, end, token = 0, len(text), None
+    newlines = "\n" in text
+    try:
+        while True:
+            skipped = skip(text, position)
+            if skipped:
+                position = skipped.end()
+            if position >= end:
+                break
+            if token is not None and token.type == scanner.dollar:
+                found = scanner.module.match(text, position)
+                kind = "MODULE"
+            else:
+                found = match_token(text, position)
+                if found is None:
+                    return None
+                kind = types[found.lastgroup or ""]
+            if found is None:
+                return None
+            value = found.group(0)
+            if kind == "NAME":
+                kind = keywords.get(value, kind)
+            start, position = position, found.end()
+            line, column = (text.count("\n", 0, start) + 1, start - text.rfind("\n", 0, start)) if newlines else (1, start + 1)
+            token = Token(kind, value, start, line, column, line, column + len(value), position)
+            feed(token)
+        eof = Token.new_borrow_pos("$END", "", token) if token is not None else Token("$END", "", 0, 1, 1)
+        return cast(Expr, feed(eof, True))
+    except (_BuildError, lark.exceptions.LarkError):
+        return None
+
+
 _TERMINALS = {
     "NAME": "a name",
     "NUMBER": "a number",
@@ -245,7 +329,9 @@ def _parse(text: str, limits: Limits) -> Expr:
             )
         ])
     try:
-        expr = cast(Expr, _parser().parse(text))  # the inline transformer builds IR, not a lark Tree
+        expr = _fast_parse(text)
+        if expr is None:
+            expr = cast(Expr, _parser().parse(text))  # the inline transformer builds IR, not a lark Tree
     except _BuildError as error:
         raise FormulaError([error.problem]) from None
     except lark.exceptions.LarkError as error:
