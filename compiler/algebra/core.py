@@ -293,11 +293,15 @@ def floor(argument: Poly) -> Poly:
     return Poly.atom(Fn("floor", (Poly(rest),))) + Poly.number(constant)
 
 
-def extreme(kind: str, arguments: Iterable[Poly]) -> Poly:
+def extreme(kind: str, arguments: Iterable[Poly], signs: bool = True) -> Poly:
     """min or max: the numbers reduced to one, each other argument kept once, as the bridge keeps them.
 
     Of two arguments a number apart only the smaller (min) or larger (max) is
     kept, as sympy does; no other comparison is made (the names carry no sign).
+    A function does (`max(b, 1)` is at least 1), and sympy compares it with the
+    numbers beside it: with `signs`, as for sympy's `Max` and `Min`, the bridge
+    decides those; without, as for the footprint's largest working set
+    (`symbolic.Largest`), nothing is compared.
     """
     pick = max if kind == "max" else min
     numbers: list[Rational] = []
@@ -336,6 +340,8 @@ def extreme(kind: str, arguments: Iterable[Poly]) -> Poly:
             kept[index] = argument
     if not numbers and len(kept) == 1:
         return kept[0]
+    if signs and numbers and any(not isinstance(atom, str) for argument in kept for monomial in argument.terms for atom, _ in monomial):
+        raise Unsupported("a number beside a formula holding functions: sympy compares them")
     ordered = [Poly.number(pick(numbers))] if numbers else []
     return Poly.atom(Fn(kind, tuple(ordered + kept)))
 
