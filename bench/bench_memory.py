@@ -4,7 +4,7 @@
   Llama-3-8B (its public config) in decode on h100-sxm, the cost functions
   compiled beforehand; each answer is checked (N fits, N + 1 does not).
 - Sweep: weight_bytes, cache_bytes and activation_bytes of Mixtral-8x7B (the
-  largest built-in model) at 10^6 configurations (random batch_size,
+  model with the most experts) at 10^6 configurations (random batch_size,
   seq_len, cache_len), one vectorized call each, with the fits test.
 """
 

@@ -52,9 +52,7 @@ def compile_module(
     from compiler.input.library import Library
     from compiler.pipeline import compile_tree
 
-    compilation = compile_tree(Library.from_path(lib, renames=renames), name, lenient=lenient)
-    assert compilation.tree is not None
-    return emit_tree(compilation.tree, emit)
+    return emit_tree(compile_tree(Library.from_path(lib, renames=renames), name, lenient=lenient).tree, emit)
 
 
 def load_cost_model(

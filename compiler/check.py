@@ -16,8 +16,8 @@ from compiler.diagnostics import Diagnostics, Location
 from compiler.input.library import NAME_MAP, Library, listing, valid_name
 from compiler.limits import Limits
 from compiler.passes import tags
-from compiler.passes.bind import bind_graph
-from compiler.passes.lint import callee_names, lint
+from compiler.passes.bind import bind
+from compiler.passes.lint import callee_names, lint_module
 from compiler.passes.resolve import resolve_all
 
 
@@ -43,11 +43,11 @@ def check(library: Library, directories: Iterable[str | os.PathLike[str]] = (), 
     files = {str(path) for name in names if (path := library.find(name)) is not None}
     found = Diagnostics()
     graph = resolve_all(library, names, found)
-    signatures, _ = bind_graph(graph, found, lenient=lenient)
+    signatures = bind(graph, found, lenient=lenient).signatures
     for name in names:
         module = graph.modules.get(name)
         if module is not None:
-            lint(module, found, callee_names(graph, signatures, name))
+            lint_module(module, found, callee_names(graph, signatures, name))
             tags.warn_untagged(tags.infer(module, found), found)
         defined = library.files(name)  # the file in use first
         if len(defined) > 1 and str(defined[0]) in files:

@@ -79,7 +79,6 @@ def compile_command(
     check_output(output)
     library, name = open_library(module, lib, parse_renames(renames))
     compilation = compile_tree(library, name, lenient=lenient)
-    assert compilation.tree is not None
     try:
         text = emit_tree(compilation.tree, emit, **options)
     except KcError as error:
@@ -142,7 +141,7 @@ def plan_command(module: str, lib: tuple[str, ...], output: str | None, renames:
     is 1 when one of them, or another problem, would stop kc compile.
     """
     from compiler.diagnostics import Diagnostics
-    from compiler.passes.bind import bind_graph
+    from compiler.passes.bind import bind
     from compiler.passes.resolve import resolve
     from compiler.plan import plan
 
@@ -151,7 +150,7 @@ def plan_command(module: str, lib: tuple[str, ...], output: str | None, renames:
     diagnostics = Diagnostics()
     graph = resolve(library, name, diagnostics)
     if graph.modules:
-        bind_graph(graph, diagnostics, lenient=lenient)
+        bind(graph, diagnostics, lenient=lenient)
     write_output(plan(graph, library, diagnostics), output)
     if diagnostics.errors:
         fail_with(diagnostics, library.source)

@@ -195,6 +195,7 @@ def _page(prepared: Prepared) -> str:
         precision=request.precision,
         compute_efficiency=request.compute_efficiency,
         memory_efficiency=request.memory_efficiency,
+        memory_fraction=request.memory_fraction,
     )
 
 

@@ -19,6 +19,7 @@ from compiler.eval.driver import PointResult, Prepared
 from compiler.eval.report import CATEGORY_NAMES, short_label
 from compiler.eval.sweep import Axis, SweepResult
 from compiler.eval.units import duration, rate
+from compiler.eval.values import written_name
 from compiler.output import write_atomic
 
 FORMATS = (".png", ".svg")
@@ -277,7 +278,7 @@ def sweep(prepared: Prepared, result: SweepResult, path: str | Path) -> Path:
             )
     axes.set_xlim(min(xs), max(xs))
     axes.set_ylim(0, peak / scale * 1.05 or 1)  # a sweep where nothing costs anything still gets an axis
-    axes.set_xlabel(axis.name)
+    axes.set_xlabel(written_name(axis.name))
     axes.set_ylabel(f"time ({unit})")
     axes.grid(True, color="#e6e6e6", linewidth=0.6)
     axes.set_axisbelow(True)

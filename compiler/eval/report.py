@@ -22,6 +22,7 @@ from compiler.eval.cost import CATEGORIES, KernelCost, TotalCost, intensity
 from compiler.eval.driver import PointResult, Prepared
 from compiler.eval.sweep import Progress, SweepResult
 from compiler.eval.units import binary, duration, percent, plain, rate, ratio, si
+from compiler.eval.values import written_name
 
 CATEGORY_NAMES = {"matmul": "matmul", "vector": "vector", "none": "data movement"}
 SUM_NOTE = "kernels run one after another: the total time is the sum of the kernels' times"
@@ -133,9 +134,9 @@ def header_lines(prepared: Prepared, width: int = 110) -> list[str]:
         efficiency = f" (at {100 * peaks.compute_efficiency:g}% of peak compute, {100 * peaks.memory_efficiency:g}% of peak bandwidth)"
     vector = rate(peaks.vector, "FLOP/s") + ("" if peaks.vector_published else " (no published figure: the matmul peak)")
     lines.append(f"  {peaks.precision} matmul {rate(peaks.matmul, 'FLOP/s')}, vector {vector}, memory {rate(peaks.bandwidth, 'B/s')}{efficiency}")
-    shown = " ".join(f"{name}={_value(value)}" for name, value in prepared.parameters.items())
+    shown = " ".join(f"{written_name(name)}={_value(value)}" for name, value in prepared.parameters.items())
     lines.extend(textwrap.wrap(shown, width=min(width, 110), initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False))
-    swept = [f"{axis.name} ({len(axis.values)} values)" for axis in prepared.axes]
+    swept = [f"{written_name(axis.name)} ({len(axis.values)} values)" for axis in prepared.axes]
     if swept:
         lines.append(f"  swept: {', '.join(swept)}")
     if prepared.solved is not None:
@@ -395,7 +396,7 @@ def _context(prepared: Prepared) -> dict[str, Any]:
             "compute_efficiency": peaks.compute_efficiency,
             "memory_efficiency": peaks.memory_efficiency,
         },
-        "parameters": {name: plain(value) for name, value in prepared.parameters.items()},
+        "parameters": {written_name(name): plain(value) for name, value in prepared.parameters.items()},
     }
 
 
@@ -465,7 +466,7 @@ def _fits(value: Any) -> Any:
 
 
 def sweep_columns(result: SweepResult) -> list[str]:
-    names = [axis.name for axis in result.axes]
+    names = [written_name(axis.name) for axis in result.axes]
     generation = ["prefill", "decode", "per token"] if result.steps else []
     footprint = ["memory", "fits"] if result.memory is not None else []
     return [*names, *generation, "time", "compute-bound", "matmul", "vector", "data movement", "FLOPs", "bytes", *footprint]
@@ -550,7 +551,7 @@ def sweep_rich(prepared: Prepared, result: SweepResult, console: Any) -> None:
 def _sweep_fields(result: SweepResult) -> list[tuple[str, Any]]:
     """(column, array) of every per-configuration number, in output order."""
     total = result.total
-    fields: list[tuple[str, Any]] = [(axis.name, result.coordinates[axis.name]) for axis in result.axes]
+    fields: list[tuple[str, Any]] = [(written_name(axis.name), result.coordinates[axis.name]) for axis in result.axes]
     fields += [("flops", total.flops), ("read", total.read), ("write", total.write), ("time", total.time), ("compute_bound_time", total.compute_bound_time)]
     fields += [(f"time_{c}", total.time_by_category[c]) for c in CATEGORIES]
     fields += [(f"flops_{c}", total.flops_by_category[c]) for c in CATEGORIES]
@@ -608,7 +609,7 @@ def sweep_csv(result: SweepResult, progress: Progress | None = None) -> str:
 
 def sweep_json(prepared: Prepared, result: SweepResult, progress: Progress | None = None) -> str:
     document = _context(prepared)
-    document["sweep"] = {axis.name: [plain(v) for v in axis.values] for axis in result.axes}
+    document["sweep"] = {written_name(axis.name): [plain(v) for v in axis.values] for axis in result.axes}
     if result.memory is not None:
         document["memory"] = {"capacity": result.memory.capacity, "memory_fraction": result.memory.fraction}
     fields = _sweep_fields(result)

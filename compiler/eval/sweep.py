@@ -23,7 +23,7 @@ from typing import Any
 
 from compiler.errors import EvalError
 from compiler.eval.cost import CATEGORIES, KernelCost, Peaks, TotalCost, accumulate, kernel_costs
-from compiler.eval.values import Number, parse_number
+from compiler.eval.values import Number, parse_number, python_name
 
 CHUNK = 32768
 """Array elements (configurations times decode steps) per call of `kernels()`: big enough to amortize Python, small enough for the cache."""
@@ -44,8 +44,8 @@ class Axis:
 
 def parse_axis(text: str) -> Axis:
     """`NAME=V1,V2,…` or `NAME=START:STOP[:STEP]` (STOP included; STEP `*F` multiplies); EvalError if malformed."""
-    name, equals, spec = text.partition("=")
-    name = name.strip()
+    written, equals, spec = text.partition("=")
+    name = python_name(written.strip())  # `config.n_embd` and `bytes` are swept as the generated code spells them
     if not equals or not name.isidentifier() or not spec.strip():
         raise EvalError(f"expected NAME=V1,V2,... or NAME=START:STOP[:STEP], got {text!r}")
     if ":" not in spec:

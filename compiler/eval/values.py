@@ -103,9 +103,10 @@ def gather(
     short = module.rsplit(".", 1)[-1]
     for name in (*settings, *swept):
         if name not in parameters:
-            close = difflib.get_close_matches(name, names, n=1)
+            written = [written_name(n) for n in names]
+            close = difflib.get_close_matches(written_name(name), written, n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
-            raise EvalError(f"{short} has no parameter {name!r}{hint}; its parameters: {', '.join(names)}")
+            raise EvalError(f"{short} has no parameter {written_name(name)!r}{hint}; its parameters: {', '.join(written)}")
 
     values: dict[str, Number] = {}
     from_config: list[str] = []
@@ -187,6 +188,15 @@ def python_name(name: str) -> str:
     from compiler import python_name as spelled
 
     return spelled(name)
+
+
+def written_name(spelled: str) -> str:
+    """A keyword argument of the generated code as formulas write it: `config__hidden_size` → `config.hidden_size`, `bytes_` → `bytes`."""
+    if spelled == "bytes_":
+        return "bytes"
+    if spelled.startswith(CONFIG_PREFIX):
+        return "config." + spelled[len(CONFIG_PREFIX) :].replace("__", ".")
+    return spelled
 
 
 def _config_names(

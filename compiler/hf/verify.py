@@ -156,9 +156,8 @@ def verify(module: str, config_path: Any, settings: Mapping[str, int], library: 
     parameters = params_from_hf_config(config)
     values = {**shapes, **parameters}
 
-    compilation = compile_tree(library or Library.from_path(), module)
-    assert compilation.tree is not None
-    kc_rows, kc_total = kc_matmul(compilation.tree, {**values, **PRECISION})
+    tree = compile_tree(library or Library.from_path(), module).tree
+    kc_rows, kc_total = kc_matmul(tree, {**values, **PRECISION})
 
     torch_rows, torch_total, implementation = torch_matmul(family, architecture, config, shapes)
     verification = Verification(module, family.model_type, values, *implementation)

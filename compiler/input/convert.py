@@ -30,8 +30,8 @@ from compiler.input.library import Library, short_name
 from compiler.language import ir
 from compiler.language.printer import to_text
 from compiler.passes.assemble import decompose
-from compiler.passes.bind import Binding, Signature, bind_graph
-from compiler.passes.inline import Inliner
+from compiler.passes.bind import Bindings, Signature, bind
+from compiler.passes.inline import inline
 from compiler.passes.resolve import Graph, resolve_all
 from compiler.passes.simplify import Simplifier
 
@@ -61,10 +61,10 @@ def convert(library: Library, names: Iterable[str], to: str, *, lenient: bool = 
     result = Converted()
     chosen = list(names)
     graph = resolve_all(library, chosen, result.diagnostics)
-    signatures, bindings = bind_graph(graph, result.diagnostics, lenient=lenient)
+    bindings = bind(graph, result.diagnostics, lenient=lenient)
     if result.diagnostics.errors:
         return result
-    writer = _ToCost(graph, signatures, bindings, result.diagnostics) if to == ir.COST else _ToAnalysis(graph, signatures)
+    writer = _ToCost(graph, bindings, result.diagnostics) if to == ir.COST else _ToAnalysis(graph, bindings.signatures)
     for name in chosen:
         module = graph.modules.get(name)
         if module is None:
@@ -104,10 +104,10 @@ def _unique(label: str, taken: dict[str, Any]) -> str:
 
 
 class _ToCost:
-    def __init__(self, graph: Graph, signatures: dict[str, Signature], bindings: dict[ir.Reference, Binding], diagnostics: Diagnostics) -> None:
-        self.graph, self.signatures, self.bindings = graph, signatures, bindings
+    def __init__(self, graph: Graph, bindings: Bindings, diagnostics: Diagnostics) -> None:
+        self.graph, self.signatures, self.bindings = graph, bindings.signatures, bindings.references
         self.algebra = algebra = sympy_algebra()  # the analyses written back keep sympy's forms, as they always had
-        self.inliner = Inliner(graph, signatures, bindings, diagnostics, algebra)
+        self.forms = inline(graph, bindings, diagnostics, algebra)
         self.diagnostics = diagnostics
 
     def module(self, module: ir.Module) -> dict[str, dict[str, Any]]:
@@ -121,16 +121,16 @@ class _ToCost:
         head = self._head(module.name, signature.names, module)
         only = module.kernels[0] if len(module.kernels) == 1 else None
         if only is not None and only.fields is not None and only.repeat is None and not any(f.references for f in only.fields.values()):
-            flops, read, write = (text(self.inliner.value(only.fields[f], module, {})) for f in ir.FIELDS)
+            flops, read, write = (text(self.forms.value(only.fields[f], module, {})) for f in ir.FIELDS)
             files[module.name] = {**head, "flops": flops, "memory_read": read, "memory_write": write}
             return files
         children: dict[str, Any] = {}
         for index, kernel in enumerate(module.kernels):
-            repeat = self.algebra.one if kernel.repeat is None else self.inliner.value(kernel.repeat, module, {})
+            repeat = self.algebra.one if kernel.repeat is None else self.forms.value(kernel.repeat, module, {})
             parts = self._parts(kernel, module)
             calls: list[tuple[ir.Reference, Expr]]
             if parts is None:  # what the cost dialect cannot say: the kernel's closed forms, as a leaf of its own
-                direct, calls = [self.algebra.canonical(v) for v in self.inliner.kernel_closed(kernel, module)], []
+                direct, calls = [self.algebra.canonical(v) for v in self.forms.kernel_closed(kernel, module)], []
                 repeat = self.algebra.one
             else:
                 direct, calls = parts

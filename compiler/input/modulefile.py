@@ -220,7 +220,7 @@ class _Reader:
             if isinstance(item, str):
                 name = self.name(item, path)
                 if name is not None:
-                    parameters.append(ir.Parameter(name))
+                    parameters.append(ir.Parameter(name, place=ir.Place(path)))
                 continue
             if not isinstance(item, dict) or "name" not in item:
                 self.problem(path, f"a parameter is a name or an object with a 'name', found {_describe(item)}")
@@ -229,7 +229,7 @@ class _Reader:
             default = self.formula(item["default"], (*path, "default")) if "default" in item else None
             description = self.text(item, "description", path)
             if name is not None:
-                parameters.append(ir.Parameter(name, default, description))
+                parameters.append(ir.Parameter(name, default, description, ir.Place((*path, "name"))))
         return tuple(parameters)
 
     def kernel(self, data: Any, path: Path, depth: int) -> ir.Kernel | None:

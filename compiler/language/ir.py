@@ -257,10 +257,21 @@ class Formula:
 
 
 @dataclass(frozen=True, slots=True)
+class Place:
+    """Where a name is written in its module's file: a JSON path, and in a formula its text and the name's span."""
+
+    path: tuple[str | int, ...]
+    text: str | None = None
+    span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Parameter:
     name: str
     default: Formula | None = None
     description: str | None = None
+    place: Place | None = field(default=None, compare=False, repr=False)
+    """Where its module's file declares it, or (in a compiled tree) where the root's file first writes it; None where neither is known."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,1 +1,1 @@
-"""The compiler passes, one verb per module, in the order `compiler.pipeline.PIPELINE` runs them."""
+"""The compiler passes, one verb per module; `compiler.pipeline.PIPELINE` lists them in the order they run."""

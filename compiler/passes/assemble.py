@@ -1,11 +1,12 @@
-"""Assemble: the expanded tree of SEMANTICS §5.
+"""Assemble: the expanded tree of SEMANTICS §5, with the interface and totals of the result.
 
 Each input kernel becomes one node: a leaf when it has no reference; a
 composite holding each distinct callee's expanded kernels when every field
 is a sum of direct terms and scaled references; a leaf of closed forms (with
 a warning) when a reference is used any other way. Subtrees are built once
 per module and scope, so a module used 80 times with the same arguments is
-expanded once.
+expanded once. The tree's size is bounded before it is built: past the
+limit on nodes it has no kernels, and its totals still stand.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from compiler.algebra import Algebra
 from compiler.diagnostics import Location
 from compiler.input.library import short_name
 from compiler.language import ir
-from compiler.passes.inline import Expr, Inliner, Scope, scope_key
-from compiler.tree import Composite, Leaf, Node
+from compiler.limits import Limits
+from compiler.passes.inline import ClosedForms, Expr, Scope, scope_key
+from compiler.passes.totals import interface
+from compiler.tree import Composite, Leaf, Node, Totals, Tree
 
 if TYPE_CHECKING:
     from compiler.passes.footprint import Footprints
@@ -80,13 +83,24 @@ class _Group:
         return all(self.algebra.equal(flops, self.factor(f)) for f in ("read", "write"))
 
 
+def assemble(forms: ClosedForms, footprints: Footprints | None, totals: Totals[Expr]) -> Tree[Expr]:
+    """The root's expanded tree with its interface and `totals`; its kernels None past the limit on nodes."""
+    root = forms.graph.root
+    assembler = Assembler(forms, footprints)
+    size = assembler.size()
+    kernels = assembler.nodes(root, {}) if size <= Limits.current().tree_nodes else None
+    module = forms.graph.modules[root]
+    parameters = interface(module, forms.signatures[root], totals, kernels, forms.algebra)
+    return Tree(root, parameters, totals, kernels, module.file, size)
+
+
 class Assembler:
-    def __init__(self, inliner: Inliner, footprints: Footprints | None = None) -> None:
-        self.inliner = inliner
-        self.algebra = inliner.algebra
-        self.footprints = footprints if footprints is not None and footprints.present else None
-        self.graph = inliner.graph
-        self.diagnostics = inliner.diagnostics
+    def __init__(self, forms: ClosedForms, footprints: Footprints | None = None) -> None:
+        self.forms = forms
+        self.algebra = forms.algebra
+        self.footprints = footprints
+        self.graph = forms.graph
+        self.diagnostics = forms.diagnostics
         self._nodes: dict[tuple[str, object], tuple[Node[Expr], ...]] = {}
         self._renamed: dict[tuple[str, object], tuple[Node[Expr], ...]] = {}
 
@@ -131,7 +145,7 @@ class Assembler:
             return node
         # `repeat` on a kernel with formulas (SEMANTICS §8): the kernel's node, run that many times
         canonical = self.algebra.canonical
-        repeat = self.inliner.value(kernel.repeat, module, scope)
+        repeat = self.forms.value(kernel.repeat, module, scope)
         if canonical(repeat) == 1:
             return node
         if isinstance(node, Composite) and node.repeat is None:
@@ -141,7 +155,7 @@ class Assembler:
         return Composite(kernel.operation, kernel.analysis, (node,), canonical(repeat), None, ())
 
     def _unrepeated(self, kernel: ir.Kernel, module: ir.Module, scope: Scope) -> Node[Expr]:
-        value = self.inliner.value
+        value = self.forms.value
         if kernel.fields is None:
             children = tuple(self._kernel(k, module, scope) for k in kernel.sub_kernels)
             repeat = None if kernel.repeat is None else value(kernel.repeat, module, scope)
@@ -177,14 +191,14 @@ class Assembler:
     def _decompose(self, formula: ir.Formula, module: ir.Module, scope: Scope) -> Decomposed | None:
         if formula.expr is None:
             return self.algebra.zero, []
-        return decompose(formula.expr, lambda e: self.inliner.value(replace(formula, expr=e), module, scope), self.algebra)
+        return decompose(formula.expr, lambda e: self.forms.value(replace(formula, expr=e), module, scope), self.algebra)
 
     def _composite(self, kernel: ir.Kernel, module: ir.Module, scope: Scope, parts: list[Decomposed]) -> Composite[Expr]:
         canonical = self.algebra.canonical
         groups: dict[tuple[str, object], _Group] = {}
         for name, (_, terms) in zip(ir.FIELDS, parts, strict=True):
             for reference, factor in terms:
-                inner = self.inliner.scope(reference, scope)
+                inner = self.forms.scope(reference, scope)
                 group = groups.setdefault((reference.module, scope_key(inner)), _Group(reference.module, inner, self.algebra))
                 group.factors[name] = group.factor(name) + factor
         direct = [canonical(d) for d, _ in parts]

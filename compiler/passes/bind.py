@@ -156,7 +156,7 @@ def _join(names: Iterable[str]) -> str:
     return ", ".join(map(repr, names))
 
 
-def bind(
+def bind_reference(
     site: Site,
     callee: Signature,
     diagnostics: Diagnostics,
@@ -273,10 +273,18 @@ def _check_order(site: Site, callee: Signature, diagnostics: Diagnostics, chain:
             )
 
 
-def bind_graph(graph: Graph, diagnostics: Diagnostics, *, lenient: bool) -> tuple[dict[str, Signature], dict[ir.Reference, Binding]]:
+@dataclass(frozen=True, slots=True)
+class Bindings:
+    """What bind finds: the signature of every module of the graph, and the binding of every reference."""
+
+    signatures: dict[str, Signature]
+    references: dict[ir.Reference, Binding]
+
+
+def bind(graph: Graph, diagnostics: Diagnostics, *, lenient: bool) -> Bindings:
     """Signatures of every module in the graph, and the binding of every reference."""
     signatures = {name: signature(module) for name, module in graph.modules.items()}
-    bindings: dict[ir.Reference, Binding] = {}
+    references: dict[ir.Reference, Binding] = {}
     for name, module in graph.modules.items():
         check_declarations(module, diagnostics, lenient=lenient)
         check_unknown(module, diagnostics, lenient=lenient)
@@ -285,6 +293,5 @@ def bind_graph(graph: Graph, diagnostics: Diagnostics, *, lenient: bool) -> tupl
             callee = signatures.get(site.reference.module)
             if callee is not None:
                 chain = graph.chains[name]
-                bindings[site.reference] = bind(site, callee, diagnostics, lenient=lenient, chain=chain, also=also, caller=signatures[name])
-    return signatures, bindings
-
+                references[site.reference] = bind_reference(site, callee, diagnostics, lenient=lenient, chain=chain, also=also, caller=signatures[name])
+    return Bindings(signatures, references)

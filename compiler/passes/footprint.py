@@ -1,6 +1,6 @@
 """Footprint: each module's weights, cache and activations in closed form (SEMANTICS §9).
 
-Computed bottom-up like the inliner's closed forms and in the module's own
+Computed bottom-up like inline's closed forms and in the module's own
 names. A leaf contributes its footprint formulas. A kernel that references
 modules contributes its own footprint plus each distinct callee's, the callee
 counted as often as the assembled tree repeats it: its factor when the
@@ -18,7 +18,7 @@ from dataclasses import replace
 from compiler.algebra import Algebra, SymbolicError
 from compiler.language import ir
 from compiler.passes.assemble import decompose
-from compiler.passes.inline import Expr, Inliner, Scope, scope_key
+from compiler.passes.inline import ClosedForms, Expr, Scope, scope_key
 from compiler.tree import Footprint
 
 
@@ -37,18 +37,23 @@ def combined(parts: Iterable[tuple[Expr, Footprint[Expr]]], algebra: Algebra) ->
     )
 
 
+def footprint(forms: ClosedForms) -> Footprints | None:
+    """The footprint of every module of the graph; None when no leaf carries one (nothing about it is output)."""
+    graph = forms.graph
+    if not any(k.footprint for m in graph.modules.values() for k in ir.leaves(m.kernels)):
+        return None
+    return Footprints(forms)
+
+
 class Footprints:
-    def __init__(self, inliner: Inliner) -> None:
-        self.inliner = inliner
-        self.algebra = algebra = inliner.algebra
+    def __init__(self, forms: ClosedForms) -> None:
+        self.forms = forms
+        self.algebra = algebra = forms.algebra
         self.none = none(algebra)
-        graph = inliner.graph
-        self.present = any(k.footprint for m in graph.modules.values() for k in ir.leaves(m.kernels))
-        """Whether any leaf of the graph carries a footprint; without one, nothing about it is output."""
+        graph = forms.graph
         self._closed: dict[str, Footprint[Expr]] = {}
-        if self.present:
-            for name in graph.order:
-                self._closed[name] = self._module(graph.modules[name])
+        for name in graph.order:
+            self._closed[name] = self._module(graph.modules[name])
 
     def closed(self, name: str) -> Footprint[Expr]:
         return self._closed.get(name, self.none)
@@ -58,7 +63,7 @@ class Footprints:
         if not kernel.footprint:
             return None
         zero = self.algebra.zero
-        values = [self.inliner.value(kernel.footprint[k], module, scope) if k in kernel.footprint else zero for k in ir.FOOTPRINT]
+        values = [self.forms.value(kernel.footprint[k], module, scope) if k in kernel.footprint else zero for k in ir.FOOTPRINT]
         return Footprint(*values)
 
     def called(self, kernel: ir.Kernel, module: ir.Module, scope: Scope, *, linear: bool) -> Footprint[Expr]:
@@ -73,7 +78,7 @@ class Footprints:
             for name, part in zip(ir.FIELDS, parts, strict=True):
                 assert part is not None
                 for reference, factor in part[1]:
-                    key = (reference.module, scope_key(self.inliner.scope(reference, scope)))
+                    key = (reference.module, scope_key(self.forms.scope(reference, scope)))
                     field_factors = by_field.setdefault(key, {})
                     field_factors[name] = field_factors.get(name, zero) + factor
                     factors.setdefault(key, (reference, None))
@@ -84,23 +89,23 @@ class Footprints:
         else:
             for formula in kernel.fields.values():
                 for reference in formula.references:
-                    distinct = (reference.module, scope_key(self.inliner.scope(reference, scope)))
+                    distinct = (reference.module, scope_key(self.forms.scope(reference, scope)))
                     factors.setdefault(distinct, (reference, one))
         return combined(((one if factor is None else factor, self.referenced(reference, scope)) for reference, factor in factors.values()), algebra)
 
     def referenced(self, reference: ir.Reference, scope: Scope) -> Footprint[Expr]:
-        inner = self.inliner.scope(reference, scope)
+        inner = self.forms.scope(reference, scope)
         return self.closed(reference.module).map(lambda f: self.algebra.substitute(f, inner))
 
     def _decompose(self, formula: ir.Formula, module: ir.Module, scope: Scope) -> tuple[Expr, list[tuple[ir.Reference, Expr]]] | None:
         if formula.expr is None:
             return self.algebra.zero, []
-        return decompose(formula.expr, lambda e: self.inliner.value(replace(formula, expr=e), module, scope), self.algebra)
+        return decompose(formula.expr, lambda e: self.forms.value(replace(formula, expr=e), module, scope), self.algebra)
 
     def _kernel(self, kernel: ir.Kernel, module: ir.Module) -> Footprint[Expr]:
         algebra, one = self.algebra, self.algebra.one
         if kernel.fields is None:
-            repeat = one if kernel.repeat is None else self.inliner.value(kernel.repeat, module, {})
+            repeat = one if kernel.repeat is None else self.forms.value(kernel.repeat, module, {})
             return combined([(repeat, combined(((one, self._kernel(k, module)) for k in kernel.sub_kernels), algebra))], algebra)
         own = self.own(kernel, module, {}) or self.none
         if any(f.references for f in kernel.fields.values()):
@@ -108,7 +113,7 @@ class Footprints:
         if kernel.repeat is None:
             return own
         # `repeat` on a kernel with formulas (SEMANTICS §8) runs it that many times, as the tree's composite does.
-        return combined([(self.inliner.value(kernel.repeat, module, {}), own)], algebra)
+        return combined([(self.forms.value(kernel.repeat, module, {}), own)], algebra)
 
     def _module(self, module: ir.Module) -> Footprint[Expr]:
         algebra = self.algebra
@@ -116,5 +121,5 @@ class Footprints:
             total = combined(((algebra.one, self._kernel(k, module)) for k in module.kernels), algebra)
             return total.map(algebra.canonical)
         except SymbolicError as error:
-            self.inliner.diagnostics.error(error.code, f"{module.name}: footprint: {error.message}")
+            self.forms.diagnostics.error(error.code, f"{module.name}: footprint: {error.message}")
             return self.none

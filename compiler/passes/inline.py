@@ -5,6 +5,8 @@ precision names) to expressions over the root's names. Each module's closed
 form is computed once, bottom-up in the graph's expansion order and in the
 module's own names; a reference is that closed form with the callee's scope
 substituted simultaneously. Values live in an `Algebra` (compiler.algebra).
+The result, `ClosedForms`, also values any formula of the graph in a scope:
+the passes after it (footprint, assemble) read their numbers from it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from compiler.algebra import Algebra, SymbolicError, Value
 from compiler.algebra.fast import CORE
 from compiler.diagnostics import Diagnostics, Location
 from compiler.language import ir
-from compiler.passes.bind import Binding, Signature
+from compiler.passes.bind import Bindings
 from compiler.passes.resolve import Graph
 
 Expr = Value
@@ -26,21 +28,19 @@ def scope_key(scope: Scope) -> tuple[tuple[str, Expr], ...]:
     return tuple(sorted(scope.items()))
 
 
-class Inliner:
-    def __init__(
-        self,
-        graph: Graph,
-        signatures: dict[str, Signature],
-        bindings: dict[ir.Reference, Binding],
-        diagnostics: Diagnostics,
-        algebra: Algebra = CORE,
-    ) -> None:
-        self.graph, self.signatures, self.bindings = graph, signatures, bindings
+def inline(graph: Graph, bindings: Bindings, diagnostics: Diagnostics, algebra: Algebra = CORE) -> ClosedForms:
+    """The closed forms of every module of `graph`, each computed once."""
+    return ClosedForms(graph, bindings, diagnostics, algebra)
+
+
+class ClosedForms:
+    def __init__(self, graph: Graph, bindings: Bindings, diagnostics: Diagnostics, algebra: Algebra = CORE) -> None:
+        self.graph, self.signatures, self.bindings = graph, bindings.signatures, bindings.references
         self.diagnostics = diagnostics
         self.algebra = algebra
         self._free = {name: {n.id for f in m.formulas() for n in f.names} for name, m in graph.modules.items()}
         self._values: dict[tuple[int, int | None], tuple[ir.Expr, Expr]] = {}
-        self._bindings = {id(r): b for r, b in bindings.items()}  # found without hashing the reference's tree
+        self._bindings = {id(r): b for r, b in self.bindings.items()}  # found without hashing the reference's tree
         self._closed: dict[str, tuple[Expr, Expr, Expr]] = {}
         self._own_scopes: dict[int, Scope] = {}  # by the reference's id: the graph holds every reference
         for name in graph.order:
@@ -107,7 +107,7 @@ class Inliner:
         return self._closed[name]
 
     def _module_closed(self, module: ir.Module) -> tuple[Expr, Expr, Expr]:
-        closed = [self._kernel_closed(kernel, module) for kernel in module.kernels]
+        closed = [self.kernel_closed(kernel, module) for kernel in module.kernels]
         try:
             flops, read, write = (self.algebra.canonical(total) for total in self._added(closed))
             return flops, read, write
@@ -134,9 +134,6 @@ class Inliner:
 
     def kernel_closed(self, kernel: ir.Kernel, module: ir.Module) -> list[Expr]:
         """FLOPs, bytes read and written of one kernel of `module` (its repeat included), in the module's names."""
-        return self._kernel_closed(kernel, module)
-
-    def _kernel_closed(self, kernel: ir.Kernel, module: ir.Module) -> list[Expr]:
         if kernel.fields is None:
             repeat = self.algebra.one if kernel.repeat is None else self.value(kernel.repeat, module, {})
             return [repeat * s for s in self._sums(kernel.sub_kernels, module)]
@@ -147,7 +144,7 @@ class Inliner:
         return [repeat * v for v in values]
 
     def _sums(self, kernels: tuple[ir.Kernel, ...], module: ir.Module) -> list[Expr]:
-        return self._added([self._kernel_closed(kernel, module) for kernel in kernels])
+        return self._added([self.kernel_closed(kernel, module) for kernel in kernels])
 
     def _added(self, closed: list[list[Expr]]) -> list[Expr]:
         """FLOPs, read and write of several kernels, each summed in one step (adding term by term is quadratic)."""

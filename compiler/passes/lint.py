@@ -18,7 +18,7 @@ from compiler.diagnostics import Diagnostics, Location
 from compiler.language import ir
 
 if TYPE_CHECKING:
-    from compiler.passes.bind import Signature
+    from compiler.passes.bind import Bindings, Signature
     from compiler.passes.resolve import Graph
 
 BYTE_CONSTANTS = (4, 8)
@@ -294,7 +294,13 @@ def callee_names(graph: Graph, signatures: Mapping[str, Signature], name: str) -
     return {callee: signatures[callee].names for callee in graph.callees(name) if callee in signatures}
 
 
-def lint(module: ir.Module, diagnostics: Diagnostics, callees: Mapping[str, Sequence[str]] = {}) -> None:
+def lint(graph: Graph, bindings: Bindings, diagnostics: Diagnostics) -> None:
+    """Every lint of every module of `graph`."""
+    for name, module in graph.modules.items():
+        lint_module(module, diagnostics, callee_names(graph, bindings.signatures, name))
+
+
+def lint_module(module: ir.Module, diagnostics: Diagnostics, callees: Mapping[str, Sequence[str]] = {}) -> None:
     """Every lint of one module; `callees` are the parameter names of the modules it references."""
     lint_units(module, diagnostics)
     lint_footprint(module, diagnostics)

@@ -16,6 +16,7 @@ from compiler.diagnostics import Diagnostics, Location
 from compiler.input.library import Library, short_name, valid_name
 from compiler.input.modulefile import Loaded
 from compiler.language import ir
+from compiler.limits import Limits
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +85,7 @@ def suggestions(name: str, library: Library) -> list[str]:
 
 
 def resolve(library: Library, root: str, diagnostics: Diagnostics) -> Graph:
-    """The graph of everything `root` reaches."""
+    """The graph of everything `root` reaches; an error where references nest deeper than the limit."""
     graph = Graph(root)
     diagnostics.extend(library.alias_problems())
     loaded = library.load(root)
@@ -94,6 +95,9 @@ def resolve(library: Library, root: str, diagnostics: Diagnostics) -> Graph:
             _report_missing_root(root, library, diagnostics)
         return graph
     _Walker(graph, library, diagnostics).visit(loaded.module)
+    depth, limit = graph.depths().get(root, 0), Limits.current().reference_depth
+    if depth > limit:
+        diagnostics.error("KC909", f"references nest {depth} levels below {root}; the limit is {limit}")
     return graph
 
 

@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from compiler.diagnostics import Diagnostics, Location
 from compiler.language import ir
+from compiler.passes.resolve import Graph
 
 TAGS = ("matmul", "vector", "none")
 
@@ -67,6 +68,11 @@ def _no_flops(kernel: ir.Kernel) -> bool:
 def untagged(module: ir.Module) -> list[ir.Kernel]:
     """The leaf kernels of `module` (without references) with FLOPs that carry no compute tag."""
     return [kernel for kernel in _leaves(module.kernels) if "compute" not in dict(kernel.extras)]
+
+
+def tag(graph: Graph, diagnostics: Diagnostics) -> Graph:
+    """`graph` with the untagged matrix-multiply leaves of each known matrix multiply tagged `matmul`."""
+    return replace(graph, modules={name: infer(module, diagnostics) for name, module in graph.modules.items()})
 
 
 def infer(module: ir.Module, diagnostics: Diagnostics) -> ir.Module:

@@ -9,28 +9,33 @@ deeper modules contribute, then the precision names.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from compiler.algebra import Algebra
 from compiler.algebra.fast import CORE
 from compiler.language import ir
 from compiler.passes.bind import Signature
-from compiler.passes.inline import Expr, Inliner
+from compiler.passes.inline import ClosedForms, Expr
 from compiler.tree import Composite, Node, Totals
 
 if TYPE_CHECKING:
     from compiler.passes.footprint import Footprints
 
+_COUNTS = ("repeat", "flops", "read", "write")
+"""The last keys of the paths of a kernel's counts in the analysis dialect."""
 
-def totals(inliner: Inliner, root: str, footprints: Footprints | None = None) -> Totals[Expr]:
-    footprint = footprints.closed(root) if footprints is not None and footprints.present else None
-    return Totals(*inliner.closed(root), footprint)
+
+def totals(forms: ClosedForms, footprints: Footprints | None) -> Totals[Expr]:
+    """FLOPs, bytes read and written of the graph's root, and its footprint where one is carried."""
+    root = forms.graph.root
+    return Totals(*forms.closed(root), None if footprints is None else footprints.closed(root))
 
 
 def interface(
-    signature: Signature, totals: Totals[Expr], kernels: Iterable[Node[Expr]] | None, algebra: Algebra = CORE
+    module: ir.Module, signature: Signature, totals: Totals[Expr], kernels: Iterable[Node[Expr]] | None, algebra: Algebra = CORE
 ) -> tuple[ir.Parameter, ...]:
-    """The parameters of the compiled module, in the order SEMANTICS §5 and §6 give."""
+    """The parameters of the compiled module `module`, in the order SEMANTICS §5 and §6 give, each with its place in the file."""
     free_names = algebra.free_names
     names: set[str] = set()
     for formula in (totals.flops, totals.read, totals.write, *(totals.footprint.formulas() if totals.footprint else ())):
@@ -45,7 +50,19 @@ def interface(
     later = [n for n in ir.RUNTIME_NAMES if n in rest] + sorted(n for n in rest if not ir.is_config(n) and n not in ir.RUNTIME_NAMES)
     config = sorted(n for n in rest if ir.is_config(n))
     precision = [n for n in ir.PRINTED_LAST if n in names]
-    return (*signature.parameters, *map(ir.Parameter, later), *map(ir.Parameter, config), *map(_precision, precision))
+    parameters = (*signature.parameters, *map(ir.Parameter, later), *map(ir.Parameter, config), *map(_precision, precision))
+    places = _places(module)
+    return tuple(p if p.place is not None or p.name not in places else replace(p, place=places[p.name]) for p in parameters)
+
+
+def _places(module: ir.Module) -> dict[str, ir.Place]:
+    """Where `module`'s file declares each name, else first writes it in a kernel's repeat, flops, read or write."""
+    places = {p.name: p.place for p in module.parameters or () if p.place is not None}
+    for formula in module.formulas():
+        if formula.path[:1] == ("kernels",) and formula.path[-1] in _COUNTS:
+            for name in formula.names:
+                places.setdefault(name.id, ir.Place(formula.path, formula.text, name.span))
+    return places
 
 
 def _precision(name: str) -> ir.Parameter:

@@ -29,6 +29,7 @@ from compiler.backends.html.emitter import _Page, json_literal
 from compiler.backends.html.js import is_integral, javascript
 from compiler.backends.py.expressions import python
 from compiler.errors import KcError
+from compiler.eval import memory
 from compiler.eval.cost import Peaks, kernel_cost, totals
 from compiler.eval.hardware import choose_precision, presets
 from compiler.input.library import Library
@@ -275,6 +276,27 @@ def test_page_is_self_contained_and_deterministic() -> None:
     assert page.count("<script") == 2 and page.count("</script>") == 2
 
 
+def page_data(page: str) -> dict[str, Any]:
+    return json.loads(page.split('id="kc-data">', 1)[1].split("</script>", 1)[0])  # type: ignore[no-any-return]
+
+
+def test_memory_section_only_with_a_footprint(library: Callable[..., Path]) -> None:
+    tree = compile_builtin("transformers.models.llama.modeling_llama.LlamaMLP")
+    assert tree.totals.footprint is not None
+    with_footprint = html.emit(tree, memory_fraction=0.9)
+    data = page_data(with_footprint)
+    assert len(data["memory"]) == 3 and data["settings"]["fraction"] == 0.9
+    for key in ("memory-weights", "memory-cache", "memory-activations", "memory-total", "memory-capacity", "memory-fits"):
+        assert f'data-kc="{key}"' in with_footprint
+    assert 'id="kc-fraction"' in with_footprint
+    plain = library({"plain.Module": {"class_name": "plain.Module", "kernels": [leaf("Scale", "n", "n * a_bytes", "n * a_bytes")]}})
+    without = html.emit(compile_in(plain, "plain.Module"))
+    assert page_data(without)["memory"] is None
+    assert 'data-kc="memory-' not in without and 'id="kc-fraction"' not in without and 'class="kc-with-memory"' not in without
+    with pytest.raises(ValueError, match="memory fraction"):
+        html.emit(tree, memory_fraction=1.5)
+
+
 HOSTILE_TEXTS = [
     "</script><script>window.kcPwned=1</script>",
     "<img src=x onerror=\"window.kcPwned=1\">",
@@ -343,7 +365,7 @@ def test_cli_writes_a_page_with_configs(tmp_path: Path) -> None:
     result = run_kc("compile", LLAMA, "--emit", "html", "--hf-config", str(HF / "Meta-Llama-3-8B.json"), "--hf-config", str(HF / "Qwen3-8B.json"), "--set", "seq_len=512", "-o", str(out))
     assert result.returncode == 0, result.stderr
     page = out.read_text(encoding="utf-8")
-    data = json.loads(page.split('id="kc-data">', 1)[1].split("</script>", 1)[0])
+    data = page_data(page)
     assert [c["name"] for c in data["configs"]] == ["Meta-Llama-3-8B", "Qwen3-8B"]
     assert data["start"]["seq_len"] == "512" and data["start"]["hidden_size"] == "4096" and data["start"]["batch_size"] == "1"
 
@@ -360,10 +382,10 @@ def test_cli_html_options_need_html_and_good_values(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_eval_writes_the_page_of_its_run(tmp_path: Path) -> None:
     out = tmp_path / "eval.html"
-    result = run_kc("eval", LLAMA, "--hf-config", str(HF / "Meta-Llama-3-8B.json"), "--phase", "decode", "--set", "cache_len=2048", "--hardware", "l4", "--precision", "fp8", "--memory-efficiency", "0.8", "--html", str(out), "--format", "json")
+    result = run_kc("eval", LLAMA, "--hf-config", str(HF / "Meta-Llama-3-8B.json"), "--phase", "decode", "--set", "cache_len=2048", "--hardware", "l4", "--precision", "fp8", "--memory-efficiency", "0.8", "--memory-fraction", "0.9", "--html", str(out), "--format", "json")
     assert result.returncode == 0, result.stderr
-    data = json.loads(out.read_text(encoding="utf-8").split('id="kc-data">', 1)[1].split("</script>", 1)[0])
-    assert data["settings"] == {"device": "l4", "precision": "fp8", "compute": 1.0, "memory": 0.8}
+    data = page_data(out.read_text(encoding="utf-8"))
+    assert data["settings"] == {"device": "l4", "precision": "fp8", "compute": 1.0, "memory": 0.8, "fraction": 0.9}
     assert data["start"]["cache_len"] == "2048" and data["start"]["seq_len"] == "1"
     assert json.loads(result.stdout)["hardware"]["id"] == "l4"
 
@@ -391,6 +413,17 @@ def expected_costs(name: str, values: dict[str, Any], device: str, precision: st
     return rows, {"flops": model.flops(**values), "read": model.memory_read(**values), "write": model.memory_write(**values), "time": total.time}
 
 
+def expected_memory(name: str, values: dict[str, Any], device: str, fraction: float) -> memory.Memory:
+    """What the memory section must show: the Python backend's footprint against kc eval's capacity."""
+    found = memory.of(compiler.load_cost_model(name), values, memory.capacity_of(presets()[device].memory_capacity, fraction), fraction)
+    assert found is not None
+    return found
+
+
+_READ_MEMORY = """Object.fromEntries(["weights", "cache", "activations", "total", "capacity", "fits"].map(
+  (key) => [key, document.querySelector(`[data-kc="memory-${key}"]`).getAttribute("data-value")]))"""
+
+
 _READ_PAGE = """(() => {
   const value = (e) => e.getAttribute("data-value");
   const rows = [...document.querySelectorAll('[data-kc="kernel"]')].map((tr) => Object.fromEntries(
@@ -400,13 +433,17 @@ _READ_PAGE = """(() => {
 })()"""
 
 
+_ROW_TEXTS = "[...document.querySelectorAll('#kc-rows tr:not(.kc-details)')].map((tr) => tr.textContent)"
+
+
 def exact_text(value: Any) -> str:
     if isinstance(value, Fraction):
         return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
     return str(value)
 
 
-def assert_page_shows(page: Page, name: str, values: dict[str, Any], device: str = "h100-sxm", precision: str | None = None, **efficiency: float) -> None:
+def assert_page_shows(page: Page, name: str, values: dict[str, Any], device: str = "h100-sxm", precision: str | None = None, fraction: float = 1.0, **efficiency: float) -> bool:
+    """The page's kernels, totals and memory equal the Python backend's; whether the footprint fits."""
     rows, total = expected_costs(name, values, device, precision, **efficiency)
     shown = page.eval(_READ_PAGE)
     assert shown["status"] is None, shown["status"]
@@ -418,6 +455,12 @@ def assert_page_shows(page: Page, name: str, values: dict[str, Any], device: str
     for key in ("flops", "read", "write"):
         assert shown["total"][key] == exact_text(total[key]), (key, shown["total"][key], total[key])
     assert float(shown["total"]["time"]) == float(total["time"])
+    expected = expected_memory(name, values, device, fraction)
+    found = page.eval(_READ_MEMORY)
+    for key in ("weights", "cache", "activations", "total", "capacity"):
+        assert found[key] == exact_text(getattr(expected, key)), (key, found[key], getattr(expected, key))
+    assert found["fits"] == str(expected.fits).lower()
+    return bool(expected.fits)
 
 
 @pytest.fixture(scope="module")
@@ -459,9 +502,10 @@ def test_pages_show_the_python_backends_values(browser: Browser, tmp_path_factor
         values = random_values(rng, name)
         device = rng.choice(["h100-sxm", "a100-80gb", "l4", "mi300x"])
         precision = rng.choice([None, "bf16", "fp32"])
-        settings = {"device": device, "precision": precision or "auto", "compute": "0.75", "memory": "1"}
+        fraction = rng.choice(["1", "0.9", "0.35"])
+        settings = {"device": device, "precision": precision or "auto", "compute": "0.75", "memory": "1", "fraction": fraction}
         page = browser.open(path.as_uri() + fragment(values, **settings))
-        assert_page_shows(page, name, values, device, precision, compute=0.75, memory=1.0)
+        assert_page_shows(page, name, values, device, precision, float(fraction), compute=0.75, memory=1.0)
         assert page.console_errors() == []
 
 
@@ -473,10 +517,20 @@ def test_editing_a_field_recomputes_and_updates_the_address(browser: Browser, tm
     values.update(a_bytes=2, w_bytes=2)
     page = browser.open(path.as_uri() + fragment(values))
     before = page.eval("document.querySelector('[data-kc=total-flops]').dataset.value")
+    page.eval("document.getElementById('kc-expand').click(), document.getElementById('kc-collapse').click()")
     page.type_into('input[data-name="seq_len"]', "8192")
     values["seq_len"] = 8192
     assert page.eval("document.querySelector('[data-kc=total-flops]').dataset.value") != before
     assert_page_shows(page, QWEN3, values)
+    # Rows hidden during the edit show its numbers once expanded, as a page opened at these values does.
+    page.eval("document.getElementById('kc-expand').click()")
+    fresh = browser.open(path.as_uri() + fragment(values))
+    fresh.eval("document.getElementById('kc-expand').click()")
+    assert page.eval(_ROW_TEXTS) == fresh.eval(_ROW_TEXTS)
+    # Hovering a number shows its exact value.
+    hover = "(() => { const td = document.querySelector('tr.kc-leaf:not([hidden]) td[data-field=read]'); td.dispatchEvent(new MouseEvent('mouseover', { bubbles: true })); return [td.title, td.dataset.value]; })()"
+    title, exact = page.eval(hover)
+    assert title == exact and int(exact) > 0
     page.wait("location.hash.includes('seq_len=8192')")
     # The address reproduces the view.
     again = browser.open(page.eval("location.href"))
@@ -485,6 +539,28 @@ def test_editing_a_field_recomputes_and_updates_the_address(browser: Browser, tm
     page.eval("(() => { const s = document.getElementById('kc-device'); s.value = 'l4'; s.dispatchEvent(new Event('change')); })()")
     assert_page_shows(page, QWEN3, values, "l4")
     page.wait("location.hash.includes('kc.device=l4')")
+    # An edit past the device's memory flips `fits`; so does a smaller share of it.
+    page.type_into('input[data-name="batch_size"]', "1")
+    page.type_into('input[data-name="seq_len"]', "128")
+    page.type_into('input[data-name="cache_len"]', "0")
+    values.update(batch_size=1, seq_len=128, cache_len=0)
+    assert assert_page_shows(page, QWEN3, values, "l4")
+    assert page.eval("document.getElementById('kc-memory-note').textContent").endswith("to spare")
+    page.type_into('input[data-name="batch_size"]', "4")
+    page.type_into('input[data-name="cache_len"]', "32768")
+    values.update(batch_size=4, cache_len=32768)
+    assert not assert_page_shows(page, QWEN3, values, "l4")
+    assert page.eval("document.getElementById('kc-memory-note').textContent").endswith("too much")
+    page.type_into('input[data-name="cache_len"]', "4096")
+    values["cache_len"] = 4096
+    assert assert_page_shows(page, QWEN3, values, "l4")
+    page.type_into("#kc-fraction", "0.5")
+    assert not assert_page_shows(page, QWEN3, values, "l4", fraction=0.5)
+    page.wait("location.hash.includes('kc.fraction=0.5')")
+    page.type_into("#kc-fraction", "1.5")
+    assert "memory fraction" in page.eval("document.getElementById('kc-status').textContent")
+    assert page.eval(_READ_MEMORY)["fits"] is None
+    page.type_into("#kc-fraction", "1")
     # A config from the selector fills the form.
     page.eval("(() => { const s = document.getElementById('kc-config'); s.value = '0'; s.dispatchEvent(new Event('change')); })()")
     assert page.eval("document.querySelector('input[data-name=\"num_layers\"]').value") == "36"

@@ -368,6 +368,30 @@ def test_lib_may_be_one_directory(tmp_path: Path) -> None:
     assert compiler.load_cost_model("m.Only", tmp_path).flops(n=3) == 3
 
 
+@pytest.mark.parametrize(
+    ("parameters", "place"),
+    [
+        (None, (("kernels", 1, "sub_kernels", 0, "memory_access", "read"), "4 * n + lambda * a_bytes", ir.Span(8, 14))),
+        (["n", {"name": "lambda", "description": "a wavelength"}], (("parameters", 1, "name"), None, None)),
+    ],
+    ids=["first-written", "declared"],
+)
+def test_a_refused_name_is_placed_from_the_tree_without_reading_the_file_again(
+    parameters: list[Any] | None, place: tuple[Any, ...], library: Callable[..., Path]
+) -> None:
+    kernels = [leaf("a", "n", "n * a_bytes", "0"), {"operation": "b", "sub_kernels": [leaf("c", "n", "4 * n + lambda * a_bytes", "0")]}]
+    directory = library({"evil.Names": {"kernels": kernels} if parameters is None else {"parameters": parameters, "kernels": kernels}})
+    tree = compile_tree(Library.from_path([directory], environment=False), "evil.Names").tree
+    file = directory / "evil.Names.json"
+    file.unlink()  # the backend has the tree only
+    with pytest.raises(compiler.KcError) as raised:
+        emit(tree, "py")
+    assert raised.value.diagnostics is not None
+    [error] = raised.value.diagnostics.errors
+    assert error.code == "KC601" and error.location is not None
+    assert (error.location.file, error.location.path, error.location.text, error.location.span) == (str(file), *place)
+
+
 def test_kernels_explains_a_tree_too_large_to_build() -> None:
     library = Library.from_path([], environment=False)
     compilation = compile_tree(library, "transformers.models.llama.modeling_llama.LlamaMLP", limits=Limits(tree_nodes=1))

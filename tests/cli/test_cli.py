@@ -122,6 +122,14 @@ def test_plan_lists_references_order_and_missing_modules(library: Library) -> No
     assert "error[KC201]" in result.stderr
 
 
+def test_plan_reports_references_nested_past_the_limit_as_compile_does(library: Library) -> None:
+    lib = library({"m.A": [leaf("a", "n", "0", "0")], "m.B": [uniform("x", "${m.A}(n)")], "my.Root": [uniform("y", "${m.B}(n)")]})
+    for command in ("plan", "compile"):
+        result = run_kc("--limit", "reference_depth=1", command, "my.Root", "--lib", str(lib))
+        assert result.returncode == 1
+        assert "error[KC909]: references nest 2 levels below my.Root; the limit is 1" in result.stderr, result.stderr
+
+
 def test_plan_of_a_complete_library_exits_0() -> None:
     result = run_kc("plan", MLP)
     assert result.returncode == 0, result.stderr

@@ -459,3 +459,20 @@ def test_the_readme_shows_real_output() -> None:
             assert result.stdout.startswith(head + "\n") and result.stdout.endswith(tail), command
         else:
             assert result.stdout == shown, command
+
+
+def test_names_show_as_formulas_write_them(tmp_path: Path) -> None:
+    """A cost-dialect kernel's `bytes` and `config.NAME` are set, swept and shown as written, not as Python spells them."""
+    (tmp_path / "Mul.json").write_text(
+        json.dumps({"kernel_name": "Mul", "init_params": [], "forward_params": ["n"], "flops": "n * config.width", "memory_read": "2 * n * bytes", "memory_write": "n * bytes"}),
+        encoding="utf-8",
+    )
+    base = ("eval", "Mul", "--lib", str(tmp_path), "--set", "n=10", "--set", "config.width=3")
+    document = kc_json(*base, "--set", "bytes=4")
+    assert document["parameters"] == {"n": 10, "config.width": 3, "bytes": 4}
+    swept = run_kc(*base, "--sweep", "bytes=1,2", "--format", "csv")
+    assert swept.returncode == 0, swept.stderr
+    rows = list(csv.DictReader(io.StringIO(swept.stdout)))
+    assert [(r["bytes"], r["read"]) for r in rows] == [("1", "20"), ("2", "40")]
+    unknown = run_kc(*base, "--set", "byts=1")
+    assert "no parameter 'byts' (did you mean bytes?); its parameters: n, config.width, bytes" in unknown.stderr

@@ -102,7 +102,7 @@ def test_config_names_reach_python_and_kc_eval_without_a_family(library: Callabl
     result = run_kc("eval", "m.Top", "--lib", str(directory), "--hf-config", str(config), "--set", "batch_size=2", "--set", "seq_len=5", "--format", "json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert report["parameters"]["config__hidden_size"] == 8 and report["parameters"]["config__n_layer"] == 3
+    assert report["parameters"]["config.hidden_size"] == 8 and report["parameters"]["config.n_layer"] == 3  # as formulas write them
     assert report["total"]["flops"] == expected[0]
     tex = run_kc("compile", "m.Top", "--lib", str(directory), "--emit", "tex")
     assert tex.returncode == 0 and r"config.\allowbreak{}hidden\_\allowbreak{}size" in tex.stdout

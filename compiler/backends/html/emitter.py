@@ -24,6 +24,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import jinja2
@@ -106,13 +107,16 @@ def emit(
     precision: str | None = None,
     compute_efficiency: float = 1.0,
     memory_efficiency: float = 1.0,
+    memory_fraction: float = 1.0,
 ) -> str:
     """`tree` as one HTML page.
 
     `configs` fill the config selector; `start` gives the parameters' first
     values (a fragment of the page's address wins over them); `device`,
-    `precision` and the efficiencies the device panel's first settings;
-    `devices` adds devices (from hardware files) to the built-in presets.
+    `precision`, the efficiencies and the memory fraction (`kc eval
+    --memory-fraction`, used only where the tree has a footprint) the device
+    panel's first settings; `devices` adds devices (from hardware files) to
+    the built-in presets.
     """
     page = _Page(tree)
     known = {**presets(), **(devices or {})}
@@ -121,6 +125,9 @@ def emit(
         raise ValueError(f"unknown device {chosen!r}")
     if precision is not None and precision not in PRECISIONS:
         raise ValueError(f"unknown precision {precision!r}")
+    if not 0 < memory_fraction <= 1:
+        raise ValueError(f"the memory fraction must be in (0, 1], not {memory_fraction:g}")
+    footprint = tree.totals.footprint
     names = [p.name for p in tree.parameters]
     first = {name: _text(value) for name, value in (start or {}).items() if name in names}
     if start is None:
@@ -142,6 +149,7 @@ def emit(
         "start": first,
         "configs": [{"name": c.name, "values": {k: _text(v) for k, v in c.values.items() if k in names}} for c in configs],
         "totals": [page.formula(f) for f in (tree.totals.flops, tree.totals.read, tree.totals.write)],
+        "memory": None if footprint is None else [page.formula(f) for f in footprint.formulas()],
         "nodes": page.nodes,
         "roots": None if tree.kernels is None else [page.node(n) for n in tree.kernels],
         "devices": [_device(d) for d in known.values()],
@@ -152,6 +160,7 @@ def emit(
             "precision": precision or "auto",
             "compute": compute_efficiency,
             "memory": memory_efficiency,
+            "fraction": memory_fraction,
         },
     }
     code = page.code()
@@ -163,6 +172,7 @@ def emit(
         command=command,
         parameters=tree.parameters,
         totals_formulas=data["totals"],
+        memory=footprint is not None,
         data=json_literal(data),
         code=code,
         runtime=Markup(_asset("runtime.js")),
@@ -189,8 +199,6 @@ def _asset(name: str) -> str:
 
 
 def _text(value: Any) -> str:
-    from fractions import Fraction
-
     if isinstance(value, Fraction):
         return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
     return str(value)
@@ -203,7 +211,7 @@ def _device(device: Device) -> dict[str, Any]:
         "matmul": dict(device.matmul),
         "vector": device.vector,
         "bandwidth": device.memory_bandwidth,
-        "capacity": device.memory_capacity,
+        "capacity": None if device.memory_capacity is None else _text(Fraction(device.memory_capacity)),
     }
 
 

@@ -17,12 +17,8 @@ with the distinct nodes of the tree, not with its expanded size.
 from __future__ import annotations
 
 import functools
-import json
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import Any
 
 import jinja2
 
@@ -98,7 +94,7 @@ def _python_names(tree: Tree[ir.Expr], diagnostics: Diagnostics) -> Tree[ir.Expr
             diagnostics.error(
                 "KC601",
                 f"parameter {name!r} of {tree.class_name} is spelled {spelled!r} in generated Python, which is also a parameter",
-                _locate(tree.source, spelled),
+                _place(tree, spelled),
                 hint=f"rename {spelled!r} in the analysis",
             )
 
@@ -142,44 +138,21 @@ def _check_names(tree: Tree[ir.Expr], diagnostics: Diagnostics) -> None:
             diagnostics.error(
                 "KC601",
                 f"parameter {parameter.name!r} of {tree.class_name} cannot be a name in generated Python: {problem}",
-                _locate(tree.source, parameter.name),
+                _place(tree, parameter.name),
                 hint=f"rename it in the analysis, or compile with --rename {parameter.name}=NEW_NAME"
                 if parameter.name.isidentifier()
                 else "rename it in the analysis",
             )
 
 
-def _locate(file: str, name: str) -> Location:
-    """Where the root module declares or first uses `name`; the file alone when that cannot be found."""
-    if not file:
+def _place(tree: Tree[ir.Expr], name: str) -> Location:
+    """Where the root module declares or first writes parameter `name`; the file alone when that is not known."""
+    if not tree.source:
         return Location(None)
-    try:
-        data = json.loads(Path(file).read_text(encoding="utf-8"))
-        for index, item in enumerate(data.get("parameters") or ()):
-            if item == name:
-                return Location(file, ("parameters", index))
-            if isinstance(item, dict) and item.get("name") == name:
-                return Location(file, ("parameters", index, "name"))
-        pattern = re.compile(rf"(?<![\w.]){re.escape(name)}(?!\w)")
-        for path, text in _formula_texts(data.get("kernels") or (), ("kernels",)):
-            match = pattern.search(text)
-            if match:
-                return Location(file, path, text, ir.Span(match.start(), match.end()))
-    except (OSError, ValueError, AttributeError, TypeError):
-        pass  # only the location is lost: the message names the parameter
-    return Location(file)
-
-
-def _formula_texts(kernels: Iterable[Any], path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], str]]:
-    for index, kernel in enumerate(kernels):
-        here = (*path, index)
-        for field_path in (("repeat",), ("flops",), ("memory_access", "read"), ("memory_access", "write")):
-            value: Any = kernel
-            for key in field_path:
-                value = value.get(key) if isinstance(value, dict) else None
-            if isinstance(value, str):
-                yield (*here, *field_path), value
-        yield from _formula_texts(kernel.get("sub_kernels") or (), (*here, "sub_kernels"))
+    place = next((p.place for p in tree.parameters if p.name == name), None)
+    if place is None:
+        return Location(tree.source)
+    return Location(tree.source, place.path, place.text, place.span)
 
 
 def _header(tree: Tree[ir.Expr], command: str | None) -> str:

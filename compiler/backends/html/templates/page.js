@@ -95,11 +95,13 @@
   // ---------------------------------------------------------------- devices
 
   const devices = new Map(D.devices.map((device) => [device.id, device]));
+  for (const device of D.devices) device.capacityExact = device.capacity === null ? null : R.parse(device.capacity);
   const deviceSelect = $("kc-device");
   for (const device of D.devices) deviceSelect.append(make("option", { value: device.id }, `${device.name} (${device.id})`));
   const precisionSelect = $("kc-precision");
   const computeInput = $("kc-compute");
   const memoryInput = $("kc-memory");
+  const fractionInput = D.memory ? $("kc-fraction") : null;
   function fillPrecisions(keep) {
     const device = devices.get(deviceSelect.value);
     precisionSelect.replaceChildren(make("option", { value: "auto" }, "auto (from a_bytes, w_bytes)"));
@@ -143,6 +145,7 @@
     fillPrecisions(found.get("kc.precision") || D.settings.precision);
     computeInput.value = found.get("kc.compute") || String(D.settings.compute);
     memoryInput.value = found.get("kc.memory") || String(D.settings.memory);
+    if (fractionInput) fractionInput.value = found.get("kc.fraction") || String(D.settings.fraction);
   }
   let written = null;
   function writeFragment() {
@@ -152,6 +155,7 @@
     });
     parts.push(`kc.device=${encodeURIComponent(deviceSelect.value)}`, `kc.precision=${encodeURIComponent(precisionSelect.value)}`);
     parts.push(`kc.compute=${encodeURIComponent(computeInput.value.trim())}`, `kc.memory=${encodeURIComponent(memoryInput.value.trim())}`);
+    if (fractionInput) parts.push(`kc.fraction=${encodeURIComponent(fractionInput.value.trim())}`);
     written = `#${parts.join("&")}`;
     if (location.hash !== written) {
       try { history.replaceState(null, "", written); } catch (error) { location.hash = written; }
@@ -162,6 +166,11 @@
   // ---------------------------------------------------------------- the tree as rows
 
   const body = $("kc-rows");
+  // Hovering a number shows its exact value: the title of a cell is set when the pointer reaches it.
+  body.addEventListener("mouseover", (event) => {
+    const cell = event.target instanceof Element ? event.target.closest("td[data-value]") : null;
+    if (cell) cell.title = cell.getAttribute("data-value");
+  });
   const rows = [];
   const leaves = [];
   function formulaButton(indices, labels, analysis, name) {
@@ -173,7 +182,7 @@
     const leaf = node.f !== undefined;
     const tr = make("tr", { class: leaf ? "kc-leaf" : "kc-composite", "data-depth": String(depth) });
     if (leaf) tr.setAttribute("data-kc", "kernel");
-    const row = { node, leaf, tr, depth, parent, repeats, children: [], open: depth < 2, cells: {} };
+    const row = { node, leaf, tr, depth, parent, repeats, children: [], open: depth < 2, cells: {}, numbers: null, painted: true };
     const name = make("td", { class: "kc-name" });
     name.style.setProperty("--depth", String(depth));
     if (!leaf) {
@@ -190,7 +199,10 @@
     } else {
       name.append(make("span", { class: "kc-op" }, node.op));
     }
-    if (node.repeat !== undefined) name.append(make("span", { class: "kc-repeat", "data-kc": "repeat" }));
+    if (node.repeat !== undefined) {
+      row.repeatSpan = make("span", { class: "kc-repeat", "data-kc": "repeat" });
+      name.append(row.repeatSpan);
+    }
     tr.append(name);
     const tag = make("td", { class: "kc-tag" }, leaf ? node.compute || "" : "");
     if (leaf && node.compute) tag.title = node.compute;
@@ -253,6 +265,7 @@
     for (const row of rows) {
       const shown = visible(row);
       row.tr.hidden = !shown;
+      if (shown && !row.painted) paintRow(row);
       if (row.details) row.details.hidden = !shown;
       if (row.toggle) {
         row.toggle.textContent = row.open ? "▾" : "▸";
@@ -271,7 +284,10 @@
     const box = $("kc-totals-box");
     const open = totalsButton.getAttribute("aria-expanded") === "true";
     box.replaceChildren();
-    if (!open) box.append(formulaList(D.totals, ["FLOPs", "bytes read", "bytes written"], null));
+    if (!open) {
+      const labels = ["FLOPs", "bytes read", "bytes written", ...(D.memory ? ["weights", "cache", "activations"] : [])];
+      box.append(formulaList([...D.totals, ...(D.memory || [])], labels, null));
+    }
     totalsButton.setAttribute("aria-expanded", String(!open));
     totalsButton.textContent = open ? "Show the formulas of the totals" : "Hide the formulas of the totals";
   });
@@ -309,7 +325,14 @@
     const precision = choosePrecision(device, v);
     const matmul = device.matmul[precision];
     const vector = device.vector !== null ? device.vector : matmul;
-    return { device, precision, matmul: matmul * compute, vector: vector * compute, bandwidth: device.bandwidth * memory, published: device.vector !== null };
+    let fraction = 1, capacity = null;
+    if (fractionInput) {
+      // compiler/eval/memory.py capacity_of: int(Fraction(capacity) * Fraction(str(fraction)))
+      fraction = Number(fractionInput.value.trim() || NaN);
+      if (!(fraction > 0 && fraction <= 1)) throw new R.KcError("the memory fraction must be greater than 0 and at most 1");
+      if (device.capacityExact !== null) capacity = R.floor(R.mul(device.capacityExact, R.parse(String(fraction))));
+    }
+    return { device, precision, matmul: matmul * compute, vector: vector * compute, bandwidth: device.bandwidth * memory, published: device.vector !== null, fraction, capacity };
   }
   function compute(v, peaks) {
     // the costs of every kernel (compiler/eval/cost.py kernel_cost) and the totals
@@ -337,7 +360,14 @@
       byCategory[CATEGORIES.includes(tag) ? tag : "vector"] += k.time;
     });
     const repeats = rows.filter((row) => row.node.repeat !== undefined).map((row) => f(row.node.repeat));
-    return { totals, kernels, time, bound, byCategory, repeats };
+    let memory = null;
+    if (D.memory) {
+      // compiler/eval/memory.py Memory: the footprint's closed forms, exact, against the usable capacity
+      const [weights, cache, activations] = D.memory.map(f);
+      const total = R.add(R.add(weights, cache), activations);
+      memory = { weights, cache, activations, total, capacity: peaks.capacity, fits: peaks.capacity === null ? null : R.le(total, peaks.capacity) };
+    }
+    return { totals, kernels, time, bound, byCategory, repeats, memory };
   }
   // FLOPs per byte, rounded once as Python divides (None where no byte moves)
   const intensity = (flops, moved) => (R.t(moved) ? R.float(R.div(flops, moved)) : null);
@@ -361,10 +391,7 @@
     $("kc-total-split").textContent = r.time ? `${percent(r.bound, r.time)} of the time in compute-bound kernels; by kind: ${parts.join(", ")}` : "";
     let repeat = 0;
     for (const row of rows) {
-      if (row.node.repeat !== undefined) {
-        const span = row.tr.querySelector(".kc-repeat");
-        span.textContent = ` × ${R.text(r.repeats[repeat++])}`;
-      }
+      const repeatValue = row.node.repeat !== undefined ? r.repeats[repeat++] : undefined;
       let flopsSum, readSum, writeSum, time, bound;
       if (row.leaf) {
         const k = r.kernels[row.leafIndex];
@@ -377,26 +404,80 @@
           time += k.time; bound += k.bound;
         }
       }
+      // Every row's exact values are written at once (the hooks for scripts); the text of a hidden row when it is shown.
       const c = row.cells;
-      setNumber(c.flops, flopsSum, si(flopsSum, "FLOP"), R.text(flopsSum));
-      setNumber(c.read, readSum, binary(readSum), R.text(readSum));
-      setNumber(c.write, writeSum, binary(writeSum), R.text(writeSum));
-      c.intensity.textContent = ratio(intensity(flopsSum, R.add(readSum, writeSum)));
-      setNumber(c.time, time, duration(time), String(time));
-      c.bound.textContent = row.leaf ? (!time ? "none" : 2 * bound >= time ? "compute" : "memory") : boundShare(bound, time);
-      c.bound.className = `kc-num kc-bound kc-is-${c.bound.textContent.split(" ").pop() || "none"}`;
-      c.share.textContent = percent(time, r.time);
-      row.tr.classList.toggle("kc-empty", !R.t(flopsSum) && !R.t(readSum) && !R.t(writeSum));
+      c.flops.setAttribute("data-value", R.text(flopsSum));
+      c.read.setAttribute("data-value", R.text(readSum));
+      c.write.setAttribute("data-value", R.text(writeSum));
+      c.time.setAttribute("data-value", String(time));
+      row.numbers = { repeatValue, flopsSum, readSum, writeSum, time, bound, total: r.time };
+      if (row.tr.hidden) row.painted = false;
+      else paintRow(row);
     }
     const device = peaks.device;
-    $("kc-peaks").textContent = `${peaks.precision} matmul ${rate(peaks.matmul, "FLOP/s")}, vector ${rate(peaks.vector, "FLOP/s")}${peaks.published ? "" : " (no published vector rate: the matmul peak)"}, memory ${rate(peaks.bandwidth, "B/s")}${device.capacity ? `, ${rate(device.capacity, "B")}` : ""}`;
+    $("kc-peaks").textContent = `${peaks.precision} matmul ${rate(peaks.matmul, "FLOP/s")}, vector ${rate(peaks.vector, "FLOP/s")}${peaks.published ? "" : " (no published vector rate: the matmul peak)"}, memory ${rate(peaks.bandwidth, "B/s")}${device.capacityExact !== null ? `, ${rate(R.float(device.capacityExact), "B")}` : ""}`;
+    if (r.memory) showMemory(r.memory, peaks);
     chart(r, peaks);
+  }
+  function showMemory(m, peaks) {
+    // the memory line of kc eval (compiler/eval/memory.py Memory.lines), as cards and a bar
+    for (const key of ["weights", "cache", "activations", "total"]) setNumber($(`kc-memory-${key}`), m[key], binary(m[key]), R.text(m[key]));
+    const fits = $("kc-memory-fits"), note = $("kc-memory-note"), device = peaks.device;
+    const parts = `weights ${binary(m.weights)} + cache ${binary(m.cache)} + activations ${binary(m.activations)} = ${binary(m.total)}`;
+    const scale = R.float(m.capacity === null || R.gt(m.total, m.capacity) ? m.total : m.capacity);
+    const width = (x) => (scale > 0 ? `${((100 * R.float(x)) / scale).toFixed(3)}%` : "0%");
+    for (const key of ["weights", "cache", "activations"]) $(`kc-bar-${key}`).style.width = width(m[key]);
+    $("kc-bar-capacity").hidden = m.capacity === null;
+    if (m.capacity === null) {
+      setNumber($("kc-memory-capacity"), null, "—", undefined);
+      setNumber(fits, null, "—", undefined);
+      fits.className = "";
+      note.textContent = `${parts}; ${device.id} gives no memory capacity`;
+      return;
+    }
+    $("kc-bar-capacity").style.left = width(m.capacity);
+    setNumber($("kc-memory-capacity"), m.capacity, binary(m.capacity), R.text(m.capacity));
+    const headroom = R.sub(m.capacity, m.total);
+    fits.textContent = m.fits ? "yes" : "no";
+    fits.setAttribute("data-value", String(m.fits));
+    fits.title = m.fits ? `${R.text(headroom)} bytes to spare` : `${R.text(R.neg(headroom))} bytes too many`;
+    fits.className = m.fits ? "kc-fits" : "kc-overflows";
+    const share = peaks.fraction === 1 ? "" : ` (${peaks.fraction} of the device's ${binary(device.capacityExact)})`;
+    const verdict = m.fits ? `fits, ${binary(headroom)} to spare` : `does not fit: ${binary(R.neg(headroom))} too much`;
+    note.textContent = `${parts} of ${binary(m.capacity)} on ${device.id}${share}: ${verdict}`;
+  }
+  function paintRow(row) {
+    const { repeatValue, flopsSum, readSum, writeSum, time, bound, total } = row.numbers;
+    const c = row.cells;
+    if (repeatValue !== undefined) row.repeatSpan.textContent = ` × ${R.text(repeatValue)}`;
+    c.flops.textContent = si(flopsSum, "FLOP");
+    c.read.textContent = binary(readSum);
+    c.write.textContent = binary(writeSum);
+    c.intensity.textContent = ratio(intensity(flopsSum, R.add(readSum, writeSum)));
+    c.time.textContent = duration(time);
+    const kind = row.leaf ? (!time ? "none" : 2 * bound >= time ? "compute" : "memory") : boundShare(bound, time);
+    c.bound.textContent = kind;
+    c.bound.className = `kc-num kc-bound kc-is-${kind.split(" ").pop() || "none"}`;
+    c.share.textContent = percent(time, total);
+    row.tr.classList.toggle("kc-empty", !R.t(flopsSum) && !R.t(readSum) && !R.t(writeSum));
+    row.painted = true;
   }
   function clear(message) {
     for (const id of ["kc-total-flops", "kc-total-read", "kc-total-write", "kc-total-intensity", "kc-total-time"]) setNumber($(id), null, "—", undefined);
+    if (D.memory) {
+      for (const key of ["weights", "cache", "activations", "total", "capacity", "fits"]) setNumber($(`kc-memory-${key}`), null, "—", undefined);
+      $("kc-memory-fits").className = "";
+      $("kc-memory-note").textContent = "";
+      for (const key of ["weights", "cache", "activations"]) $(`kc-bar-${key}`).style.width = "0%";
+      $("kc-bar-capacity").hidden = true;
+    }
     $("kc-total-bound").textContent = "—";
     $("kc-total-split").textContent = "";
-    for (const row of rows) for (const cell of Object.values(row.cells)) { cell.textContent = ""; cell.removeAttribute("data-value"); }
+    for (const row of rows) {
+      for (const cell of Object.values(row.cells)) { cell.textContent = ""; cell.removeAttribute("data-value"); cell.removeAttribute("title"); }
+      row.numbers = null;
+      row.painted = true;
+    }
     $("kc-chart").replaceChildren();
     $("kc-status").textContent = message;
     $("kc-status").hidden = false;
@@ -429,9 +510,10 @@
 
   // ---------------------------------------------------------------- the roofline chart
 
+  let chartWidth = 0;  // measured on load and resize: reading it while recomputing would force a layout
   function chart(r, peaks) {
     const box = $("kc-chart");
-    const W = Math.max(320, Math.min(720, box.clientWidth || 640)), H = Math.round(W * 0.6), left = 56, right = 12, top = 16, bottom = 44;
+    const W = Math.max(320, Math.min(720, chartWidth || 640)), H = Math.round(W * 0.6), left = 56, right = 12, top = 16, bottom = 44;
     const points = r.kernels.map((k, i) => ({ k, row: leaves[i], x: intensity(k.flops, R.add(k.read, k.write)), y: k.time ? R.float(k.flops) / k.time : 0 }))
       .filter((p) => p.x !== null && p.x > 0 && p.y > 0);
     const roof = Math.max(peaks.matmul, peaks.vector);
@@ -486,12 +568,13 @@
 
   for (const input of inputs) input.addEventListener("input", changed);
   deviceSelect.addEventListener("change", () => { fillPrecisions(precisionSelect.value); changed(); });
-  for (const element of [precisionSelect, computeInput, memoryInput]) element.addEventListener(element.tagName === "SELECT" ? "change" : "input", changed);
+  for (const element of [precisionSelect, computeInput, memoryInput, ...(fractionInput ? [fractionInput] : [])]) element.addEventListener(element.tagName === "SELECT" ? "change" : "input", changed);
   let width = window.innerWidth;
   window.addEventListener("resize", () => {
-    if (window.innerWidth !== width && result) { width = window.innerWidth; recompute(); }
+    if (window.innerWidth !== width && result) { width = window.innerWidth; chartWidth = $("kc-chart").clientWidth; recompute(); }
   });
   apply(readFragment());
+  chartWidth = $("kc-chart").clientWidth;
   recompute();
   document.body.setAttribute("data-kc-ready", "true");
   window.kc = { recompute, values: () => values().v.map((x) => (x === undefined ? null : R.text(x))) };
