@@ -104,6 +104,7 @@ EXPECTED = {
         "num_layers": 32,
         "vocab_size": 32064,
         "sliding_window": 2047,
+        "tie_word_embeddings": 0,
     },
     "Qwen3-30B-A3B.json": {
         "hidden_size": 2048,
@@ -119,6 +120,7 @@ EXPECTED = {
         "top_k": 8,
         "norm_topk_prob": 1,
         "attention_bias": 0,
+        "tie_word_embeddings": 0,
     },
     "gemma-3-1b-it.json": {
         "hidden_size": 1152,
@@ -131,6 +133,7 @@ EXPECTED = {
         "sliding_window": 512,
         "vocab_size": 262144,
         "attention_bias": 0,
+        "tie_word_embeddings": 1,
     },
     "gpt-oss-20b.json": {
         "hidden_size": 2880,
@@ -145,6 +148,7 @@ EXPECTED = {
         "num_experts": 32,
         "top_k": 4,
         "attention_bias": 1,
+        "tie_word_embeddings": 0,
     },
     "DeepSeek-V3.json": {
         "hidden_size": 7168,
@@ -167,6 +171,7 @@ EXPECTED = {
         "norm_topk_prob": 1,
         "attention_bias": 0,
         "absorbed_mla": 0,
+        "tie_word_embeddings": 0,
     },
 }
 
@@ -274,7 +279,7 @@ def test_defaults_are_those_of_transformers(model_type: str) -> None:
     assert values["head_dim"] == (getattr(hf, "head_dim", None) or hf.hidden_size // hf.num_attention_heads)
     if "num_kv_heads" in values:
         assert values["num_kv_heads"] == hf.num_key_value_heads
-    for flag in ("attention_bias", "mlp_bias"):
+    for flag in ("attention_bias", "mlp_bias", "tie_word_embeddings"):
         if flag in values:
             assert values[flag] == int(getattr(hf, flag))
 

@@ -212,7 +212,7 @@ def weight_bytes(
     _array = _arrays(batch_size, seq_len, hidden_size, intermediate_size, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, a_bytes, w_bytes)
     if _array:
         hidden_size, intermediate_size, num_experts, n_shared_experts, w_bytes = _as_arrays(hidden_size, intermediate_size, num_experts, n_shared_experts, w_bytes)
-    _value = 3 * hidden_size * intermediate_size * num_experts * w_bytes + 3 * hidden_size * intermediate_size * n_shared_experts * w_bytes + 4 * hidden_size * num_experts
+    _value = 3 * hidden_size * intermediate_size * num_experts * w_bytes + 3 * hidden_size * intermediate_size * n_shared_experts * w_bytes + 4 * hidden_size * num_experts + 4 * num_experts
     return _shaped(_value, batch_size, seq_len, hidden_size, intermediate_size, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, a_bytes, w_bytes) if _array else _exact(_value)
 
 
@@ -262,7 +262,7 @@ def activation_bytes(
     _array = _arrays(batch_size, seq_len, hidden_size, intermediate_size, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, a_bytes, w_bytes)
     if _array:
         batch_size, seq_len, hidden_size, intermediate_size, num_experts, top_k, n_shared_experts, a_bytes = _as_arrays(batch_size, seq_len, hidden_size, intermediate_size, num_experts, top_k, n_shared_experts, a_bytes)
-    _value = _max(2 * batch_size * seq_len * intermediate_size * n_shared_experts * a_bytes, 2 * batch_size * seq_len * intermediate_size * top_k * a_bytes, 4 * batch_size * seq_len * hidden_size + 4 * batch_size * seq_len * num_experts, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * n_shared_experts * a_bytes, batch_size * seq_len * hidden_size * top_k * a_bytes + 2 * batch_size * seq_len * intermediate_size * top_k * a_bytes, batch_size * seq_len * hidden_size * top_k * a_bytes + batch_size * seq_len * intermediate_size * top_k * a_bytes)
+    _value = _max(2 * batch_size * seq_len * intermediate_size * n_shared_experts * a_bytes, 2 * batch_size * seq_len * intermediate_size * top_k * a_bytes, 4 * batch_size * seq_len * hidden_size + 4 * batch_size * seq_len * num_experts, 8 * batch_size * seq_len * num_experts + 12 * batch_size * seq_len * top_k, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * n_shared_experts * a_bytes, batch_size * seq_len * hidden_size * top_k * a_bytes + 2 * batch_size * seq_len * intermediate_size * top_k * a_bytes, batch_size * seq_len * hidden_size * top_k * a_bytes + batch_size * seq_len * intermediate_size * top_k * a_bytes)
     return _shaped(_value, batch_size, seq_len, hidden_size, intermediate_size, num_experts, top_k, n_shared_experts, n_group, norm_topk_prob, a_bytes, w_bytes) if _array else _exact(_value)
 
 
@@ -342,6 +342,7 @@ def kernels(
         write=4 * batch_size * seq_len * num_experts + 12 * batch_size * seq_len * top_k,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, 4 * num_experts, 0, 8 * batch_size * seq_len * num_experts + 12 * batch_size * seq_len * top_k)
     _leaf(
         _records,
         ("Routed experts", "Expert mask (from DeepseekV3Experts)"),

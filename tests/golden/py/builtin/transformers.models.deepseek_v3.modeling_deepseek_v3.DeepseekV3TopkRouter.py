@@ -187,7 +187,7 @@ def weight_bytes(
     _array = _arrays(batch_size, seq_len, hidden_size, num_experts, top_k, n_group, norm_topk_prob, a_bytes)
     if _array:
         hidden_size, num_experts = _as_arrays(hidden_size, num_experts)
-    _value = 4 * hidden_size * num_experts
+    _value = 4 * hidden_size * num_experts + 4 * num_experts
     return _shaped(_value, batch_size, seq_len, hidden_size, num_experts, top_k, n_group, norm_topk_prob, a_bytes) if _array else _exact(_value)
 
 
@@ -218,20 +218,20 @@ def activation_bytes(
     seq_len: Any,
     hidden_size: Any,
     num_experts: Any,
-    top_k: Any = None,
+    top_k: Any,
     n_group: Any = None,
     norm_topk_prob: Any = 1,
     a_bytes: Any = None,
 ) -> Any:
     """Bytes of the largest transient working set of one kernel of DeepseekV3TopkRouter.
 
-    top_k, n_group, a_bytes are optional: the formula does not use them, though an array passed
+    n_group, a_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
     _array = _arrays(batch_size, seq_len, hidden_size, num_experts, top_k, n_group, norm_topk_prob, a_bytes)
     if _array:
-        batch_size, seq_len, hidden_size, num_experts = _as_arrays(batch_size, seq_len, hidden_size, num_experts)
-    _value = 4 * batch_size * seq_len * hidden_size + 4 * batch_size * seq_len * num_experts
+        batch_size, seq_len, hidden_size, num_experts, top_k = _as_arrays(batch_size, seq_len, hidden_size, num_experts, top_k)
+    _value = _max(4 * batch_size * seq_len * hidden_size + 4 * batch_size * seq_len * num_experts, 8 * batch_size * seq_len * num_experts + 12 * batch_size * seq_len * top_k)
     return _shaped(_value, batch_size, seq_len, hidden_size, num_experts, top_k, n_group, norm_topk_prob, a_bytes) if _array else _exact(_value)
 
 
@@ -241,14 +241,14 @@ def footprint_bytes(
     seq_len: Any,
     hidden_size: Any,
     num_experts: Any,
-    top_k: Any = None,
+    top_k: Any,
     n_group: Any = None,
     norm_topk_prob: Any = 1,
     a_bytes: Any = None,
 ) -> Any:
     """Bytes DeepseekV3TopkRouter needs in memory: weight_bytes + cache_bytes + activation_bytes.
 
-    top_k, n_group, a_bytes are optional: the formula does not use them, though an array passed
+    n_group, a_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
     _array = _arrays(batch_size, seq_len, hidden_size, num_experts, top_k, n_group, norm_topk_prob, a_bytes)
@@ -305,6 +305,7 @@ def kernels(
         write=4 * batch_size * seq_len * num_experts + 12 * batch_size * seq_len * top_k,
         extras={"compute": "vector"},
     )
+    _memory(_records, 1, 4 * num_experts, 0, 8 * batch_size * seq_len * num_experts + 12 * batch_size * seq_len * top_k)
     return _finish(_records, _array, batch_size, seq_len, hidden_size, num_experts, top_k, n_group, norm_topk_prob, a_bytes)
 
 

@@ -30,6 +30,7 @@ Parameters:
     num_sliding_layers: Decoder layers with sliding-window (local) attention, the rest global (config layer_types; the mapping counts them)
     sliding_window: Sliding-window size of the local layers (config sliding_window): their caches keep the last sliding_window - 1 tokens
     attention_bias: 1 if the query, key, value and output projections have biases, else 0 (default: 0)
+    tie_word_embeddings: 1 if the LM head shares the token embedding's weights (tied: the head owns none), else 0 (default: 1)
     a_bytes: bytes per activation element
     w_bytes: bytes per weight element
     kv_bytes: bytes per cache element (default: a_bytes)
@@ -70,6 +71,7 @@ PARAMETERS: dict[str, dict[str, str | None]] = {
     "num_sliding_layers": {"description": "Decoder layers with sliding-window (local) attention, the rest global (config layer_types; the mapping counts them)", "default": None},
     "sliding_window": {"description": "Sliding-window size of the local layers (config sliding_window): their caches keep the last sliding_window - 1 tokens", "default": None},
     "attention_bias": {"description": "1 if the query, key, value and output projections have biases, else 0", "default": "0"},
+    "tie_word_embeddings": {"description": "1 if the LM head shares the token embedding's weights (tied: the head owns none), else 0", "default": "1"},
     "a_bytes": {"description": None, "default": None},
     "w_bytes": {"description": None, "default": None},
     "kv_bytes": {"description": None, "default": "a_bytes"},
@@ -92,6 +94,7 @@ def flops(
     num_sliding_layers: Any,
     sliding_window: Any,
     attention_bias: Any = 0,
+    tie_word_embeddings: Any = 1,
     a_bytes: Any = None,
     w_bytes: Any = None,
     kv_bytes: Any = None,
@@ -101,13 +104,13 @@ def flops(
     a_bytes, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     if _array:
-        return _shaped(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 5 * batch_size * seq_len ** 2 * num_heads * num_layers + 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers - 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_sliding_layers + 5 * batch_size * seq_len * cache_len * num_heads * num_layers - 5 * batch_size * seq_len * cache_len * num_heads * num_sliding_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + batch_size * seq_len * hidden_size * num_layers * attention_bias + 18 * batch_size * seq_len * hidden_size * num_layers + 2 * batch_size * seq_len * hidden_size * vocab_size + 5 * batch_size * seq_len * hidden_size + 10 * batch_size * seq_len * intermediate_size * num_layers + batch_size * seq_len * num_heads * head_dim * num_layers * attention_bias + 17 * batch_size * seq_len * num_heads * head_dim * num_layers / 2 + 4 * batch_size * seq_len * num_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) + 3 * batch_size * seq_len * num_heads * num_layers + 5 * batch_size * seq_len * num_heads * num_sliding_layers * _min(cache_len, sliding_window - 1) + 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * attention_bias + 15 * batch_size * seq_len * num_kv_heads * head_dim * num_layers / 2 + 3 * batch_size * seq_len * num_kv_heads * num_layers + 12 * batch_size * seq_len * num_layers + 3 * batch_size * seq_len + 9 * seq_len * head_dim * _min(1, num_layers - num_sliding_layers) / 2 + 9 * seq_len * head_dim * _min(num_sliding_layers, 1) / 2 + seq_len + 4 * hidden_size * num_layers + hidden_size + 2 * head_dim * num_layers, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes)
+        return _shaped(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 5 * batch_size * seq_len ** 2 * num_heads * num_layers + 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers - 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_sliding_layers + 5 * batch_size * seq_len * cache_len * num_heads * num_layers - 5 * batch_size * seq_len * cache_len * num_heads * num_sliding_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + batch_size * seq_len * hidden_size * num_layers * attention_bias + 18 * batch_size * seq_len * hidden_size * num_layers + 2 * batch_size * seq_len * hidden_size * vocab_size + 5 * batch_size * seq_len * hidden_size + 10 * batch_size * seq_len * intermediate_size * num_layers + batch_size * seq_len * num_heads * head_dim * num_layers * attention_bias + 17 * batch_size * seq_len * num_heads * head_dim * num_layers / 2 + 4 * batch_size * seq_len * num_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) + 3 * batch_size * seq_len * num_heads * num_layers + 5 * batch_size * seq_len * num_heads * num_sliding_layers * _min(cache_len, sliding_window - 1) + 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * attention_bias + 15 * batch_size * seq_len * num_kv_heads * head_dim * num_layers / 2 + 3 * batch_size * seq_len * num_kv_heads * num_layers + 12 * batch_size * seq_len * num_layers + 3 * batch_size * seq_len + 9 * seq_len * head_dim * _min(1, num_layers - num_sliding_layers) / 2 + 9 * seq_len * head_dim * _min(num_sliding_layers, 1) / 2 + seq_len + 4 * hidden_size * num_layers + hidden_size + 2 * head_dim * num_layers, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     return _exact(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 5 * batch_size * seq_len ** 2 * num_heads * num_layers + 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers - 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_sliding_layers + 5 * batch_size * seq_len * cache_len * num_heads * num_layers - 5 * batch_size * seq_len * cache_len * num_heads * num_sliding_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + batch_size * seq_len * hidden_size * num_layers * attention_bias + 18 * batch_size * seq_len * hidden_size * num_layers + 2 * batch_size * seq_len * hidden_size * vocab_size + 5 * batch_size * seq_len * hidden_size + 10 * batch_size * seq_len * intermediate_size * num_layers + batch_size * seq_len * num_heads * head_dim * num_layers * attention_bias + _div(17 * batch_size * seq_len * num_heads * head_dim * num_layers, 2) + 4 * batch_size * seq_len * num_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) + 3 * batch_size * seq_len * num_heads * num_layers + 5 * batch_size * seq_len * num_heads * num_sliding_layers * _min(cache_len, sliding_window - 1) + 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * attention_bias + _div(15 * batch_size * seq_len * num_kv_heads * head_dim * num_layers, 2) + 3 * batch_size * seq_len * num_kv_heads * num_layers + 12 * batch_size * seq_len * num_layers + 3 * batch_size * seq_len + _div(9 * seq_len * head_dim * _min(1, num_layers - num_sliding_layers), 2) + _div(9 * seq_len * head_dim * _min(num_sliding_layers, 1), 2) + seq_len + 4 * hidden_size * num_layers + hidden_size + 2 * head_dim * num_layers)
 
 
@@ -126,18 +129,19 @@ def memory_read(
     num_sliding_layers: Any,
     sliding_window: Any,
     attention_bias: Any = 0,
+    tie_word_embeddings: Any = 1,
     a_bytes: Any,
     w_bytes: Any,
     kv_bytes: Any = None,
 ) -> Any:
     """Bytes read by Gemma3ForCausalLM: the sum over all its kernels."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     _value = 17 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 4 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * hidden_size * w_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * a_bytes + 6 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 4 * batch_size * seq_len * num_heads * num_layers + 7 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 4 * batch_size * seq_len * num_kv_heads * num_layers + 16 * batch_size * seq_len * num_layers + 12 * batch_size * seq_len + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * a_bytes - 2 * batch_size * cache_len * num_kv_heads * head_dim * num_sliding_layers * a_bytes + 2 * batch_size * num_kv_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes + 2 * seq_len * head_dim * num_layers * a_bytes + 8 * seq_len * _min(1, num_layers - num_sliding_layers) + 8 * seq_len * _min(num_sliding_layers, 1) + 3 * hidden_size * intermediate_size * num_layers * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + hidden_size * num_layers * attention_bias * w_bytes + 4 * hidden_size * num_layers * w_bytes + hidden_size * vocab_size * w_bytes + hidden_size * w_bytes + num_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * num_kv_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * head_dim * num_layers * w_bytes + 2 * head_dim * _min(1, num_layers - num_sliding_layers) + 2 * head_dim * _min(num_sliding_layers, 1)
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def memory_write(
@@ -155,6 +159,7 @@ def memory_write(
     num_sliding_layers: Any,
     sliding_window: Any = None,
     attention_bias: Any = 0,
+    tie_word_embeddings: Any = 1,
     a_bytes: Any,
     w_bytes: Any = None,
     kv_bytes: Any = None,
@@ -164,13 +169,13 @@ def memory_write(
     cache_len, sliding_window, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, a_bytes = _as_arrays(batch_size, seq_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, a_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     _value = 8 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 3 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * a_bytes + 5 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 4 * batch_size * seq_len * num_heads * num_layers + 6 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 4 * batch_size * seq_len * num_kv_heads * num_layers + 16 * batch_size * seq_len * num_layers + batch_size * seq_len * vocab_size * a_bytes + 4 * batch_size * seq_len + 2 * seq_len * head_dim * _min(1, num_layers - num_sliding_layers) * a_bytes + 2 * seq_len * head_dim * _min(num_sliding_layers, 1) * a_bytes + 8 * seq_len
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def memory_bytes(
@@ -188,14 +193,15 @@ def memory_bytes(
     num_sliding_layers: Any,
     sliding_window: Any,
     attention_bias: Any = 0,
+    tie_word_embeddings: Any = 1,
     a_bytes: Any,
     w_bytes: Any,
     kv_bytes: Any = None,
 ) -> Any:
     """Bytes read and written by Gemma3ForCausalLM: memory_read + memory_write."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes)
-    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
+    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, attention_bias=attention_bias, tie_word_embeddings=tie_word_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, attention_bias=attention_bias, tie_word_embeddings=tie_word_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def arithmetic_intensity(
@@ -213,14 +219,15 @@ def arithmetic_intensity(
     num_sliding_layers: Any,
     sliding_window: Any,
     attention_bias: Any = 0,
+    tie_word_embeddings: Any = 1,
     a_bytes: Any,
     w_bytes: Any,
     kv_bytes: Any = None,
 ) -> Any:
     """FLOPs per byte moved by Gemma3ForCausalLM: flops / memory_bytes (ZeroDivisionError when no byte moves)."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes)
-    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
-    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _div(_done, _moved)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
+    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, attention_bias=attention_bias, tie_word_embeddings=tie_word_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, attention_bias=attention_bias, tie_word_embeddings=tie_word_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _div(_done, _moved)
 
 
 def weight_bytes(
@@ -238,6 +245,7 @@ def weight_bytes(
     num_sliding_layers: Any = None,
     sliding_window: Any = None,
     attention_bias: Any = 0,
+    tie_word_embeddings: Any = 1,
     a_bytes: Any = None,
     w_bytes: Any,
     kv_bytes: Any = None,
@@ -247,13 +255,13 @@ def weight_bytes(
     batch_size, seq_len, cache_len, num_sliding_layers, sliding_window, a_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     if _array:
-        hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, w_bytes = _as_arrays(hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, w_bytes)
+        hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, tie_word_embeddings, w_bytes = _as_arrays(hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, attention_bias, tie_word_embeddings, w_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
-    _value = 3 * hidden_size * intermediate_size * num_layers * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + hidden_size * num_layers * attention_bias * w_bytes + 4 * hidden_size * num_layers * w_bytes + hidden_size * vocab_size * w_bytes + hidden_size * w_bytes + num_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * num_kv_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * head_dim * num_layers * w_bytes
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+    _value = 3 * hidden_size * intermediate_size * num_layers * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + hidden_size * num_layers * attention_bias * w_bytes + 4 * hidden_size * num_layers * w_bytes - hidden_size * vocab_size * tie_word_embeddings * w_bytes + 2 * hidden_size * vocab_size * w_bytes + hidden_size * w_bytes + num_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * num_kv_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * head_dim * num_layers * w_bytes
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def cache_bytes(
@@ -271,6 +279,7 @@ def cache_bytes(
     num_sliding_layers: Any,
     sliding_window: Any,
     attention_bias: Any = 0,
+    tie_word_embeddings: Any = 1,
     a_bytes: Any,
     w_bytes: Any = None,
     kv_bytes: Any = None,
@@ -280,7 +289,7 @@ def cache_bytes(
     hidden_size, intermediate_size, vocab_size, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, a_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, a_bytes, kv_bytes)
     if num_kv_heads is None:
@@ -288,7 +297,7 @@ def cache_bytes(
     if kv_bytes is None:
         kv_bytes = a_bytes
     _value = 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * kv_bytes - 2 * batch_size * seq_len * num_kv_heads * head_dim * num_sliding_layers * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * kv_bytes - 2 * batch_size * cache_len * num_kv_heads * head_dim * num_sliding_layers * kv_bytes + 2 * batch_size * num_kv_heads * head_dim * num_sliding_layers * _min(seq_len + cache_len, sliding_window - 1) * kv_bytes
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def activation_bytes(
@@ -306,6 +315,7 @@ def activation_bytes(
     num_sliding_layers: Any = None,
     sliding_window: Any,
     attention_bias: Any = 0,
+    tie_word_embeddings: Any = 1,
     a_bytes: Any,
     w_bytes: Any = None,
     kv_bytes: Any = None,
@@ -315,13 +325,13 @@ def activation_bytes(
     num_layers, num_sliding_layers, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, vocab_size, sliding_window, a_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, vocab_size, sliding_window, a_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     _value = _max(2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, 2 * batch_size * seq_len * intermediate_size * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * num_kv_heads * head_dim * _min(cache_len, sliding_window - 1) * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 4 * batch_size * seq_len * num_heads, 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 4 * batch_size * seq_len * num_kv_heads, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * vocab_size * a_bytes)
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def footprint_bytes(
@@ -339,14 +349,15 @@ def footprint_bytes(
     num_sliding_layers: Any,
     sliding_window: Any,
     attention_bias: Any = 0,
+    tie_word_embeddings: Any = 1,
     a_bytes: Any,
     w_bytes: Any,
     kv_bytes: Any = None,
 ) -> Any:
     """Bytes Gemma3ForCausalLM needs in memory: weight_bytes + cache_bytes + activation_bytes."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes)
-    _value = weight_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + cache_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + activation_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
+    _value = weight_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, attention_bias=attention_bias, tie_word_embeddings=tie_word_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + cache_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, attention_bias=attention_bias, tie_word_embeddings=tie_word_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + activation_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, attention_bias=attention_bias, tie_word_embeddings=tie_word_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def kernels(
@@ -364,6 +375,7 @@ def kernels(
     num_sliding_layers: Any,
     sliding_window: Any,
     attention_bias: Any = 0,
+    tie_word_embeddings: Any = 1,
     a_bytes: Any,
     w_bytes: Any,
     kv_bytes: Any = None,
@@ -374,9 +386,9 @@ def kernels(
     (with every enclosing repeat multiplied in), and any other key the kernel carries.
     A kernel with a footprint adds `weights` and `cache` (times the repeats) and `activations`.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     if _array:
-        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes)
+        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     if kv_bytes is None:
@@ -391,7 +403,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "none"},
     )
-    _memory(_records, 1, 0, 0, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len)
+    _memory(_records, 1, hidden_size * vocab_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len)
     _leaf(
         _records,
         ("Model", "Token embedding (from Gemma3TextModel)", "Embedding scaling (from Gemma3TextScaledWordEmbedding)"),
@@ -1004,7 +1016,7 @@ def kernels(
         write=batch_size * seq_len * vocab_size * a_bytes,
         extras={"compute": "matmul"},
     )
-    _memory(_records, 1, hidden_size * vocab_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * vocab_size * a_bytes)
+    _memory(_records, 1, -hidden_size * vocab_size * tie_word_embeddings * w_bytes + hidden_size * vocab_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * vocab_size * a_bytes)
     _leaf(
         _records,
         ("LM head", "Bias addition (from Linear)"),
@@ -1015,7 +1027,7 @@ def kernels(
         extras={"compute": "vector"},
     )
     _memory(_records, 1, 0, 0, 0)
-    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, a_bytes, w_bytes, kv_bytes)
+    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
 
 
 def _subtree_1(

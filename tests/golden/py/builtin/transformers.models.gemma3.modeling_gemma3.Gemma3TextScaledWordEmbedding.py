@@ -20,6 +20,7 @@ Parameters:
     batch_size: Sequences in the batch
     seq_len: Tokens per sequence processed in this forward pass
     embedding_dim: Elements per embedding row
+    num_embeddings: Rows of the table; only the footprint uses it (0 leaves the table's weights out) (default: 0)
     a_bytes: bytes per activation element
     w_bytes: bytes per weight element
 """
@@ -49,6 +50,7 @@ PARAMETERS: dict[str, dict[str, str | None]] = {
     "batch_size": {"description": "Sequences in the batch", "default": None},
     "seq_len": {"description": "Tokens per sequence processed in this forward pass", "default": None},
     "embedding_dim": {"description": "Elements per embedding row", "default": None},
+    "num_embeddings": {"description": "Rows of the table; only the footprint uses it (0 leaves the table's weights out)", "default": "0"},
     "a_bytes": {"description": None, "default": None},
     "w_bytes": {"description": None, "default": None},
 }
@@ -60,6 +62,7 @@ def flops(
     batch_size: Any,
     seq_len: Any,
     embedding_dim: Any,
+    num_embeddings: Any = 0,
     a_bytes: Any = None,
     w_bytes: Any = None,
 ) -> Any:
@@ -68,11 +71,11 @@ def flops(
     a_bytes, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, embedding_dim, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes)
     if _array:
         batch_size, seq_len, embedding_dim = _as_arrays(batch_size, seq_len, embedding_dim)
     _value = batch_size * seq_len * embedding_dim
-    return _shaped(_value, batch_size, seq_len, embedding_dim, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes) if _array else _exact(_value)
 
 
 def memory_read(
@@ -80,15 +83,16 @@ def memory_read(
     batch_size: Any,
     seq_len: Any,
     embedding_dim: Any,
+    num_embeddings: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
 ) -> Any:
     """Bytes read by Gemma3TextScaledWordEmbedding: the sum over all its kernels."""
-    _array = _arrays(batch_size, seq_len, embedding_dim, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes)
     if _array:
         batch_size, seq_len, embedding_dim, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, embedding_dim, a_bytes, w_bytes)
     _value = batch_size * seq_len * embedding_dim * a_bytes + batch_size * seq_len * embedding_dim * w_bytes + 8 * batch_size * seq_len
-    return _shaped(_value, batch_size, seq_len, embedding_dim, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes) if _array else _exact(_value)
 
 
 def memory_write(
@@ -96,6 +100,7 @@ def memory_write(
     batch_size: Any,
     seq_len: Any,
     embedding_dim: Any,
+    num_embeddings: Any = 0,
     a_bytes: Any,
     w_bytes: Any = None,
 ) -> Any:
@@ -104,11 +109,11 @@ def memory_write(
     w_bytes is optional: the formula does not use it, though an array passed
     for it still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, embedding_dim, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes)
     if _array:
         batch_size, seq_len, embedding_dim, a_bytes = _as_arrays(batch_size, seq_len, embedding_dim, a_bytes)
     _value = 2 * batch_size * seq_len * embedding_dim * a_bytes
-    return _shaped(_value, batch_size, seq_len, embedding_dim, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes) if _array else _exact(_value)
 
 
 def memory_bytes(
@@ -116,13 +121,14 @@ def memory_bytes(
     batch_size: Any,
     seq_len: Any,
     embedding_dim: Any,
+    num_embeddings: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
 ) -> Any:
     """Bytes read and written by Gemma3TextScaledWordEmbedding: memory_read + memory_write."""
-    _array = _arrays(batch_size, seq_len, embedding_dim, a_bytes, w_bytes)
-    _value = memory_read(batch_size=batch_size, seq_len=seq_len, embedding_dim=embedding_dim, a_bytes=a_bytes, w_bytes=w_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, embedding_dim=embedding_dim, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_value, batch_size, seq_len, embedding_dim, a_bytes, w_bytes) if _array else _exact(_value)
+    _array = _arrays(batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes)
+    _value = memory_read(batch_size=batch_size, seq_len=seq_len, embedding_dim=embedding_dim, num_embeddings=num_embeddings, a_bytes=a_bytes, w_bytes=w_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, embedding_dim=embedding_dim, num_embeddings=num_embeddings, a_bytes=a_bytes, w_bytes=w_bytes)
+    return _shaped(_value, batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes) if _array else _exact(_value)
 
 
 def arithmetic_intensity(
@@ -130,31 +136,35 @@ def arithmetic_intensity(
     batch_size: Any,
     seq_len: Any,
     embedding_dim: Any,
+    num_embeddings: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
 ) -> Any:
     """FLOPs per byte moved by Gemma3TextScaledWordEmbedding: flops / memory_bytes (ZeroDivisionError when no byte moves)."""
-    _array = _arrays(batch_size, seq_len, embedding_dim, a_bytes, w_bytes)
-    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, embedding_dim=embedding_dim, a_bytes=a_bytes, w_bytes=w_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, embedding_dim=embedding_dim, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_done / _moved, batch_size, seq_len, embedding_dim, a_bytes, w_bytes) if _array else _div(_done, _moved)
+    _array = _arrays(batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes)
+    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, embedding_dim=embedding_dim, num_embeddings=num_embeddings, a_bytes=a_bytes, w_bytes=w_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, embedding_dim=embedding_dim, num_embeddings=num_embeddings, a_bytes=a_bytes, w_bytes=w_bytes)
+    return _shaped(_done / _moved, batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes) if _array else _div(_done, _moved)
 
 
 def weight_bytes(
     *,
     batch_size: Any = None,
     seq_len: Any = None,
-    embedding_dim: Any = None,
+    embedding_dim: Any,
+    num_embeddings: Any = 0,
     a_bytes: Any = None,
-    w_bytes: Any = None,
+    w_bytes: Any,
 ) -> Any:
     """Bytes of the weights Gemma3TextScaledWordEmbedding owns: the sum over its kernels, times every repeat.
 
-    batch_size, seq_len, embedding_dim, a_bytes, w_bytes are optional: the formula does not use them, though an array passed
+    batch_size, seq_len, a_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, embedding_dim, a_bytes, w_bytes)
-    _value = 0
-    return _shaped(_value, batch_size, seq_len, embedding_dim, a_bytes, w_bytes) if _array else _exact(_value)
+    _array = _arrays(batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes)
+    if _array:
+        embedding_dim, num_embeddings, w_bytes = _as_arrays(embedding_dim, num_embeddings, w_bytes)
+    _value = embedding_dim * num_embeddings * w_bytes
+    return _shaped(_value, batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes) if _array else _exact(_value)
 
 
 def cache_bytes(
@@ -162,6 +172,7 @@ def cache_bytes(
     batch_size: Any = None,
     seq_len: Any = None,
     embedding_dim: Any = None,
+    num_embeddings: Any = 0,
     a_bytes: Any = None,
     w_bytes: Any = None,
 ) -> Any:
@@ -170,9 +181,9 @@ def cache_bytes(
     batch_size, seq_len, embedding_dim, a_bytes, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, embedding_dim, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes)
     _value = 0
-    return _shaped(_value, batch_size, seq_len, embedding_dim, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes) if _array else _exact(_value)
 
 
 def activation_bytes(
@@ -180,6 +191,7 @@ def activation_bytes(
     batch_size: Any,
     seq_len: Any,
     embedding_dim: Any,
+    num_embeddings: Any = 0,
     a_bytes: Any,
     w_bytes: Any = None,
 ) -> Any:
@@ -188,11 +200,11 @@ def activation_bytes(
     w_bytes is optional: the formula does not use it, though an array passed
     for it still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, embedding_dim, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes)
     if _array:
         batch_size, seq_len, embedding_dim, a_bytes = _as_arrays(batch_size, seq_len, embedding_dim, a_bytes)
     _value = batch_size * seq_len * embedding_dim * a_bytes + 8 * batch_size * seq_len
-    return _shaped(_value, batch_size, seq_len, embedding_dim, a_bytes, w_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes) if _array else _exact(_value)
 
 
 def footprint_bytes(
@@ -200,17 +212,14 @@ def footprint_bytes(
     batch_size: Any,
     seq_len: Any,
     embedding_dim: Any,
+    num_embeddings: Any = 0,
     a_bytes: Any,
-    w_bytes: Any = None,
+    w_bytes: Any,
 ) -> Any:
-    """Bytes Gemma3TextScaledWordEmbedding needs in memory: weight_bytes + cache_bytes + activation_bytes.
-
-    w_bytes is optional: the formula does not use it, though an array passed
-    for it still sets the shape of the result.
-    """
-    _array = _arrays(batch_size, seq_len, embedding_dim, a_bytes, w_bytes)
-    _value = weight_bytes(batch_size=batch_size, seq_len=seq_len, embedding_dim=embedding_dim, a_bytes=a_bytes, w_bytes=w_bytes) + cache_bytes(batch_size=batch_size, seq_len=seq_len, embedding_dim=embedding_dim, a_bytes=a_bytes, w_bytes=w_bytes) + activation_bytes(batch_size=batch_size, seq_len=seq_len, embedding_dim=embedding_dim, a_bytes=a_bytes, w_bytes=w_bytes)
-    return _shaped(_value, batch_size, seq_len, embedding_dim, a_bytes, w_bytes) if _array else _exact(_value)
+    """Bytes Gemma3TextScaledWordEmbedding needs in memory: weight_bytes + cache_bytes + activation_bytes."""
+    _array = _arrays(batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes)
+    _value = weight_bytes(batch_size=batch_size, seq_len=seq_len, embedding_dim=embedding_dim, num_embeddings=num_embeddings, a_bytes=a_bytes, w_bytes=w_bytes) + cache_bytes(batch_size=batch_size, seq_len=seq_len, embedding_dim=embedding_dim, num_embeddings=num_embeddings, a_bytes=a_bytes, w_bytes=w_bytes) + activation_bytes(batch_size=batch_size, seq_len=seq_len, embedding_dim=embedding_dim, num_embeddings=num_embeddings, a_bytes=a_bytes, w_bytes=w_bytes)
+    return _shaped(_value, batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes) if _array else _exact(_value)
 
 
 def kernels(
@@ -218,6 +227,7 @@ def kernels(
     batch_size: Any,
     seq_len: Any,
     embedding_dim: Any,
+    num_embeddings: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
 ) -> list[dict[str, Any]]:
@@ -227,9 +237,9 @@ def kernels(
     (with every enclosing repeat multiplied in), and any other key the kernel carries.
     A kernel with a footprint adds `weights` and `cache` (times the repeats) and `activations`.
     """
-    _array = _arrays(batch_size, seq_len, embedding_dim, a_bytes, w_bytes)
+    _array = _arrays(batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes)
     if _array:
-        batch_size, seq_len, embedding_dim, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, embedding_dim, a_bytes, w_bytes)
+        batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes)
     _records: list[dict[str, Any]] = []
     _leaf(
         _records,
@@ -240,7 +250,7 @@ def kernels(
         write=batch_size * seq_len * embedding_dim * a_bytes,
         extras={"compute": "none"},
     )
-    _memory(_records, 1, 0, 0, batch_size * seq_len * embedding_dim * a_bytes + 8 * batch_size * seq_len)
+    _memory(_records, 1, embedding_dim * num_embeddings * w_bytes, 0, batch_size * seq_len * embedding_dim * a_bytes + 8 * batch_size * seq_len)
     _leaf(
         _records,
         ("Embedding scaling",),
@@ -250,7 +260,7 @@ def kernels(
         write=batch_size * seq_len * embedding_dim * a_bytes,
         extras={"compute": "vector"},
     )
-    return _finish(_records, _array, batch_size, seq_len, embedding_dim, a_bytes, w_bytes)
+    return _finish(_records, _array, batch_size, seq_len, embedding_dim, num_embeddings, a_bytes, w_bytes)
 
 
 # Helpers: arithmetic that is exact on ints and Fractions and broadcasts on numpy arrays.

@@ -32,6 +32,7 @@ Parameters:
     num_experts: Experts per mixture-of-experts layer
     top_k: Experts each token is routed to
     attention_bias: 1 if the query, key, value and output projections have biases, else 0 (default: 1)
+    tie_word_embeddings: 1 if the LM head shares the token embedding's weights (tied: the head owns none), else 0 (default: 0)
     a_bytes: bytes per activation element
     w_bytes: bytes per weight element
     kv_bytes: bytes per cache element (default: a_bytes)
@@ -74,6 +75,7 @@ PARAMETERS: dict[str, dict[str, str | None]] = {
     "num_experts": {"description": "Experts per mixture-of-experts layer", "default": None},
     "top_k": {"description": "Experts each token is routed to", "default": None},
     "attention_bias": {"description": "1 if the query, key, value and output projections have biases, else 0", "default": "1"},
+    "tie_word_embeddings": {"description": "1 if the LM head shares the token embedding's weights (tied: the head owns none), else 0", "default": "0"},
     "a_bytes": {"description": None, "default": None},
     "w_bytes": {"description": None, "default": None},
     "kv_bytes": {"description": None, "default": "a_bytes"},
@@ -98,6 +100,7 @@ def flops(
     num_experts: Any,
     top_k: Any,
     attention_bias: Any = 1,
+    tie_word_embeddings: Any = 0,
     a_bytes: Any = None,
     w_bytes: Any = None,
     kv_bytes: Any = None,
@@ -107,13 +110,13 @@ def flops(
     a_bytes, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     if _array:
-        return _shaped(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 9 * batch_size * seq_len ** 2 * num_heads * num_layers + 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers - 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_sliding_layers + 9 * batch_size * seq_len * cache_len * num_heads * num_layers - 9 * batch_size * seq_len * cache_len * num_heads * num_sliding_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers * top_k + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + 2 * batch_size * seq_len * hidden_size * num_layers * num_experts + 3 * batch_size * seq_len * hidden_size * num_layers * top_k + batch_size * seq_len * hidden_size * num_layers * attention_bias + 10 * batch_size * seq_len * hidden_size * num_layers + 2 * batch_size * seq_len * hidden_size * vocab_size + 4 * batch_size * seq_len * hidden_size + 13 * batch_size * seq_len * intermediate_size * num_layers * top_k + batch_size * seq_len * num_heads * head_dim * num_layers * attention_bias + 3 * batch_size * seq_len * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * num_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) + 7 * batch_size * seq_len * num_heads * num_layers + 9 * batch_size * seq_len * num_heads * num_sliding_layers * _min(cache_len, sliding_window - 1) + 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * attention_bias + 3 * batch_size * seq_len * num_kv_heads * head_dim * num_layers + batch_size * seq_len * num_layers * num_experts + 5 * batch_size * seq_len * num_layers * top_k + 6 * batch_size * seq_len * num_layers + 3 * batch_size * seq_len + 5 * seq_len * head_dim / 2 + seq_len, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
+        return _shaped(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 9 * batch_size * seq_len ** 2 * num_heads * num_layers + 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers - 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_sliding_layers + 9 * batch_size * seq_len * cache_len * num_heads * num_layers - 9 * batch_size * seq_len * cache_len * num_heads * num_sliding_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers * top_k + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + 2 * batch_size * seq_len * hidden_size * num_layers * num_experts + 3 * batch_size * seq_len * hidden_size * num_layers * top_k + batch_size * seq_len * hidden_size * num_layers * attention_bias + 10 * batch_size * seq_len * hidden_size * num_layers + 2 * batch_size * seq_len * hidden_size * vocab_size + 4 * batch_size * seq_len * hidden_size + 13 * batch_size * seq_len * intermediate_size * num_layers * top_k + batch_size * seq_len * num_heads * head_dim * num_layers * attention_bias + 3 * batch_size * seq_len * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * num_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) + 7 * batch_size * seq_len * num_heads * num_layers + 9 * batch_size * seq_len * num_heads * num_sliding_layers * _min(cache_len, sliding_window - 1) + 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * attention_bias + 3 * batch_size * seq_len * num_kv_heads * head_dim * num_layers + batch_size * seq_len * num_layers * num_experts + 5 * batch_size * seq_len * num_layers * top_k + 6 * batch_size * seq_len * num_layers + 3 * batch_size * seq_len + 5 * seq_len * head_dim / 2 + seq_len, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     return _exact(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 9 * batch_size * seq_len ** 2 * num_heads * num_layers + 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers - 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_sliding_layers + 9 * batch_size * seq_len * cache_len * num_heads * num_layers - 9 * batch_size * seq_len * cache_len * num_heads * num_sliding_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers * top_k + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + 2 * batch_size * seq_len * hidden_size * num_layers * num_experts + 3 * batch_size * seq_len * hidden_size * num_layers * top_k + batch_size * seq_len * hidden_size * num_layers * attention_bias + 10 * batch_size * seq_len * hidden_size * num_layers + 2 * batch_size * seq_len * hidden_size * vocab_size + 4 * batch_size * seq_len * hidden_size + 13 * batch_size * seq_len * intermediate_size * num_layers * top_k + batch_size * seq_len * num_heads * head_dim * num_layers * attention_bias + 3 * batch_size * seq_len * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * num_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) + 7 * batch_size * seq_len * num_heads * num_layers + 9 * batch_size * seq_len * num_heads * num_sliding_layers * _min(cache_len, sliding_window - 1) + 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * attention_bias + 3 * batch_size * seq_len * num_kv_heads * head_dim * num_layers + batch_size * seq_len * num_layers * num_experts + 5 * batch_size * seq_len * num_layers * top_k + 6 * batch_size * seq_len * num_layers + 3 * batch_size * seq_len + _div(5 * seq_len * head_dim, 2) + seq_len)
 
 
@@ -134,19 +137,20 @@ def memory_read(
     num_experts: Any,
     top_k: Any,
     attention_bias: Any = 1,
+    tie_word_embeddings: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
     kv_bytes: Any = None,
 ) -> Any:
     """Bytes read by GptOssForCausalLM: the sum over all its kernels."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     if _array:
         with _quiet():
-            return _shaped(5 * batch_size * seq_len ** 2 * num_heads * num_layers * a_bytes + batch_size * seq_len ** 2 * num_layers * a_bytes + 5 * batch_size * seq_len * cache_len * num_heads * num_layers * a_bytes - 5 * batch_size * seq_len * cache_len * num_heads * num_sliding_layers * a_bytes + batch_size * seq_len * cache_len * num_layers * a_bytes - batch_size * seq_len * cache_len * num_sliding_layers * a_bytes + 5 * batch_size * seq_len * hidden_size * num_layers * top_k * a_bytes + 12 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 3 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * hidden_size * w_bytes + 5 * batch_size * seq_len * intermediate_size * num_layers * top_k * a_bytes + 6 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 2 * batch_size * seq_len * num_heads * num_layers * a_bytes + 5 * batch_size * seq_len * num_heads * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes + 3 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + batch_size * seq_len * num_layers * num_experts * a_bytes + 28 * batch_size * seq_len * num_layers * top_k + 8 * batch_size * seq_len * num_layers + batch_size * seq_len * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes + 12 * batch_size * seq_len + 2 * batch_size * cache_len * num_heads * head_dim * num_layers * a_bytes - 2 * batch_size * cache_len * num_heads * head_dim * num_sliding_layers * a_bytes + 2 * batch_size * num_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes + seq_len * head_dim * num_layers * a_bytes + 8 * seq_len - 3 * hidden_size * intermediate_size * num_layers * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 3 * hidden_size * intermediate_size * num_layers * num_experts * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes - hidden_size * num_layers * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 2 * hidden_size * num_layers * num_experts * w_bytes + hidden_size * num_layers * attention_bias * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * vocab_size * w_bytes + hidden_size * w_bytes - 2 * intermediate_size * num_layers * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 2 * intermediate_size * num_layers * num_experts * w_bytes + num_heads * head_dim * num_layers * attention_bias * w_bytes + num_heads * num_layers * w_bytes + 2 * num_kv_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * head_dim + num_layers * num_experts * w_bytes + _where(num_heads != num_kv_heads, 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * a_bytes - 2 * batch_size * cache_len * num_kv_heads * head_dim * num_sliding_layers * a_bytes + 2 * batch_size * num_kv_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes, 0), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
+            return _shaped(5 * batch_size * seq_len ** 2 * num_heads * num_layers * a_bytes + batch_size * seq_len ** 2 * num_layers * a_bytes + 5 * batch_size * seq_len * cache_len * num_heads * num_layers * a_bytes - 5 * batch_size * seq_len * cache_len * num_heads * num_sliding_layers * a_bytes + batch_size * seq_len * cache_len * num_layers * a_bytes - batch_size * seq_len * cache_len * num_sliding_layers * a_bytes + 5 * batch_size * seq_len * hidden_size * num_layers * top_k * a_bytes + 12 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 3 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * hidden_size * w_bytes + 5 * batch_size * seq_len * intermediate_size * num_layers * top_k * a_bytes + 6 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 2 * batch_size * seq_len * num_heads * num_layers * a_bytes + 5 * batch_size * seq_len * num_heads * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes + 3 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + batch_size * seq_len * num_layers * num_experts * a_bytes + 28 * batch_size * seq_len * num_layers * top_k + 8 * batch_size * seq_len * num_layers + batch_size * seq_len * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes + 12 * batch_size * seq_len + 2 * batch_size * cache_len * num_heads * head_dim * num_layers * a_bytes - 2 * batch_size * cache_len * num_heads * head_dim * num_sliding_layers * a_bytes + 2 * batch_size * num_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes + seq_len * head_dim * num_layers * a_bytes + 8 * seq_len - 3 * hidden_size * intermediate_size * num_layers * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 3 * hidden_size * intermediate_size * num_layers * num_experts * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes - hidden_size * num_layers * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 2 * hidden_size * num_layers * num_experts * w_bytes + hidden_size * num_layers * attention_bias * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * vocab_size * w_bytes + hidden_size * w_bytes - 2 * intermediate_size * num_layers * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 2 * intermediate_size * num_layers * num_experts * w_bytes + num_heads * head_dim * num_layers * attention_bias * w_bytes + num_heads * num_layers * w_bytes + 2 * num_kv_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * head_dim + num_layers * num_experts * w_bytes + _where(num_heads != num_kv_heads, 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * a_bytes - 2 * batch_size * cache_len * num_kv_heads * head_dim * num_sliding_layers * a_bytes + 2 * batch_size * num_kv_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes, 0), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     return _exact(5 * batch_size * seq_len ** 2 * num_heads * num_layers * a_bytes + batch_size * seq_len ** 2 * num_layers * a_bytes + 5 * batch_size * seq_len * cache_len * num_heads * num_layers * a_bytes - 5 * batch_size * seq_len * cache_len * num_heads * num_sliding_layers * a_bytes + batch_size * seq_len * cache_len * num_layers * a_bytes - batch_size * seq_len * cache_len * num_sliding_layers * a_bytes + 5 * batch_size * seq_len * hidden_size * num_layers * top_k * a_bytes + 12 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 3 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * hidden_size * w_bytes + 5 * batch_size * seq_len * intermediate_size * num_layers * top_k * a_bytes + 6 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 2 * batch_size * seq_len * num_heads * num_layers * a_bytes + 5 * batch_size * seq_len * num_heads * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes + 3 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + batch_size * seq_len * num_layers * num_experts * a_bytes + 28 * batch_size * seq_len * num_layers * top_k + 8 * batch_size * seq_len * num_layers + batch_size * seq_len * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes + 12 * batch_size * seq_len + 2 * batch_size * cache_len * num_heads * head_dim * num_layers * a_bytes - 2 * batch_size * cache_len * num_heads * head_dim * num_sliding_layers * a_bytes + 2 * batch_size * num_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes + seq_len * head_dim * num_layers * a_bytes + 8 * seq_len - 3 * hidden_size * intermediate_size * num_layers * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + 3 * hidden_size * intermediate_size * num_layers * num_experts * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes - hidden_size * num_layers * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + 2 * hidden_size * num_layers * num_experts * w_bytes + hidden_size * num_layers * attention_bias * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * vocab_size * w_bytes + hidden_size * w_bytes - 2 * intermediate_size * num_layers * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + 2 * intermediate_size * num_layers * num_experts * w_bytes + num_heads * head_dim * num_layers * attention_bias * w_bytes + num_heads * num_layers * w_bytes + 2 * num_kv_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * head_dim + num_layers * num_experts * w_bytes + (2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * a_bytes - 2 * batch_size * cache_len * num_kv_heads * head_dim * num_sliding_layers * a_bytes + 2 * batch_size * num_kv_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes if num_heads != num_kv_heads else 0))
 
 
@@ -167,6 +171,7 @@ def memory_write(
     num_experts: Any,
     top_k: Any,
     attention_bias: Any = 1,
+    tie_word_embeddings: Any = 0,
     a_bytes: Any,
     w_bytes: Any = None,
     kv_bytes: Any = None,
@@ -176,14 +181,14 @@ def memory_write(
     w_bytes is optional: the formula does not use it, though an array passed
     for it still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, a_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, a_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     if _array:
         with _quiet():
-            return _shaped(5 * batch_size * seq_len ** 2 * num_heads * num_layers * a_bytes + 5 * batch_size * seq_len * cache_len * num_heads * num_layers * a_bytes - 5 * batch_size * seq_len * cache_len * num_heads * num_sliding_layers * a_bytes + 4 * batch_size * seq_len * hidden_size * num_layers * top_k * a_bytes + 7 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 2 * batch_size * seq_len * hidden_size * a_bytes + 5 * batch_size * seq_len * intermediate_size * num_layers * top_k * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 3 * batch_size * seq_len * num_heads * num_layers * a_bytes + 5 * batch_size * seq_len * num_heads * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 8 * batch_size * seq_len * num_layers * num_experts * top_k + batch_size * seq_len * num_layers * num_experts * a_bytes + batch_size * seq_len * num_layers * top_k * a_bytes + 8 * batch_size * seq_len * num_layers * top_k + 8 * batch_size * seq_len * num_layers + batch_size * seq_len * vocab_size * a_bytes + 4 * batch_size * seq_len + seq_len * head_dim * a_bytes + 8 * seq_len + _where(num_heads != num_kv_heads, 2 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 2 * batch_size * cache_len * num_heads * head_dim * num_layers * a_bytes - 2 * batch_size * cache_len * num_heads * head_dim * num_sliding_layers * a_bytes + 2 * batch_size * num_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes, 0), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
+            return _shaped(5 * batch_size * seq_len ** 2 * num_heads * num_layers * a_bytes + 5 * batch_size * seq_len * cache_len * num_heads * num_layers * a_bytes - 5 * batch_size * seq_len * cache_len * num_heads * num_sliding_layers * a_bytes + 4 * batch_size * seq_len * hidden_size * num_layers * top_k * a_bytes + 7 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 2 * batch_size * seq_len * hidden_size * a_bytes + 5 * batch_size * seq_len * intermediate_size * num_layers * top_k * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 3 * batch_size * seq_len * num_heads * num_layers * a_bytes + 5 * batch_size * seq_len * num_heads * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 8 * batch_size * seq_len * num_layers * num_experts * top_k + batch_size * seq_len * num_layers * num_experts * a_bytes + batch_size * seq_len * num_layers * top_k * a_bytes + 8 * batch_size * seq_len * num_layers * top_k + 8 * batch_size * seq_len * num_layers + batch_size * seq_len * vocab_size * a_bytes + 4 * batch_size * seq_len + seq_len * head_dim * a_bytes + 8 * seq_len + _where(num_heads != num_kv_heads, 2 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 2 * batch_size * cache_len * num_heads * head_dim * num_layers * a_bytes - 2 * batch_size * cache_len * num_heads * head_dim * num_sliding_layers * a_bytes + 2 * batch_size * num_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes, 0), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     return _exact(5 * batch_size * seq_len ** 2 * num_heads * num_layers * a_bytes + 5 * batch_size * seq_len * cache_len * num_heads * num_layers * a_bytes - 5 * batch_size * seq_len * cache_len * num_heads * num_sliding_layers * a_bytes + 4 * batch_size * seq_len * hidden_size * num_layers * top_k * a_bytes + 7 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 2 * batch_size * seq_len * hidden_size * a_bytes + 5 * batch_size * seq_len * intermediate_size * num_layers * top_k * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 3 * batch_size * seq_len * num_heads * num_layers * a_bytes + 5 * batch_size * seq_len * num_heads * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 8 * batch_size * seq_len * num_layers * num_experts * top_k + batch_size * seq_len * num_layers * num_experts * a_bytes + batch_size * seq_len * num_layers * top_k * a_bytes + 8 * batch_size * seq_len * num_layers * top_k + 8 * batch_size * seq_len * num_layers + batch_size * seq_len * vocab_size * a_bytes + 4 * batch_size * seq_len + seq_len * head_dim * a_bytes + 8 * seq_len + (2 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 2 * batch_size * cache_len * num_heads * head_dim * num_layers * a_bytes - 2 * batch_size * cache_len * num_heads * head_dim * num_sliding_layers * a_bytes + 2 * batch_size * num_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes if num_heads != num_kv_heads else 0))
 
 
@@ -204,14 +209,15 @@ def memory_bytes(
     num_experts: Any,
     top_k: Any,
     attention_bias: Any = 1,
+    tie_word_embeddings: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
     kv_bytes: Any = None,
 ) -> Any:
     """Bytes read and written by GptOssForCausalLM: memory_read + memory_write."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
-    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
+    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, tie_word_embeddings=tie_word_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, tie_word_embeddings=tie_word_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def arithmetic_intensity(
@@ -231,14 +237,15 @@ def arithmetic_intensity(
     num_experts: Any,
     top_k: Any,
     attention_bias: Any = 1,
+    tie_word_embeddings: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
     kv_bytes: Any = None,
 ) -> Any:
     """FLOPs per byte moved by GptOssForCausalLM: flops / memory_bytes (ZeroDivisionError when no byte moves)."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
-    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
-    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _div(_done, _moved)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
+    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, tie_word_embeddings=tie_word_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, tie_word_embeddings=tie_word_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _div(_done, _moved)
 
 
 def weight_bytes(
@@ -258,6 +265,7 @@ def weight_bytes(
     num_experts: Any,
     top_k: Any = None,
     attention_bias: Any = 1,
+    tie_word_embeddings: Any = 0,
     a_bytes: Any = None,
     w_bytes: Any,
     kv_bytes: Any = None,
@@ -267,13 +275,13 @@ def weight_bytes(
     batch_size, seq_len, cache_len, num_sliding_layers, sliding_window, top_k, a_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     if _array:
-        hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, attention_bias, w_bytes = _as_arrays(hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, attention_bias, w_bytes)
+        hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, attention_bias, tie_word_embeddings, w_bytes = _as_arrays(hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_experts, attention_bias, tie_word_embeddings, w_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
-    _value = 3 * hidden_size * intermediate_size * num_layers * num_experts * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_layers * num_experts * w_bytes + hidden_size * num_layers * attention_bias * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * vocab_size * w_bytes + hidden_size * w_bytes + 2 * intermediate_size * num_layers * num_experts * w_bytes + num_heads * head_dim * num_layers * attention_bias * w_bytes + num_heads * num_layers * w_bytes + 2 * num_kv_heads * head_dim * num_layers * attention_bias * w_bytes + num_layers * num_experts * w_bytes
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+    _value = 3 * hidden_size * intermediate_size * num_layers * num_experts * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_layers * num_experts * w_bytes + hidden_size * num_layers * attention_bias * w_bytes + 2 * hidden_size * num_layers * w_bytes - hidden_size * vocab_size * tie_word_embeddings * w_bytes + 2 * hidden_size * vocab_size * w_bytes + hidden_size * w_bytes + 2 * intermediate_size * num_layers * num_experts * w_bytes + num_heads * head_dim * num_layers * attention_bias * w_bytes + num_heads * num_layers * w_bytes + 2 * num_kv_heads * head_dim * num_layers * attention_bias * w_bytes + num_layers * num_experts * w_bytes
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def cache_bytes(
@@ -293,6 +301,7 @@ def cache_bytes(
     num_experts: Any = None,
     top_k: Any = None,
     attention_bias: Any = 1,
+    tie_word_embeddings: Any = 0,
     a_bytes: Any,
     w_bytes: Any = None,
     kv_bytes: Any = None,
@@ -302,7 +311,7 @@ def cache_bytes(
     hidden_size, intermediate_size, vocab_size, num_experts, top_k, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, a_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, a_bytes, kv_bytes)
     if num_kv_heads is None:
@@ -310,7 +319,7 @@ def cache_bytes(
     if kv_bytes is None:
         kv_bytes = a_bytes
     _value = 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * kv_bytes - 2 * batch_size * seq_len * num_kv_heads * head_dim * num_sliding_layers * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * kv_bytes - 2 * batch_size * cache_len * num_kv_heads * head_dim * num_sliding_layers * kv_bytes + 2 * batch_size * num_kv_heads * head_dim * num_sliding_layers * _min(seq_len + cache_len, sliding_window - 1) * kv_bytes
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def activation_bytes(
@@ -330,6 +339,7 @@ def activation_bytes(
     num_experts: Any,
     top_k: Any,
     attention_bias: Any = 1,
+    tie_word_embeddings: Any = 0,
     a_bytes: Any,
     w_bytes: Any = None,
     kv_bytes: Any = None,
@@ -339,13 +349,13 @@ def activation_bytes(
     num_layers, num_sliding_layers, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, vocab_size, sliding_window, num_experts, top_k, a_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, vocab_size, sliding_window, num_experts, top_k, a_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     _value = _max(2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, 2 * batch_size * seq_len ** 2 * num_heads * a_bytes + 2 * batch_size * seq_len * cache_len * num_heads * a_bytes + batch_size * seq_len * num_heads * a_bytes, 2 * batch_size * seq_len ** 2 * num_heads * a_bytes + 2 * batch_size * seq_len * num_heads * _min(cache_len, sliding_window - 1) * a_bytes + batch_size * seq_len * num_heads * a_bytes, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_experts * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * vocab_size * a_bytes, batch_size * seq_len * hidden_size * top_k * a_bytes + 2 * batch_size * seq_len * intermediate_size * top_k * a_bytes, batch_size * seq_len * hidden_size * top_k * a_bytes + batch_size * seq_len * intermediate_size * top_k * a_bytes)
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def footprint_bytes(
@@ -365,14 +375,15 @@ def footprint_bytes(
     num_experts: Any,
     top_k: Any,
     attention_bias: Any = 1,
+    tie_word_embeddings: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
     kv_bytes: Any = None,
 ) -> Any:
     """Bytes GptOssForCausalLM needs in memory: weight_bytes + cache_bytes + activation_bytes."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
-    _value = weight_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + cache_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + activation_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
+    _value = weight_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, tie_word_embeddings=tie_word_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + cache_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, tie_word_embeddings=tie_word_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + activation_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, tie_word_embeddings=tie_word_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def kernels(
@@ -392,6 +403,7 @@ def kernels(
     num_experts: Any,
     top_k: Any,
     attention_bias: Any = 1,
+    tie_word_embeddings: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
     kv_bytes: Any = None,
@@ -402,9 +414,9 @@ def kernels(
     (with every enclosing repeat multiplied in), and any other key the kernel carries.
     A kernel with a footprint adds `weights` and `cache` (times the repeats) and `activations`.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     if _array:
-        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
+        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     if kv_bytes is None:
@@ -420,7 +432,7 @@ def kernels(
             write=batch_size * seq_len * hidden_size * a_bytes,
             extras={"compute": "none"},
         )
-        _memory(_records, 1, 0, 0, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len)
+        _memory(_records, 1, hidden_size * vocab_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len)
         _leaf(
             _records,
             ("Model", "Position ids (from GptOssModel)"),
@@ -909,7 +921,7 @@ def kernels(
             write=batch_size * seq_len * vocab_size * a_bytes,
             extras={"compute": "matmul"},
         )
-        _memory(_records, 1, hidden_size * vocab_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * vocab_size * a_bytes)
+        _memory(_records, 1, -hidden_size * vocab_size * tie_word_embeddings * w_bytes + hidden_size * vocab_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * vocab_size * a_bytes)
         _leaf(
             _records,
             ("LM head", "Bias addition (from Linear)"),
@@ -920,7 +932,7 @@ def kernels(
             extras={"compute": "vector"},
         )
         _memory(_records, 1, 0, 0, 0)
-    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
+    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
 
 
 def _subtree_1(

@@ -31,6 +31,7 @@ Parameters:
     num_experts: Experts per mixture-of-experts layer
     top_k: Experts each token is routed to
     attention_bias: 1 if the query, key, value and output projections have biases, else 0 (default: 1)
+    vocab_size: Vocabulary size: rows of the token embedding table (its weights are part of the footprint)
     a_bytes: bytes per activation element
     w_bytes: bytes per weight element
     kv_bytes: bytes per cache element (default: a_bytes)
@@ -72,6 +73,7 @@ PARAMETERS: dict[str, dict[str, str | None]] = {
     "num_experts": {"description": "Experts per mixture-of-experts layer", "default": None},
     "top_k": {"description": "Experts each token is routed to", "default": None},
     "attention_bias": {"description": "1 if the query, key, value and output projections have biases, else 0", "default": "1"},
+    "vocab_size": {"description": "Vocabulary size: rows of the token embedding table (its weights are part of the footprint)", "default": None},
     "a_bytes": {"description": None, "default": None},
     "w_bytes": {"description": None, "default": None},
     "kv_bytes": {"description": None, "default": "a_bytes"},
@@ -95,22 +97,23 @@ def flops(
     num_experts: Any,
     top_k: Any,
     attention_bias: Any = 1,
+    vocab_size: Any = None,
     a_bytes: Any = None,
     w_bytes: Any = None,
     kv_bytes: Any = None,
 ) -> Any:
     """Floating-point operations of GptOssModel: the sum over all its kernels.
 
-    a_bytes, w_bytes are optional: the formula does not use them, though an array passed
+    vocab_size, a_bytes, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     if _array:
-        return _shaped(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 9 * batch_size * seq_len ** 2 * num_heads * num_layers + 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers - 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_sliding_layers + 9 * batch_size * seq_len * cache_len * num_heads * num_layers - 9 * batch_size * seq_len * cache_len * num_heads * num_sliding_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers * top_k + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + 2 * batch_size * seq_len * hidden_size * num_layers * num_experts + 3 * batch_size * seq_len * hidden_size * num_layers * top_k + batch_size * seq_len * hidden_size * num_layers * attention_bias + 10 * batch_size * seq_len * hidden_size * num_layers + 4 * batch_size * seq_len * hidden_size + 13 * batch_size * seq_len * intermediate_size * num_layers * top_k + batch_size * seq_len * num_heads * head_dim * num_layers * attention_bias + 3 * batch_size * seq_len * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * num_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) + 7 * batch_size * seq_len * num_heads * num_layers + 9 * batch_size * seq_len * num_heads * num_sliding_layers * _min(cache_len, sliding_window - 1) + 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * attention_bias + 3 * batch_size * seq_len * num_kv_heads * head_dim * num_layers + batch_size * seq_len * num_layers * num_experts + 5 * batch_size * seq_len * num_layers * top_k + 6 * batch_size * seq_len * num_layers + 3 * batch_size * seq_len + 5 * seq_len * head_dim / 2 + seq_len, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
+        return _shaped(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 9 * batch_size * seq_len ** 2 * num_heads * num_layers + 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers - 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_sliding_layers + 9 * batch_size * seq_len * cache_len * num_heads * num_layers - 9 * batch_size * seq_len * cache_len * num_heads * num_sliding_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers * top_k + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + 2 * batch_size * seq_len * hidden_size * num_layers * num_experts + 3 * batch_size * seq_len * hidden_size * num_layers * top_k + batch_size * seq_len * hidden_size * num_layers * attention_bias + 10 * batch_size * seq_len * hidden_size * num_layers + 4 * batch_size * seq_len * hidden_size + 13 * batch_size * seq_len * intermediate_size * num_layers * top_k + batch_size * seq_len * num_heads * head_dim * num_layers * attention_bias + 3 * batch_size * seq_len * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * num_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) + 7 * batch_size * seq_len * num_heads * num_layers + 9 * batch_size * seq_len * num_heads * num_sliding_layers * _min(cache_len, sliding_window - 1) + 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * attention_bias + 3 * batch_size * seq_len * num_kv_heads * head_dim * num_layers + batch_size * seq_len * num_layers * num_experts + 5 * batch_size * seq_len * num_layers * top_k + 6 * batch_size * seq_len * num_layers + 3 * batch_size * seq_len + 5 * seq_len * head_dim / 2 + seq_len, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes)
     return _exact(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 9 * batch_size * seq_len ** 2 * num_heads * num_layers + 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers - 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_sliding_layers + 9 * batch_size * seq_len * cache_len * num_heads * num_layers - 9 * batch_size * seq_len * cache_len * num_heads * num_sliding_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers * top_k + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + 2 * batch_size * seq_len * hidden_size * num_layers * num_experts + 3 * batch_size * seq_len * hidden_size * num_layers * top_k + batch_size * seq_len * hidden_size * num_layers * attention_bias + 10 * batch_size * seq_len * hidden_size * num_layers + 4 * batch_size * seq_len * hidden_size + 13 * batch_size * seq_len * intermediate_size * num_layers * top_k + batch_size * seq_len * num_heads * head_dim * num_layers * attention_bias + 3 * batch_size * seq_len * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * num_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) + 7 * batch_size * seq_len * num_heads * num_layers + 9 * batch_size * seq_len * num_heads * num_sliding_layers * _min(cache_len, sliding_window - 1) + 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * attention_bias + 3 * batch_size * seq_len * num_kv_heads * head_dim * num_layers + batch_size * seq_len * num_layers * num_experts + 5 * batch_size * seq_len * num_layers * top_k + 6 * batch_size * seq_len * num_layers + 3 * batch_size * seq_len + _div(5 * seq_len * head_dim, 2) + seq_len)
 
 
@@ -130,19 +133,24 @@ def memory_read(
     num_experts: Any,
     top_k: Any,
     attention_bias: Any = 1,
+    vocab_size: Any = None,
     a_bytes: Any,
     w_bytes: Any,
     kv_bytes: Any = None,
 ) -> Any:
-    """Bytes read by GptOssModel: the sum over all its kernels."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
+    """Bytes read by GptOssModel: the sum over all its kernels.
+
+    vocab_size is optional: the formula does not use it, though an array passed
+    for it still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     if _array:
         with _quiet():
-            return _shaped(5 * batch_size * seq_len ** 2 * num_heads * num_layers * a_bytes + batch_size * seq_len ** 2 * num_layers * a_bytes + 5 * batch_size * seq_len * cache_len * num_heads * num_layers * a_bytes - 5 * batch_size * seq_len * cache_len * num_heads * num_sliding_layers * a_bytes + batch_size * seq_len * cache_len * num_layers * a_bytes - batch_size * seq_len * cache_len * num_sliding_layers * a_bytes + 5 * batch_size * seq_len * hidden_size * num_layers * top_k * a_bytes + 12 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 2 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * hidden_size * w_bytes + 5 * batch_size * seq_len * intermediate_size * num_layers * top_k * a_bytes + 6 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 2 * batch_size * seq_len * num_heads * num_layers * a_bytes + 5 * batch_size * seq_len * num_heads * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes + 3 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + batch_size * seq_len * num_layers * num_experts * a_bytes + 28 * batch_size * seq_len * num_layers * top_k + 8 * batch_size * seq_len * num_layers + batch_size * seq_len * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes + 12 * batch_size * seq_len + 2 * batch_size * cache_len * num_heads * head_dim * num_layers * a_bytes - 2 * batch_size * cache_len * num_heads * head_dim * num_sliding_layers * a_bytes + 2 * batch_size * num_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes + seq_len * head_dim * num_layers * a_bytes + 8 * seq_len - 3 * hidden_size * intermediate_size * num_layers * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 3 * hidden_size * intermediate_size * num_layers * num_experts * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes - hidden_size * num_layers * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 2 * hidden_size * num_layers * num_experts * w_bytes + hidden_size * num_layers * attention_bias * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * w_bytes - 2 * intermediate_size * num_layers * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 2 * intermediate_size * num_layers * num_experts * w_bytes + num_heads * head_dim * num_layers * attention_bias * w_bytes + num_heads * num_layers * w_bytes + 2 * num_kv_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * head_dim + num_layers * num_experts * w_bytes + _where(num_heads != num_kv_heads, 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * a_bytes - 2 * batch_size * cache_len * num_kv_heads * head_dim * num_sliding_layers * a_bytes + 2 * batch_size * num_kv_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes, 0), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
+            return _shaped(5 * batch_size * seq_len ** 2 * num_heads * num_layers * a_bytes + batch_size * seq_len ** 2 * num_layers * a_bytes + 5 * batch_size * seq_len * cache_len * num_heads * num_layers * a_bytes - 5 * batch_size * seq_len * cache_len * num_heads * num_sliding_layers * a_bytes + batch_size * seq_len * cache_len * num_layers * a_bytes - batch_size * seq_len * cache_len * num_sliding_layers * a_bytes + 5 * batch_size * seq_len * hidden_size * num_layers * top_k * a_bytes + 12 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 2 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * hidden_size * w_bytes + 5 * batch_size * seq_len * intermediate_size * num_layers * top_k * a_bytes + 6 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 2 * batch_size * seq_len * num_heads * num_layers * a_bytes + 5 * batch_size * seq_len * num_heads * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes + 3 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + batch_size * seq_len * num_layers * num_experts * a_bytes + 28 * batch_size * seq_len * num_layers * top_k + 8 * batch_size * seq_len * num_layers + batch_size * seq_len * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes + 12 * batch_size * seq_len + 2 * batch_size * cache_len * num_heads * head_dim * num_layers * a_bytes - 2 * batch_size * cache_len * num_heads * head_dim * num_sliding_layers * a_bytes + 2 * batch_size * num_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes + seq_len * head_dim * num_layers * a_bytes + 8 * seq_len - 3 * hidden_size * intermediate_size * num_layers * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 3 * hidden_size * intermediate_size * num_layers * num_experts * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes - hidden_size * num_layers * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 2 * hidden_size * num_layers * num_experts * w_bytes + hidden_size * num_layers * attention_bias * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * w_bytes - 2 * intermediate_size * num_layers * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 2 * intermediate_size * num_layers * num_experts * w_bytes + num_heads * head_dim * num_layers * attention_bias * w_bytes + num_heads * num_layers * w_bytes + 2 * num_kv_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * head_dim + num_layers * num_experts * w_bytes + _where(num_heads != num_kv_heads, 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * a_bytes - 2 * batch_size * cache_len * num_kv_heads * head_dim * num_sliding_layers * a_bytes + 2 * batch_size * num_kv_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes, 0), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes)
     return _exact(5 * batch_size * seq_len ** 2 * num_heads * num_layers * a_bytes + batch_size * seq_len ** 2 * num_layers * a_bytes + 5 * batch_size * seq_len * cache_len * num_heads * num_layers * a_bytes - 5 * batch_size * seq_len * cache_len * num_heads * num_sliding_layers * a_bytes + batch_size * seq_len * cache_len * num_layers * a_bytes - batch_size * seq_len * cache_len * num_sliding_layers * a_bytes + 5 * batch_size * seq_len * hidden_size * num_layers * top_k * a_bytes + 12 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 2 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * hidden_size * w_bytes + 5 * batch_size * seq_len * intermediate_size * num_layers * top_k * a_bytes + 6 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 2 * batch_size * seq_len * num_heads * num_layers * a_bytes + 5 * batch_size * seq_len * num_heads * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes + 3 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + batch_size * seq_len * num_layers * num_experts * a_bytes + 28 * batch_size * seq_len * num_layers * top_k + 8 * batch_size * seq_len * num_layers + batch_size * seq_len * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes + 12 * batch_size * seq_len + 2 * batch_size * cache_len * num_heads * head_dim * num_layers * a_bytes - 2 * batch_size * cache_len * num_heads * head_dim * num_sliding_layers * a_bytes + 2 * batch_size * num_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes + seq_len * head_dim * num_layers * a_bytes + 8 * seq_len - 3 * hidden_size * intermediate_size * num_layers * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + 3 * hidden_size * intermediate_size * num_layers * num_experts * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes - hidden_size * num_layers * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + 2 * hidden_size * num_layers * num_experts * w_bytes + hidden_size * num_layers * attention_bias * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * w_bytes - 2 * intermediate_size * num_layers * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + 2 * intermediate_size * num_layers * num_experts * w_bytes + num_heads * head_dim * num_layers * attention_bias * w_bytes + num_heads * num_layers * w_bytes + 2 * num_kv_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * head_dim + num_layers * num_experts * w_bytes + (2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * a_bytes - 2 * batch_size * cache_len * num_kv_heads * head_dim * num_sliding_layers * a_bytes + 2 * batch_size * num_kv_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes if num_heads != num_kv_heads else 0))
 
 
@@ -162,23 +170,24 @@ def memory_write(
     num_experts: Any,
     top_k: Any,
     attention_bias: Any = 1,
+    vocab_size: Any = None,
     a_bytes: Any,
     w_bytes: Any = None,
     kv_bytes: Any = None,
 ) -> Any:
     """Bytes written by GptOssModel: the sum over all its kernels.
 
-    w_bytes is optional: the formula does not use it, though an array passed
-    for it still sets the shape of the result.
+    vocab_size, w_bytes are optional: the formula does not use them, though an array passed
+    for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, a_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, a_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     if _array:
         with _quiet():
-            return _shaped(5 * batch_size * seq_len ** 2 * num_heads * num_layers * a_bytes + 5 * batch_size * seq_len * cache_len * num_heads * num_layers * a_bytes - 5 * batch_size * seq_len * cache_len * num_heads * num_sliding_layers * a_bytes + 4 * batch_size * seq_len * hidden_size * num_layers * top_k * a_bytes + 7 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 2 * batch_size * seq_len * hidden_size * a_bytes + 5 * batch_size * seq_len * intermediate_size * num_layers * top_k * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 3 * batch_size * seq_len * num_heads * num_layers * a_bytes + 5 * batch_size * seq_len * num_heads * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 8 * batch_size * seq_len * num_layers * num_experts * top_k + batch_size * seq_len * num_layers * num_experts * a_bytes + batch_size * seq_len * num_layers * top_k * a_bytes + 8 * batch_size * seq_len * num_layers * top_k + 8 * batch_size * seq_len * num_layers + 4 * batch_size * seq_len + seq_len * head_dim * a_bytes + 8 * seq_len + _where(num_heads != num_kv_heads, 2 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 2 * batch_size * cache_len * num_heads * head_dim * num_layers * a_bytes - 2 * batch_size * cache_len * num_heads * head_dim * num_sliding_layers * a_bytes + 2 * batch_size * num_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes, 0), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
+            return _shaped(5 * batch_size * seq_len ** 2 * num_heads * num_layers * a_bytes + 5 * batch_size * seq_len * cache_len * num_heads * num_layers * a_bytes - 5 * batch_size * seq_len * cache_len * num_heads * num_sliding_layers * a_bytes + 4 * batch_size * seq_len * hidden_size * num_layers * top_k * a_bytes + 7 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 2 * batch_size * seq_len * hidden_size * a_bytes + 5 * batch_size * seq_len * intermediate_size * num_layers * top_k * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 3 * batch_size * seq_len * num_heads * num_layers * a_bytes + 5 * batch_size * seq_len * num_heads * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 8 * batch_size * seq_len * num_layers * num_experts * top_k + batch_size * seq_len * num_layers * num_experts * a_bytes + batch_size * seq_len * num_layers * top_k * a_bytes + 8 * batch_size * seq_len * num_layers * top_k + 8 * batch_size * seq_len * num_layers + 4 * batch_size * seq_len + seq_len * head_dim * a_bytes + 8 * seq_len + _where(num_heads != num_kv_heads, 2 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 2 * batch_size * cache_len * num_heads * head_dim * num_layers * a_bytes - 2 * batch_size * cache_len * num_heads * head_dim * num_sliding_layers * a_bytes + 2 * batch_size * num_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes, 0), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes)
     return _exact(5 * batch_size * seq_len ** 2 * num_heads * num_layers * a_bytes + 5 * batch_size * seq_len * cache_len * num_heads * num_layers * a_bytes - 5 * batch_size * seq_len * cache_len * num_heads * num_sliding_layers * a_bytes + 4 * batch_size * seq_len * hidden_size * num_layers * top_k * a_bytes + 7 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 2 * batch_size * seq_len * hidden_size * a_bytes + 5 * batch_size * seq_len * intermediate_size * num_layers * top_k * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 3 * batch_size * seq_len * num_heads * num_layers * a_bytes + 5 * batch_size * seq_len * num_heads * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 8 * batch_size * seq_len * num_layers * num_experts * top_k + batch_size * seq_len * num_layers * num_experts * a_bytes + batch_size * seq_len * num_layers * top_k * a_bytes + 8 * batch_size * seq_len * num_layers * top_k + 8 * batch_size * seq_len * num_layers + 4 * batch_size * seq_len + seq_len * head_dim * a_bytes + 8 * seq_len + (2 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 2 * batch_size * cache_len * num_heads * head_dim * num_layers * a_bytes - 2 * batch_size * cache_len * num_heads * head_dim * num_sliding_layers * a_bytes + 2 * batch_size * num_heads * head_dim * num_sliding_layers * _min(cache_len, sliding_window - 1) * a_bytes if num_heads != num_kv_heads else 0))
 
 
@@ -198,14 +207,19 @@ def memory_bytes(
     num_experts: Any,
     top_k: Any,
     attention_bias: Any = 1,
+    vocab_size: Any = None,
     a_bytes: Any,
     w_bytes: Any,
     kv_bytes: Any = None,
 ) -> Any:
-    """Bytes read and written by GptOssModel: memory_read + memory_write."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
-    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+    """Bytes read and written by GptOssModel: memory_read + memory_write.
+
+    vocab_size is optional: the formula does not use it, though an array passed
+    for it still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes)
+    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, vocab_size=vocab_size, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, vocab_size=vocab_size, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def arithmetic_intensity(
@@ -224,14 +238,19 @@ def arithmetic_intensity(
     num_experts: Any,
     top_k: Any,
     attention_bias: Any = 1,
+    vocab_size: Any = None,
     a_bytes: Any,
     w_bytes: Any,
     kv_bytes: Any = None,
 ) -> Any:
-    """FLOPs per byte moved by GptOssModel: flops / memory_bytes (ZeroDivisionError when no byte moves)."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
-    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
-    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _div(_done, _moved)
+    """FLOPs per byte moved by GptOssModel: flops / memory_bytes (ZeroDivisionError when no byte moves).
+
+    vocab_size is optional: the formula does not use it, though an array passed
+    for it still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes)
+    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, vocab_size=vocab_size, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, vocab_size=vocab_size, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes) if _array else _div(_done, _moved)
 
 
 def weight_bytes(
@@ -250,6 +269,7 @@ def weight_bytes(
     num_experts: Any,
     top_k: Any = None,
     attention_bias: Any = 1,
+    vocab_size: Any,
     a_bytes: Any = None,
     w_bytes: Any,
     kv_bytes: Any = None,
@@ -259,13 +279,13 @@ def weight_bytes(
     batch_size, seq_len, cache_len, num_sliding_layers, sliding_window, top_k, a_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes)
     if _array:
-        hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_experts, attention_bias, w_bytes = _as_arrays(hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_experts, attention_bias, w_bytes)
+        hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_experts, attention_bias, vocab_size, w_bytes = _as_arrays(hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_experts, attention_bias, vocab_size, w_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
-    _value = 3 * hidden_size * intermediate_size * num_layers * num_experts * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_layers * num_experts * w_bytes + hidden_size * num_layers * attention_bias * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * w_bytes + 2 * intermediate_size * num_layers * num_experts * w_bytes + num_heads * head_dim * num_layers * attention_bias * w_bytes + num_heads * num_layers * w_bytes + 2 * num_kv_heads * head_dim * num_layers * attention_bias * w_bytes + num_layers * num_experts * w_bytes
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+    _value = 3 * hidden_size * intermediate_size * num_layers * num_experts * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_layers * num_experts * w_bytes + hidden_size * num_layers * attention_bias * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * vocab_size * w_bytes + hidden_size * w_bytes + 2 * intermediate_size * num_layers * num_experts * w_bytes + num_heads * head_dim * num_layers * attention_bias * w_bytes + num_heads * num_layers * w_bytes + 2 * num_kv_heads * head_dim * num_layers * attention_bias * w_bytes + num_layers * num_experts * w_bytes
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def cache_bytes(
@@ -284,16 +304,17 @@ def cache_bytes(
     num_experts: Any = None,
     top_k: Any = None,
     attention_bias: Any = 1,
+    vocab_size: Any = None,
     a_bytes: Any,
     w_bytes: Any = None,
     kv_bytes: Any = None,
 ) -> Any:
     """Bytes of the cache GptOssModel keeps after the pass: the sum over its kernels, times every repeat.
 
-    hidden_size, intermediate_size, num_experts, top_k, w_bytes are optional: the formula does not use them, though an array passed
+    hidden_size, intermediate_size, num_experts, top_k, vocab_size, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, a_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, a_bytes, kv_bytes)
     if num_kv_heads is None:
@@ -301,7 +322,7 @@ def cache_bytes(
     if kv_bytes is None:
         kv_bytes = a_bytes
     _value = 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * kv_bytes - 2 * batch_size * seq_len * num_kv_heads * head_dim * num_sliding_layers * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * kv_bytes - 2 * batch_size * cache_len * num_kv_heads * head_dim * num_sliding_layers * kv_bytes + 2 * batch_size * num_kv_heads * head_dim * num_sliding_layers * _min(seq_len + cache_len, sliding_window - 1) * kv_bytes
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def activation_bytes(
@@ -320,22 +341,23 @@ def activation_bytes(
     num_experts: Any,
     top_k: Any,
     attention_bias: Any = 1,
+    vocab_size: Any = None,
     a_bytes: Any,
     w_bytes: Any = None,
     kv_bytes: Any = None,
 ) -> Any:
     """Bytes of the largest transient working set of one kernel of GptOssModel.
 
-    num_layers, num_sliding_layers, w_bytes are optional: the formula does not use them, though an array passed
+    num_layers, num_sliding_layers, vocab_size, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, sliding_window, num_experts, top_k, a_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, sliding_window, num_experts, top_k, a_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     _value = _max(2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, 2 * batch_size * seq_len ** 2 * num_heads * a_bytes + 2 * batch_size * seq_len * cache_len * num_heads * a_bytes + batch_size * seq_len * num_heads * a_bytes, 2 * batch_size * seq_len ** 2 * num_heads * a_bytes + 2 * batch_size * seq_len * num_heads * _min(cache_len, sliding_window - 1) * a_bytes + batch_size * seq_len * num_heads * a_bytes, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_experts * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * top_k * a_bytes + 2 * batch_size * seq_len * intermediate_size * top_k * a_bytes, batch_size * seq_len * hidden_size * top_k * a_bytes + batch_size * seq_len * intermediate_size * top_k * a_bytes)
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def footprint_bytes(
@@ -354,14 +376,15 @@ def footprint_bytes(
     num_experts: Any,
     top_k: Any,
     attention_bias: Any = 1,
+    vocab_size: Any,
     a_bytes: Any,
     w_bytes: Any,
     kv_bytes: Any = None,
 ) -> Any:
     """Bytes GptOssModel needs in memory: weight_bytes + cache_bytes + activation_bytes."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
-    _value = weight_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + cache_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + activation_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes)
+    _value = weight_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, vocab_size=vocab_size, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + cache_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, vocab_size=vocab_size, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + activation_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sliding_layers=num_sliding_layers, sliding_window=sliding_window, num_experts=num_experts, top_k=top_k, attention_bias=attention_bias, vocab_size=vocab_size, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def kernels(
@@ -380,6 +403,7 @@ def kernels(
     num_experts: Any,
     top_k: Any,
     attention_bias: Any = 1,
+    vocab_size: Any,
     a_bytes: Any,
     w_bytes: Any,
     kv_bytes: Any = None,
@@ -390,9 +414,9 @@ def kernels(
     (with every enclosing repeat multiplied in), and any other key the kernel carries.
     A kernel with a footprint adds `weights` and `cache` (times the repeats) and `activations`.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes)
     if _array:
-        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
+        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     if kv_bytes is None:
@@ -408,7 +432,7 @@ def kernels(
             write=batch_size * seq_len * hidden_size * a_bytes,
             extras={"compute": "none"},
         )
-        _memory(_records, 1, 0, 0, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len)
+        _memory(_records, 1, hidden_size * vocab_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len)
         _leaf(
             _records,
             ("Position ids",),
@@ -888,7 +912,7 @@ def kernels(
             extras={"compute": "vector"},
         )
         _memory(_records, 1, hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
-    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, a_bytes, w_bytes, kv_bytes)
+    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sliding_layers, sliding_window, num_experts, top_k, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes)
 
 
 def _subtree_1(

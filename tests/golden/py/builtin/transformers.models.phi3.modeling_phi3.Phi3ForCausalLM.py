@@ -28,6 +28,7 @@ Parameters:
     num_layers: Decoder layers
     vocab_size: Vocabulary size: rows of the token embedding table and outputs of the LM head
     sliding_window: Sliding-window size (config sliding_window): each layer's cache keeps the last sliding_window - 1 tokens; 0 for full attention (sliding_window null) (default: 0)
+    tie_word_embeddings: 1 if the LM head shares the token embedding's weights (tied: the head owns none), else 0 (default: 0)
     a_bytes: bytes per activation element
     w_bytes: bytes per weight element
     kv_bytes: bytes per cache element (default: a_bytes)
@@ -66,6 +67,7 @@ PARAMETERS: dict[str, dict[str, str | None]] = {
     "num_layers": {"description": "Decoder layers", "default": None},
     "vocab_size": {"description": "Vocabulary size: rows of the token embedding table and outputs of the LM head", "default": None},
     "sliding_window": {"description": "Sliding-window size (config sliding_window): each layer's cache keeps the last sliding_window - 1 tokens; 0 for full attention (sliding_window null)", "default": "0"},
+    "tie_word_embeddings": {"description": "1 if the LM head shares the token embedding's weights (tied: the head owns none), else 0", "default": "0"},
     "a_bytes": {"description": None, "default": None},
     "w_bytes": {"description": None, "default": None},
     "kv_bytes": {"description": None, "default": "a_bytes"},
@@ -86,6 +88,7 @@ def flops(
     num_layers: Any,
     vocab_size: Any,
     sliding_window: Any = 0,
+    tie_word_embeddings: Any = 0,
     a_bytes: Any = None,
     w_bytes: Any = None,
     kv_bytes: Any = None,
@@ -95,7 +98,7 @@ def flops(
     a_bytes, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window)
     if num_kv_heads is None:
@@ -104,7 +107,7 @@ def flops(
         head_dim = hidden_size // num_heads
     if _array:
         with _quiet():
-            return _shaped(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 5 * batch_size * seq_len ** 2 * num_heads * num_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + 10 * batch_size * seq_len * hidden_size * num_layers + 2 * batch_size * seq_len * hidden_size * vocab_size + 4 * batch_size * seq_len * hidden_size + 6 * batch_size * seq_len * intermediate_size * num_layers + 9 * batch_size * seq_len * num_heads * head_dim * num_layers / 2 + 7 * batch_size * seq_len * num_kv_heads * head_dim * num_layers / 2 + 6 * batch_size * seq_len * num_layers + 3 * batch_size * seq_len + 9 * seq_len * head_dim / 2 + seq_len + _where(sliding_window > 0, 4 * batch_size * seq_len * num_heads * head_dim * num_layers * _min(cache_len, sliding_window - 1) + 5 * batch_size * seq_len * num_heads * num_layers * _min(cache_len, sliding_window - 1), 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers + 5 * batch_size * seq_len * cache_len * num_heads * num_layers), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes, kv_bytes)
+            return _shaped(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 5 * batch_size * seq_len ** 2 * num_heads * num_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + 10 * batch_size * seq_len * hidden_size * num_layers + 2 * batch_size * seq_len * hidden_size * vocab_size + 4 * batch_size * seq_len * hidden_size + 6 * batch_size * seq_len * intermediate_size * num_layers + 9 * batch_size * seq_len * num_heads * head_dim * num_layers / 2 + 7 * batch_size * seq_len * num_kv_heads * head_dim * num_layers / 2 + 6 * batch_size * seq_len * num_layers + 3 * batch_size * seq_len + 9 * seq_len * head_dim / 2 + seq_len + _where(sliding_window > 0, 4 * batch_size * seq_len * num_heads * head_dim * num_layers * _min(cache_len, sliding_window - 1) + 5 * batch_size * seq_len * num_heads * num_layers * _min(cache_len, sliding_window - 1), 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers + 5 * batch_size * seq_len * cache_len * num_heads * num_layers), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     return _exact(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 5 * batch_size * seq_len ** 2 * num_heads * num_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + 10 * batch_size * seq_len * hidden_size * num_layers + 2 * batch_size * seq_len * hidden_size * vocab_size + 4 * batch_size * seq_len * hidden_size + 6 * batch_size * seq_len * intermediate_size * num_layers + _div(9 * batch_size * seq_len * num_heads * head_dim * num_layers, 2) + _div(7 * batch_size * seq_len * num_kv_heads * head_dim * num_layers, 2) + 6 * batch_size * seq_len * num_layers + 3 * batch_size * seq_len + _div(9 * seq_len * head_dim, 2) + seq_len + (4 * batch_size * seq_len * num_heads * head_dim * num_layers * _min(cache_len, sliding_window - 1) + 5 * batch_size * seq_len * num_heads * num_layers * _min(cache_len, sliding_window - 1) if sliding_window > 0 else 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers + 5 * batch_size * seq_len * cache_len * num_heads * num_layers))
 
 
@@ -121,12 +124,13 @@ def memory_read(
     num_layers: Any,
     vocab_size: Any,
     sliding_window: Any = 0,
+    tie_word_embeddings: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
     kv_bytes: Any = None,
 ) -> Any:
     """Bytes read by Phi3ForCausalLM: the sum over all its kernels."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes)
     if num_kv_heads is None:
@@ -135,7 +139,7 @@ def memory_read(
         head_dim = hidden_size // num_heads
     if _array:
         with _quiet():
-            return _shaped(10 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 3 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * hidden_size * w_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 8 * batch_size * seq_len * num_layers + 12 * batch_size * seq_len + 2 * seq_len * head_dim * num_layers * a_bytes + 8 * seq_len + 3 * hidden_size * intermediate_size * num_layers * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * vocab_size * w_bytes + hidden_size * w_bytes + 2 * head_dim + _where(sliding_window > 0, 2 * batch_size * num_kv_heads * head_dim * num_layers * _min(cache_len, sliding_window - 1) * a_bytes, 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * a_bytes), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes, kv_bytes)
+            return _shaped(10 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 3 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * hidden_size * w_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 8 * batch_size * seq_len * num_layers + 12 * batch_size * seq_len + 2 * seq_len * head_dim * num_layers * a_bytes + 8 * seq_len + 3 * hidden_size * intermediate_size * num_layers * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * vocab_size * w_bytes + hidden_size * w_bytes + 2 * head_dim + _where(sliding_window > 0, 2 * batch_size * num_kv_heads * head_dim * num_layers * _min(cache_len, sliding_window - 1) * a_bytes, 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * a_bytes), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     return _exact(10 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 3 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * hidden_size * w_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 8 * batch_size * seq_len * num_layers + 12 * batch_size * seq_len + 2 * seq_len * head_dim * num_layers * a_bytes + 8 * seq_len + 3 * hidden_size * intermediate_size * num_layers * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * vocab_size * w_bytes + hidden_size * w_bytes + 2 * head_dim + (2 * batch_size * num_kv_heads * head_dim * num_layers * _min(cache_len, sliding_window - 1) * a_bytes if sliding_window > 0 else 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * a_bytes))
 
 
@@ -152,6 +156,7 @@ def memory_write(
     num_layers: Any,
     vocab_size: Any,
     sliding_window: Any = 0,
+    tie_word_embeddings: Any = 0,
     a_bytes: Any,
     w_bytes: Any = None,
     kv_bytes: Any = None,
@@ -161,7 +166,7 @@ def memory_write(
     cache_len, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes = _as_arrays(batch_size, seq_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, a_bytes)
     if num_kv_heads is None:
@@ -169,7 +174,7 @@ def memory_write(
     if head_dim is None:
         head_dim = hidden_size // num_heads
     _value = 6 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 8 * batch_size * seq_len * num_layers + batch_size * seq_len * vocab_size * a_bytes + 4 * batch_size * seq_len + 2 * seq_len * head_dim * a_bytes + 8 * seq_len
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def memory_bytes(
@@ -185,14 +190,15 @@ def memory_bytes(
     num_layers: Any,
     vocab_size: Any,
     sliding_window: Any = 0,
+    tie_word_embeddings: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
     kv_bytes: Any = None,
 ) -> Any:
     """Bytes read and written by Phi3ForCausalLM: memory_read + memory_write."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes, kv_bytes)
-    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
+    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, sliding_window=sliding_window, tie_word_embeddings=tie_word_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, sliding_window=sliding_window, tie_word_embeddings=tie_word_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def arithmetic_intensity(
@@ -208,14 +214,15 @@ def arithmetic_intensity(
     num_layers: Any,
     vocab_size: Any,
     sliding_window: Any = 0,
+    tie_word_embeddings: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
     kv_bytes: Any = None,
 ) -> Any:
     """FLOPs per byte moved by Phi3ForCausalLM: flops / memory_bytes (ZeroDivisionError when no byte moves)."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes, kv_bytes)
-    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
-    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes, kv_bytes) if _array else _div(_done, _moved)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
+    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, sliding_window=sliding_window, tie_word_embeddings=tie_word_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, sliding_window=sliding_window, tie_word_embeddings=tie_word_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _div(_done, _moved)
 
 
 def weight_bytes(
@@ -231,6 +238,7 @@ def weight_bytes(
     num_layers: Any,
     vocab_size: Any,
     sliding_window: Any = 0,
+    tie_word_embeddings: Any = 0,
     a_bytes: Any = None,
     w_bytes: Any,
     kv_bytes: Any = None,
@@ -240,15 +248,15 @@ def weight_bytes(
     batch_size, seq_len, cache_len, a_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     if _array:
-        hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, w_bytes = _as_arrays(hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, w_bytes)
+        hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, tie_word_embeddings, w_bytes = _as_arrays(hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, tie_word_embeddings, w_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     if head_dim is None:
         head_dim = hidden_size // num_heads
-    _value = 3 * hidden_size * intermediate_size * num_layers * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * vocab_size * w_bytes + hidden_size * w_bytes
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+    _value = 3 * hidden_size * intermediate_size * num_layers * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_layers * w_bytes - hidden_size * vocab_size * tie_word_embeddings * w_bytes + 2 * hidden_size * vocab_size * w_bytes + hidden_size * w_bytes
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def cache_bytes(
@@ -264,6 +272,7 @@ def cache_bytes(
     num_layers: Any,
     vocab_size: Any = None,
     sliding_window: Any = 0,
+    tie_word_embeddings: Any = 0,
     a_bytes: Any,
     w_bytes: Any = None,
     kv_bytes: Any = None,
@@ -273,7 +282,7 @@ def cache_bytes(
     intermediate_size, vocab_size, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, a_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, a_bytes, kv_bytes)
     if num_kv_heads is None:
@@ -284,7 +293,7 @@ def cache_bytes(
         kv_bytes = a_bytes
     if _array:
         with _quiet():
-            return _shaped(_where(sliding_window > 0, 2 * batch_size * num_kv_heads * head_dim * num_layers * _min(seq_len + cache_len, sliding_window - 1) * kv_bytes, 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * kv_bytes), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes, kv_bytes)
+            return _shaped(_where(sliding_window > 0, 2 * batch_size * num_kv_heads * head_dim * num_layers * _min(seq_len + cache_len, sliding_window - 1) * kv_bytes, 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * kv_bytes), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     return _exact(2 * batch_size * num_kv_heads * head_dim * num_layers * _min(seq_len + cache_len, sliding_window - 1) * kv_bytes if sliding_window > 0 else 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * kv_bytes)
 
 
@@ -301,6 +310,7 @@ def activation_bytes(
     num_layers: Any = None,
     vocab_size: Any,
     sliding_window: Any = 0,
+    tie_word_embeddings: Any = 0,
     a_bytes: Any,
     w_bytes: Any = None,
     kv_bytes: Any = None,
@@ -310,7 +320,7 @@ def activation_bytes(
     num_layers, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, vocab_size, sliding_window, a_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, vocab_size, sliding_window, a_bytes)
     if num_kv_heads is None:
@@ -319,7 +329,7 @@ def activation_bytes(
         head_dim = hidden_size // num_heads
     if _array:
         with _quiet():
-            return _shaped(_max(batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * vocab_size * a_bytes, _where(sliding_window > 0, _max(2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, 2 * batch_size * seq_len * intermediate_size * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * num_kv_heads * head_dim * _min(cache_len, sliding_window - 1) * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + 2 * batch_size * seq_len * intermediate_size * a_bytes, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes), _max(2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, 2 * batch_size * seq_len * intermediate_size * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + 2 * batch_size * seq_len * intermediate_size * a_bytes, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes))), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes, kv_bytes)
+            return _shaped(_max(batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * vocab_size * a_bytes, _where(sliding_window > 0, _max(2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, 2 * batch_size * seq_len * intermediate_size * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * num_kv_heads * head_dim * _min(cache_len, sliding_window - 1) * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + 2 * batch_size * seq_len * intermediate_size * a_bytes, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes), _max(2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, 2 * batch_size * seq_len * intermediate_size * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + 2 * batch_size * seq_len * intermediate_size * a_bytes, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes))), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     return _exact(_max(batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * vocab_size * a_bytes, _max(2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, 2 * batch_size * seq_len * intermediate_size * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * num_kv_heads * head_dim * _min(cache_len, sliding_window - 1) * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + 2 * batch_size * seq_len * intermediate_size * a_bytes, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes) if sliding_window > 0 else _max(2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, 2 * batch_size * seq_len * intermediate_size * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + 2 * batch_size * seq_len * intermediate_size * a_bytes, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes)))
 
 
@@ -336,14 +346,15 @@ def footprint_bytes(
     num_layers: Any,
     vocab_size: Any,
     sliding_window: Any = 0,
+    tie_word_embeddings: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
     kv_bytes: Any = None,
 ) -> Any:
     """Bytes Phi3ForCausalLM needs in memory: weight_bytes + cache_bytes + activation_bytes."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes, kv_bytes)
-    _value = weight_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + cache_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + activation_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
+    _value = weight_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, sliding_window=sliding_window, tie_word_embeddings=tie_word_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + cache_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, sliding_window=sliding_window, tie_word_embeddings=tie_word_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + activation_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, vocab_size=vocab_size, sliding_window=sliding_window, tie_word_embeddings=tie_word_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def kernels(
@@ -359,6 +370,7 @@ def kernels(
     num_layers: Any,
     vocab_size: Any,
     sliding_window: Any = 0,
+    tie_word_embeddings: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
     kv_bytes: Any = None,
@@ -369,9 +381,9 @@ def kernels(
     (with every enclosing repeat multiplied in), and any other key the kernel carries.
     A kernel with a footprint adds `weights` and `cache` (times the repeats) and `activations`.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     if _array:
-        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes, kv_bytes)
+        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, tie_word_embeddings, a_bytes, w_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     if head_dim is None:
@@ -389,7 +401,7 @@ def kernels(
             write=batch_size * seq_len * hidden_size * a_bytes,
             extras={"compute": "none"},
         )
-        _memory(_records, 1, 0, 0, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len)
+        _memory(_records, 1, hidden_size * vocab_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len)
         _leaf(
             _records,
             ("Model", "Position ids (from Phi3Model)"),
@@ -640,7 +652,7 @@ def kernels(
             write=batch_size * seq_len * vocab_size * a_bytes,
             extras={"compute": "matmul"},
         )
-        _memory(_records, 1, hidden_size * vocab_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * vocab_size * a_bytes)
+        _memory(_records, 1, -hidden_size * vocab_size * tie_word_embeddings * w_bytes + hidden_size * vocab_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * vocab_size * a_bytes)
         _leaf(
             _records,
             ("LM head", "Bias addition (from Linear)"),
@@ -651,7 +663,7 @@ def kernels(
             extras={"compute": "vector"},
         )
         _memory(_records, 1, 0, 0, 0)
-    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, a_bytes, w_bytes, kv_bytes)
+    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, sliding_window, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
 
 
 # Helpers: arithmetic that is exact on ints and Fractions and broadcasts on numpy arrays.

@@ -27,6 +27,7 @@ Parameters:
     head_dim: Features per attention head (default: hidden_size // num_heads)
     num_layers: Decoder layers
     sliding_window: Sliding-window size (config sliding_window): each layer's cache keeps the last sliding_window - 1 tokens; 0 for full attention (sliding_window null) (default: 0)
+    vocab_size: Vocabulary size: rows of the token embedding table (its weights are part of the footprint)
     a_bytes: bytes per activation element
     w_bytes: bytes per weight element
     kv_bytes: bytes per cache element (default: a_bytes)
@@ -64,6 +65,7 @@ PARAMETERS: dict[str, dict[str, str | None]] = {
     "head_dim": {"description": "Features per attention head", "default": "hidden_size // num_heads"},
     "num_layers": {"description": "Decoder layers", "default": None},
     "sliding_window": {"description": "Sliding-window size (config sliding_window): each layer's cache keeps the last sliding_window - 1 tokens; 0 for full attention (sliding_window null)", "default": "0"},
+    "vocab_size": {"description": "Vocabulary size: rows of the token embedding table (its weights are part of the footprint)", "default": None},
     "a_bytes": {"description": None, "default": None},
     "w_bytes": {"description": None, "default": None},
     "kv_bytes": {"description": None, "default": "a_bytes"},
@@ -83,16 +85,17 @@ def flops(
     head_dim: Any = None,
     num_layers: Any,
     sliding_window: Any = 0,
+    vocab_size: Any = None,
     a_bytes: Any = None,
     w_bytes: Any = None,
     kv_bytes: Any = None,
 ) -> Any:
     """Floating-point operations of Phi3Model: the sum over all its kernels.
 
-    a_bytes, w_bytes are optional: the formula does not use them, though an array passed
+    vocab_size, a_bytes, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, vocab_size, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window)
     if num_kv_heads is None:
@@ -101,7 +104,7 @@ def flops(
         head_dim = hidden_size // num_heads
     if _array:
         with _quiet():
-            return _shaped(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 5 * batch_size * seq_len ** 2 * num_heads * num_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + 10 * batch_size * seq_len * hidden_size * num_layers + 4 * batch_size * seq_len * hidden_size + 6 * batch_size * seq_len * intermediate_size * num_layers + 9 * batch_size * seq_len * num_heads * head_dim * num_layers / 2 + 7 * batch_size * seq_len * num_kv_heads * head_dim * num_layers / 2 + 6 * batch_size * seq_len * num_layers + 3 * batch_size * seq_len + 9 * seq_len * head_dim / 2 + seq_len + _where(sliding_window > 0, 4 * batch_size * seq_len * num_heads * head_dim * num_layers * _min(cache_len, sliding_window - 1) + 5 * batch_size * seq_len * num_heads * num_layers * _min(cache_len, sliding_window - 1), 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers + 5 * batch_size * seq_len * cache_len * num_heads * num_layers), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, a_bytes, w_bytes, kv_bytes)
+            return _shaped(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 5 * batch_size * seq_len ** 2 * num_heads * num_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + 10 * batch_size * seq_len * hidden_size * num_layers + 4 * batch_size * seq_len * hidden_size + 6 * batch_size * seq_len * intermediate_size * num_layers + 9 * batch_size * seq_len * num_heads * head_dim * num_layers / 2 + 7 * batch_size * seq_len * num_kv_heads * head_dim * num_layers / 2 + 6 * batch_size * seq_len * num_layers + 3 * batch_size * seq_len + 9 * seq_len * head_dim / 2 + seq_len + _where(sliding_window > 0, 4 * batch_size * seq_len * num_heads * head_dim * num_layers * _min(cache_len, sliding_window - 1) + 5 * batch_size * seq_len * num_heads * num_layers * _min(cache_len, sliding_window - 1), 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers + 5 * batch_size * seq_len * cache_len * num_heads * num_layers), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, vocab_size, a_bytes, w_bytes, kv_bytes)
     return _exact(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 5 * batch_size * seq_len ** 2 * num_heads * num_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + 10 * batch_size * seq_len * hidden_size * num_layers + 4 * batch_size * seq_len * hidden_size + 6 * batch_size * seq_len * intermediate_size * num_layers + _div(9 * batch_size * seq_len * num_heads * head_dim * num_layers, 2) + _div(7 * batch_size * seq_len * num_kv_heads * head_dim * num_layers, 2) + 6 * batch_size * seq_len * num_layers + 3 * batch_size * seq_len + _div(9 * seq_len * head_dim, 2) + seq_len + (4 * batch_size * seq_len * num_heads * head_dim * num_layers * _min(cache_len, sliding_window - 1) + 5 * batch_size * seq_len * num_heads * num_layers * _min(cache_len, sliding_window - 1) if sliding_window > 0 else 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers + 5 * batch_size * seq_len * cache_len * num_heads * num_layers))
 
 
@@ -117,12 +120,17 @@ def memory_read(
     head_dim: Any = None,
     num_layers: Any,
     sliding_window: Any = 0,
+    vocab_size: Any = None,
     a_bytes: Any,
     w_bytes: Any,
     kv_bytes: Any = None,
 ) -> Any:
-    """Bytes read by Phi3Model: the sum over all its kernels."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, a_bytes, w_bytes, kv_bytes)
+    """Bytes read by Phi3Model: the sum over all its kernels.
+
+    vocab_size is optional: the formula does not use it, though an array passed
+    for it still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, vocab_size, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, a_bytes, w_bytes)
     if num_kv_heads is None:
@@ -131,7 +139,7 @@ def memory_read(
         head_dim = hidden_size // num_heads
     if _array:
         with _quiet():
-            return _shaped(10 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 2 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * hidden_size * w_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 8 * batch_size * seq_len * num_layers + 12 * batch_size * seq_len + 2 * seq_len * head_dim * num_layers * a_bytes + 8 * seq_len + 3 * hidden_size * intermediate_size * num_layers * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * w_bytes + 2 * head_dim + _where(sliding_window > 0, 2 * batch_size * num_kv_heads * head_dim * num_layers * _min(cache_len, sliding_window - 1) * a_bytes, 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * a_bytes), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, a_bytes, w_bytes, kv_bytes)
+            return _shaped(10 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 2 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * hidden_size * w_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 8 * batch_size * seq_len * num_layers + 12 * batch_size * seq_len + 2 * seq_len * head_dim * num_layers * a_bytes + 8 * seq_len + 3 * hidden_size * intermediate_size * num_layers * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * w_bytes + 2 * head_dim + _where(sliding_window > 0, 2 * batch_size * num_kv_heads * head_dim * num_layers * _min(cache_len, sliding_window - 1) * a_bytes, 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * a_bytes), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, vocab_size, a_bytes, w_bytes, kv_bytes)
     return _exact(10 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 2 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * hidden_size * w_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 8 * batch_size * seq_len * num_layers + 12 * batch_size * seq_len + 2 * seq_len * head_dim * num_layers * a_bytes + 8 * seq_len + 3 * hidden_size * intermediate_size * num_layers * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * w_bytes + 2 * head_dim + (2 * batch_size * num_kv_heads * head_dim * num_layers * _min(cache_len, sliding_window - 1) * a_bytes if sliding_window > 0 else 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * a_bytes))
 
 
@@ -147,16 +155,17 @@ def memory_write(
     head_dim: Any = None,
     num_layers: Any,
     sliding_window: Any = 0,
+    vocab_size: Any = None,
     a_bytes: Any,
     w_bytes: Any = None,
     kv_bytes: Any = None,
 ) -> Any:
     """Bytes written by Phi3Model: the sum over all its kernels.
 
-    cache_len, w_bytes are optional: the formula does not use them, though an array passed
+    cache_len, vocab_size, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, vocab_size, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, a_bytes = _as_arrays(batch_size, seq_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, a_bytes)
     if num_kv_heads is None:
@@ -164,7 +173,7 @@ def memory_write(
     if head_dim is None:
         head_dim = hidden_size // num_heads
     _value = 6 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * a_bytes + 4 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 5 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 8 * batch_size * seq_len * num_layers + 4 * batch_size * seq_len + 2 * seq_len * head_dim * a_bytes + 8 * seq_len
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, vocab_size, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def memory_bytes(
@@ -179,14 +188,19 @@ def memory_bytes(
     head_dim: Any = None,
     num_layers: Any,
     sliding_window: Any = 0,
+    vocab_size: Any = None,
     a_bytes: Any,
     w_bytes: Any,
     kv_bytes: Any = None,
 ) -> Any:
-    """Bytes read and written by Phi3Model: memory_read + memory_write."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, a_bytes, w_bytes, kv_bytes)
-    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+    """Bytes read and written by Phi3Model: memory_read + memory_write.
+
+    vocab_size is optional: the formula does not use it, though an array passed
+    for it still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, vocab_size, a_bytes, w_bytes, kv_bytes)
+    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, sliding_window=sliding_window, vocab_size=vocab_size, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, sliding_window=sliding_window, vocab_size=vocab_size, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, vocab_size, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def arithmetic_intensity(
@@ -201,14 +215,19 @@ def arithmetic_intensity(
     head_dim: Any = None,
     num_layers: Any,
     sliding_window: Any = 0,
+    vocab_size: Any = None,
     a_bytes: Any,
     w_bytes: Any,
     kv_bytes: Any = None,
 ) -> Any:
-    """FLOPs per byte moved by Phi3Model: flops / memory_bytes (ZeroDivisionError when no byte moves)."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, a_bytes, w_bytes, kv_bytes)
-    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
-    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, a_bytes, w_bytes, kv_bytes) if _array else _div(_done, _moved)
+    """FLOPs per byte moved by Phi3Model: flops / memory_bytes (ZeroDivisionError when no byte moves).
+
+    vocab_size is optional: the formula does not use it, though an array passed
+    for it still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, vocab_size, a_bytes, w_bytes, kv_bytes)
+    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, sliding_window=sliding_window, vocab_size=vocab_size, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, sliding_window=sliding_window, vocab_size=vocab_size, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, vocab_size, a_bytes, w_bytes, kv_bytes) if _array else _div(_done, _moved)
 
 
 def weight_bytes(
@@ -223,6 +242,7 @@ def weight_bytes(
     head_dim: Any = None,
     num_layers: Any,
     sliding_window: Any = 0,
+    vocab_size: Any,
     a_bytes: Any = None,
     w_bytes: Any,
     kv_bytes: Any = None,
@@ -232,15 +252,15 @@ def weight_bytes(
     batch_size, seq_len, cache_len, a_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, vocab_size, a_bytes, w_bytes, kv_bytes)
     if _array:
-        hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, w_bytes = _as_arrays(hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, w_bytes)
+        hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, w_bytes = _as_arrays(hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, vocab_size, w_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     if head_dim is None:
         head_dim = hidden_size // num_heads
-    _value = 3 * hidden_size * intermediate_size * num_layers * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * w_bytes
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+    _value = 3 * hidden_size * intermediate_size * num_layers * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * vocab_size * w_bytes + hidden_size * w_bytes
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, vocab_size, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def cache_bytes(
@@ -255,16 +275,17 @@ def cache_bytes(
     head_dim: Any = None,
     num_layers: Any,
     sliding_window: Any = 0,
+    vocab_size: Any = None,
     a_bytes: Any,
     w_bytes: Any = None,
     kv_bytes: Any = None,
 ) -> Any:
     """Bytes of the cache Phi3Model keeps after the pass: the sum over its kernels, times every repeat.
 
-    intermediate_size, w_bytes are optional: the formula does not use them, though an array passed
+    intermediate_size, vocab_size, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, vocab_size, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, a_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, a_bytes, kv_bytes)
     if num_kv_heads is None:
@@ -275,7 +296,7 @@ def cache_bytes(
         kv_bytes = a_bytes
     if _array:
         with _quiet():
-            return _shaped(_where(sliding_window > 0, 2 * batch_size * num_kv_heads * head_dim * num_layers * _min(seq_len + cache_len, sliding_window - 1) * kv_bytes, 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * kv_bytes), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, a_bytes, w_bytes, kv_bytes)
+            return _shaped(_where(sliding_window > 0, 2 * batch_size * num_kv_heads * head_dim * num_layers * _min(seq_len + cache_len, sliding_window - 1) * kv_bytes, 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * kv_bytes), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, vocab_size, a_bytes, w_bytes, kv_bytes)
     return _exact(2 * batch_size * num_kv_heads * head_dim * num_layers * _min(seq_len + cache_len, sliding_window - 1) * kv_bytes if sliding_window > 0 else 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * kv_bytes)
 
 
@@ -291,16 +312,17 @@ def activation_bytes(
     head_dim: Any = None,
     num_layers: Any = None,
     sliding_window: Any = 0,
+    vocab_size: Any = None,
     a_bytes: Any,
     w_bytes: Any = None,
     kv_bytes: Any = None,
 ) -> Any:
     """Bytes of the largest transient working set of one kernel of Phi3Model.
 
-    num_layers, w_bytes are optional: the formula does not use them, though an array passed
+    num_layers, vocab_size, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, vocab_size, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, sliding_window, a_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, sliding_window, a_bytes)
     if num_kv_heads is None:
@@ -309,7 +331,7 @@ def activation_bytes(
         head_dim = hidden_size // num_heads
     if _array:
         with _quiet():
-            return _shaped(_max(2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len, _where(sliding_window > 0, _max(2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, 2 * batch_size * seq_len * intermediate_size * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * num_kv_heads * head_dim * _min(cache_len, sliding_window - 1) * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + 2 * batch_size * seq_len * intermediate_size * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes), _max(2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, 2 * batch_size * seq_len * intermediate_size * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + 2 * batch_size * seq_len * intermediate_size * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes))), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, a_bytes, w_bytes, kv_bytes)
+            return _shaped(_max(2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len, _where(sliding_window > 0, _max(2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, 2 * batch_size * seq_len * intermediate_size * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * num_kv_heads * head_dim * _min(cache_len, sliding_window - 1) * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + 2 * batch_size * seq_len * intermediate_size * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes), _max(2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, 2 * batch_size * seq_len * intermediate_size * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + 2 * batch_size * seq_len * intermediate_size * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes))), batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, vocab_size, a_bytes, w_bytes, kv_bytes)
     return _exact(_max(2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len, _max(2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, 2 * batch_size * seq_len * intermediate_size * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * num_kv_heads * head_dim * _min(cache_len, sliding_window - 1) * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + 2 * batch_size * seq_len * intermediate_size * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes) if sliding_window > 0 else _max(2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, 2 * batch_size * seq_len * intermediate_size * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + 2 * batch_size * seq_len * intermediate_size * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes)))
 
 
@@ -325,14 +347,15 @@ def footprint_bytes(
     head_dim: Any = None,
     num_layers: Any,
     sliding_window: Any = 0,
+    vocab_size: Any,
     a_bytes: Any,
     w_bytes: Any,
     kv_bytes: Any = None,
 ) -> Any:
     """Bytes Phi3Model needs in memory: weight_bytes + cache_bytes + activation_bytes."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, a_bytes, w_bytes, kv_bytes)
-    _value = weight_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + cache_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + activation_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, sliding_window=sliding_window, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, vocab_size, a_bytes, w_bytes, kv_bytes)
+    _value = weight_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, sliding_window=sliding_window, vocab_size=vocab_size, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + cache_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, sliding_window=sliding_window, vocab_size=vocab_size, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + activation_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, sliding_window=sliding_window, vocab_size=vocab_size, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, vocab_size, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def kernels(
@@ -347,6 +370,7 @@ def kernels(
     head_dim: Any = None,
     num_layers: Any,
     sliding_window: Any = 0,
+    vocab_size: Any,
     a_bytes: Any,
     w_bytes: Any,
     kv_bytes: Any = None,
@@ -357,9 +381,9 @@ def kernels(
     (with every enclosing repeat multiplied in), and any other key the kernel carries.
     A kernel with a footprint adds `weights` and `cache` (times the repeats) and `activations`.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, vocab_size, a_bytes, w_bytes, kv_bytes)
     if _array:
-        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, a_bytes, w_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, a_bytes, w_bytes, kv_bytes)
+        batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, vocab_size, a_bytes, w_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, vocab_size, a_bytes, w_bytes, kv_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     if head_dim is None:
@@ -377,7 +401,7 @@ def kernels(
             write=batch_size * seq_len * hidden_size * a_bytes,
             extras={"compute": "none"},
         )
-        _memory(_records, 1, 0, 0, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len)
+        _memory(_records, 1, hidden_size * vocab_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len)
         _leaf(
             _records,
             ("Position ids",),
@@ -619,7 +643,7 @@ def kernels(
             extras={"compute": "vector"},
         )
         _memory(_records, 1, hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
-    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, a_bytes, w_bytes, kv_bytes)
+    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, sliding_window, vocab_size, a_bytes, w_bytes, kv_bytes)
 
 
 # Helpers: arithmetic that is exact on ints and Fractions and broadcasts on numpy arrays.

@@ -33,6 +33,7 @@ Parameters:
     top_k: Experts each token is routed to
     norm_topk_prob: 1 if the top_k routing weights are renormalized to sum to 1 (config norm_topk_prob), else 0 (default: 0)
     attention_bias: 1 if the query, key, value and output projections have biases, else 0 (default: 0)
+    tie_word_embeddings: 1 if the LM head shares the token embedding's weights (tied: the head owns none), else 0 (default: 0)
     a_bytes: bytes per activation element
     w_bytes: bytes per weight element
     kv_bytes: bytes per cache element (default: a_bytes)
@@ -76,6 +77,7 @@ PARAMETERS: dict[str, dict[str, str | None]] = {
     "top_k": {"description": "Experts each token is routed to", "default": None},
     "norm_topk_prob": {"description": "1 if the top_k routing weights are renormalized to sum to 1 (config norm_topk_prob), else 0", "default": "0"},
     "attention_bias": {"description": "1 if the query, key, value and output projections have biases, else 0", "default": "0"},
+    "tie_word_embeddings": {"description": "1 if the LM head shares the token embedding's weights (tied: the head owns none), else 0", "default": "0"},
     "a_bytes": {"description": None, "default": None},
     "w_bytes": {"description": None, "default": None},
     "kv_bytes": {"description": None, "default": "a_bytes"},
@@ -101,6 +103,7 @@ def flops(
     top_k: Any,
     norm_topk_prob: Any = 0,
     attention_bias: Any = 0,
+    tie_word_embeddings: Any = 0,
     a_bytes: Any = None,
     w_bytes: Any = None,
     kv_bytes: Any = None,
@@ -110,7 +113,7 @@ def flops(
     a_bytes, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias)
     if num_kv_heads is None:
@@ -118,7 +121,7 @@ def flops(
     if num_sparse_layers is None:
         num_sparse_layers = num_layers
     if _array:
-        return _shaped(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 5 * batch_size * seq_len ** 2 * num_heads * num_layers + 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers + 5 * batch_size * seq_len * cache_len * num_heads * num_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers - 6 * batch_size * seq_len * hidden_size * intermediate_size * num_sparse_layers + 6 * batch_size * seq_len * hidden_size * moe_intermediate_size * num_sparse_layers * top_k + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + batch_size * seq_len * hidden_size * num_layers * attention_bias + 10 * batch_size * seq_len * hidden_size * num_layers + 2 * batch_size * seq_len * hidden_size * num_sparse_layers * num_experts + 2 * batch_size * seq_len * hidden_size * num_sparse_layers * top_k + 2 * batch_size * seq_len * hidden_size * vocab_size + 4 * batch_size * seq_len * hidden_size + 6 * batch_size * seq_len * intermediate_size * num_layers - 6 * batch_size * seq_len * intermediate_size * num_sparse_layers + 6 * batch_size * seq_len * moe_intermediate_size * num_sparse_layers * top_k + batch_size * seq_len * num_heads * head_dim * num_layers * attention_bias + 17 * batch_size * seq_len * num_heads * head_dim * num_layers / 2 + 3 * batch_size * seq_len * num_heads * num_layers + 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * attention_bias + 15 * batch_size * seq_len * num_kv_heads * head_dim * num_layers / 2 + 3 * batch_size * seq_len * num_kv_heads * num_layers + 6 * batch_size * seq_len * num_layers + 5 * batch_size * seq_len * num_sparse_layers * num_experts + 2 * batch_size * seq_len * num_sparse_layers * top_k * norm_topk_prob + 3 * batch_size * seq_len + 9 * seq_len * head_dim / 2 + seq_len, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes)
+        return _shaped(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 5 * batch_size * seq_len ** 2 * num_heads * num_layers + 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers + 5 * batch_size * seq_len * cache_len * num_heads * num_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers - 6 * batch_size * seq_len * hidden_size * intermediate_size * num_sparse_layers + 6 * batch_size * seq_len * hidden_size * moe_intermediate_size * num_sparse_layers * top_k + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + batch_size * seq_len * hidden_size * num_layers * attention_bias + 10 * batch_size * seq_len * hidden_size * num_layers + 2 * batch_size * seq_len * hidden_size * num_sparse_layers * num_experts + 2 * batch_size * seq_len * hidden_size * num_sparse_layers * top_k + 2 * batch_size * seq_len * hidden_size * vocab_size + 4 * batch_size * seq_len * hidden_size + 6 * batch_size * seq_len * intermediate_size * num_layers - 6 * batch_size * seq_len * intermediate_size * num_sparse_layers + 6 * batch_size * seq_len * moe_intermediate_size * num_sparse_layers * top_k + batch_size * seq_len * num_heads * head_dim * num_layers * attention_bias + 17 * batch_size * seq_len * num_heads * head_dim * num_layers / 2 + 3 * batch_size * seq_len * num_heads * num_layers + 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * attention_bias + 15 * batch_size * seq_len * num_kv_heads * head_dim * num_layers / 2 + 3 * batch_size * seq_len * num_kv_heads * num_layers + 6 * batch_size * seq_len * num_layers + 5 * batch_size * seq_len * num_sparse_layers * num_experts + 2 * batch_size * seq_len * num_sparse_layers * top_k * norm_topk_prob + 3 * batch_size * seq_len + 9 * seq_len * head_dim / 2 + seq_len, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     return _exact(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 5 * batch_size * seq_len ** 2 * num_heads * num_layers + 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers + 5 * batch_size * seq_len * cache_len * num_heads * num_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers - 6 * batch_size * seq_len * hidden_size * intermediate_size * num_sparse_layers + 6 * batch_size * seq_len * hidden_size * moe_intermediate_size * num_sparse_layers * top_k + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + batch_size * seq_len * hidden_size * num_layers * attention_bias + 10 * batch_size * seq_len * hidden_size * num_layers + 2 * batch_size * seq_len * hidden_size * num_sparse_layers * num_experts + 2 * batch_size * seq_len * hidden_size * num_sparse_layers * top_k + 2 * batch_size * seq_len * hidden_size * vocab_size + 4 * batch_size * seq_len * hidden_size + 6 * batch_size * seq_len * intermediate_size * num_layers - 6 * batch_size * seq_len * intermediate_size * num_sparse_layers + 6 * batch_size * seq_len * moe_intermediate_size * num_sparse_layers * top_k + batch_size * seq_len * num_heads * head_dim * num_layers * attention_bias + _div(17 * batch_size * seq_len * num_heads * head_dim * num_layers, 2) + 3 * batch_size * seq_len * num_heads * num_layers + 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * attention_bias + _div(15 * batch_size * seq_len * num_kv_heads * head_dim * num_layers, 2) + 3 * batch_size * seq_len * num_kv_heads * num_layers + 6 * batch_size * seq_len * num_layers + 5 * batch_size * seq_len * num_sparse_layers * num_experts + 2 * batch_size * seq_len * num_sparse_layers * top_k * norm_topk_prob + 3 * batch_size * seq_len + _div(9 * seq_len * head_dim, 2) + seq_len)
 
 
@@ -140,12 +143,13 @@ def memory_read(
     top_k: Any,
     norm_topk_prob: Any = 0,
     attention_bias: Any = 0,
+    tie_word_embeddings: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
     kv_bytes: Any = None,
 ) -> Any:
     """Bytes read by Qwen3MoeForCausalLM: the sum over all its kernels."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, attention_bias, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, attention_bias, a_bytes, w_bytes)
     if num_kv_heads is None:
@@ -153,7 +157,7 @@ def memory_read(
     if num_sparse_layers is None:
         num_sparse_layers = num_layers
     if _array:
-        return _shaped(13 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 4 * batch_size * seq_len * hidden_size * num_sparse_layers * top_k * a_bytes - batch_size * seq_len * hidden_size * num_sparse_layers * a_bytes + 3 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * hidden_size * w_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * a_bytes - 4 * batch_size * seq_len * intermediate_size * num_sparse_layers * a_bytes + 4 * batch_size * seq_len * moe_intermediate_size * num_sparse_layers * top_k * a_bytes + 6 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 4 * batch_size * seq_len * num_heads * num_layers + 7 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 4 * batch_size * seq_len * num_kv_heads * num_layers + 8 * batch_size * seq_len * num_layers + batch_size * seq_len * num_sparse_layers * num_experts * a_bytes + 28 * batch_size * seq_len * num_sparse_layers * top_k + 12 * batch_size * seq_len + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * a_bytes + 2 * seq_len * head_dim * num_layers * a_bytes + 8 * seq_len + 3 * hidden_size * intermediate_size * num_layers * w_bytes - 3 * hidden_size * intermediate_size * num_sparse_layers * w_bytes - 3 * hidden_size * moe_intermediate_size * num_sparse_layers * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 3 * hidden_size * moe_intermediate_size * num_sparse_layers * num_experts * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + hidden_size * num_layers * attention_bias * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * num_sparse_layers * num_experts * w_bytes + hidden_size * vocab_size * w_bytes + hidden_size * w_bytes + num_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * num_kv_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * head_dim * num_layers * w_bytes + 2 * head_dim, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes)
+        return _shaped(13 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 4 * batch_size * seq_len * hidden_size * num_sparse_layers * top_k * a_bytes - batch_size * seq_len * hidden_size * num_sparse_layers * a_bytes + 3 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * hidden_size * w_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * a_bytes - 4 * batch_size * seq_len * intermediate_size * num_sparse_layers * a_bytes + 4 * batch_size * seq_len * moe_intermediate_size * num_sparse_layers * top_k * a_bytes + 6 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 4 * batch_size * seq_len * num_heads * num_layers + 7 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 4 * batch_size * seq_len * num_kv_heads * num_layers + 8 * batch_size * seq_len * num_layers + batch_size * seq_len * num_sparse_layers * num_experts * a_bytes + 28 * batch_size * seq_len * num_sparse_layers * top_k + 12 * batch_size * seq_len + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * a_bytes + 2 * seq_len * head_dim * num_layers * a_bytes + 8 * seq_len + 3 * hidden_size * intermediate_size * num_layers * w_bytes - 3 * hidden_size * intermediate_size * num_sparse_layers * w_bytes - 3 * hidden_size * moe_intermediate_size * num_sparse_layers * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 3 * hidden_size * moe_intermediate_size * num_sparse_layers * num_experts * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + hidden_size * num_layers * attention_bias * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * num_sparse_layers * num_experts * w_bytes + hidden_size * vocab_size * w_bytes + hidden_size * w_bytes + num_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * num_kv_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * head_dim * num_layers * w_bytes + 2 * head_dim, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     return _exact(13 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 4 * batch_size * seq_len * hidden_size * num_sparse_layers * top_k * a_bytes - batch_size * seq_len * hidden_size * num_sparse_layers * a_bytes + 3 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * hidden_size * w_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * a_bytes - 4 * batch_size * seq_len * intermediate_size * num_sparse_layers * a_bytes + 4 * batch_size * seq_len * moe_intermediate_size * num_sparse_layers * top_k * a_bytes + 6 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 4 * batch_size * seq_len * num_heads * num_layers + 7 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 4 * batch_size * seq_len * num_kv_heads * num_layers + 8 * batch_size * seq_len * num_layers + batch_size * seq_len * num_sparse_layers * num_experts * a_bytes + 28 * batch_size * seq_len * num_sparse_layers * top_k + 12 * batch_size * seq_len + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * a_bytes + 2 * seq_len * head_dim * num_layers * a_bytes + 8 * seq_len + 3 * hidden_size * intermediate_size * num_layers * w_bytes - 3 * hidden_size * intermediate_size * num_sparse_layers * w_bytes - 3 * hidden_size * moe_intermediate_size * num_sparse_layers * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + 3 * hidden_size * moe_intermediate_size * num_sparse_layers * num_experts * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + hidden_size * num_layers * attention_bias * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * num_sparse_layers * num_experts * w_bytes + hidden_size * vocab_size * w_bytes + hidden_size * w_bytes + num_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * num_kv_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * head_dim * num_layers * w_bytes + 2 * head_dim)
 
 
@@ -175,6 +179,7 @@ def memory_write(
     top_k: Any,
     norm_topk_prob: Any = 0,
     attention_bias: Any = 0,
+    tie_word_embeddings: Any = 0,
     a_bytes: Any,
     w_bytes: Any = None,
     kv_bytes: Any = None,
@@ -184,7 +189,7 @@ def memory_write(
     cache_len, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, a_bytes = _as_arrays(batch_size, seq_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, a_bytes)
     if num_kv_heads is None:
@@ -192,7 +197,7 @@ def memory_write(
     if num_sparse_layers is None:
         num_sparse_layers = num_layers
     _value = 6 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 3 * batch_size * seq_len * hidden_size * num_sparse_layers * top_k * a_bytes + batch_size * seq_len * hidden_size * num_sparse_layers * a_bytes + 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * a_bytes - 4 * batch_size * seq_len * intermediate_size * num_sparse_layers * a_bytes + 4 * batch_size * seq_len * moe_intermediate_size * num_sparse_layers * top_k * a_bytes + 5 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 4 * batch_size * seq_len * num_heads * num_layers + 6 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 4 * batch_size * seq_len * num_kv_heads * num_layers + 8 * batch_size * seq_len * num_layers + 8 * batch_size * seq_len * num_sparse_layers * num_experts * top_k + batch_size * seq_len * num_sparse_layers * num_experts * a_bytes + batch_size * seq_len * num_sparse_layers * top_k * a_bytes + 16 * batch_size * seq_len * num_sparse_layers * top_k + batch_size * seq_len * vocab_size * a_bytes + 4 * batch_size * seq_len + 2 * seq_len * head_dim * a_bytes + 8 * seq_len
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def memory_bytes(
@@ -213,14 +218,15 @@ def memory_bytes(
     top_k: Any,
     norm_topk_prob: Any = 0,
     attention_bias: Any = 0,
+    tie_word_embeddings: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
     kv_bytes: Any = None,
 ) -> Any:
     """Bytes read and written by Qwen3MoeForCausalLM: memory_read + memory_write."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes)
-    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, vocab_size=vocab_size, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, vocab_size=vocab_size, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
+    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, vocab_size=vocab_size, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, tie_word_embeddings=tie_word_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, vocab_size=vocab_size, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, tie_word_embeddings=tie_word_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def arithmetic_intensity(
@@ -241,14 +247,15 @@ def arithmetic_intensity(
     top_k: Any,
     norm_topk_prob: Any = 0,
     attention_bias: Any = 0,
+    tie_word_embeddings: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
     kv_bytes: Any = None,
 ) -> Any:
     """FLOPs per byte moved by Qwen3MoeForCausalLM: flops / memory_bytes (ZeroDivisionError when no byte moves)."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes)
-    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, vocab_size=vocab_size, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, vocab_size=vocab_size, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
-    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _div(_done, _moved)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
+    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, vocab_size=vocab_size, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, tie_word_embeddings=tie_word_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, vocab_size=vocab_size, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, tie_word_embeddings=tie_word_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _div(_done, _moved)
 
 
 def weight_bytes(
@@ -269,6 +276,7 @@ def weight_bytes(
     top_k: Any = None,
     norm_topk_prob: Any = 0,
     attention_bias: Any = 0,
+    tie_word_embeddings: Any = 0,
     a_bytes: Any = None,
     w_bytes: Any,
     kv_bytes: Any = None,
@@ -278,15 +286,15 @@ def weight_bytes(
     batch_size, seq_len, cache_len, top_k, a_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     if _array:
-        hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, attention_bias, w_bytes = _as_arrays(hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, attention_bias, w_bytes)
+        hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, attention_bias, tie_word_embeddings, w_bytes = _as_arrays(hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, attention_bias, tie_word_embeddings, w_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     if num_sparse_layers is None:
         num_sparse_layers = num_layers
-    _value = 3 * hidden_size * intermediate_size * num_layers * w_bytes - 3 * hidden_size * intermediate_size * num_sparse_layers * w_bytes + 3 * hidden_size * moe_intermediate_size * num_sparse_layers * num_experts * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + hidden_size * num_layers * attention_bias * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * num_sparse_layers * num_experts * w_bytes + hidden_size * vocab_size * w_bytes + hidden_size * w_bytes + num_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * num_kv_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * head_dim * num_layers * w_bytes
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+    _value = 3 * hidden_size * intermediate_size * num_layers * w_bytes - 3 * hidden_size * intermediate_size * num_sparse_layers * w_bytes + 3 * hidden_size * moe_intermediate_size * num_sparse_layers * num_experts * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + hidden_size * num_layers * attention_bias * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * num_sparse_layers * num_experts * w_bytes - hidden_size * vocab_size * tie_word_embeddings * w_bytes + 2 * hidden_size * vocab_size * w_bytes + hidden_size * w_bytes + num_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * num_kv_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * head_dim * num_layers * w_bytes
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def cache_bytes(
@@ -307,6 +315,7 @@ def cache_bytes(
     top_k: Any = None,
     norm_topk_prob: Any = 0,
     attention_bias: Any = 0,
+    tie_word_embeddings: Any = 0,
     a_bytes: Any,
     w_bytes: Any = None,
     kv_bytes: Any = None,
@@ -316,7 +325,7 @@ def cache_bytes(
     hidden_size, intermediate_size, moe_intermediate_size, vocab_size, num_experts, top_k, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, num_heads, num_kv_heads, head_dim, num_layers, a_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, num_heads, num_kv_heads, head_dim, num_layers, a_bytes, kv_bytes)
     if num_kv_heads is None:
@@ -324,7 +333,7 @@ def cache_bytes(
     if kv_bytes is None:
         kv_bytes = a_bytes
     _value = 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * kv_bytes
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def activation_bytes(
@@ -345,6 +354,7 @@ def activation_bytes(
     top_k: Any,
     norm_topk_prob: Any = 0,
     attention_bias: Any = 0,
+    tie_word_embeddings: Any = 0,
     a_bytes: Any,
     w_bytes: Any = None,
     kv_bytes: Any = None,
@@ -354,13 +364,13 @@ def activation_bytes(
     num_layers, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, vocab_size, num_experts, top_k, a_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, vocab_size, num_experts, top_k, a_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     _value = _max(2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, 2 * batch_size * seq_len * intermediate_size * a_bytes, 2 * batch_size * seq_len * moe_intermediate_size * top_k * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 4 * batch_size * seq_len * num_heads, 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 4 * batch_size * seq_len * num_kv_heads, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_experts * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * vocab_size * a_bytes, batch_size * seq_len * hidden_size * top_k * a_bytes + 2 * batch_size * seq_len * moe_intermediate_size * top_k * a_bytes, batch_size * seq_len * hidden_size * top_k * a_bytes + batch_size * seq_len * moe_intermediate_size * top_k * a_bytes)
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def footprint_bytes(
@@ -381,14 +391,15 @@ def footprint_bytes(
     top_k: Any,
     norm_topk_prob: Any = 0,
     attention_bias: Any = 0,
+    tie_word_embeddings: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
     kv_bytes: Any = None,
 ) -> Any:
     """Bytes Qwen3MoeForCausalLM needs in memory: weight_bytes + cache_bytes + activation_bytes."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes)
-    _value = weight_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, vocab_size=vocab_size, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + cache_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, vocab_size=vocab_size, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + activation_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, vocab_size=vocab_size, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
+    _value = weight_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, vocab_size=vocab_size, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, tie_word_embeddings=tie_word_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + cache_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, vocab_size=vocab_size, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, tie_word_embeddings=tie_word_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + activation_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, vocab_size=vocab_size, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, tie_word_embeddings=tie_word_embeddings, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def kernels(
@@ -409,6 +420,7 @@ def kernels(
     top_k: Any,
     norm_topk_prob: Any = 0,
     attention_bias: Any = 0,
+    tie_word_embeddings: Any = 0,
     a_bytes: Any,
     w_bytes: Any,
     kv_bytes: Any = None,
@@ -419,9 +431,9 @@ def kernels(
     (with every enclosing repeat multiplied in), and any other key the kernel carries.
     A kernel with a footprint adds `weights` and `cache` (times the repeats) and `activations`.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     if _array:
-        batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes)
+        batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     if num_sparse_layers is None:
@@ -438,7 +450,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "none"},
     )
-    _memory(_records, 1, 0, 0, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len)
+    _memory(_records, 1, hidden_size * vocab_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len)
     _leaf(
         _records,
         ("Model", "Position ids (from Qwen3MoeModel)"),
@@ -663,7 +675,7 @@ def kernels(
         write=batch_size * seq_len * vocab_size * a_bytes,
         extras={"compute": "matmul"},
     )
-    _memory(_records, 1, hidden_size * vocab_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * vocab_size * a_bytes)
+    _memory(_records, 1, -hidden_size * vocab_size * tie_word_embeddings * w_bytes + hidden_size * vocab_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * vocab_size * a_bytes)
     _leaf(
         _records,
         ("LM head", "Bias addition (from Linear)"),
@@ -674,7 +686,7 @@ def kernels(
         extras={"compute": "vector"},
     )
     _memory(_records, 1, 0, 0, 0)
-    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes)
+    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, vocab_size, num_experts, top_k, norm_topk_prob, attention_bias, tie_word_embeddings, a_bytes, w_bytes, kv_bytes)
 
 
 def _subtree_1(

@@ -32,6 +32,7 @@ Parameters:
     top_k: Experts each token is routed to
     norm_topk_prob: 1 if the top_k routing weights are renormalized to sum to 1 (config norm_topk_prob), else 0 (default: 0)
     attention_bias: 1 if the query, key, value and output projections have biases, else 0 (default: 0)
+    vocab_size: Vocabulary size: rows of the token embedding table (its weights are part of the footprint)
     a_bytes: bytes per activation element
     w_bytes: bytes per weight element
     kv_bytes: bytes per cache element (default: a_bytes)
@@ -74,6 +75,7 @@ PARAMETERS: dict[str, dict[str, str | None]] = {
     "top_k": {"description": "Experts each token is routed to", "default": None},
     "norm_topk_prob": {"description": "1 if the top_k routing weights are renormalized to sum to 1 (config norm_topk_prob), else 0", "default": "0"},
     "attention_bias": {"description": "1 if the query, key, value and output projections have biases, else 0", "default": "0"},
+    "vocab_size": {"description": "Vocabulary size: rows of the token embedding table (its weights are part of the footprint)", "default": None},
     "a_bytes": {"description": None, "default": None},
     "w_bytes": {"description": None, "default": None},
     "kv_bytes": {"description": None, "default": "a_bytes"},
@@ -98,16 +100,17 @@ def flops(
     top_k: Any,
     norm_topk_prob: Any = 0,
     attention_bias: Any = 0,
+    vocab_size: Any = None,
     a_bytes: Any = None,
     w_bytes: Any = None,
     kv_bytes: Any = None,
 ) -> Any:
     """Floating-point operations of Qwen3MoeModel: the sum over all its kernels.
 
-    a_bytes, w_bytes are optional: the formula does not use them, though an array passed
+    vocab_size, a_bytes, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias)
     if num_kv_heads is None:
@@ -115,7 +118,7 @@ def flops(
     if num_sparse_layers is None:
         num_sparse_layers = num_layers
     if _array:
-        return _shaped(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 5 * batch_size * seq_len ** 2 * num_heads * num_layers + 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers + 5 * batch_size * seq_len * cache_len * num_heads * num_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers - 6 * batch_size * seq_len * hidden_size * intermediate_size * num_sparse_layers + 6 * batch_size * seq_len * hidden_size * moe_intermediate_size * num_sparse_layers * top_k + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + batch_size * seq_len * hidden_size * num_layers * attention_bias + 10 * batch_size * seq_len * hidden_size * num_layers + 2 * batch_size * seq_len * hidden_size * num_sparse_layers * num_experts + 2 * batch_size * seq_len * hidden_size * num_sparse_layers * top_k + 4 * batch_size * seq_len * hidden_size + 6 * batch_size * seq_len * intermediate_size * num_layers - 6 * batch_size * seq_len * intermediate_size * num_sparse_layers + 6 * batch_size * seq_len * moe_intermediate_size * num_sparse_layers * top_k + batch_size * seq_len * num_heads * head_dim * num_layers * attention_bias + 17 * batch_size * seq_len * num_heads * head_dim * num_layers / 2 + 3 * batch_size * seq_len * num_heads * num_layers + 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * attention_bias + 15 * batch_size * seq_len * num_kv_heads * head_dim * num_layers / 2 + 3 * batch_size * seq_len * num_kv_heads * num_layers + 6 * batch_size * seq_len * num_layers + 5 * batch_size * seq_len * num_sparse_layers * num_experts + 2 * batch_size * seq_len * num_sparse_layers * top_k * norm_topk_prob + 3 * batch_size * seq_len + 9 * seq_len * head_dim / 2 + seq_len, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes)
+        return _shaped(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 5 * batch_size * seq_len ** 2 * num_heads * num_layers + 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers + 5 * batch_size * seq_len * cache_len * num_heads * num_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers - 6 * batch_size * seq_len * hidden_size * intermediate_size * num_sparse_layers + 6 * batch_size * seq_len * hidden_size * moe_intermediate_size * num_sparse_layers * top_k + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + batch_size * seq_len * hidden_size * num_layers * attention_bias + 10 * batch_size * seq_len * hidden_size * num_layers + 2 * batch_size * seq_len * hidden_size * num_sparse_layers * num_experts + 2 * batch_size * seq_len * hidden_size * num_sparse_layers * top_k + 4 * batch_size * seq_len * hidden_size + 6 * batch_size * seq_len * intermediate_size * num_layers - 6 * batch_size * seq_len * intermediate_size * num_sparse_layers + 6 * batch_size * seq_len * moe_intermediate_size * num_sparse_layers * top_k + batch_size * seq_len * num_heads * head_dim * num_layers * attention_bias + 17 * batch_size * seq_len * num_heads * head_dim * num_layers / 2 + 3 * batch_size * seq_len * num_heads * num_layers + 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * attention_bias + 15 * batch_size * seq_len * num_kv_heads * head_dim * num_layers / 2 + 3 * batch_size * seq_len * num_kv_heads * num_layers + 6 * batch_size * seq_len * num_layers + 5 * batch_size * seq_len * num_sparse_layers * num_experts + 2 * batch_size * seq_len * num_sparse_layers * top_k * norm_topk_prob + 3 * batch_size * seq_len + 9 * seq_len * head_dim / 2 + seq_len, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes)
     return _exact(4 * batch_size * seq_len ** 2 * num_heads * head_dim * num_layers + 5 * batch_size * seq_len ** 2 * num_heads * num_layers + 4 * batch_size * seq_len * cache_len * num_heads * head_dim * num_layers + 5 * batch_size * seq_len * cache_len * num_heads * num_layers + 6 * batch_size * seq_len * hidden_size * intermediate_size * num_layers - 6 * batch_size * seq_len * hidden_size * intermediate_size * num_sparse_layers + 6 * batch_size * seq_len * hidden_size * moe_intermediate_size * num_sparse_layers * top_k + 4 * batch_size * seq_len * hidden_size * num_heads * head_dim * num_layers + 4 * batch_size * seq_len * hidden_size * num_kv_heads * head_dim * num_layers + batch_size * seq_len * hidden_size * num_layers * attention_bias + 10 * batch_size * seq_len * hidden_size * num_layers + 2 * batch_size * seq_len * hidden_size * num_sparse_layers * num_experts + 2 * batch_size * seq_len * hidden_size * num_sparse_layers * top_k + 4 * batch_size * seq_len * hidden_size + 6 * batch_size * seq_len * intermediate_size * num_layers - 6 * batch_size * seq_len * intermediate_size * num_sparse_layers + 6 * batch_size * seq_len * moe_intermediate_size * num_sparse_layers * top_k + batch_size * seq_len * num_heads * head_dim * num_layers * attention_bias + _div(17 * batch_size * seq_len * num_heads * head_dim * num_layers, 2) + 3 * batch_size * seq_len * num_heads * num_layers + 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * attention_bias + _div(15 * batch_size * seq_len * num_kv_heads * head_dim * num_layers, 2) + 3 * batch_size * seq_len * num_kv_heads * num_layers + 6 * batch_size * seq_len * num_layers + 5 * batch_size * seq_len * num_sparse_layers * num_experts + 2 * batch_size * seq_len * num_sparse_layers * top_k * norm_topk_prob + 3 * batch_size * seq_len + _div(9 * seq_len * head_dim, 2) + seq_len)
 
 
@@ -136,12 +139,17 @@ def memory_read(
     top_k: Any,
     norm_topk_prob: Any = 0,
     attention_bias: Any = 0,
+    vocab_size: Any = None,
     a_bytes: Any,
     w_bytes: Any,
     kv_bytes: Any = None,
 ) -> Any:
-    """Bytes read by Qwen3MoeModel: the sum over all its kernels."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes)
+    """Bytes read by Qwen3MoeModel: the sum over all its kernels.
+
+    vocab_size is optional: the formula does not use it, though an array passed
+    for it still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, attention_bias, a_bytes, w_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, attention_bias, a_bytes, w_bytes)
     if num_kv_heads is None:
@@ -149,7 +157,7 @@ def memory_read(
     if num_sparse_layers is None:
         num_sparse_layers = num_layers
     if _array:
-        return _shaped(13 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 4 * batch_size * seq_len * hidden_size * num_sparse_layers * top_k * a_bytes - batch_size * seq_len * hidden_size * num_sparse_layers * a_bytes + 2 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * hidden_size * w_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * a_bytes - 4 * batch_size * seq_len * intermediate_size * num_sparse_layers * a_bytes + 4 * batch_size * seq_len * moe_intermediate_size * num_sparse_layers * top_k * a_bytes + 6 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 4 * batch_size * seq_len * num_heads * num_layers + 7 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 4 * batch_size * seq_len * num_kv_heads * num_layers + 8 * batch_size * seq_len * num_layers + batch_size * seq_len * num_sparse_layers * num_experts * a_bytes + 28 * batch_size * seq_len * num_sparse_layers * top_k + 12 * batch_size * seq_len + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * a_bytes + 2 * seq_len * head_dim * num_layers * a_bytes + 8 * seq_len + 3 * hidden_size * intermediate_size * num_layers * w_bytes - 3 * hidden_size * intermediate_size * num_sparse_layers * w_bytes - 3 * hidden_size * moe_intermediate_size * num_sparse_layers * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 3 * hidden_size * moe_intermediate_size * num_sparse_layers * num_experts * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + hidden_size * num_layers * attention_bias * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * num_sparse_layers * num_experts * w_bytes + hidden_size * w_bytes + num_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * num_kv_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * head_dim * num_layers * w_bytes + 2 * head_dim, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes)
+        return _shaped(13 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 4 * batch_size * seq_len * hidden_size * num_sparse_layers * top_k * a_bytes - batch_size * seq_len * hidden_size * num_sparse_layers * a_bytes + 2 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * hidden_size * w_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * a_bytes - 4 * batch_size * seq_len * intermediate_size * num_sparse_layers * a_bytes + 4 * batch_size * seq_len * moe_intermediate_size * num_sparse_layers * top_k * a_bytes + 6 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 4 * batch_size * seq_len * num_heads * num_layers + 7 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 4 * batch_size * seq_len * num_kv_heads * num_layers + 8 * batch_size * seq_len * num_layers + batch_size * seq_len * num_sparse_layers * num_experts * a_bytes + 28 * batch_size * seq_len * num_sparse_layers * top_k + 12 * batch_size * seq_len + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * a_bytes + 2 * seq_len * head_dim * num_layers * a_bytes + 8 * seq_len + 3 * hidden_size * intermediate_size * num_layers * w_bytes - 3 * hidden_size * intermediate_size * num_sparse_layers * w_bytes - 3 * hidden_size * moe_intermediate_size * num_sparse_layers * num_experts * _array_pow(-top_k / num_experts + 1, batch_size * seq_len) * w_bytes + 3 * hidden_size * moe_intermediate_size * num_sparse_layers * num_experts * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + hidden_size * num_layers * attention_bias * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * num_sparse_layers * num_experts * w_bytes + hidden_size * w_bytes + num_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * num_kv_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * head_dim * num_layers * w_bytes + 2 * head_dim, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes)
     return _exact(13 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 4 * batch_size * seq_len * hidden_size * num_sparse_layers * top_k * a_bytes - batch_size * seq_len * hidden_size * num_sparse_layers * a_bytes + 2 * batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * hidden_size * w_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * a_bytes - 4 * batch_size * seq_len * intermediate_size * num_sparse_layers * a_bytes + 4 * batch_size * seq_len * moe_intermediate_size * num_sparse_layers * top_k * a_bytes + 6 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 4 * batch_size * seq_len * num_heads * num_layers + 7 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 4 * batch_size * seq_len * num_kv_heads * num_layers + 8 * batch_size * seq_len * num_layers + batch_size * seq_len * num_sparse_layers * num_experts * a_bytes + 28 * batch_size * seq_len * num_sparse_layers * top_k + 12 * batch_size * seq_len + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * a_bytes + 2 * seq_len * head_dim * num_layers * a_bytes + 8 * seq_len + 3 * hidden_size * intermediate_size * num_layers * w_bytes - 3 * hidden_size * intermediate_size * num_sparse_layers * w_bytes - 3 * hidden_size * moe_intermediate_size * num_sparse_layers * num_experts * _pow(-_div(top_k, num_experts) + 1, batch_size * seq_len) * w_bytes + 3 * hidden_size * moe_intermediate_size * num_sparse_layers * num_experts * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + hidden_size * num_layers * attention_bias * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * num_sparse_layers * num_experts * w_bytes + hidden_size * w_bytes + num_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * num_kv_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * head_dim * num_layers * w_bytes + 2 * head_dim)
 
 
@@ -170,16 +178,17 @@ def memory_write(
     top_k: Any,
     norm_topk_prob: Any = 0,
     attention_bias: Any = 0,
+    vocab_size: Any = None,
     a_bytes: Any,
     w_bytes: Any = None,
     kv_bytes: Any = None,
 ) -> Any:
     """Bytes written by Qwen3MoeModel: the sum over all its kernels.
 
-    cache_len, w_bytes are optional: the formula does not use them, though an array passed
+    cache_len, vocab_size, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, a_bytes = _as_arrays(batch_size, seq_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, a_bytes)
     if num_kv_heads is None:
@@ -187,7 +196,7 @@ def memory_write(
     if num_sparse_layers is None:
         num_sparse_layers = num_layers
     _value = 6 * batch_size * seq_len * hidden_size * num_layers * a_bytes + 3 * batch_size * seq_len * hidden_size * num_sparse_layers * top_k * a_bytes + batch_size * seq_len * hidden_size * num_sparse_layers * a_bytes + 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len * intermediate_size * num_layers * a_bytes - 4 * batch_size * seq_len * intermediate_size * num_sparse_layers * a_bytes + 4 * batch_size * seq_len * moe_intermediate_size * num_sparse_layers * top_k * a_bytes + 5 * batch_size * seq_len * num_heads * head_dim * num_layers * a_bytes + 4 * batch_size * seq_len * num_heads * num_layers + 6 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * a_bytes + 4 * batch_size * seq_len * num_kv_heads * num_layers + 8 * batch_size * seq_len * num_layers + 8 * batch_size * seq_len * num_sparse_layers * num_experts * top_k + batch_size * seq_len * num_sparse_layers * num_experts * a_bytes + batch_size * seq_len * num_sparse_layers * top_k * a_bytes + 16 * batch_size * seq_len * num_sparse_layers * top_k + 4 * batch_size * seq_len + 2 * seq_len * head_dim * a_bytes + 8 * seq_len
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def memory_bytes(
@@ -207,14 +216,19 @@ def memory_bytes(
     top_k: Any,
     norm_topk_prob: Any = 0,
     attention_bias: Any = 0,
+    vocab_size: Any = None,
     a_bytes: Any,
     w_bytes: Any,
     kv_bytes: Any = None,
 ) -> Any:
-    """Bytes read and written by Qwen3MoeModel: memory_read + memory_write."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes)
-    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+    """Bytes read and written by Qwen3MoeModel: memory_read + memory_write.
+
+    vocab_size is optional: the formula does not use it, though an array passed
+    for it still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes)
+    _value = memory_read(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, vocab_size=vocab_size, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + memory_write(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, vocab_size=vocab_size, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def arithmetic_intensity(
@@ -234,14 +248,19 @@ def arithmetic_intensity(
     top_k: Any,
     norm_topk_prob: Any = 0,
     attention_bias: Any = 0,
+    vocab_size: Any = None,
     a_bytes: Any,
     w_bytes: Any,
     kv_bytes: Any = None,
 ) -> Any:
-    """FLOPs per byte moved by Qwen3MoeModel: flops / memory_bytes (ZeroDivisionError when no byte moves)."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes)
-    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
-    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _div(_done, _moved)
+    """FLOPs per byte moved by Qwen3MoeModel: flops / memory_bytes (ZeroDivisionError when no byte moves).
+
+    vocab_size is optional: the formula does not use it, though an array passed
+    for it still sets the shape of the result.
+    """
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes)
+    _done, _moved = flops(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, vocab_size=vocab_size, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes), memory_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, vocab_size=vocab_size, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_done / _moved, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes) if _array else _div(_done, _moved)
 
 
 def weight_bytes(
@@ -261,6 +280,7 @@ def weight_bytes(
     top_k: Any = None,
     norm_topk_prob: Any = 0,
     attention_bias: Any = 0,
+    vocab_size: Any,
     a_bytes: Any = None,
     w_bytes: Any,
     kv_bytes: Any = None,
@@ -270,15 +290,15 @@ def weight_bytes(
     batch_size, seq_len, cache_len, top_k, a_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes)
     if _array:
-        hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, attention_bias, w_bytes = _as_arrays(hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, attention_bias, w_bytes)
+        hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, attention_bias, vocab_size, w_bytes = _as_arrays(hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, attention_bias, vocab_size, w_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     if num_sparse_layers is None:
         num_sparse_layers = num_layers
-    _value = 3 * hidden_size * intermediate_size * num_layers * w_bytes - 3 * hidden_size * intermediate_size * num_sparse_layers * w_bytes + 3 * hidden_size * moe_intermediate_size * num_sparse_layers * num_experts * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + hidden_size * num_layers * attention_bias * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * num_sparse_layers * num_experts * w_bytes + hidden_size * w_bytes + num_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * num_kv_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * head_dim * num_layers * w_bytes
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+    _value = 3 * hidden_size * intermediate_size * num_layers * w_bytes - 3 * hidden_size * intermediate_size * num_sparse_layers * w_bytes + 3 * hidden_size * moe_intermediate_size * num_sparse_layers * num_experts * w_bytes + 2 * hidden_size * num_heads * head_dim * num_layers * w_bytes + 2 * hidden_size * num_kv_heads * head_dim * num_layers * w_bytes + hidden_size * num_layers * attention_bias * w_bytes + 2 * hidden_size * num_layers * w_bytes + hidden_size * num_sparse_layers * num_experts * w_bytes + hidden_size * vocab_size * w_bytes + hidden_size * w_bytes + num_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * num_kv_heads * head_dim * num_layers * attention_bias * w_bytes + 2 * head_dim * num_layers * w_bytes
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def cache_bytes(
@@ -298,16 +318,17 @@ def cache_bytes(
     top_k: Any = None,
     norm_topk_prob: Any = 0,
     attention_bias: Any = 0,
+    vocab_size: Any = None,
     a_bytes: Any,
     w_bytes: Any = None,
     kv_bytes: Any = None,
 ) -> Any:
     """Bytes of the cache Qwen3MoeModel keeps after the pass: the sum over its kernels, times every repeat.
 
-    hidden_size, intermediate_size, moe_intermediate_size, num_experts, top_k, w_bytes are optional: the formula does not use them, though an array passed
+    hidden_size, intermediate_size, moe_intermediate_size, num_experts, top_k, vocab_size, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, num_heads, num_kv_heads, head_dim, num_layers, a_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, num_heads, num_kv_heads, head_dim, num_layers, a_bytes, kv_bytes)
     if num_kv_heads is None:
@@ -315,7 +336,7 @@ def cache_bytes(
     if kv_bytes is None:
         kv_bytes = a_bytes
     _value = 2 * batch_size * seq_len * num_kv_heads * head_dim * num_layers * kv_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * num_layers * kv_bytes
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def activation_bytes(
@@ -335,22 +356,23 @@ def activation_bytes(
     top_k: Any,
     norm_topk_prob: Any = 0,
     attention_bias: Any = 0,
+    vocab_size: Any = None,
     a_bytes: Any,
     w_bytes: Any = None,
     kv_bytes: Any = None,
 ) -> Any:
     """Bytes of the largest transient working set of one kernel of Qwen3MoeModel.
 
-    num_layers, w_bytes are optional: the formula does not use them, though an array passed
+    num_layers, vocab_size, w_bytes are optional: the formula does not use them, though an array passed
     for them still sets the shape of the result.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes)
     if _array:
         batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, a_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_experts, top_k, a_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     _value = _max(2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len, 2 * batch_size * seq_len * intermediate_size * a_bytes, 2 * batch_size * seq_len * moe_intermediate_size * top_k * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * batch_size * cache_len * num_kv_heads * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 2 * seq_len * head_dim * a_bytes, 2 * batch_size * seq_len * num_heads * head_dim * a_bytes + 4 * batch_size * seq_len * num_heads, 2 * batch_size * seq_len * num_kv_heads * head_dim * a_bytes + 4 * batch_size * seq_len * num_kv_heads, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * intermediate_size * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_experts * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * a_bytes + batch_size * seq_len * num_kv_heads * head_dim * a_bytes, batch_size * seq_len * hidden_size * top_k * a_bytes + 2 * batch_size * seq_len * moe_intermediate_size * top_k * a_bytes, batch_size * seq_len * hidden_size * top_k * a_bytes + batch_size * seq_len * moe_intermediate_size * top_k * a_bytes)
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def footprint_bytes(
@@ -370,14 +392,15 @@ def footprint_bytes(
     top_k: Any,
     norm_topk_prob: Any = 0,
     attention_bias: Any = 0,
+    vocab_size: Any,
     a_bytes: Any,
     w_bytes: Any,
     kv_bytes: Any = None,
 ) -> Any:
     """Bytes Qwen3MoeModel needs in memory: weight_bytes + cache_bytes + activation_bytes."""
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes)
-    _value = weight_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + cache_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + activation_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
-    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes)
+    _value = weight_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, vocab_size=vocab_size, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + cache_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, vocab_size=vocab_size, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes) + activation_bytes(batch_size=batch_size, seq_len=seq_len, cache_len=cache_len, hidden_size=hidden_size, intermediate_size=intermediate_size, moe_intermediate_size=moe_intermediate_size, num_heads=num_heads, num_kv_heads=num_kv_heads, head_dim=head_dim, num_layers=num_layers, num_sparse_layers=num_sparse_layers, num_experts=num_experts, top_k=top_k, norm_topk_prob=norm_topk_prob, attention_bias=attention_bias, vocab_size=vocab_size, a_bytes=a_bytes, w_bytes=w_bytes, kv_bytes=kv_bytes)
+    return _shaped(_value, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes) if _array else _exact(_value)
 
 
 def kernels(
@@ -397,6 +420,7 @@ def kernels(
     top_k: Any,
     norm_topk_prob: Any = 0,
     attention_bias: Any = 0,
+    vocab_size: Any,
     a_bytes: Any,
     w_bytes: Any,
     kv_bytes: Any = None,
@@ -407,9 +431,9 @@ def kernels(
     (with every enclosing repeat multiplied in), and any other key the kernel carries.
     A kernel with a footprint adds `weights` and `cache` (times the repeats) and `activations`.
     """
-    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes)
+    _array = _arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes)
     if _array:
-        batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes)
+        batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes = _as_arrays(batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes)
     if num_kv_heads is None:
         num_kv_heads = num_heads
     if num_sparse_layers is None:
@@ -426,7 +450,7 @@ def kernels(
         write=batch_size * seq_len * hidden_size * a_bytes,
         extras={"compute": "none"},
     )
-    _memory(_records, 1, 0, 0, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len)
+    _memory(_records, 1, hidden_size * vocab_size * w_bytes, 0, batch_size * seq_len * hidden_size * a_bytes + 8 * batch_size * seq_len)
     _leaf(
         _records,
         ("Position ids",),
@@ -642,7 +666,7 @@ def kernels(
         extras={"compute": "vector"},
     )
     _memory(_records, 1, hidden_size * w_bytes, 0, 2 * batch_size * seq_len * hidden_size * a_bytes + 4 * batch_size * seq_len)
-    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, a_bytes, w_bytes, kv_bytes)
+    return _finish(_records, _array, batch_size, seq_len, cache_len, hidden_size, intermediate_size, moe_intermediate_size, num_heads, num_kv_heads, head_dim, num_layers, num_sparse_layers, num_experts, top_k, norm_topk_prob, attention_bias, vocab_size, a_bytes, w_bytes, kv_bytes)
 
 
 def _subtree_1(
