@@ -5,6 +5,9 @@
     python bench/run.py compile    # only the modules whose name contains "compile"; prints, writes nothing
     python bench/run.py algebra --readme   # rerun some modules: their rows in README.md are replaced, the others kept
 
+A row whose name begins with "earlier run:" is kept from a previous run, so
+that a change's gain shows; the new figure of the same benchmark follows it.
+
 Each `bench/bench_*.py` module exposes `run() -> list[Result]`. Figures are
 wall-clock times on whatever machine runs this; where a goal is a ratio, the
 baseline is measured in the same run, on the same machine.
@@ -57,12 +60,14 @@ def main() -> None:
     if arguments.only:
         modules = [m for m in modules if any(o in m for o in arguments.only)]
     results: list[Result] = []
+    load_before = _load()
     for name in modules:
         started = time.perf_counter()
         print(f"running {name} …", file=sys.stderr, flush=True)
         results.extend(importlib.import_module(name).run())
         print(f"  done in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
     machine = f"{platform.python_implementation()} {platform.python_version()}, {platform.machine()}, {_cpus()} CPUs"
+    machine += f" (load average {load_before} when the run began, {_load()} when it ended: other work shares the CPUs, so the ratios, measured alike, hold better than the times)"
     text = f"Measured with `python bench/run.py` on {machine}.\n\n{table(results)}\n"
     print(text)
     if arguments.only and not arguments.readme:
@@ -84,13 +89,23 @@ def merged(old: str, results: list[Result], machine: str) -> str:
     fresh = table(results).splitlines()[2:]
     for result, row in zip(results, fresh, strict=True):
         same = [i for i, line in enumerate(rows) if line.startswith(f"| {result.name} |") or line.startswith(f"| {result.name} (")]
+        earlier = [i for i, line in enumerate(rows) if line.startswith((f"| earlier run: {result.name} |", f"| earlier run: {result.name} ("))]
         if same:
             rows[same[0]] = row
+        elif earlier:  # a row kept from an earlier run, so that the gain shows: the new figure goes below it
+            rows.insert(earlier[0] + 1, row)
         else:
             rows.append(row)
     header = "\n".join(table([]).splitlines()[:2])
     note = "Measured with `python bench/run.py` (rows rerun with `python bench/run.py NAME --readme`)"
     return f"{note} on {machine}.\n\n{header}\n" + "\n".join(rows) + "\n"
+
+
+def _load() -> str:
+    """The one-minute load average, as `uptime` shows it."""
+    import os
+
+    return f"{os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else "unknown"
 
 
 def _cpus() -> int:

@@ -57,16 +57,20 @@ class Largest(sympy.Function):  # type: ignore[misc]
         for argument in args:
             flat.extend(argument.args if isinstance(argument, (cls, sympy.Max)) else (argument,))
         numbers = [a for a in flat if a.is_Number]
+        # Two arguments are a number apart exactly when their expanded forms agree but
+        # for the constant term, so each argument meets its one rival by hashing.
         kept: list[Any] = []
+        constants: list[Any] = []
+        rivals: dict[Any, int] = {}
         for argument in sorted(dict.fromkeys(a for a in flat if not a.is_Number), key=sympy.default_sort_key):
-            for index, seen in enumerate(kept):
-                difference = sympy.expand(argument - seen)
-                if difference.is_Number:
-                    if difference > 0:
-                        kept[index] = argument
-                    break
-            else:
+            constant, rest = sympy.expand(argument).as_coeff_Add()
+            index = rivals.get(rest)
+            if index is None:
+                rivals[rest] = len(kept)
                 kept.append(argument)
+                constants.append(constant)
+            elif constant - constants[index] > 0:
+                kept[index], constants[index] = argument, constant
         if numbers:
             kept.insert(0, max(numbers))
         if len(kept) == 1:

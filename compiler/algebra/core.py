@@ -64,15 +64,21 @@ class Poly:
 
     `estimate` bounds from above the terms the bridge estimates for the same
     formula before it expands it; `flat` says the bridge holds it as a plain
-    sum of monomials (then the estimate is the number of terms).
+    sum of monomials (then the estimate is the number of terms). Of a formula
+    that is not flat, `plain` holds the terms of the bridge's sum that are
+    plain monomials (those a sum combines with like terms), and the estimate
+    counts them once each, whatever the other terms add.
     """
 
-    __slots__ = ("_hash", "_names", "estimate", "flat", "terms")
+    __slots__ = ("_hash", "_names", "estimate", "flat", "plain", "terms")
 
-    def __init__(self, terms: dict[Monomial, Rational], estimate: float | None = None, flat: bool = True) -> None:
+    def __init__(
+        self, terms: dict[Monomial, Rational], estimate: float | None = None, flat: bool = True, plain: dict[Monomial, Rational] | None = None
+    ) -> None:
         self.terms = terms
         self.estimate = float(len(terms) or 1) if estimate is None else estimate
         self.flat = flat
+        self.plain = terms if flat else plain or {}
         self._hash: int | None = None
         self._names: frozenset[str] | None = None
 
@@ -158,7 +164,8 @@ class Poly:
     __radd__ = __add__
 
     def __neg__(self) -> Poly:
-        return Poly({m: -c for m, c in self.terms.items()}, self.estimate, self.flat)
+        plain = None if self.flat else {m: -c for m, c in self.plain.items()}  # the bridge distributes -1 over a sum
+        return Poly({m: -c for m, c in self.terms.items()}, self.estimate, self.flat, plain)
 
     def __sub__(self, other: Poly | Rational) -> Poly:
         return add((self, -_lift(other)))
@@ -167,18 +174,17 @@ class Poly:
         return add((_lift(other), -self))
 
     def _scaled(self, factor: Rational) -> dict[Monomial, Rational]:
-        if not factor:
-            return {}
-        if factor == 1:
-            return self.terms
-        return {m: c * factor for m, c in self.terms.items()}
+        return _scaled(self.terms, factor)
 
     def __mul__(self, other: Poly | Rational) -> Poly:
         other = _lift(other)
         for x, y in ((self, other), (other, self)):
             constant = y.constant()
             if constant is not None and y.flat:
-                return Poly(x._scaled(constant), x.estimate, x.flat) if constant else Poly({})
+                if not constant:
+                    return Poly({})
+                plain = None if x.flat else _scaled(x.plain, constant)  # the bridge distributes a number over a sum
+                return Poly(x._scaled(constant), x.estimate, x.flat, plain)
         a, b = (self, other) if len(self.terms) >= len(other.terms) else (other, self)
         single = a.flat and b.flat and len(a.terms) == 1 and len(b.terms) == 1
         estimate = 1.0 if single else _checked(a.estimate * b.estimate)
@@ -235,6 +241,14 @@ _NAMES: dict[str, Poly] = {}
 """One formula per name, so that a name mapped to itself is found by identity."""
 
 
+def _scaled(terms: dict[Monomial, Rational], factor: Rational) -> dict[Monomial, Rational]:
+    if not factor:
+        return {}
+    if factor == 1:
+        return terms
+    return {m: c * factor for m, c in terms.items()}
+
+
 def _lift(value: Poly | Rational) -> Poly:
     return value if isinstance(value, Poly) else Poly.number(value)
 
@@ -279,11 +293,15 @@ def floor(argument: Poly) -> Poly:
     return Poly.atom(Fn("floor", (Poly(rest),))) + Poly.number(constant)
 
 
-def extreme(kind: str, arguments: Iterable[Poly]) -> Poly:
+def extreme(kind: str, arguments: Iterable[Poly], signs: bool = True) -> Poly:
     """min or max: the numbers reduced to one, each other argument kept once, as the bridge keeps them.
 
     Of two arguments a number apart only the smaller (min) or larger (max) is
     kept, as sympy does; no other comparison is made (the names carry no sign).
+    A function does (`max(b, 1)` is at least 1), and sympy compares it with the
+    numbers beside it: with `signs`, as for sympy's `Max` and `Min`, the bridge
+    decides those; without, as for the footprint's largest working set
+    (`symbolic.Largest`), nothing is compared.
     """
     pick = max if kind == "max" else min
     numbers: list[Rational] = []
@@ -306,18 +324,24 @@ def extreme(kind: str, arguments: Iterable[Poly]) -> Poly:
     if not names and not formulas:
         return Poly.number(pick(numbers))
     others = [*(Poly.atom(name) for name in sorted(names)), *sorted(formulas, key=_key)]
+    # Two arguments are a number apart exactly when their terms other than the
+    # constant agree, so each argument meets its one rival by hashing.
     kept: list[Poly] = []
+    rivals: dict[frozenset[tuple[Monomial, Rational]], int] = {}
     for argument in others:
-        for index, seen in enumerate(kept):
-            difference = (argument - seen).constant()
-            if difference is not None:
-                if (difference > 0) == (kind == "max"):
-                    kept[index] = argument
-                break
-        else:
+        shape = frozenset((m, c) for m, c in argument.terms.items() if m)
+        index = rivals.get(shape)
+        if index is None:
+            rivals[shape] = len(kept)
             kept.append(argument)
+            continue
+        difference = argument.terms.get(_ONE, 0) - kept[index].terms.get(_ONE, 0)
+        if (difference > 0) == (kind == "max"):
+            kept[index] = argument
     if not numbers and len(kept) == 1:
         return kept[0]
+    if signs and numbers and any(not isinstance(atom, str) for argument in kept for monomial in argument.terms for atom, _ in monomial):
+        raise Unsupported("a number beside a formula holding functions: sympy compares them")
     ordered = [Poly.number(pick(numbers))] if numbers else []
     return Poly.atom(Fn(kind, tuple(ordered + kept)))
 
@@ -391,25 +415,34 @@ def _power(base: Poly, exponent: Poly) -> Poly:
 
 
 def add(values: Iterable[Poly]) -> Poly:
-    """The sum of `values`, in one pass; plain sums first, so that their count bounds the bridge's estimate."""
-    items = list(values)
+    """The sum of `values`, in one pass.
+
+    The bridge's sum flattens: the plain monomials of every value combine
+    with like terms, the other terms stay as they are, so the estimate counts
+    the combined plain monomials once and adds the rest of each estimate."""
     terms: dict[Monomial, Rational] = {}
+    plain: dict[Monomial, Rational] | None = None
     later = 0.0
-    flat_terms = 0
-    for item in sorted(items, key=lambda p: not p.flat):
+    for item in sorted(values, key=lambda p: not p.flat):  # plain sums first, in the order the terms always had
         if not item.flat:
-            later += item.estimate
-        for monomial, coefficient in item.terms.items():
-            total = terms.get(monomial, 0) + coefficient
-            if total:
-                terms[monomial] = total
-            else:
-                del terms[monomial]
-        if item.flat:
-            flat_terms = len(terms)
-    if not later:
+            later += item.estimate - len(item.plain)
+            if plain is None:
+                plain = dict(terms)  # the flat values: all of them plain
+        _combine(terms, item.terms)
+        if plain is not None:
+            _combine(plain, item.plain)
+    if plain is None:
         return Poly(terms, _checked(float(len(terms) or 1)))
-    return Poly(terms, _checked(flat_terms + later), False)
+    return Poly(terms, _checked(len(plain) + later), False, plain)
+
+
+def _combine(into: dict[Monomial, Rational], terms: dict[Monomial, Rational]) -> None:
+    for monomial, coefficient in terms.items():
+        total = into.get(monomial, 0) + coefficient
+        if total:
+            into[monomial] = total
+        else:
+            del into[monomial]
 
 
 def substitute(expr: Poly, mapping: Mapping[str, Poly]) -> Poly:

@@ -45,7 +45,7 @@ class Core:
     def maximum(self, values: Iterable[Poly]) -> Poly:
         given = [v.canonical() for v in values]
         given = [v for v in given if v.terms]
-        return core.extreme("max", given) if given else self.zero
+        return core.extreme("max", given, signs=False) if given else self.zero
 
     def lowering(self, order: Order) -> Callable[[Poly], ir.Expr]:
         return Lowering(order)

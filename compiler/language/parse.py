@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 from importlib import resources
@@ -184,6 +185,122 @@ def _cache_file() -> str | bool:
     return str(base / f"formula-grammar-lark-{lark.__version__}.pickle")
 
 
+@dataclass(frozen=True)
+class _Driver:
+    """The grammar's terminals as one regular expression, tried in the order lark's lexer tries them,
+    and lark's LALR table with each reduction's size, target and callback looked up once."""
+
+    pattern: re.Pattern[str]
+    types: dict[str, str]
+    """Group name to terminal type."""
+    keywords: dict[str, str]
+    """Words a NAME match becomes (`if`, `and`, …) to their terminal type."""
+    ignore: re.Pattern[str]
+    module: re.Pattern[str]
+    dollar: str
+    table: dict[Any, dict[str, tuple[bool, Any]]]
+    """State to terminal or rule name to (shift, next state) or (reduce, (size, rule name, callback))."""
+    start: Any
+    end: Any
+
+
+@functools.cache
+def _driver() -> _Driver:
+    parser = _parser()
+    terminals = {t.name: t for t in parser.terminals}
+    ignored = set(parser.lexer_conf.ignore)
+    module = terminals.pop("MODULE")
+    regular = [t for t in terminals.values() if t.pattern.type == "re" and t.name not in ignored]
+    words = [t for t in terminals.values() if t.pattern.type == "str"]
+    keywords: dict[str, str] = {}
+    for word in words:  # a word a regular terminal also matches is found by that terminal, then retyped (lark's `unless`)
+        for terminal in regular:
+            found = re.match(terminal.pattern.to_regexp(), word.pattern.value)
+            if found and found.group(0) == word.pattern.value:
+                keywords[word.pattern.value] = word.name
+    listed = [t for t in (*regular, *words) if t.pattern.value not in keywords]
+    listed.sort(key=lambda t: (-t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name))
+    types = {f"t{i}": t.name for i, t in enumerate(listed)}
+    pattern = re.compile("|".join(f"(?P<t{i}>{t.pattern.to_regexp()})" for i, t in enumerate(listed)))
+    ignore = re.compile("|".join(terminals[name].pattern.to_regexp() for name in sorted(ignored)))
+    dollar = next(t.name for t in words if t.pattern.value == "${")
+    conf = parser.parse_interactive().parser_state.parse_conf
+    callbacks = conf.callbacks
+    if any(isinstance(key, str) for key in callbacks):
+        raise RuntimeError("a terminal callback: the fast driver does not run them")
+    table: dict[Any, dict[str, tuple[bool, Any]]] = {}
+    for state, actions in conf.states.items():
+        row = table[state] = {}
+        for symbol, (action, argument) in actions.items():
+            if action.name == "Shift":
+                row[symbol] = (True, argument)
+            else:
+                row[symbol] = (False, (len(argument.expansion), argument.origin.name, callbacks[argument]))
+    return _Driver(pattern, types, keywords, ignore, re.compile(module.pattern.to_regexp()), dollar, table, conf.start_state, conf.end_state)
+
+
+def _fast_parse(text: str) -> Expr | None:
+    """The IR of `text`, by lark's LALR table and callbacks from tokens cut by one regular expression; None on any problem.
+
+    Lark's contextual lexer tries each terminal by itself and is most of a
+    parse's time. Where the tokens cut here are all accepted, they are the
+    ones the contextual lexer would cut (the same terminals in the same order;
+    a module name only after `${`, the one place the grammar accepts it), and
+    the loop below is lark's `ParserState.feed_token`, so the IR is the same.
+    Anything else, an error above all, is left to `lark.Lark.parse`, which
+    reports it as it always has.
+    """
+    driver = _driver()
+    match_token, skip, types, keywords, table = driver.pattern.match, driver.ignore.match, driver.types, driver.keywords, driver.table
+    states: list[Any] = [driver.start]
+    values: list[Any] = []
+    position, end, kind = 0, len(text), ""
+    newlines = "\n" in text
+    try:
+        while True:
+            skipped = skip(text, position)
+            if skipped:
+                position = skipped.end()
+            if position >= end:
+                break
+            found = driver.module.match(text, position) if kind == driver.dollar else match_token(text, position)
+            if found is None:
+                return None
+            value = found.group(0)
+            kind = "MODULE" if kind == driver.dollar else types[found.lastgroup or ""]
+            if kind == "NAME":
+                kind = keywords.get(value, kind)
+            start, position = position, found.end()
+            line, column = (text.count("\n", 0, start) + 1, start - text.rfind("\n", 0, start)) if newlines else (1, start + 1)
+            token = Token(kind, value, start, line, column, line, column + len(value), position)
+            while True:  # lark's feed_token: reduce until the token shifts
+                shift, argument = table[states[-1]][kind]
+                if shift:
+                    states.append(argument)
+                    values.append(token)
+                    break
+                size, origin, callback = argument
+                children = values[-size:] if size else []
+                if size:
+                    del states[-size:], values[-size:]
+                states.append(table[states[-1]][origin][1])
+                values.append(callback(children))
+        while True:  # the end of the text: reduce to the start symbol
+            shift, argument = table[states[-1]]["$END"]
+            if shift:
+                return None
+            size, origin, callback = argument
+            children = values[-size:] if size else []
+            if size:
+                del states[-size:], values[-size:]
+            states.append(table[states[-1]][origin][1])
+            values.append(callback(children))
+            if states[-1] == driver.end:
+                return cast(Expr, values[-1])
+    except (KeyError, _BuildError, lark.exceptions.LarkError):
+        return None
+
+
 _TERMINALS = {
     "NAME": "a name",
     "NUMBER": "a number",
@@ -245,7 +362,9 @@ def _parse(text: str, limits: Limits) -> Expr:
             )
         ])
     try:
-        expr = cast(Expr, _parser().parse(text))  # the inline transformer builds IR, not a lark Tree
+        expr = _fast_parse(text)
+        if expr is None:
+            expr = cast(Expr, _parser().parse(text))  # the inline transformer builds IR, not a lark Tree
     except _BuildError as error:
         raise FormulaError([error.problem]) from None
     except lark.exceptions.LarkError as error:

@@ -42,11 +42,20 @@ class ClosedForms:
         self._values: dict[tuple[int, int | None], tuple[ir.Expr, Expr]] = {}
         self._bindings = {id(r): b for r, b in self.bindings.items()}  # found without hashing the reference's tree
         self._closed: dict[str, tuple[Expr, Expr, Expr]] = {}
+        self._own_scopes: dict[int, Scope] = {}  # by the reference's id: the graph holds every reference
         for name in graph.order:
             self._closed[name] = self._module_closed(graph.modules[name])
 
     def scope(self, reference: ir.Reference, outer: Scope) -> Scope:
-        """The scope of the callee of `reference`, written where names mean `outer`."""
+        """The scope of the callee of `reference`, written where names mean `outer` (not to be changed: it may be shared)."""
+        if not outer:  # in the caller's own names: each field, the footprint and the tree ask for the same one
+            known = self._own_scopes.get(id(reference))
+            if known is None:
+                known = self._own_scopes[id(reference)] = self._scope(reference, outer)
+            return known
+        return self._scope(reference, outer)
+
+    def _scope(self, reference: ir.Reference, outer: Scope) -> Scope:
         algebra = self.algebra
         binding = self._bindings.get(id(reference)) or self.bindings[reference]
         callee = self.signatures[reference.module]

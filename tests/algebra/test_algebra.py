@@ -28,6 +28,7 @@ from compiler.algebra.fast import CORE
 from compiler.backends import emit
 from compiler.errors import KcError
 from compiler.input.library import Library
+from compiler.limits import Limits
 from compiler.pipeline import compile_tree
 from tests.helpers import ROOT, SHARED, examples, requires_shared
 
@@ -183,6 +184,36 @@ def test_min_max_and_floor_are_evaluated_as_sympy_evaluates_them(tmp_path: Path)
     }
     (tmp_path / "m.T.json").write_text(json.dumps(document), encoding="utf-8")
     assert compare(Library.from_path([tmp_path], environment=False), "m.T", FORMATS)
+
+
+def test_a_number_beside_a_function_in_max_is_left_to_sympy(tmp_path: Path) -> None:
+    """sympy knows `max(b, 1) + 4` exceeds 1/2 (the function carries a sign); the core declines to compare."""
+    document = {
+        "class_name": "m.T",
+        "parameters": ["b", "s"],
+        "kernels": [{"operation": "k", "flops": "max(1/2, max(b, 1) + 4) + s", "memory_access": {"read": "a_bytes * b", "write": "0"}}],
+    }
+    (tmp_path / "m.T.json").write_text(json.dumps(document), encoding="utf-8")
+    assert not compare(Library.from_path([tmp_path], environment=False), "m.T", FORMATS)
+
+
+def test_a_sum_of_references_counts_their_plain_terms_once(tmp_path: Path) -> None:
+    """Many calls of one module with other arguments: the plain monomials the bridge's sum combines count once,
+    so the core answers a sum whose other terms stay within the term limit, and declines past it."""
+    linear = {
+        "class_name": "m.L",
+        "parameters": ["b", "i", "o"],
+        "kernels": [{"operation": "mm", "flops": "2 * b * i * o", "memory_access": {"read": "b * i * a_bytes + i * o * w_bytes", "write": "b * o * a_bytes"}}],
+    }
+    calls = [f"${{m.L}}(b, {k + 1} * h, {k % 3 + 1} * h + {k})" for k in range(40)]
+    kernels = [{"operation": f"k{k}", "flops": c, "memory_access": {"read": c, "write": c}} for k, c in enumerate(calls)]
+    (tmp_path / "m.L.json").write_text(json.dumps(linear), encoding="utf-8")
+    (tmp_path / "m.T.json").write_text(json.dumps({"class_name": "m.T", "parameters": ["b", "h"], "kernels": kernels}), encoding="utf-8")
+    library = Library.from_path([tmp_path], environment=False)
+    with Limits(expression_terms=90).applied():  # read: 40 products of two terms and one combined plain term
+        assert compare(library, "m.T")
+    with Limits(expression_terms=70).applied():
+        assert not compare(library, "m.T")
 
 
 def test_formulas_past_the_core_still_compile(tmp_path: Path) -> None:
