@@ -113,7 +113,7 @@ def eval_command(
       kc eval ... --hf-config config.json --set seq_len=4096 --html llama.html
       kc eval ... --hf-config config.json --phase decode --set cache_len=8191 --solve batch_size
     """
-    from compiler.eval import report as costreport
+    from compiler.eval import report
     from compiler.eval.driver import Request, notes, point, run_sweep
 
     request = Request(**options, sweeps=sweeps, generate=generate)  # the options are named as Request's fields
@@ -122,14 +122,14 @@ def eval_command(
     if prepared.axes:
         progress = _progress(prepared, rows=output_format in ("csv", "json"))
         result = run_sweep(prepared, progress)
-        text = None if console else costreport.render_sweep(prepared, result, output_format, progress)
+        text = None if console else report.render_sweep(prepared, result, output_format, progress)
         if console:
-            costreport.sweep_rich(prepared, result, console)
+            report.sweep_rich(prepared, result, console)
     else:
         point_result = point(prepared)
-        text = None if console else costreport.render_point(point_result, output_format)
+        text = None if console else report.render_point(point_result, output_format)
         if console:
-            costreport.point_rich(point_result, console)
+            report.point_rich(point_result, console)
     if text is not None:
         write_output(text, output)
     if prepared.axes or output_format != "table":  # a point's table prints its notes under the totals

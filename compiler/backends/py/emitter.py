@@ -2,10 +2,11 @@
 
 The generated module imports only the standard library. It exposes
 `PARAMETERS`, `flops`, `memory_read`, `memory_write`, `memory_bytes`,
-`arithmetic_intensity` and `kernels`, each taking the parameters as keyword
-arguments (plain numbers or numpy arrays). The template
-`templates/module.py.j2` lays the file out; `pyexpr` prints the
-formulas; `pyliteral` writes every name and text that came from the input,
+`arithmetic_intensity` and `kernels` (and, with a footprint, `weight_bytes`,
+`cache_bytes`, `activation_bytes` and `footprint_bytes`), each taking the
+parameters as keyword arguments (plain numbers or numpy arrays). The template
+`templates/module.py.j2` lays the file out; `expressions` prints the
+formulas; `literals` writes every name and text that came from the input,
 after checking it. The template accepts only `Code` values from those two, so
 no input text reaches the file any other way.
 
