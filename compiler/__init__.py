@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["KcError", "__version__", "compile_module", "evaluate", "load_cost_model", "params_from_hf_config", "python_name"]
+__all__ = ["KcError", "__version__", "compile_module", "evaluate", "load_cost_model", "params_from_hf_config", "python_name", "written_name"]
 
 from compiler.errors import KcError
 
@@ -33,6 +33,13 @@ def python_name(name: str) -> str:
     from compiler.language.ir import python_name as spelled
 
     return spelled(name)
+
+
+def written_name(spelled: str) -> str:
+    """A keyword argument of generated Python as formulas write it: `config__hidden_size` → `config.hidden_size`."""
+    from compiler.language.ir import written_name as written
+
+    return written(spelled)
 
 
 def compile_module(

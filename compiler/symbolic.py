@@ -460,10 +460,8 @@ class _Sympy:
     def maximum(self, values: Iterable[Expr]) -> Expr:
         # Each one in one form first: Max does not look inside its arguments, so two
         # spellings of one value (a sum of conditionals, merged or not) would stay apart.
-        given = list(dict.fromkeys(c for c in map(_folded, values) if c != 0))
-        if not given:
-            return self.zero
-        return given[0] if len(given) == 1 else Largest(*given)
+        given = [c for c in map(_folded, values) if c != 0]
+        return Largest(*given) if given else self.zero
 
     def lowering(self, order: Order) -> Callable[[Expr], ir.Expr]:
         return Lowering(order)

@@ -192,11 +192,9 @@ def python_name(name: str) -> str:
 
 def written_name(spelled: str) -> str:
     """A keyword argument of the generated code as formulas write it: `config__hidden_size` → `config.hidden_size`, `bytes_` → `bytes`."""
-    if spelled == "bytes_":
-        return "bytes"
-    if spelled.startswith(CONFIG_PREFIX):
-        return "config." + spelled[len(CONFIG_PREFIX) :].replace("__", ".")
-    return spelled
+    from compiler import written_name as written
+
+    return written(spelled)
 
 
 def _config_names(

@@ -50,6 +50,15 @@ def python_name(name: str) -> str:
     return name.replace(".", "__")
 
 
+def written_name(spelled: str) -> str:
+    """The inverse of `python_name`: `config__hidden_size` → `config.hidden_size`, `bytes_` → `bytes`."""
+    if spelled == python_name(COST_PRECISION):
+        return COST_PRECISION
+    if spelled.startswith(python_name(CONFIG_PREFIX)):
+        return spelled.replace("__", ".")
+    return spelled
+
+
 def global_names(dialect: str) -> frozenset[str]:
     """The undotted names that pass through every reference of a module of `dialect` unless bound."""
     if dialect == COST:
