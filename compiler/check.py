@@ -59,12 +59,11 @@ def check(library: Library, directories: Iterable[str | os.PathLike[str]] = (), 
             )
     diagnostics.extend(d for d in found.items if d.location is None or d.location.file in files)
     for directory in chosen:
-        for stray in sorted(directory.glob("*.json")):
-            if not valid_name(stray.stem) and not stray.name.endswith(NAME_MAP):
-                diagnostics.warning(
-                    "KC004",
-                    f"{stray.name} is not read: {stray.stem!r} is not a module name",
-                    Location(str(stray)),
-                    hint="name the file after the module's dotted class name, such as torch.nn.modules.linear.Linear.json",
-                )
+        for stray in sorted(p for p in directory.glob("*.json") if not valid_name(p.stem) and not p.name.endswith(NAME_MAP)):
+            diagnostics.warning(
+                "KC004",
+                f"{stray.name} is not read: {stray.stem!r} is not a module name",
+                Location(str(stray)),
+                hint="name the file after the module's dotted class name, such as torch.nn.modules.linear.Linear.json",
+            )
     return Checked(len(names), diagnostics)

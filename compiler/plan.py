@@ -5,7 +5,7 @@ from __future__ import annotations
 from compiler.diagnostics import Diagnostics, format_path
 from compiler.input.library import Library, short_name
 from compiler.language import printer
-from compiler.passes.resolve import Graph, kernel_sites
+from compiler.passes.resolve import Graph
 
 
 def _cell(text: str) -> str:
@@ -24,7 +24,7 @@ def plan(graph: Graph, library: Library, diagnostics: Diagnostics | None = None)
     lines += ["| In module | Kernel | Reference | Resolves to |", "|---|---|---|---|"]
     count = 0
     for name in graph.modules:
-        for site, also in kernel_sites(graph.sites[name]):
+        for site, also in graph.groups[name]:
             count += 1
             callee = site.reference.module
             found = library.find(callee)

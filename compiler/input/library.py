@@ -57,6 +57,8 @@ class Library:
     _sources: dict[str, str] = field(default_factory=dict, repr=False)
     _listings: dict[Path, dict[str, Path]] = field(default_factory=dict, repr=False)
     _real: dict[Path, Path] = field(default_factory=dict, repr=False)
+    _files: dict[str, list[Path]] | None = field(default=None, repr=False)
+    _builtin: dict[str, bool] = field(default_factory=dict, repr=False)
     _aliases: dict[str, tuple[str, str]] | None = field(default=None, repr=False)
     _alias_problems: list[Diagnostic] = field(default_factory=list, repr=False)
 
@@ -95,13 +97,23 @@ class Library:
             self._real[directory] = directory.resolve()
         return self._real[directory]
 
+    def _defined(self) -> dict[str, list[Path]]:
+        """Every module name on the search path and the files that define it, in search order; built once."""
+        if self._files is None:
+            self._files = {}
+            for directory in self.directories:
+                for name, path in self._listing(directory).items():
+                    self._files.setdefault(name, []).append(path)
+        return self._files
+
     def find(self, name: str) -> Path | None:
         """The file of module `name`: the first on the search path; None if none is."""
-        return next(iter(self.files(name)), None)
+        found = self._defined().get(name)
+        return found[0] if found else None
 
     def files(self, name: str) -> list[Path]:
         """Every file on the search path that defines `name`, the one in use first."""
-        return [found for d in self.directories if (found := self._listing(d).get(name)) is not None]
+        return list(self._defined().get(name, ()))
 
     def names(self) -> dict[str, Path]:
         """Every module on the search path, with the file that defines it."""
@@ -113,7 +125,11 @@ class Library:
 
     def builtin(self, file: str | None) -> bool:
         """Whether `file` is a module of the built-in library."""
-        return file is not None and Path(file).parent == BUILTIN
+        if file is None:
+            return False
+        if file not in self._builtin:
+            self._builtin[file] = Path(file).parent == BUILTIN
+        return self._builtin[file]
 
     def aliases(self) -> dict[str, tuple[str, str]]:
         """Every alias: the name it stands for, and where it is defined.
@@ -193,8 +209,8 @@ class Library:
         if path is None:
             return Loaded(name, None, None)
         file = str(path)
-        try:
-            inside = Path(os.path.realpath(path, strict=True)).is_relative_to(self._resolved(path.parent))
+        try:  # a file that is not a link is in its directory; a link is followed to see where it leads
+            inside = not os.path.islink(path) or Path(os.path.realpath(path, strict=True)).is_relative_to(self._resolved(path.parent))
         except FileNotFoundError:
             inside = True  # a broken link: reading it says so
         except OSError as error:  # a loop of symbolic links

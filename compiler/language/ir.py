@@ -59,11 +59,12 @@ def written_name(spelled: str) -> str:
     return spelled
 
 
+_GLOBAL_NAMES = {ANALYSIS: frozenset(PRECISION_NAMES), COST: frozenset((*PRECISION_NAMES, *RUNTIME_NAMES, COST_PRECISION))}
+
+
 def global_names(dialect: str) -> frozenset[str]:
     """The undotted names that pass through every reference of a module of `dialect` unless bound."""
-    if dialect == COST:
-        return frozenset((*PRECISION_NAMES, *RUNTIME_NAMES, COST_PRECISION))
-    return frozenset(PRECISION_NAMES)
+    return _GLOBAL_NAMES.get(dialect, _GLOBAL_NAMES[ANALYSIS])
 
 
 def is_global(name: str, dialect: str = ANALYSIS) -> bool:
@@ -145,6 +146,14 @@ class Reference(Expr):
     arguments: tuple[Expr, ...] = ()
     keywords: tuple[Keyword, ...] = ()
     called: bool = True
+    _hash: int | None = field(default=None, init=False, compare=False, repr=False)
+
+    def __hash__(self) -> int:
+        """Hashed once: passes group and look up references by value, and hashing one walks its arguments."""
+        if self._hash is None:
+            object.__setattr__(self, "_hash", hash((self.module, self.arguments, self.keywords, self.called)))
+        assert self._hash is not None
+        return self._hash
 
 
 def children(expr: Expr) -> tuple[Expr, ...]:
@@ -352,7 +361,11 @@ class Module:
     class_name: str | None = None
     dialect: str = ANALYSIS
     """The dialect of the file it was read from: which names are global in it."""
+    _formulas: tuple[Formula, ...] | None = field(default=None, init=False, compare=False, repr=False)
 
-    def formulas(self) -> Iterator[Formula]:
-        for kernel in self.kernels:
-            yield from kernel.formulas()
+    def formulas(self) -> tuple[Formula, ...]:
+        """Every formula of every kernel, in reading order; found once per module, since every pass reads them."""
+        if self._formulas is None:
+            object.__setattr__(self, "_formulas", tuple(f for kernel in self.kernels for f in kernel.formulas()))
+        assert self._formulas is not None
+        return self._formulas

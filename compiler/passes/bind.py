@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from compiler.diagnostics import Diagnostics, Location, Related
 from compiler.input.library import short_name
 from compiler.language import ir
-from compiler.passes.resolve import Graph, Site, kernel_sites
+from compiler.passes.resolve import Graph, Site
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,10 +26,11 @@ class Signature:
     parameters: tuple[ir.Parameter, ...]
     declared: bool
     dialect: str = ir.ANALYSIS
+    names: tuple[str, ...] = field(init=False, compare=False, repr=False)
+    """The parameters' names, in order."""
 
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(p.name for p in self.parameters)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "names", tuple(p.name for p in self.parameters))
 
     def describe(self) -> str:
         how = "declared" if self.declared else "inferred from its formulas"
@@ -74,9 +75,8 @@ def check_declarations(module: ir.Module, diagnostics: Diagnostics, *, lenient: 
         return
     declared: list[str] = []
     for index, parameter in enumerate(module.parameters):
-        location = Location(module.file, ("parameters", index))
         if parameter.name in declared:
-            diagnostics.error("KC307", f"parameter {parameter.name!r} is declared twice", location)
+            diagnostics.error("KC307", f"parameter {parameter.name!r} is declared twice", Location(module.file, ("parameters", index)))
         default = parameter.default
         if default is not None and ir.is_global(parameter.name, module.dialect):
             diagnostics.error(
@@ -127,7 +127,7 @@ def check_unknown(module: ir.Module, diagnostics: Diagnostics, *, lenient: bool)
 def check_reference_positions(module: ir.Module, diagnostics: Diagnostics) -> None:
     """References may stand only in flops, read and write: not in a repeat count or another reference's arguments."""
     for formula in module.formulas():
-        if formula.expr is None:
+        if formula.expr is None or not formula.references:
             continue
         location = Location(module.file, formula.path, formula.text)
         if formula.path[-1] == "repeat":
@@ -180,12 +180,15 @@ def bind_reference(
     report = diagnostics.warning if lenient else diagnostics.error
     short = callee.module if callee.dialect == ir.COST else short_name(callee.module)  # a cost kernel's name is short already
     cost = caller is not None and caller.dialect == ir.COST  # the call is a child's bindings
-    related = (Related("declared at", callee.location()),) if callee.declared else ()
-    notes = [callee.describe()]
-    also = [s for s in also if s.location.path != site.location.path]
-    if also:
-        notes.append(f"the same reference is in {', '.join(s.location.pointer for s in also)}")
-    context = {"chain": chain, "notes": tuple(notes), "related": related}
+
+    def context() -> dict[str, object]:
+        """What every problem of this reference adds: made only when there is one."""
+        related = (Related("declared at", callee.location()),) if callee.declared else ()
+        notes = [callee.describe()]
+        elsewhere = [s for s in also if s.location.path != site.location.path]
+        if elsewhere:
+            notes.append(f"the same reference is in {', '.join(s.location.pointer for s in elsewhere)}")
+        return {"chain": chain, "notes": tuple(notes), "related": related}
 
     positional = reference.arguments
     if len(positional) > len(names):
@@ -196,7 +199,7 @@ def bind_reference(
             f"too many arguments: {short} takes {len(names)} parameter{'s' if len(names) != 1 else ''}, {len(positional)} given",
             site.location.at(span),
             hint="the extra arguments are dropped" if lenient else "remove the extra arguments, or declare the parameters the callee takes",
-            **context,
+            **context(),
         )
     if reference.called:
         bound: dict[str, ir.Expr] = dict(zip(names, positional, strict=False))  # extra arguments were reported above
@@ -210,7 +213,7 @@ def bind_reference(
         if keyword.source is not None:  # a cost-dialect binding: where it is written
             where = Location(site.location.file, keyword.source.path, keyword.source.text)
         if keyword.name in bound or keyword.name in precision:
-            diagnostics.error("KC303", f"parameter {keyword.name!r} of {short} is bound twice", where, **context)
+            diagnostics.error("KC303", f"parameter {keyword.name!r} of {short} is bound twice", where, **context())
         elif ir.is_global(keyword.name, callee.dialect):
             precision[keyword.name] = keyword.value
         elif keyword.name in names:
@@ -222,7 +225,7 @@ def bind_reference(
                 f"{'binding' if cost else 'unknown keyword argument'} {keyword.name!r}: {short} has no such parameter",
                 where,
                 hint=f"did you mean {close[0]!r}?" if close else ("the argument is dropped" if lenient else None),
-                **context,
+                **context(),
             )
 
     defaults = tuple(p.name for p in callee.parameters if p.name not in bound and p.default is not None)
@@ -241,7 +244,7 @@ def bind_reference(
             hint="kept as free names" if lenient else (
                 "bind every parameter of the child in its \"bindings\"" if cost else "pass every parameter, by position or keyword, or declare a default"
             ),
-            **context,
+            **context(),
         )
     arguments = tuple((n, bound[n]) for n in names if n in bound)
     return Binding(arguments, defaults, unbound, tuple(sorted(precision.items())))
@@ -289,7 +292,7 @@ def bind(graph: Graph, diagnostics: Diagnostics, *, lenient: bool) -> Bindings:
         check_declarations(module, diagnostics, lenient=lenient)
         check_unknown(module, diagnostics, lenient=lenient)
         check_reference_positions(module, diagnostics)
-        for site, also in kernel_sites(graph.sites[name]):
+        for site, also in graph.groups[name]:
             callee = signatures.get(site.reference.module)
             if callee is not None:
                 chain = graph.chains[name]

@@ -51,9 +51,6 @@ def has_bytes(expr: ir.Expr, precision: tuple[str, ...] = ir.PRECISION_NAMES) ->
 
 
 def _has_bytes(expr: ir.Expr, precision: tuple[str, ...]) -> bool:
-    def has_bytes(expr: ir.Expr) -> bool:  # the recursion, with the same precision names
-        return _has_bytes(expr, precision)
-
     match expr:
         case ir.Name(id=name):
             return name in precision
@@ -62,17 +59,17 @@ def _has_bytes(expr: ir.Expr, precision: tuple[str, ...]) -> bool:
         case ir.Reference():
             return True  # the callee answers for its own units
         case ir.Binary(op="*", left=left, right=right):
-            return has_bytes(left) or has_bytes(right)
+            return _has_bytes(left, precision) or _has_bytes(right, precision)
         case ir.Binary(op="/" | "//", left=left):
-            return has_bytes(left)
+            return _has_bytes(left, precision)
         case ir.Binary(op="+" | "-", left=left, right=right):
-            return has_bytes(left) and has_bytes(right)
+            return _has_bytes(left, precision) and _has_bytes(right, precision)
         case ir.Unary(op="-", operand=operand):
-            return has_bytes(operand)
+            return _has_bytes(operand, precision)
         case ir.Conditional(body=body, orelse=orelse):
-            return has_bytes(body) and has_bytes(orelse)
+            return _has_bytes(body, precision) and _has_bytes(orelse, precision)
         case ir.Call(function="min" | "max" | "ceil" | "floor", arguments=arguments):
-            return all(map(has_bytes, arguments))
+            return all(_has_bytes(argument, precision) for argument in arguments)
     return False
 
 
@@ -243,6 +240,15 @@ def _variants(name: str) -> set[str]:
     return {name, *(name[:i] + name[i + 1 :] for i in range(len(name)))}
 
 
+_NEAR_UNIFIED = _Near((*_UNIFIED, *ir.PRECISION_NAMES))
+
+
+@functools.lru_cache(maxsize=4096)
+def _near(names: tuple[str, ...]) -> _Near:
+    """The index of a callee's parameter names: callees are shared by many callers."""
+    return _Near(names)
+
+
 def lint_near_names(module: ir.Module, diagnostics: Diagnostics, callees: Mapping[str, Sequence[str]] = {}) -> None:
     """A name one edit from another name of the module, a callee's parameter or a unified name: likely a typo.
 
@@ -259,23 +265,22 @@ def lint_near_names(module: ir.Module, diagnostics: Diagnostics, callees: Mappin
         for written in formula.names:
             counts[written.id] = counts.get(written.id, 0) + 1
             first.setdefault(written.id, (formula, written))
+    unified = (*_UNIFIED, *ir.PRECISION_NAMES)
+    suspects = [name for name in first if not (name in declared or name in unified or _near_unified(name))]
+    if not suspects:
+        return
     rank = {name: (counts[name], -index) for index, name in enumerate(first)}
     own = _Near([*first, *(name for name in declared if name not in first)])
-    unified = (*_UNIFIED, *ir.PRECISION_NAMES)
-    theirs = {callee: _Near([n for n in names if n not in first]) for callee, names in callees.items()}
-    near_unified = _Near(unified)
-    for name in first:
-        if name in declared or name in unified or _near_unified(name):
-            continue
+    for name in suspects:
         likely = [other for other in own.of(name) if other in declared or rank.get(other, (0, 0)) > rank[name]]
         where = ""
-        for callee, near in theirs.items():
+        for callee, names in callees.items():
             if likely:
                 break
-            likely = near.of(name)
+            likely = [other for other in _near(tuple(names)).of(name) if other not in first]  # the module's own names were tried above
             where = f", a parameter of {callee.rsplit('.', 1)[-1]}" if likely else ""
         if not likely:
-            likely = near_unified.of(name)
+            likely = _NEAR_UNIFIED.of(name)
             where = ", a unified name" if likely else ""
         if likely:
             formula, node = first[name]

@@ -37,6 +37,8 @@ class Graph:
     order: list[str] = field(default_factory=list)
     """Expansion order: every module after the modules it references."""
     missing: dict[str, list[Site]] = field(default_factory=dict)
+    groups: dict[str, list[tuple[Site, list[Site]]]] = field(default_factory=dict)
+    """The sites of each module grouped by kernel and reference (`kernel_sites`)."""
 
     def callees(self, name: str) -> list[str]:
         return list(dict.fromkeys(s.reference.module for s in self.sites.get(name, ()) if s.reference.module in self.modules))
@@ -69,8 +71,9 @@ def kernel_sites(sites: Iterable[Site]) -> list[tuple[Site, list[Site]]]:
         path = site.location.path
         kernel = path[: -2] if path[-2:-1] == ("memory_access",) else path[:-1]
         key = (kernel, site.reference)
-        if key in groups:
-            groups[key][1].append(site)
+        group = groups.get(key)
+        if group is not None:
+            group[1].append(site)
         else:
             groups[key] = (site, [])
     return list(groups.values())
@@ -146,8 +149,9 @@ class _Walker:
         graph.modules[module.name] = module
         graph.chains[module.name] = (*self.on_stack, module.name)
         graph.sites[module.name] = list(sites(module))
+        graph.groups[module.name] = kernel_sites(graph.sites[module.name])
         self.on_stack.append(module.name)
-        return iter([first for first, _ in kernel_sites(graph.sites[module.name])])
+        return iter([first for first, _ in graph.groups[module.name]])
 
     def visit(self, root: ir.Module) -> None:
         self.loaded_once.add(root.name)
