@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import compileall
 import json
 import statistics
 import time
@@ -22,6 +23,16 @@ class Result:
     ratio: float | None = None
     met: bool | None = None
     note: str = ""
+
+
+def write_bytecode() -> None:
+    """Compile kc's modules to bytecode, as `pip install` does, so that no process of a benchmark compiles source.
+
+    An editable install writes the bytecode on first import, unless
+    PYTHONDONTWRITEBYTECODE is set (as it is on some shared machines): then
+    every `kc` process would compile about eighty modules first.
+    """
+    compileall.compile_dir(Path(__file__).resolve().parent.parent / "compiler", quiet=1)
 
 
 def best_of(function: Callable[[], object], repeat: int = 5) -> float:

@@ -10,7 +10,6 @@ is written, renamed over it, and removed on any error or interrupt.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 
@@ -80,6 +79,8 @@ def _write_unnamed(descriptor: int, data: bytes, target: Path) -> None:
 
 
 def _write_named(data: bytes, target: Path) -> None:
+    import tempfile  # only where unnamed files are not allowed: most runs never need it
+
     descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         _write_all(descriptor, data)

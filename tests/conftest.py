@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import compileall
 import contextlib
 import inspect
 import json
@@ -10,6 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """kc's bytecode, written once by the controlling process, so that no `kc` process of the suite compiles its
+    source (an editable install writes it on first import, unless PYTHONDONTWRITEBYTECODE is set)."""
+    if not hasattr(config, "workerinput"):
+        compileall.compile_dir(Path(__file__).resolve().parent.parent / "compiler", quiet=1)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -14,7 +14,6 @@ import os
 from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
-from importlib import resources
 from pathlib import Path
 
 from compiler.diagnostics import Diagnostic, Location, Severity
@@ -23,9 +22,9 @@ from compiler.input.modulefile import DOTTED_NAME, Loaded, read_module
 from compiler.language import ir
 from compiler.limits import Limits
 
-BUILTIN = Path(str(resources.files("compiler") / "library"))
+BUILTIN = Path(__file__).resolve().parents[1] / "library"
 ENVIRONMENT_VARIABLE = "KC_PATH"
-SHORT_NAMES = Path(str(resources.files("compiler") / "input" / "short-names.json"))
+SHORT_NAMES = Path(__file__).resolve().with_name("short-names.json")
 """PyTorch's public short class names (`torch.nn.Linear`) and the module paths they stand for."""
 USE_BUILTIN: ContextVar[bool] = ContextVar("kc_use_builtin", default=True)
 """Whether a search path ends in the built-in library unless told otherwise (`--no-builtin` sets it)."""

@@ -11,16 +11,14 @@ from __future__ import annotations
 import functools
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from importlib import resources
 from pathlib import Path
-from typing import Any, cast
-
-import lark
-from lark import Token, Transformer, v_args
+from typing import TYPE_CHECKING, Any, cast
 
 from compiler.errors import KcError
+from compiler.language import lalr_table
 from compiler.language.ir import (
     FUNCTIONS,
     LITERALS,
@@ -38,6 +36,9 @@ from compiler.language.ir import (
     is_config,
 )
 from compiler.limits import Limits
+
+if TYPE_CHECKING:
+    import lark
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,26 +62,40 @@ class FormulaError(KcError):
 
 def grammar_text() -> str:
     """The grammar, from inside the installed package or from the source tree."""
+    from importlib import resources
+
     packaged = resources.files("compiler") / "grammar" / "formula.lark"
     if packaged.is_file():
         return packaged.read_text(encoding="utf-8")
     return (Path(__file__).parents[2] / "grammar" / "formula.lark").read_text(encoding="utf-8")
 
 
+class Token(str):
+    """A token of the fast driver: its text, terminal type and place, as lark's `Token` has them."""
+
+    type: str
+    start_pos: int
+    end_pos: int
+
+    def __new__(cls, kind: str, value: str, start: int, end: int) -> Token:
+        token = super().__new__(cls, value)
+        token.type, token.start_pos, token.end_pos = kind, start, end
+        return token
+
+
 def _span(item: Any) -> Span:
-    if isinstance(item, Token):
-        return Span(item.start_pos or 0, item.end_pos or 0)
-    span: Span = item.span
-    return span
+    if isinstance(item, Expr):
+        assert item.span is not None  # every node the parser builds has one
+        return item.span
+    return Span(item.start_pos or 0, item.end_pos or 0)  # a token, the fast driver's or lark's
 
 
 def _cover(first: Any, last: Any) -> Span:
     return Span(_span(first).start, _span(last).end)
 
 
-@v_args(inline=True)
-class _Build(Transformer[Token, Expr]):
-    """One method per grammar alias; each builds one IR node and its span."""
+class _Build:
+    """One method per grammar alias, called with the rule's children; each builds one IR node and its span."""
 
     def number(self, token: Token) -> Number:
         return Number(_literal(token), span=_span(token))
@@ -168,13 +183,29 @@ def _literal(token: Token) -> Fraction:
 
 @functools.cache
 def _parser() -> lark.Lark:
-    return lark.Lark(grammar_text(), parser="lalr", transformer=_Build(), maybe_placeholders=True, cache=_cache_file())
+    """lark's own lexer and parser: the reference the fast driver agrees with, and the reporter of every problem."""
+    import lark
+
+    return lark.Lark(grammar_text(), parser="lalr", transformer=_ListCalls(_Build()), maybe_placeholders=True, cache=_cache_file())
+
+
+class _ListCalls:
+    """The builder as lark calls a rule's callback: with the list of its children."""
+
+    def __init__(self, build: _Build) -> None:
+        self._build = build
+
+    def __getattr__(self, name: str) -> Callable[[list[Any]], Any]:
+        method = getattr(self._build, name)  # a rule without a method: lark builds its Tree
+        return lambda children: method(*children)
 
 
 def _cache_file() -> str | bool:
     """Where lark keeps the built parse tables between runs: the user's own cache
     directory (never a shared one, since the tables are a pickle); off if unwritable.
     Lark checks the grammar's hash on load and rebuilds a stale or broken file."""
+    import lark
+
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kc"
     try:
         base.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -185,28 +216,20 @@ def _cache_file() -> str | bool:
     return str(base / f"formula-grammar-lark-{lark.__version__}.pickle")
 
 
-@dataclass(frozen=True)
-class _Driver:
-    """The grammar's terminals as one regular expression, tried in the order lark's lexer tries them,
-    and lark's LALR table with each reduction's size, target and callback looked up once."""
+def table_source() -> str:
+    """The text of `compiler/language/lalr_table.py`, made from the grammar by lark.
 
-    pattern: re.Pattern[str]
-    types: dict[str, str]
-    """Group name to terminal type."""
-    keywords: dict[str, str]
-    """Words a NAME match becomes (`if`, `and`, …) to their terminal type."""
-    ignore: re.Pattern[str]
-    module: re.Pattern[str]
-    dollar: str
-    table: dict[Any, dict[str, tuple[bool, Any]]]
-    """State to terminal or rule name to (shift, next state) or (reduce, (size, rule name, callback))."""
-    start: Any
-    end: Any
+    The terminals become one regular expression, in the order lark's lexer
+    tries them; the LALR table's states are numbered breadth-first from the
+    start state over sorted symbols, so the text is the same on every run; each
+    reduction keeps what lark's tree builder does with the rule's children
+    (which it keeps, which it splices, where it inserts None, whether a single
+    child stands for the rule) and the builder method it calls.
+    """
+    import lark
+    from lark.parse_tree_builder import maybe_create_child_filter
 
-
-@functools.cache
-def _driver() -> _Driver:
-    parser = _parser()
+    parser = lark.Lark(grammar_text(), parser="lalr", maybe_placeholders=True)
     terminals = {t.name: t for t in parser.terminals}
     ignored = set(parser.lexer_conf.ignore)
     module = terminals.pop("MODULE")
@@ -220,84 +243,179 @@ def _driver() -> _Driver:
                 keywords[word.pattern.value] = word.name
     listed = [t for t in (*regular, *words) if t.pattern.value not in keywords]
     listed.sort(key=lambda t: (-t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name))
-    types = {f"t{i}": t.name for i, t in enumerate(listed)}
-    pattern = re.compile("|".join(f"(?P<t{i}>{t.pattern.to_regexp()})" for i, t in enumerate(listed)))
-    ignore = re.compile("|".join(terminals[name].pattern.to_regexp() for name in sorted(ignored)))
-    dollar = next(t.name for t in words if t.pattern.value == "${")
+
     conf = parser.parse_interactive().parser_state.parse_conf
-    callbacks = conf.callbacks
-    if any(isinstance(key, str) for key in callbacks):
-        raise RuntimeError("a terminal callback: the fast driver does not run them")
-    table: dict[Any, dict[str, tuple[bool, Any]]] = {}
-    for state, actions in conf.states.items():
-        row = table[state] = {}
-        for symbol, (action, argument) in actions.items():
-            if action.name == "Shift":
-                row[symbol] = (True, argument)
-            else:
-                row[symbol] = (False, (len(argument.expansion), argument.origin.name, callbacks[argument]))
-    return _Driver(pattern, types, keywords, ignore, re.compile(module.pattern.to_regexp()), dollar, table, conf.start_state, conf.end_state)
+    number = {conf.start_state: 0}
+    queue = [conf.start_state]
+    for state in queue:  # grows while it is walked: breadth-first
+        for symbol in sorted(conf.states[state]):
+            action, target = conf.states[state][symbol]
+            if action.name == "Shift" and target not in number:
+                number[target] = len(number)
+                queue.append(target)
+    rules: dict[Any, int] = {}
+    actions = []
+    for state in number:
+        row = {}
+        for symbol in sorted(conf.states[state]):
+            action, argument = conf.states[state][symbol]
+            row[str(symbol)] = number[argument] if action.name == "Shift" else -1 - rules.setdefault(argument, len(rules))
+        actions.append(row)
+    reductions = []
+    for rule in rules:
+        method = str(rule.alias or rule.options.template_source or rule.origin.name)
+        child_filter = maybe_create_child_filter(rule.expansion, rule.options.keep_all_tokens, False, rule.options.empty_indices)
+        if child_filter is None:
+            include, append = None, 0
+        elif len(child_filter.args) == 2:
+            include, append = tuple(child_filter.args[0]), child_filter.args[1]
+        else:  # no placeholders to insert
+            include, append = tuple((i, splice, 0) for i, splice in child_filter.args[0]), 0
+        expand = bool(rule.options.expand1 and not rule.alias)
+        reductions.append((len(rule.expansion), str(rule.origin.name), method if hasattr(_Build, method) else None, expand, include, append))
+
+    lines = [
+        '"""The fast driver\'s tables for grammar/formula.lark: made by lark, written by `python -m compiler.language.parse`.',
+        "",
+        "Do not edit: a test makes them again from the grammar and compares the text.",
+        '"""',
+        "",
+        f"TOKENS = {'|'.join(f'(?P<t{i}>{t.pattern.to_regexp()})' for i, t in enumerate(listed))!r}",
+        f"TYPES = {({f't{i}': t.name for i, t in enumerate(listed)})!r}",
+        f"KEYWORDS = {keywords!r}",
+        f"IGNORE = {'|'.join(terminals[name].pattern.to_regexp() for name in sorted(ignored))!r}",
+        f"MODULE = {module.pattern.to_regexp()!r}",
+        f"DOLLAR = {next(t.name for t in words if t.pattern.value == '${')!r}",
+        f"END = {number[conf.end_state]!r}",
+        "",
+        "# State to symbol to action: a state to shift to (or go to, after a reduction), or -1 - the reduction's index.",
+        "ACTIONS: tuple[dict[str, int], ...] = (",
+        *(f"    {row!r}," for row in actions),
+        ")",
+        "",
+        "# Size, rule, builder method (None: a list spliced into its parent), whether one child stands for the rule,",
+        "# the children kept (index, spliced, Nones inserted before it), Nones appended.",
+        "REDUCTIONS: tuple[tuple[int, str, str | None, bool, tuple[tuple[int, bool, int], ...] | None, int], ...] = (",
+        *(f"    {reduction!r}," for reduction in reductions),
+        ")",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+class _Spliced:
+    """A rule lark builds a Tree of, which its parent always splices: just the children."""
+
+    __slots__ = ("children",)
+
+    def __init__(self, children: list[Any]) -> None:
+        self.children = children
+
+
+@dataclass(frozen=True)
+class _Driver:
+    """The tables of `lalr_table`, compiled, with each reduction's builder looked up once."""
+
+    pattern: re.Pattern[str]
+    ignore: re.Pattern[str]
+    module: re.Pattern[str]
+    reductions: tuple[tuple[int, str, Callable[..., Any] | None, bool, tuple[tuple[int, bool, int], ...] | None, int], ...]
+    units: tuple[bool, ...]
+    """Whether a reduction has one child that stands for its rule (sum: product, product: unary, …): it leaves the values as they are."""
+    chains: dict[tuple[int, int, str], int]
+    """(state below the top, top state, lookahead) to the top state after a run of those reductions, found once."""
+
+    def chain(self, below: int, top: int, kind: str) -> int:
+        key = (below, top, kind)
+        found = self.chains.get(key)
+        if found is None:
+            found = top
+            while found != lalr_table.END and (action := lalr_table.ACTIONS[found].get(kind, 0)) < 0 and self.units[-1 - action]:
+                found = lalr_table.ACTIONS[below][self.reductions[-1 - action][1]]
+            self.chains[key] = found
+        return found
+
+
+@functools.cache
+def _driver() -> _Driver:
+    build = _Build()
+    reductions = tuple(
+        (size, origin, None if method is None else getattr(build, method), expand, include, append)
+        for size, origin, method, expand, include, append in lalr_table.REDUCTIONS
+    )
+    units = tuple(size == 1 and expand and include is None for size, _, _, expand, include, _ in reductions)
+    return _Driver(re.compile(lalr_table.TOKENS), re.compile(lalr_table.IGNORE), re.compile(lalr_table.MODULE), reductions, units, {})
 
 
 def _fast_parse(text: str) -> Expr | None:
-    """The IR of `text`, by lark's LALR table and callbacks from tokens cut by one regular expression; None on any problem.
+    """The IR of `text`, by the LALR table from tokens cut by one regular expression; None on any problem.
 
     Lark's contextual lexer tries each terminal by itself and is most of a
     parse's time. Where the tokens cut here are all accepted, they are the
     ones the contextual lexer would cut (the same terminals in the same order;
-    a module name only after `${`, the one place the grammar accepts it), and
-    the loop below is lark's `ParserState.feed_token`, so the IR is the same.
+    a module name only after `${`, the one place the grammar accepts it), the
+    loop below is lark's `ParserState.feed_token` over lark's table, and each
+    reduction does what lark's tree builder does, so the IR is the same.
     Anything else, an error above all, is left to `lark.Lark.parse`, which
-    reports it as it always has.
+    reports it; lark is imported only then.
     """
     driver = _driver()
-    match_token, skip, types, keywords, table = driver.pattern.match, driver.ignore.match, driver.types, driver.keywords, driver.table
-    states: list[Any] = [driver.start]
+    match_token, skip, match_module = driver.pattern.match, driver.ignore.match, driver.module.match
+    types, keywords, actions, reductions, dollar = lalr_table.TYPES, lalr_table.KEYWORDS, lalr_table.ACTIONS, driver.reductions, lalr_table.DOLLAR
+    units = driver.units
+    states: list[int] = [0]
     values: list[Any] = []
     position, end, kind = 0, len(text), ""
-    newlines = "\n" in text
     try:
         while True:
             skipped = skip(text, position)
             if skipped:
                 position = skipped.end()
-            if position >= end:
-                break
-            found = driver.module.match(text, position) if kind == driver.dollar else match_token(text, position)
+            found = None if position >= end else match_module(text, position) if kind == dollar else match_token(text, position)
             if found is None:
-                return None
-            value = found.group(0)
-            kind = "MODULE" if kind == driver.dollar else types[found.lastgroup or ""]
-            if kind == "NAME":
-                kind = keywords.get(value, kind)
-            start, position = position, found.end()
-            line, column = (text.count("\n", 0, start) + 1, start - text.rfind("\n", 0, start)) if newlines else (1, start + 1)
-            token = Token(kind, value, start, line, column, line, column + len(value), position)
+                if position < end:
+                    return None
+                kind, token = "$END", None
+            else:
+                value = found.group(0)
+                kind = "MODULE" if kind == dollar else types[found.lastgroup or ""]
+                if kind == "NAME":
+                    kind = keywords.get(value, kind)
+                start, position = position, found.end()
+                token = Token(kind, value, start, position)
             while True:  # lark's feed_token: reduce until the token shifts
-                shift, argument = table[states[-1]][kind]
-                if shift:
-                    states.append(argument)
+                action = actions[states[-1]][kind]
+                if action < 0 and units[-1 - action]:
+                    states[-1] = driver.chain(states[-2], states[-1], kind)
+                    if states[-1] == lalr_table.END:
+                        return cast(Expr, values[-1])
+                    action = actions[states[-1]][kind]
+                if action >= 0:
+                    if token is None:
+                        return None
+                    states.append(action)
                     values.append(token)
                     break
-                size, origin, callback = argument
+                size, origin, method, expand, include, append = reductions[-1 - action]
                 children = values[-size:] if size else []
                 if size:
                     del states[-size:], values[-size:]
-                states.append(table[states[-1]][origin][1])
-                values.append(callback(children))
-        while True:  # the end of the text: reduce to the start symbol
-            shift, argument = table[states[-1]]["$END"]
-            if shift:
-                return None
-            size, origin, callback = argument
-            children = values[-size:] if size else []
-            if size:
-                del states[-size:], values[-size:]
-            states.append(table[states[-1]][origin][1])
-            values.append(callback(children))
-            if states[-1] == driver.end:
-                return cast(Expr, values[-1])
-    except (KeyError, _BuildError, lark.exceptions.LarkError):
+                if include is not None:
+                    kept: list[Any] = []
+                    for index, splice, nones in include:
+                        if nones:
+                            kept += [None] * nones
+                        if splice:
+                            kept += children[index].children
+                        else:
+                            kept.append(children[index])
+                    children = kept + [None] * append if append else kept
+                node = children[0] if expand and len(children) == 1 else _Spliced(children) if method is None else method(*children)
+                states.append(actions[states[-1]][origin])
+                values.append(node)
+                if token is None and states[-1] == lalr_table.END:
+                    return cast(Expr, values[-1])
+    except (KeyError, _BuildError):
         return None
 
 
@@ -323,6 +441,8 @@ def _describe(terminal: str) -> str:
 
 
 def _syntax_problem(error: lark.exceptions.LarkError, text: str) -> Problem:
+    import lark
+
     if isinstance(error, lark.exceptions.UnexpectedCharacters):
         position = error.pos_in_stream or 0
         return Problem("KC101", f"unexpected character {text[position]!r}", Span(position, position + 1))
@@ -361,18 +481,23 @@ def _parse(text: str, limits: Limits) -> Expr:
                 Span(limits.formula_length, len(text)),
             )
         ])
-    try:
-        expr = _fast_parse(text)
-        if expr is None:
-            expr = cast(Expr, _parser().parse(text))  # the inline transformer builds IR, not a lark Tree
-    except _BuildError as error:
-        raise FormulaError([error.problem]) from None
-    except lark.exceptions.LarkError as error:
-        raise FormulaError([_syntax_problem(error, text)]) from None
+    expr = _fast_parse(text) or _reference_parse(text)
     problems = check(expr, limits)
     if problems:
         raise FormulaError(problems)
     return expr
+
+
+def _reference_parse(text: str) -> Expr:
+    """lark's parse of what the fast driver declined: the same IR, or the problem as lark finds it."""
+    import lark
+
+    try:
+        return cast(Expr, _parser().parse(text))  # the builder runs inside the parser: IR, not a lark Tree
+    except _BuildError as error:
+        raise FormulaError([error.problem]) from None
+    except lark.exceptions.LarkError as error:
+        raise FormulaError([_syntax_problem(error, text)]) from None
 
 
 def check(expr: Expr, limits: Limits) -> list[Problem]:
@@ -415,3 +540,7 @@ def _check_call(call: Call) -> list[Problem]:
 
 def _shorten(text: str, width: int = 24) -> str:
     return text if len(text) <= width else f"{text[: width // 2]}…{text[-width // 2 :]}"
+
+
+if __name__ == "__main__":  # python -m compiler.language.parse: write the fast driver's tables after a change of the grammar
+    Path(__file__).with_name("lalr_table.py").write_text(table_source(), encoding="utf-8")

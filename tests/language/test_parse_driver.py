@@ -1,7 +1,8 @@
-"""The frontend's fast driver of lark's parser gives exactly what lark's own lexer and parser give.
+"""The frontend's fast driver of lark's LALR table gives exactly what lark's own lexer and parser give.
 
-`_fast_parse` cuts tokens with one regular expression and feeds them to the
-LALR parser; `lark.Lark.parse` is the reference. On every formula of the
+`_fast_parse` cuts tokens with one regular expression and runs the table lark
+made of the grammar (`lalr_table.py`), without importing lark;
+`lark.Lark.parse` is the reference. On every formula of the
 built-in library and the corpora, on the constructs of the language, and on
 random token soup, the fast driver either answers with the same IR, spans
 included, or declines (None), and then the reference decides.
@@ -20,11 +21,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compiler.language import ir
+from compiler.language import ir, lalr_table
 from compiler.language import parse as frontend
 from tests.helpers import SHARED, examples
 
 BUILTIN = Path(frontend.__file__).parents[1] / "library"
+
+
+def test_the_tables_are_the_grammars() -> None:
+    """`lalr_table.py` is what lark makes of grammar/formula.lark today; after editing the grammar, `python -m compiler.language.parse` writes it again."""
+    assert frontend.table_source() == Path(lalr_table.__file__).read_text(encoding="utf-8")
 
 
 def _same(a: Any, b: Any) -> bool:
