@@ -354,8 +354,10 @@ def _fast_parse(text: str) -> Expr | None:
     parse's time. Where the tokens cut here are all accepted, they are the
     ones the contextual lexer would cut (the same terminals in the same order;
     a module name only after `${`, the one place the grammar accepts it), the
-    loop below is lark's `ParserState.feed_token` over lark's table, and each
-    reduction does what lark's tree builder does, so the IR is the same.
+    loop below is lark's `ParserState.feed_token` over lark's table (with a
+    run of one-child reductions, `sum: product` and the like, taken in one
+    step), and each reduction does what lark's tree builder does, so the IR
+    is the same.
     Anything else, an error above all, is left to `lark.Lark.parse`, which
     reports it; lark is imported only then.
     """
@@ -387,7 +389,7 @@ def _fast_parse(text: str) -> Expr | None:
                 action = actions[states[-1]][kind]
                 if action < 0 and units[-1 - action]:
                     states[-1] = driver.chain(states[-2], states[-1], kind)
-                    if states[-1] == lalr_table.END:
+                    if token is None and states[-1] == lalr_table.END:
                         return cast(Expr, values[-1])
                     action = actions[states[-1]][kind]
                 if action >= 0:
