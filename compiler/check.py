@@ -7,16 +7,14 @@ the same code and reported with the same diagnostics as a compilation.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from compiler.diagnostics import Diagnostics, Location
 from compiler.input.library import NAME_MAP, Library, listing, valid_name
-from compiler.limits import Limits
+from compiler.limits import Limits, collector_paused
 from compiler.passes import tags
 from compiler.passes.bind import bind
 from compiler.passes.lint import callee_names, lint_module
@@ -29,30 +27,13 @@ class Checked:
     diagnostics: Diagnostics
 
 
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector off while a library is checked.
-
-    The IR is frozen, acyclic and kept to the end: each of the collector's
-    passes over it finds nothing, and they grow with the library (a tenth
-    of the time of 10,000 modules). What it would collect waits until the end.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def check(library: Library, directories: Iterable[str | os.PathLike[str]] = (), *, lenient: bool = False) -> Checked:
     """Check the modules in `directories`, or every module on the search path when none is given.
 
     Modules elsewhere on the path are read only to resolve references; their
     own problems are not reported.
     """
-    with _collector_paused():
+    with collector_paused():
         return _check(library, directories, lenient=lenient)
 
 

@@ -20,7 +20,7 @@ from compiler.diagnostics import Diagnostics
 from compiler.errors import KcError
 from compiler.input.library import Library
 from compiler.language import ir
-from compiler.limits import Limits
+from compiler.limits import Limits, collector_paused
 from compiler.passes.assemble import assemble
 from compiler.passes.bind import Bindings, bind
 from compiler.passes.footprint import footprint
@@ -58,7 +58,7 @@ def compile_tree(
     `algebra` forces one algebra (the tests compare them); by default the core
     answers and the sympy bridge takes over where the core declines."""
     diagnostics = Diagnostics()
-    with (limits or Limits.current()).applied():
+    with (limits or Limits.current()).applied(), collector_paused():
         graph = resolve(library, root, diagnostics)
         bindings = bind(graph, diagnostics, lenient=lenient)
         lint(graph, bindings, diagnostics)
