@@ -64,7 +64,7 @@ def _write_unnamed(descriptor: int, data: bytes, target: Path) -> None:
         _write_all(descriptor, data)
         os.fsync(descriptor)
         while temporary is None:
-            candidate = target.parent / f".{target.name}.{os.urandom(6).hex()}.tmp"
+            candidate = _hidden_name(target)
             try:
                 os.link(f"/proc/self/fd/{descriptor}", candidate, follow_symlinks=True)
                 temporary = candidate
@@ -78,10 +78,24 @@ def _write_unnamed(descriptor: int, data: bytes, target: Path) -> None:
             temporary.unlink(missing_ok=True)
 
 
-def _write_named(data: bytes, target: Path) -> None:
-    import tempfile  # only where unnamed files are not allowed: most runs never need it
+def _hidden_name(target: Path) -> Path:
+    """A name for a temporary file beside `target`, hidden, and unlikely to be taken."""
+    return target.parent / f".{target.name}.{os.urandom(6).hex()}.tmp"
 
-    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+
+def _created(target: Path) -> tuple[int, Path]:
+    """A new hidden file beside `target`, open for writing, which no other process has opened."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    while True:
+        temporary = _hidden_name(target)
+        try:
+            return os.open(temporary, flags, 0o600), temporary
+        except FileExistsError:
+            continue
+
+
+def _write_named(data: bytes, target: Path) -> None:
+    descriptor, temporary = _created(target)
     try:
         _write_all(descriptor, data)
         os.fsync(descriptor)
@@ -92,5 +106,5 @@ def _write_named(data: bytes, target: Path) -> None:
     except BaseException:
         if descriptor >= 0:
             os.close(descriptor)
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
