@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shlex
 import sys
-import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -179,6 +178,8 @@ def guard(command: Callable[..., None]) -> Callable[..., None]:
             report(error)
         except Exception as error:
             if os.environ.get("KC_DEBUG"):
+                import traceback  # only for kc's own bugs, when asked
+
                 traceback.print_exc()
             click.echo(f"kc: internal error: {type(error).__name__}: {error}", err=True)
             click.echo("kc: this is a bug in kc; set KC_DEBUG=1 to see where it happened", err=True)
