@@ -1,9 +1,11 @@
 """Frontend: formula text to IR through the LALR grammar in `grammar/formula.lark`.
 
-The transformer runs inside the parser (no parse tree is built, nothing
-recurses), and only constructs IR; the checks that follow a successful parse
-(known functions, nesting depth, literal sizes) collect every problem of the
-formula instead of stopping at the first.
+A formula is parsed by the grammar's LALR table (`lalr_table.py`, made by
+lark) without importing lark; lark's own parser reads only what that driver
+declines, and reports its problems. The builder runs inside the parser (no
+parse tree is built, nothing recurses), and only constructs IR; the checks
+that follow a successful parse (known functions, nesting depth, literal
+sizes) collect every problem of the formula instead of stopping at the first.
 """
 
 from __future__ import annotations
