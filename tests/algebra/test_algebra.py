@@ -51,10 +51,11 @@ def compare(library: Library, name: str, formats: tuple[str, ...] = ("json",)) -
     try:
         answered = outcome(library, name, CORE, formats)
     except Unsupported:
+        # the pipeline's own choice: the core declines, and it falls back to the bridge (where the core
+        # answers, the pipeline's choice is that same computation)
+        assert outcome(library, name, None, formats) == expected, name
         return False
     assert answered == expected, name
-    default = outcome(library, name, None, formats)  # the pipeline's own choice, with its fallback
-    assert default == expected, name
     return True
 
 
