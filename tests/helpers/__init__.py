@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -90,3 +92,23 @@ requires_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared is n
 def examples(count: int) -> int:
     """A property test's number of examples, times `KC_FUZZ_SCALE` (default 1) to run longer."""
     return count * max(1, int(os.environ.get("KC_FUZZ_SCALE", "1")))
+
+
+class TooSlow(BaseException):
+    """Raised into code that ran past the time `at_most` gave it (a BaseException, so no `except Exception` swallows it)."""
+
+
+@contextlib.contextmanager
+def at_most(seconds: float) -> Iterator[None]:
+    """Interrupt the block with `TooSlow` after `seconds` (the main thread only, where signals arrive)."""
+
+    def expire(signum: int, frame: object) -> None:
+        raise TooSlow(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, given, reject, settings
 from hypothesis import strategies as st
 
 import compiler
 from compiler.limits import Limits
-from tests.helpers import examples
+from tests.helpers import TooSlow, at_most, examples
 from tests.helpers.evaluator import evaluate_text, tree_sums
 
 pytestmark = pytest.mark.slow  # long hypothesis runs over random libraries
@@ -197,7 +197,13 @@ def write(library: Library, directory: Path, braces: bool) -> None:
 def test_compiled_tree_equals_the_recursive_definition(tmp_path_factory: Any, library: Library, braces: bool, points: list[list[int]]) -> None:
     directory = tmp_path_factory.mktemp("lib")
     write(library, directory, braces)
-    output = json.loads(compiler.compile_module("m.M0", [directory]))
+    try:
+        with at_most(30):
+            output = json.loads(compiler.compile_module("m.M0", [directory]))
+    except TooSlow:
+        # The sympy bridge folds products of conditionals in time exponential in their number (a known defect, not
+        # this test's subject): such a library is left out rather than holding the suite for minutes.
+        reject()
     # An output past the input's formula limit is one the evaluator would take minutes over: not this test's subject (the limits have theirs).
     sums = output["totals"]
     assume(all(len(t) <= Limits().formula_length for t in (sums["flops"], sums["memory_access"]["read"], sums["memory_access"]["write"])))
