@@ -201,8 +201,8 @@ def test_compiled_tree_equals_the_recursive_definition(tmp_path_factory: Any, li
         with at_most(30):
             output = json.loads(compiler.compile_module("m.M0", [directory]))
     except TooSlow:
-        # The sympy bridge folds products of conditionals in time exponential in their number (a known defect, not
-        # this test's subject): such a library is left out rather than holding the suite for minutes.
+        # A known defect, not this test's subject: on some libraries with many conditionals the sympy bridge spends
+        # minutes folding products of conditionals (`_merge_pieces`); such a library is left out rather than holding the suite.
         reject()
     # An output past the input's formula limit is one the evaluator would take minutes over: not this test's subject (the limits have theirs).
     sums = output["totals"]
