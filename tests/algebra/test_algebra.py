@@ -16,6 +16,7 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -164,15 +165,14 @@ def test_the_core_prints_what_sympy_prints_on_the_corpora(corpus: str) -> None:
         compare(library, name)
 
 
-def test_terms_whose_factors_rank_alike_are_ordered_as_sympy_orders_them(tmp_path: Path) -> None:
+def test_terms_whose_factors_rank_alike_are_ordered_as_sympy_orders_them(library: Callable[..., Path]) -> None:
     """Ties in the order of terms fall back on sympy's text of the term, which the core reproduces."""
     formula = "a/b + a/c + a + a**64 + a**65 + 2*a/(b*c**2) - a/(3*b**2) + 1/b + 1/(b*c) - 1/b**2 + c**-2 + 7"
     document = {"class_name": "m.T", "parameters": ["a", "b", "c"], "kernels": [{"operation": "k", "flops": formula, "memory_access": {"read": "a_bytes * a", "write": "0"}}]}
-    (tmp_path / "m.T.json").write_text(json.dumps(document), encoding="utf-8")
-    assert compare(Library.from_path([tmp_path], environment=False), "m.T", FORMATS)
+    assert compare(Library.from_path([library({"m.T": document})], environment=False), "m.T", FORMATS)
 
 
-def test_min_max_and_floor_are_evaluated_as_sympy_evaluates_them(tmp_path: Path) -> None:
+def test_min_max_and_floor_are_evaluated_as_sympy_evaluates_them(library: Callable[..., Path]) -> None:
     formulas = [
         "max(a, 3, 5, b) + min(a, 3, 5, b) + max(a, a) + max(2, 7) + max(a, max(b, 1/2))",
         "(a + 6) // 2 + floor(a / 2 + 3) + floor(-a / b) + floor(2 * a) + a // (b * c) + (7 // 2) * a + floor(-7 / 2)",
@@ -183,22 +183,20 @@ def test_min_max_and_floor_are_evaluated_as_sympy_evaluates_them(tmp_path: Path)
         "parameters": ["a", "b", "c"],
         "kernels": [{"operation": f"k{i}", "flops": f, "memory_access": {"read": "a_bytes * a", "write": "0"}} for i, f in enumerate(formulas)],
     }
-    (tmp_path / "m.T.json").write_text(json.dumps(document), encoding="utf-8")
-    assert compare(Library.from_path([tmp_path], environment=False), "m.T", FORMATS)
+    assert compare(Library.from_path([library({"m.T": document})], environment=False), "m.T", FORMATS)
 
 
-def test_a_number_beside_a_function_in_max_is_left_to_sympy(tmp_path: Path) -> None:
+def test_a_number_beside_a_function_in_max_is_left_to_sympy(library: Callable[..., Path]) -> None:
     """sympy knows `max(b, 1) + 4` exceeds 1/2 (the function carries a sign); the core declines to compare."""
     document = {
         "class_name": "m.T",
         "parameters": ["b", "s"],
         "kernels": [{"operation": "k", "flops": "max(1/2, max(b, 1) + 4) + s", "memory_access": {"read": "a_bytes * b", "write": "0"}}],
     }
-    (tmp_path / "m.T.json").write_text(json.dumps(document), encoding="utf-8")
-    assert not compare(Library.from_path([tmp_path], environment=False), "m.T", FORMATS)
+    assert not compare(Library.from_path([library({"m.T": document})], environment=False), "m.T", FORMATS)
 
 
-def test_a_sum_of_references_counts_their_plain_terms_once(tmp_path: Path) -> None:
+def test_a_sum_of_references_counts_their_plain_terms_once(library: Callable[..., Path]) -> None:
     """Many calls of one module with other arguments: the plain monomials the bridge's sum combines count once,
     so the core answers a sum whose other terms stay within the term limit, and declines past it."""
     linear = {
@@ -208,25 +206,21 @@ def test_a_sum_of_references_counts_their_plain_terms_once(tmp_path: Path) -> No
     }
     calls = [f"${{m.L}}(b, {k + 1} * h, {k % 3 + 1} * h + {k})" for k in range(40)]
     kernels = [{"operation": f"k{k}", "flops": c, "memory_access": {"read": c, "write": c}} for k, c in enumerate(calls)]
-    (tmp_path / "m.L.json").write_text(json.dumps(linear), encoding="utf-8")
-    (tmp_path / "m.T.json").write_text(json.dumps({"class_name": "m.T", "parameters": ["b", "h"], "kernels": kernels}), encoding="utf-8")
-    library = Library.from_path([tmp_path], environment=False)
+    directory = library({"m.L": linear, "m.T": {"class_name": "m.T", "parameters": ["b", "h"], "kernels": kernels}})
     with Limits(expression_terms=90).applied():  # read: 40 products of two terms and one combined plain term
-        assert compare(library, "m.T")
+        assert compare(Library.from_path([directory], environment=False), "m.T")
     with Limits(expression_terms=70).applied():
-        assert not compare(library, "m.T")
+        assert not compare(Library.from_path([directory], environment=False), "m.T")
 
 
-def test_formulas_past_the_core_still_compile(tmp_path: Path) -> None:
+def test_formulas_past_the_core_still_compile(library: Callable[..., Path]) -> None:
     """Conditionals, ceil, sqrt and sums below a fraction bar: the bridge answers, the output is the same."""
     document = {
         "class_name": "m.T",
         "parameters": ["a", "b"],
         "kernels": [{"operation": "k", "flops": "(a if a > b else b) + ceil(a / 3) + sqrt(a * b) + a / (a + b) + a % 3", "memory_access": {"read": "a_bytes * a", "write": "0"}}],
     }
-    (tmp_path / "m.T.json").write_text(json.dumps(document), encoding="utf-8")
-    library = Library.from_path([tmp_path], environment=False)
-    assert not compare(library, "m.T", FORMATS)  # the core declined, and the default answer equals sympy's
+    assert not compare(Library.from_path([library({"m.T": document})], environment=False), "m.T", FORMATS)  # the core declined, and the default answer equals sympy's
 
 
 _NO_SYMPY = """
