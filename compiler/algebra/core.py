@@ -3,13 +3,14 @@
 A `Poly` maps each monomial to its rational coefficient. A monomial is a
 frozenset of (atom, exponent) pairs with nonzero integer exponents; an atom
 is a name (a `str`) or a `Fn`: `floor`, `min` or `max` of canonical
-arguments. Every value is expanded when it is made, so like terms combine by
+arguments, or `pow`, a sum raised to a formula (the expected experts a
+mixture-of-experts layer reads, `(1 - top_k / num_experts) ** (batch_size * seq_len)`). Every value is expanded when it is made, so like terms combine by
 hashing, equality is structural, and substitution is one pass over the terms.
 
 The core answers exactly what the sympy bridge (`compiler.symbolic`) answers
 for the formulas it models, and raises `Unsupported` for every other one
-(conditionals, `%`, `ceil`, `abs`, `sqrt`, `log2`, symbolic or fractional
-powers, division by a sum, any error): the bridge then computes them.
+(conditionals, `%`, `ceil`, `abs`, `sqrt`, `log2`, fractional powers,
+symbolic powers of anything but a sum, division by a sum, any error): the bridge then computes them.
 
 Each value also carries `estimate`, an upper bound on the terms the bridge
 would estimate for the same formula before expanding it, so that the term
@@ -35,7 +36,7 @@ _ONE: Monomial = frozenset()
 
 
 class Fn:
-    """`floor(arg)`, `min(args)` or `max(args)` with canonical arguments."""
+    """`floor(arg)`, `min(args)`, `max(args)` or `pow(base, exponent)` with canonical arguments."""
 
     __slots__ = ("_hash", "_names", "args", "kind")
 
@@ -206,6 +207,7 @@ class Poly:
         if len(self.terms) != 1:
             raise Unsupported("division by zero or by a sum")
         ((monomial, coefficient),) = self.terms.items()
+        _no_powers(monomial)
         return Poly({frozenset((a, -e) for a, e in monomial): Fraction(1) / coefficient}, 1.0, self.flat)
 
     def __truediv__(self, other: Poly | Rational) -> Poly:
@@ -223,6 +225,7 @@ class Poly:
             ((monomial, coefficient),) = self.terms.items()
             if not monomial:
                 return Poly.number(Fraction(coefficient) ** exponent)
+            _no_powers(monomial)
             return Poly({frozenset((a, e * exponent) for a, e in monomial): Fraction(coefficient) ** exponent}, 1.0)
         if exponent < 0:
             if len(self.terms) != 1:
@@ -267,12 +270,28 @@ def _times(a: Monomial, b: Monomial) -> Monomial:
         return a
     exponents = dict(a)
     for atom, exponent in b:
+        if type(atom) is Fn and atom.kind == "pow":
+            _power_apart(atom, exponents)
         total = exponents.get(atom, 0) + exponent
         if total:
             exponents[atom] = total
         else:
             del exponents[atom]
     return frozenset(exponents.items())
+
+
+def _no_powers(monomial: Monomial) -> None:
+    """sympy multiplies the exponent of a symbolic power raised again (`(b**e)**2` is `b**(2*e)`); the core does not."""
+    if any(type(atom) is Fn and atom.kind == "pow" for atom, _ in monomial):
+        raise Unsupported("a symbolic power raised to a power")
+
+
+def _power_apart(power: Fn, factors: Mapping[Atom, int]) -> None:
+    """sympy joins powers of one sum in a product (`b**e * b**e` is `b**(2*e)`, `b**e * b**f` stays apart);
+    the core leaves such products to it."""
+    base = power.args[0]
+    if any(type(atom) is Fn and atom.kind == "pow" and atom.args[0] == base for atom in factors):
+        raise Unsupported("a product of powers of one sum")
 
 
 # Atoms, evaluated as the bridge evaluates them.
@@ -399,8 +418,10 @@ def value(expr: ir.Expr, reference: Callable[[ir.Reference], Poly] | None = None
 
 def _power(base: Poly, exponent: Poly) -> Poly:
     n = exponent.constant()
-    if n is None or Fraction(n).denominator != 1:
-        raise Unsupported("a symbolic or fractional power")
+    if n is None:
+        return _symbolic_power(base, exponent)
+    if Fraction(n).denominator != 1:
+        raise Unsupported("a fractional power")
     b = base.constant()
     if b is not None:
         if b == 0:
@@ -412,6 +433,24 @@ def _power(base: Poly, exponent: Poly) -> Poly:
         if abs(float(n)) * size > Limits.current().number_bits:
             raise Unsupported("a number past the bit limit")
     return base.power(int(n))
+
+
+def _symbolic_power(base: Poly, exponent: Poly) -> Poly:
+    """A sum to a power that is a formula: an atom, as sympy keeps it once expanded.
+
+    Only a sum of two or more plain terms raised to a sum of plain terms with
+    positive coefficients: sympy evaluates a number or a product to a symbolic
+    power by rules of its own (`1**n`, `(a*b)**n`, `x * x**n`), and the bridge
+    answers those."""
+    base, exponent = base.canonical(), exponent.canonical()
+    if len(base.terms) < 2 or not _plain(base) or not _plain(exponent) or any(c < 0 for c in exponent.terms.values()):
+        raise Unsupported("a symbolic power of a number, a product, or with a negative exponent")
+    return Poly.atom(Fn("pow", (base, exponent)))
+
+
+def _plain(poly: Poly) -> bool:
+    """Whether every atom of `poly` is a name."""
+    return all(type(atom) is str for monomial in poly.terms for atom, _ in monomial)
 
 
 def add(values: Iterable[Poly]) -> Poly:
@@ -477,6 +516,8 @@ def _substitute_atom(atom: Fn, mapping: Mapping[str, Poly]) -> Poly:
     arguments = [substitute(a, mapping) for a in atom.args]
     if atom.kind == "floor":
         return floor(arguments[0])
+    if atom.kind == "pow":
+        return _power(*arguments)
     return extreme(atom.kind, arguments)
 
 

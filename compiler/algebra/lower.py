@@ -109,6 +109,8 @@ def _monomial_text(coefficient: Rational, monomial: Monomial) -> str | None:
 def _atom_text(atom: Atom) -> str | None:
     if isinstance(atom, str):
         return atom
+    if atom.kind == "pow":
+        return None  # sympy orders a power by how it prints the sum below it
     if atom.kind == "floor":
         ((argument,),) = (atom.args,)
         if len(argument.terms) != 1:
@@ -180,6 +182,9 @@ class Lowering:
                     numerator = self._term(coefficient.numerator, above)
                     return ir.Binary("//", numerator, self._term(coefficient.denominator, below))
             return ir.Call("floor", (self(argument),))
+        if atom.kind == "pow":
+            base, exponent = atom.args
+            return ir.Binary("**", self(base), self(exponent))
         arguments = sorted(atom.args, key=self._argument_key)
         return ir.Call(atom.kind, tuple(map(self, arguments)))
 

@@ -4,7 +4,7 @@ Every compilation here runs twice: with kc's own core (`compiler.algebra`,
 falling back to sympy where it declines) and with the sympy bridge forced.
 The output text (json, py, tex) and the diagnostics must be byte-identical.
 Random libraries stay inside what the core models (sums, products,
-quotients by names and numbers, powers, floor division, min and max,
+quotients by names and numbers, powers (of sums to formulas too), floor division, min and max,
 references with arguments and factors, precision keywords), so that the
 core, not the bridge, answers most of them; a few carry conditionals and
 take the bridge's path.
@@ -73,7 +73,7 @@ def formulas(draw: st.DrawFn, names: list[str], callees: list[tuple[str, int]], 
     if depth == 0 or draw(st.integers(0, 4)) == 0:
         return draw(leaves)
     sub = formulas(names, callees, depth - 1)
-    kinds = ["+", "-", "*", "/", "//", "**", "max", "min", "floor", "neg"] + ["ref", "scaled"] * (2 if callees else 0)
+    kinds = ["+", "-", "*", "/", "//", "**", "power", "max", "min", "floor", "neg"] + ["ref", "scaled"] * (2 if callees else 0)
     kinds += ["cond"] * draw(st.integers(0, 1))
     kind = draw(st.sampled_from(kinds))
     if kind in ("+", "-", "*"):
@@ -83,6 +83,8 @@ def formulas(draw: st.DrawFn, names: list[str], callees: list[tuple[str, int]], 
         return f"({draw(sub)} {kind} ({divisor}))"
     if kind == "**":
         return f"({draw(sub)}) ** {draw(st.integers(0, 3))}"
+    if kind == "power":  # a symbolic power, as the expected experts of a mixture-of-experts layer
+        return f"(1 - {draw(leaves)} / {draw(st.sampled_from(names))}) ** ({draw(sub)})"
     if kind in ("max", "min"):
         arguments = draw(st.lists(st.one_of(leaves, sub), min_size=2, max_size=4))
         return f"{kind}({', '.join(arguments)})"
@@ -148,8 +150,7 @@ def test_the_core_answers_most_random_libraries(tmp_path_factory: Any) -> None:
 def test_the_core_prints_what_sympy_prints_on_the_built_in_library() -> None:
     library = Library.from_path(environment=False)
     answered = [compare(library, name, FORMATS) for name in library.names()]
-    # The core declines conditionals: the sliding-window cache of Mistral's family
-    # (SEMANTICS §9) and the MoE families' symbolic powers go to sympy.
+    # The core declines conditionals: the sliding-window cache of Mistral's family (SEMANTICS §9) goes to sympy.
     assert sum(answered) >= len(answered) * 2 // 3, f"the core answered {sum(answered)} of {len(answered)}"
 
 
@@ -211,6 +212,37 @@ def test_a_sum_of_references_counts_their_plain_terms_once(library: Callable[...
         assert compare(Library.from_path([directory], environment=False), "m.T")
     with Limits(expression_terms=70).applied():
         assert not compare(Library.from_path([directory], environment=False), "m.T")
+
+
+def test_a_sum_to_a_symbolic_power_is_one_factor_as_in_sympy(library: Callable[..., Path]) -> None:
+    """The experts a mixture-of-experts layer reads, `(1 - k / n) ** (b * s)`, through sums, products, substitution and max."""
+    experts = {
+        "class_name": "m.E",
+        "parameters": ["b", "s", "h", "k", "n"],
+        "kernels": [
+            {"operation": "up", "flops": "2 * b * s * k * h", "memory_access": {"read": "b * s * h * a_bytes + (n - n * (1 - k / n) ** (b * s)) * h * w_bytes", "write": "b * s * h"}},
+            {"operation": "gate", "flops": "b * (1 - k / n) ** (b * s + 1)", "memory_access": {"read": "max(h, h * (1 - k / n) ** (b / 2))", "write": "0"}},
+        ],
+    }
+    calls = "layers * ${m.E}(b, s + c, 2 * h, k, n) + ${m.E}(b, s, h, k, n, w_bytes=1)"
+    model = {"class_name": "m.T", "parameters": ["b", "s", "c", "h", "k", "n", "layers"], "kernels": [{"operation": "experts", "flops": calls, "memory_access": {"read": calls, "write": calls}}]}
+    assert compare(Library.from_path([library({"m.E": experts, "m.T": model})], environment=False), "m.T", FORMATS)
+
+
+@pytest.mark.parametrize(
+    "formula",
+    [
+        "(1 - k / n) ** (b * s) * (1 - k / n) ** b",  # sympy keeps these apart, but joins equal powers
+        "((1 - k / n) ** (b * s)) ** 2",
+        "b / (1 - k / n) ** s",
+        "2 ** b + (k * n) ** b",
+        "(1 - k / n) ** (-b)",
+        "(1 - k / n) ** (max(b, s))",
+    ],
+)
+def test_symbolic_powers_sympy_evaluates_by_its_own_rules_are_left_to_it(library: Callable[..., Path], formula: str) -> None:
+    document = {"class_name": "m.T", "parameters": ["b", "s", "k", "n"], "kernels": [{"operation": "k", "flops": formula, "memory_access": {"read": "a_bytes", "write": "0"}}]}
+    assert not compare(Library.from_path([library({"m.T": document})], environment=False), "m.T", FORMATS)
 
 
 def test_formulas_past_the_core_still_compile(library: Callable[..., Path]) -> None:
