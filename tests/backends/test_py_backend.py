@@ -1,8 +1,9 @@
 """`--emit py`: golden modules, their values against the JSON totals, numpy, the CLI and the API.
 
-Every generated function is checked at random integer points against an
-independent evaluator (tests/pyeval.py) of the JSON backend's formulas,
-exactly; arrays of 10^6 points against scalar calls on a sample; the golden
+Every generated function of the library's roots and the cases is checked at
+random integer points against an independent evaluator (tests/helpers/pyeval.py)
+of the JSON backend's formulas, exactly; arrays of 10^6 points against scalar
+calls on a sample; every module's arrays broadcast; the golden
 files against `compile()`, ruff and mypy --strict; and imports in a fresh
 interpreter. Run `pytest --update-golden` to rewrite the golden files.
 """
@@ -28,22 +29,18 @@ from hypothesis import strategies as st
 
 import compiler
 from compiler.backends import emit
-from compiler.input.library import BUILTIN, Library
+from compiler.input.library import Library
 from compiler.language import ir
 from compiler.language import parse as frontend
 from compiler.limits import Limits
 from compiler.pipeline import compile_tree
 from tests.helpers import GOLDEN, RUFF, leaf, run_kc, uniform
+from tests.helpers.golden import BUILTINS, CASES, ROOTS
 from tests.helpers.pyeval import evaluate, same
 
-GOLDEN = GOLDEN
-CASES = sorted(p.name for p in (GOLDEN / "cases").iterdir() if p.is_dir())
-BUILTINS = sorted(p.stem for p in BUILTIN.glob("*.json"))
 
-
-
-def _sources() -> Iterator[Any]:
-    for name in BUILTINS:
+def _sources(builtins: list[str]) -> Iterator[Any]:
+    for name in builtins:
         yield pytest.param(name, (), GOLDEN / "py" / "builtin" / f"{name}.py", id=name)
     for case in CASES:
         directory = GOLDEN / "cases" / case
@@ -51,7 +48,9 @@ def _sources() -> Iterator[Any]:
         yield pytest.param(root, (str(directory / "lib"),), GOLDEN / "py" / f"{case}.py", id=case)
 
 
-SOURCES = list(_sources())
+SOURCES = list(_sources(BUILTINS))
+ROOT_SOURCES = list(_sources(ROOTS))
+"""The long value checks run on the library's roots: their `kernels()` hold every leaf of the modules below them."""
 
 
 @functools.cache
@@ -151,7 +150,7 @@ def _points(parameters: list[str]) -> st.SearchStrategy[dict[str, int]]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("name", "lib", "golden"), SOURCES)
+@pytest.mark.parametrize(("name", "lib", "golden"), ROOT_SOURCES)
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_functions_equal_the_json_totals(name: str, lib: tuple[str, ...], golden: Path, data: st.DataObject) -> None:
@@ -241,7 +240,7 @@ def _agrees(array_value: Any, scalar_value: Any) -> bool:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("name", "lib", "golden"), SOURCES)
+@pytest.mark.parametrize(("name", "lib", "golden"), ROOT_SOURCES)
 def test_a_million_points_in_one_call_equal_scalar_calls(name: str, lib: tuple[str, ...], golden: Path) -> None:
     module, document = _compiled(name, lib)
     generator = numpy.random.default_rng(20261125)

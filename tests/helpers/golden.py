@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -15,6 +16,17 @@ from tests.helpers import GOLDEN
 
 CASES = sorted(p.name for p in (GOLDEN / "cases").iterdir() if p.is_dir())
 BUILTINS = sorted(p.stem for p in BUILTIN.glob("*.json"))
+
+
+def _roots() -> list[str]:
+    referenced: set[str] = set()
+    for name in BUILTINS:
+        referenced.update(re.findall(r"\$\{([^}]+)\}", (BUILTIN / f"{name}.json").read_text(encoding="utf-8")))
+    return [name for name in BUILTINS if name not in referenced]
+
+
+ROOTS = _roots()
+"""The built-in modules no other built-in module references: between them, their trees hold every leaf of the library."""
 OUTPUT_SCHEMA = json.loads((resources.files("compiler") / "schemas" / "output.schema.json").read_text())
 
 
