@@ -32,13 +32,12 @@ from compiler.limits import Limits
 from compiler.pipeline import compile_tree
 from compiler.tree import Composite, Leaf, Tree
 from tests.helpers import DOCS, GOLDEN, leaf, run_kc, uniform
-from tests.helpers.golden import BUILTINS, check_golden
+from tests.helpers.golden import BUILTINS, check_golden, compiled
 from tests.helpers.texrun import PDFTOTEXT, pdflatex, requires_pdflatex
 
 
-@functools.cache
 def compile_builtin(name: str) -> Tree[ir.Expr]:
-    tree = compile_tree(Library.from_path([], environment=False), name).tree
+    tree = compiled(name).tree
     assert tree is not None
     return tree
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from importlib import resources
@@ -11,7 +12,9 @@ import jsonschema
 import pytest
 
 import compiler
-from compiler.input.library import BUILTIN
+from compiler.backends import emit
+from compiler.input.library import BUILTIN, Library
+from compiler.pipeline import Compiled, compile_tree
 from tests.helpers import GOLDEN
 
 CASES = sorted(p.name for p in (GOLDEN / "cases").iterdir() if p.is_dir())
@@ -28,6 +31,19 @@ def _roots() -> list[str]:
 ROOTS = _roots()
 """The built-in modules no other built-in module references: between them, their trees hold every leaf of the library."""
 OUTPUT_SCHEMA = json.loads((resources.files("compiler") / "schemas" / "output.schema.json").read_text())
+
+
+@functools.cache
+def compiled(name: str, lib: tuple[str, ...] = ()) -> Compiled:
+    """Module `name` compiled once per test process (the built-in library, or the directories `lib` before it):
+    every backend's goldens and the value checks read the same immutable tree."""
+    return compile_tree(Library.from_path([Path(p) for p in lib], environment=False), name)
+
+
+@functools.cache
+def emitted(name: str, lib: tuple[str, ...] = (), format: str = "json") -> str:
+    """`compiler.compile_module(name, lib, emit=format)`, from the tree `compiled` keeps."""
+    return emit(compiled(name, lib).tree, format)
 
 
 def check_golden(text: str, golden: Path, update: bool) -> None:

@@ -24,6 +24,7 @@ from compiler.language.evaluate import evaluate, with_defaults
 from compiler.pipeline import compile_tree
 from compiler.tree import Composite, Leaf, leaves
 from tests.helpers.evaluator import sums_by_compute
+from tests.helpers.golden import compiled
 
 FILES = sorted(BUILTIN.glob("*.json"))
 NAMES = [p.stem for p in FILES]
@@ -128,7 +129,7 @@ def test_module_file(path: Path) -> None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_compiles_without_warnings(name: str) -> None:
-    compilation = compile_tree(Library.from_path(environment=False), name)
+    compilation = compiled(name)
     assert not compilation.diagnostics.warnings
     assert not compilation.diagnostics.errors
 
@@ -136,7 +137,7 @@ def test_compiles_without_warnings(name: str) -> None:
 @pytest.mark.parametrize("root", FAMILY_ROOTS)
 def test_family_chain(root: str) -> None:
     """ForCausalLM → Model → decoder layer repeated num_layers times → attention, MLP or MoE, norms, rotary embedding."""
-    tree = compile_tree(Library.from_path(environment=False), root).tree
+    tree = compiled(root).tree
     assert tree is not None and tree.kernels is not None
     modules = {}
     repeats: dict[str, list[ir.Expr]] = {}
@@ -187,7 +188,7 @@ def random_point(parameters: tuple[ir.Parameter, ...], rng: random.Random) -> di
 @pytest.mark.parametrize("name", NAMES)
 def test_leaves_sum_to_totals(name: str) -> None:
     """SEMANTICS §4 on the real library: the leaves times their repeats add up to the totals, exactly."""
-    tree = compile_tree(Library.from_path(environment=False), name).tree
+    tree = compiled(name).tree
     assert tree is not None
     rng = random.Random(name)
     for _ in range(3):
@@ -201,7 +202,7 @@ def test_leaves_sum_to_totals(name: str) -> None:
 
 def test_every_leaf_of_every_family_is_tagged() -> None:
     for root in FAMILY_ROOTS:
-        tree = compile_tree(Library.from_path(environment=False), root).tree
+        tree = compiled(root).tree
         assert tree is not None and tree.kernels is not None
         for _, _, leaf in leaves(tree.kernels):
             assert dict(leaf.extras).get("compute") in COMPUTE
