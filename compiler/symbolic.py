@@ -260,6 +260,11 @@ def _merge_pieces(expr: Expr) -> Expr:
 
 
 def _terms(expr: Any) -> float:
+    """An upper bound on the terms of `expr` once expanded and its conditionals folded (`_merge_pieces`): a
+    product of conditionals becomes one conditional with a branch for each choice of theirs, so a conditional
+    counts the terms of all its branches."""
+    if isinstance(expr, sympy.Piecewise):
+        return float(sum(_terms(value) for value, _ in expr.args))
     if expr.is_Add:
         return float(sum(_terms(a) for a in expr.args))
     if expr.is_Mul:
