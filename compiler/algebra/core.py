@@ -4,13 +4,15 @@ A `Poly` maps each monomial to its rational coefficient. A monomial is a
 frozenset of (atom, exponent) pairs with nonzero integer exponents; an atom
 is a name (a `str`) or a `Fn`: `floor`, `min` or `max` of canonical
 arguments, or `pow`, a sum raised to a formula (the expected experts a
-mixture-of-experts layer reads, `(1 - top_k / num_experts) ** (batch_size * seq_len)`). Every value is expanded when it is made, so like terms combine by
-hashing, equality is structural, and substitution is one pass over the terms.
+mixture-of-experts layer reads, `(1 - top_k / num_experts) ** (batch_size * seq_len)`).
+Every value is expanded when it is made, so like terms combine by hashing,
+equality is structural, and substitution is one pass over the terms.
 
 The core answers exactly what the sympy bridge (`compiler.symbolic`) answers
 for the formulas it models, and raises `Unsupported` for every other one
 (conditionals, `%`, `ceil`, `abs`, `sqrt`, `log2`, fractional powers,
-symbolic powers of anything but a sum, division by a sum, any error): the bridge then computes them.
+symbolic powers of anything but a sum, division by a sum, any error): the
+bridge then computes them.
 
 Each value also carries `estimate`, an upper bound on the terms the bridge
 would estimate for the same formula before expanding it, so that the term
