@@ -75,10 +75,14 @@ def load_cost_model(
     `linecache` so that tracebacks show its lines. Raises `KcError` like
     `compile_module`.
     """
+    return _cost_model(name, compile_module(name, lib, emit="py", lenient=lenient, renames=renames))
+
+
+def _cost_model(name: str, source: str) -> types.ModuleType:
+    """`source`, the Python backend's module for `name`, imported as `load_cost_model` imports it."""
     import importlib.util
     import linecache
 
-    source = compile_module(name, lib, emit="py", lenient=lenient, renames=renames)
     module_name = "kc_cost_" + re.sub(r"[^0-9A-Za-z_]", "_", name)
     filename = f"<kc {module_name}>"
     spec = importlib.util.spec_from_loader(module_name, loader=None, origin=filename)

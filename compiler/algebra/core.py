@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from fractions import Fraction
-from typing import TypeAlias
+from typing import TypeAlias, TypeGuard
 
 from compiler.algebra import Unsupported
 from compiler.language import ir
@@ -272,7 +272,7 @@ def _times(a: Monomial, b: Monomial) -> Monomial:
         return a
     exponents = dict(a)
     for atom, exponent in b:
-        if type(atom) is Fn and atom.kind == "pow":
+        if _is_power(atom):
             _power_apart(atom, exponents)
         total = exponents.get(atom, 0) + exponent
         if total:
@@ -282,9 +282,13 @@ def _times(a: Monomial, b: Monomial) -> Monomial:
     return frozenset(exponents.items())
 
 
+def _is_power(atom: Atom) -> TypeGuard[Fn]:
+    return type(atom) is Fn and atom.kind == "pow"
+
+
 def _no_powers(monomial: Monomial) -> None:
     """sympy multiplies the exponent of a symbolic power raised again (`(b**e)**2` is `b**(2*e)`); the core does not."""
-    if any(type(atom) is Fn and atom.kind == "pow" for atom, _ in monomial):
+    if any(_is_power(atom) for atom, _ in monomial):
         raise Unsupported("a symbolic power raised to a power")
 
 
@@ -292,7 +296,7 @@ def _power_apart(power: Fn, factors: Mapping[Atom, int]) -> None:
     """sympy joins powers of one sum in a product (`b**e * b**e` is `b**(2*e)`, `b**e * b**f` stays apart);
     the core leaves such products to it."""
     base = power.args[0]
-    if any(type(atom) is Fn and atom.kind == "pow" and atom.args[0] == base for atom in factors):
+    if any(_is_power(atom) and atom.args[0] == base for atom in factors):
         raise Unsupported("a product of powers of one sum")
 
 

@@ -55,18 +55,8 @@ ROOT_SOURCES = list(_sources(ROOTS))
 
 @functools.cache
 def _compiled(name: str, lib: tuple[str, ...]) -> tuple[types.ModuleType, dict[str, Any]]:
-    """The generated module (as `compiler.load_cost_model` gives it), and the JSON backend's document for the same module."""
-    module = types.ModuleType(f"generated_{abs(hash((name, lib)))}")
-    exec(compile(emitted(name, lib, "py"), f"<{name}>", "exec"), module.__dict__)
-    return module, json.loads(emitted(name, lib))
-
-
-def _load(path: Path) -> types.ModuleType:
-    spec = importlib.util.spec_from_file_location(f"golden_{abs(hash(path))}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The generated module, imported as `compiler.load_cost_model` imports it, and the JSON backend's document for the same module."""
+    return compiler._cost_model(name, emitted(name, lib, "py")), json.loads(emitted(name, lib))
 
 
 # Golden files

@@ -42,7 +42,7 @@ def compiled(name: str, lib: tuple[str, ...] = ()) -> Compiled:
 
 @functools.cache
 def emitted(name: str, lib: tuple[str, ...] = (), format: str = "json") -> str:
-    """`compiler.compile_module(name, lib, emit=format)`, from the tree `compiled` keeps."""
+    """`compiler.compile_module(name, lib, emit=format)` without $KC_PATH, from the tree `compiled` keeps."""
     return emit(compiled(name, lib).tree, format)
 
 
