@@ -233,6 +233,11 @@ def canonical(expr: Expr) -> Expr:
         _check_domains(result)
     if result.has(sympy.Piecewise):
         result = _merge_pieces(result)
+    if any(power.base.is_Add and power.exp.is_negative for power in result.atoms(sympy.Pow)):
+        # Below a fraction bar one expansion is not always the last: a number that appears on the way
+        # (`max(3/2, x if c else 1)`, once its conditional is folded, is 3/2) stays outside the sum it
+        # divides, `3/(2*(b + 1))`, where a second expansion, like the same value written out, gives `3/(2*b + 2)`.
+        result = sympy.expand(result)
     return result
 
 
