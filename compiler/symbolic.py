@@ -275,7 +275,8 @@ def _terms(expr: Any) -> float:
     if expr.is_Mul:
         return math.prod(_terms(a) for a in expr.args)
     if expr.is_Pow and expr.exp.is_Integer and expr.exp > 1 and expr.base.is_Add:
-        n, k = int(expr.exp), len(expr.base.args)
+        # the multinomial count of the base's terms once expanded: `(1 - (h + 1) / b)` has three
+        n, k = int(expr.exp), int(min(_terms(expr.base), 10**6))
         return float(math.comb(n + k - 1, k - 1)) if n < 10**6 else math.inf
     return 1.0
 

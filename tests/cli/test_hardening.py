@@ -79,10 +79,11 @@ def test_raised_depth_limits_get_room_on_the_stack(library: Library) -> None:
         ("(x + " * 300 + "x" + ")" * 300, "KC903"),
         ("x + " * 6000 + "x", "KC901"),
         ("(a + b + c + d + e + f) ** 40", "KC908"),
+        ("(1 - (h + 1) / b) ** 300", "KC908"),  # the base's three terms once expanded, not its two
         # folded, a product of conditionals has a branch for each choice of theirs: 3 ** 30 terms
         (" * ".join(f"(x{i} if x{i} > x{i + 1} else x{i + 1} + 1)" for i in range(30)), "KC908"),
     ],
-    ids=["power", "literal", "nesting", "length", "expansion", "conditionals"],
+    ids=["power", "literal", "nesting", "length", "expansion", "nested expansion", "conditionals"],
 )
 def test_formula_limits_answer_at_once(library: Library, formula: str, code: str) -> None:
     lib = library({"m.M": [leaf("k", formula, "0", "0")]})
