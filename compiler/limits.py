@@ -86,7 +86,7 @@ _current: contextvars.ContextVar[Limits] = contextvars.ContextVar("kc_limits", d
 
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
-    """Python's cycle collector off while a compilation or a check runs.
+    """Python's cycle collector off while a compilation, a check or an emission runs.
 
     The IR and the algebra's values are frozen, acyclic and kept to the end:
     each of the collector's passes over them finds nothing, and they grow

@@ -236,8 +236,13 @@ class _Near:
 
 
 def _variants(name: str) -> set[str]:
-    """`name` and every string one deletion from it: two names one edit apart share one of them."""
-    return {name, *(name[:i] + name[i + 1 :] for i in range(len(name)))}
+    """`name` and every string one deletion of a letter from it: two names one edit apart share one of them.
+
+    Digits are never deleted: names an edit of a digit sets apart are never
+    taken for each other (`one_edit`), and `x100` … `x199` would otherwise
+    all share `x10`, `x11`, … and be compared pair by pair.
+    """
+    return {name, *(name[:i] + name[i + 1 :] for i, c in enumerate(name) if not c.isdigit())}
 
 
 _NEAR_UNIFIED = _Near((*_UNIFIED, *ir.PRECISION_NAMES))
