@@ -141,6 +141,7 @@ class Lowering:
         self._done: dict[Poly, ir.Expr] = {}
         self._atoms: dict[Atom, ir.Expr] = {}
         self._keys: dict[Atom, tuple[Any, ...]] = {}
+        self._splits: dict[Monomial, tuple[list[tuple[Atom, int]], list[tuple[Atom, int]]]] = {}
 
     def __call__(self, expr: Poly) -> ir.Expr:
         done = self._done.get(expr)
@@ -207,9 +208,13 @@ class Lowering:
         return key
 
     def _split(self, monomial: Monomial) -> tuple[list[tuple[Atom, int]], list[tuple[Atom, int]]]:
-        numerator = sorted(((a, e) for a, e in monomial if e > 0), key=lambda f: self._factor_key(f[0]))
-        denominator = sorted(((a, -e) for a, e in monomial if e < 0), key=lambda f: self._factor_key(f[0]))
-        return numerator, denominator
+        """The factors above and below the fraction bar, each in order; a sum asks twice (its order, its terms)."""
+        split = self._splits.get(monomial)
+        if split is None:
+            numerator = sorted(((a, e) for a, e in monomial if e > 0), key=lambda f: self._factor_key(f[0]))
+            denominator = sorted(((a, -e) for a, e in monomial if e < 0), key=lambda f: self._factor_key(f[0]))
+            split = self._splits[monomial] = (numerator, denominator)
+        return split
 
     def _power(self, atom: Atom, exponent: int) -> ir.Expr:
         if exponent == 1:

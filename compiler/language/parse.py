@@ -180,7 +180,7 @@ def _literal(token: Token) -> Fraction:
         exponent and abs(int(exponent)) > limits.literal_exponent
     ):
         raise _BuildError("KC902", f"number literal {_shorten(text)} is too large", _span(token))
-    return Fraction(text)
+    return Fraction(int(text)) if text.isdigit() else Fraction(text)  # an integer's text needs no regular expression
 
 
 @functools.cache
@@ -318,9 +318,11 @@ class _Spliced:
 class _Driver:
     """The tables of `lalr_table`, compiled, with each reduction's builder looked up once."""
 
-    pattern: re.Pattern[str]
-    ignore: re.Pattern[str]
+    token: re.Pattern[str]
+    """The whitespace before a token, and the token: a named group per terminal."""
     module: re.Pattern[str]
+    """The whitespace before a module name, and the name (group 1): the only token after `${`."""
+    ignore: re.Pattern[str]
     reductions: tuple[tuple[int, str, Callable[..., Any] | None, bool, tuple[tuple[int, bool, int], ...] | None, int], ...]
     units: tuple[bool, ...]
     """Whether a reduction has one child that stands for its rule (sum: product, product: unary, …): it leaves the values as they are."""
@@ -346,7 +348,10 @@ def _driver() -> _Driver:
         for size, origin, method, expand, include, append in lalr_table.REDUCTIONS
     )
     units = tuple(size == 1 and expand and include is None for size, _, _, expand, include, _ in reductions)
-    return _Driver(re.compile(lalr_table.TOKENS), re.compile(lalr_table.IGNORE), re.compile(lalr_table.MODULE), reductions, units, {})
+    space = f"(?:{lalr_table.IGNORE})?"
+    return _Driver(
+        re.compile(f"{space}(?:{lalr_table.TOKENS})"), re.compile(f"{space}({lalr_table.MODULE})"), re.compile(lalr_table.IGNORE), reductions, units, {}
+    )
 
 
 def _fast_parse(text: str) -> Expr | None:
@@ -364,7 +369,7 @@ def _fast_parse(text: str) -> Expr | None:
     reports it; lark is imported only then.
     """
     driver = _driver()
-    match_token, skip, match_module = driver.pattern.match, driver.ignore.match, driver.module.match
+    match_token, match_module = driver.token.match, driver.module.match
     types, keywords, actions, reductions, dollar = lalr_table.TYPES, lalr_table.KEYWORDS, lalr_table.ACTIONS, driver.reductions, lalr_table.DOLLAR
     units = driver.units
     states: list[int] = [0]
@@ -372,21 +377,21 @@ def _fast_parse(text: str) -> Expr | None:
     position, end, kind = 0, len(text), ""
     try:
         while True:
-            skipped = skip(text, position)
-            if skipped:
-                position = skipped.end()
-            found = None if position >= end else match_module(text, position) if kind == dollar else match_token(text, position)
+            found = match_module(text, position) if kind == dollar else match_token(text, position)
             if found is None:
-                if position < end:
+                if position < end and not ((rest := driver.ignore.match(text, position)) and rest.end() == end):
                     return None
                 kind, token = "$END", None
             else:
-                value = found.group(0)
-                kind = "MODULE" if kind == dollar else types[found.lastgroup or ""]
-                if kind == "NAME":
-                    kind = keywords.get(value, kind)
-                start, position = position, found.end()
-                token = Token(kind, value, start, position)
+                if kind == dollar:
+                    kind, value = "MODULE", found.group(1)
+                else:
+                    group = found.lastgroup or ""
+                    kind, value = types[group], found.group(group)
+                    if kind == "NAME":
+                        kind = keywords.get(value, kind)
+                position = found.end()
+                token = Token(kind, value, position - len(value), position)
             while True:  # lark's feed_token: reduce until the token shifts
                 action = actions[states[-1]][kind]
                 if action < 0 and units[-1 - action]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from compiler.language import ir
 from compiler.language.precedence import (
     ATOM,
@@ -18,19 +20,16 @@ from compiler.language.precedence import (
 
 
 def precedence(node: ir.Expr) -> int:
-    match node:
-        case ir.Number(value=value):
-            return ATOM if value.denominator == 1 else PRODUCT
-        case ir.Binary(op=op):
-            return BINARY[op]
-        case ir.Unary(op="not"):
+    if isinstance(node, ir.Binary):
+        return BINARY[node.op]
+    if isinstance(node, ir.Number):
+        return ATOM if node.value.denominator == 1 else PRODUCT
+    if isinstance(node, ir.Unary):
+        if node.op == "not":
             return NOT
-        case ir.Unary(op="-", operand=operand) if sign_commutes(operand):
-            return PRODUCT  # printed as -a * b, which is a product
-        case ir.Unary():
-            return UNARY
-        case ir.Conditional():
-            return CONDITIONAL
+        return PRODUCT if sign_commutes(node.operand) else UNARY  # printed as -a * b, which is a product
+    if isinstance(node, ir.Conditional):
+        return CONDITIONAL
     return ATOM
 
 
@@ -40,41 +39,70 @@ def to_text(node: ir.Expr) -> str:
 
 
 def _print(node: ir.Expr, context: int) -> str:
-    text = _bare(node)
+    printer = _PRINTERS.get(type(node))
+    if printer is None:
+        raise TypeError(f"not an IR node: {node!r}")
+    text = printer(node)
     return f"({text})" if precedence(node) < context else text
 
 
-def _bare(node: ir.Expr) -> str:
-    match node:
-        case ir.Number(value=value):
-            return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
-        case ir.Name(id=name):
-            return name
-        case ir.Binary(op="**", left=left, right=right):
-            return f"{_print(left, ATOM)}**{_print(right, UNARY)}"
-        case ir.Binary(op=op, left=left, right=right):
-            level = BINARY[op]
-            if level == COMPARE:
-                return f"{_print(left, SUM)} {op} {_print(right, SUM)}"
-            # A chain a + b - c + ... nests to the left: walk its spine instead of recursing
-            # down it, so that a sum of thousands of terms prints within Python's stack.
-            rights = [f" {op} {_print(right, level + 1)}"]
-            while isinstance(left, ir.Binary) and left.op != "**" and BINARY[left.op] == level:
-                rights.append(f" {left.op} {_print(left.right, level + 1)}")
-                left = left.left
-            return _print(left, level) + "".join(reversed(rights))
-        case ir.Unary(op="not", operand=operand):
-            return f"not {_print(operand, NOT)}"
-        case ir.Unary(operand=operand):
-            return "-" + _print(operand, PRODUCT if sign_commutes(operand) else UNARY)
-        case ir.Call(function=function, arguments=arguments):
-            return f"{function}({', '.join(_print(a, 0) for a in arguments)})"
-        case ir.Conditional(test=test, body=body, orelse=orelse):
-            return f"{_print(body, OR)} if {_print(test, OR)} else {_print(orelse, CONDITIONAL)}"
-        case ir.Keyword(name=name, value=value):
-            return f"{name}={_print(value, 0)}"
-        case ir.Reference(module=module, arguments=arguments, keywords=keywords, called=called):
-            if not called:
-                return f"${{{module}}}"
-            return f"${{{module}}}({', '.join(_print(a, 0) for a in (*arguments, *keywords))})"
-    raise TypeError(f"not an IR node: {node!r}")
+def _number(node: ir.Number) -> str:
+    value = node.value
+    return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+
+
+def _name(node: ir.Name) -> str:
+    return node.id
+
+
+def _binary(node: ir.Binary) -> str:
+    op, left, right = node.op, node.left, node.right
+    if op == "**":
+        return f"{_print(left, ATOM)}**{_print(right, UNARY)}"
+    level = BINARY[op]
+    if level == COMPARE:
+        return f"{_print(left, SUM)} {op} {_print(right, SUM)}"
+    # A chain a + b - c + ... nests to the left: walk its spine instead of recursing
+    # down it, so that a sum of thousands of terms prints within Python's stack.
+    rights = [f" {op} {_print(right, level + 1)}"]
+    while isinstance(left, ir.Binary) and left.op != "**" and BINARY[left.op] == level:
+        rights.append(f" {left.op} {_print(left.right, level + 1)}")
+        left = left.left
+    return _print(left, level) + "".join(reversed(rights))
+
+
+def _unary(node: ir.Unary) -> str:
+    if node.op == "not":
+        return f"not {_print(node.operand, NOT)}"
+    return "-" + _print(node.operand, PRODUCT if sign_commutes(node.operand) else UNARY)
+
+
+def _call(node: ir.Call) -> str:
+    return f"{node.function}({', '.join(_print(a, 0) for a in node.arguments)})"
+
+
+def _conditional(node: ir.Conditional) -> str:
+    return f"{_print(node.body, OR)} if {_print(node.test, OR)} else {_print(node.orelse, CONDITIONAL)}"
+
+
+def _keyword(node: ir.Keyword) -> str:
+    return f"{node.name}={_print(node.value, 0)}"
+
+
+def _reference(node: ir.Reference) -> str:
+    if not node.called:
+        return f"${{{node.module}}}"
+    return f"${{{node.module}}}({', '.join(_print(a, 0) for a in (*node.arguments, *node.keywords))})"
+
+
+_PRINTERS: dict[type, Callable[..., str]] = {
+    ir.Number: _number,
+    ir.Name: _name,
+    ir.Binary: _binary,
+    ir.Unary: _unary,
+    ir.Call: _call,
+    ir.Conditional: _conditional,
+    ir.Keyword: _keyword,
+    ir.Reference: _reference,
+}
+"""One printer per node type: a lookup, where a `match` would test the cases in turn."""
