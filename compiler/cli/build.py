@@ -24,6 +24,7 @@ from compiler.cli.app import (
     parse_renames,
     show_diagnostics,
     use_color,
+    without_collector,
     write_output,
 )
 
@@ -67,6 +68,7 @@ def compile_command(
       kc compile transformers.models.llama.modeling_llama.LlamaForCausalLM --emit html \\
          --hf-config tests/hf_configs/Meta-Llama-3-8B.json --set seq_len=4096 -o llama.html
     """
+    without_collector()
     from compiler.backends import emit as emit_tree
     from compiler.errors import KcError
     from compiler.pipeline import compile_tree
@@ -140,6 +142,7 @@ def plan_command(module: str, lib: tuple[str, ...], output: str | None, renames:
     Every missing module and every binding problem is listed; the exit status
     is 1 when one of them, or another problem, would stop kc compile.
     """
+    without_collector()
     from compiler.diagnostics import Diagnostics
     from compiler.passes.bind import bind
     from compiler.passes.resolve import resolve
@@ -175,6 +178,7 @@ def check_command(directories: tuple[str, ...], lib: tuple[str, ...], output_for
     Codes are explained in docs/diagnostics.md. Exit status 1 when there are
     errors, or warnings with --werror.
     """
+    without_collector()
     import json
 
     from compiler.check import check
