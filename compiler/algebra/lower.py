@@ -21,6 +21,8 @@ from compiler.language import ir
 from compiler.language.printer import to_text
 
 _END = (9,)
+_Factors = tuple[tuple[Atom, int], ...]
+"""(atom, exponent) pairs of a product, in printing order."""
 
 
 class _Printed:
@@ -141,7 +143,7 @@ class Lowering:
         self._done: dict[Poly, ir.Expr] = {}
         self._atoms: dict[Atom, ir.Expr] = {}
         self._keys: dict[Atom, tuple[Any, ...]] = {}
-        self._splits: dict[Monomial, tuple[list[tuple[Atom, int]], list[tuple[Atom, int]]]] = {}
+        self._splits: dict[Monomial, tuple[_Factors, _Factors]] = {}
 
     def __call__(self, expr: Poly) -> ir.Expr:
         done = self._done.get(expr)
@@ -207,12 +209,12 @@ class Lowering:
             key = self._keys[atom] = (2, 0, _Printed(atom, lambda: _atom_text(atom)))
         return key
 
-    def _split(self, monomial: Monomial) -> tuple[list[tuple[Atom, int]], list[tuple[Atom, int]]]:
+    def _split(self, monomial: Monomial) -> tuple[_Factors, _Factors]:
         """The factors above and below the fraction bar, each in order; a sum asks twice (its order, its terms)."""
         split = self._splits.get(monomial)
         if split is None:
-            numerator = sorted(((a, e) for a, e in monomial if e > 0), key=lambda f: self._factor_key(f[0]))
-            denominator = sorted(((a, -e) for a, e in monomial if e < 0), key=lambda f: self._factor_key(f[0]))
+            numerator = tuple(sorted(((a, e) for a, e in monomial if e > 0), key=lambda f: self._factor_key(f[0])))
+            denominator = tuple(sorted(((a, -e) for a, e in monomial if e < 0), key=lambda f: self._factor_key(f[0])))
             split = self._splits[monomial] = (numerator, denominator)
         return split
 
