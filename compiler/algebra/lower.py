@@ -5,7 +5,8 @@ number first, then names by rank, other factors, precision names last; in a
 sum, terms by the ranks of their factors. Where that order falls back on how
 sympy prints an expression (two terms whose factors rank alike, two
 functions side by side), the core reproduces sympy's text for products of
-names and raises `Unsupported` for anything else, so the bridge decides.
+names, and for `min` and `max` of numbers, multiples of names and one sum
+of them, and raises `Unsupported` for anything else, so the bridge decides.
 """
 
 from __future__ import annotations
@@ -120,19 +121,68 @@ def _atom_text(atom: Atom) -> str | None:
         ((monomial, coefficient),) = argument.terms.items()
         inner = _monomial_text(coefficient, monomial)
         return None if inner is None else f"floor({inner})"
-    parts = [_poly_text(a) for a in atom.args]
-    if any(p is None for p in parts):
+    known = [(key, part) for a in atom.args if (key := _argument_order(a)) is not None and (part := _poly_text(a)) is not None]
+    if len(known) < len(atom.args) or sum(key[0] == 2 for key, _ in known) > 1:
+        return None  # sympy orders two sums, and other arguments, by rules of its own
+    return f"{atom.kind.capitalize()}({', '.join(part for _, part in sorted(known, key=lambda pair: pair[0]))})"
+
+
+def _argument_order(argument: Poly) -> tuple[Any, ...] | None:
+    """Where sympy's `sort_key` puts a min's or max's argument: numbers, then names and their multiples
+    (by name, then the number: `-3*a` before `a`), then a sum; None for other arguments."""
+    value = argument.constant()
+    if value is not None:
+        return (0, value)
+    if len(argument.terms) > 1:
+        return (2,)
+    ((monomial, coefficient),) = argument.terms.items()
+    if len(monomial) != 1 or Fraction(coefficient).denominator != 1:
         return None
-    return f"{atom.kind.capitalize()}({', '.join(p for p in parts if p is not None)})"
+    ((atom, exponent),) = monomial
+    return (1, atom, coefficient) if isinstance(atom, str) and exponent == 1 else None
 
 
 def _poly_text(poly: Poly) -> str | None:
     if len(poly.terms) > 1:
-        return None
+        return _sum_text(poly)
     if not poly.terms:
         return "0"
     ((monomial, coefficient),) = poly.terms.items()
     return _monomial_text(coefficient, monomial)
+
+
+def _sum_text(poly: Poly) -> str | None:
+    """sympy's `sstr(sum, order="none")` for an integer, names, and at most one integer multiple of a name
+    (`num_layers - num_sliding_layers`); None for other sums.
+
+    sympy keeps a sum's terms in its own order: the number, the names by
+    name, then the products; each term is printed with its sign.
+    """
+    constant: list[str] = []
+    names: list[str] = []
+    multiples: list[tuple[str, int]] = []
+    for monomial, coefficient in poly.terms.items():
+        if Fraction(coefficient).denominator != 1:
+            return None
+        if not monomial:
+            constant.append(str(coefficient))
+            continue
+        if len(monomial) != 1:
+            return None
+        ((atom, exponent),) = monomial
+        if not isinstance(atom, str) or exponent != 1:
+            return None
+        if coefficient == 1:
+            names.append(atom)
+        else:
+            multiples.append((atom, int(coefficient)))
+    if len(multiples) > 1:
+        return None  # two products: sympy compares their factors
+    terms = constant + sorted(names) + [("-" if c == -1 else f"{c}*") + name for name, c in multiples]
+    text = terms[0]
+    for term in terms[1:]:
+        text += f" - {term[1:]}" if term.startswith("-") else f" + {term}"
+    return text
 
 
 class Lowering:
