@@ -403,8 +403,13 @@ def value(expr: ir.Expr, reference: Callable[[ir.Reference], Poly] | None = None
                     node = node.left
                 terms.append(convert(node))
                 return add(reversed(terms))
-            case ir.Binary(op="*", left=left, right=right):
-                return convert(left) * convert(right)
+            case ir.Binary(op="*"):
+                factors = []  # a * b * c parses left-deep too
+                while isinstance(node, ir.Binary) and node.op == "*":
+                    factors.append(node.right)
+                    node = node.left
+                factors.append(node)
+                return multiply(convert(f) for f in reversed(factors))
             case ir.Binary(op="/", left=left, right=right):
                 return convert(left) / convert(right)
             case ir.Binary(op="//", left=left, right=right):
@@ -479,6 +484,40 @@ def add(values: Iterable[Poly]) -> Poly:
     if plain is None:
         return Poly(terms, _checked(float(len(terms) or 1)))
     return Poly(terms, _checked(len(plain) + later), False, plain)
+
+
+def multiply(values: Iterable[Poly]) -> Poly:
+    """The product of `values`, left to right, as `*` gives it.
+
+    A run of single terms (`x0 * x1 * ... * x199`) is multiplied in one pass
+    over its factors; one at a time, each product would copy the monomial
+    built so far."""
+    result: Poly | None = None
+    coefficient: Rational = 1
+    exponents: dict[Atom, int] = {}
+    pending = False
+
+    def run() -> Poly:
+        if not coefficient:
+            return Poly({})
+        return Poly({frozenset((a, e) for a, e in exponents.items() if e): coefficient}, 1.0)
+
+    for value in values:
+        if value.flat and len(value.terms) == 1:
+            ((monomial, c),) = value.terms.items()
+            if not any(_is_power(atom) for atom, _ in monomial):
+                coefficient *= c
+                for atom, exponent in monomial:
+                    exponents[atom] = exponents.get(atom, 0) + exponent
+                pending = True
+                continue
+        if pending:
+            result = run() if result is None else result * run()
+            coefficient, exponents, pending = 1, {}, False
+        result = value if result is None else result * value
+    if pending:
+        result = run() if result is None else result * run()
+    return Poly.number(1) if result is None else result
 
 
 def _combine(into: dict[Monomial, Rational], terms: dict[Monomial, Rational]) -> None:

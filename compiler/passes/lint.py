@@ -236,7 +236,7 @@ class _Near:
 
 
 def _variants(name: str) -> set[str]:
-    """`name` and every string one deletion of a letter from it: two names one edit apart share one of them.
+    """`name` and every string one deletion (of anything but a digit) from it: two names one edit apart share one of them.
 
     Digits are never deleted: names an edit of a digit sets apart are never
     taken for each other (`one_edit`), and `x100` … `x199` would otherwise
