@@ -487,21 +487,15 @@ def add(values: Iterable[Poly]) -> Poly:
 
 
 def multiply(values: Iterable[Poly]) -> Poly:
-    """The product of `values`, left to right, as `*` gives it.
+    """The product of `values`, as `*` gives it.
 
-    A run of single terms (`x0 * x1 * ... * x199`) is multiplied in one pass
-    over its factors; one at a time, each product would copy the monomial
-    built so far."""
-    result: Poly | None = None
+    The single terms among them (`x0 * x1 * ... * x199`) are multiplied in
+    one pass over their factors; one product at a time would copy the
+    monomial built so far. Products commute, in the terms and in the
+    estimates, so the other values follow in any order."""
     coefficient: Rational = 1
     exponents: dict[Atom, int] = {}
-    pending = False
-
-    def run() -> Poly:
-        if not coefficient:
-            return Poly({})
-        return Poly({frozenset((a, e) for a, e in exponents.items() if e): coefficient}, 1.0)
-
+    others: list[Poly] = []
     for value in values:
         if value.flat and len(value.terms) == 1:
             ((monomial, c),) = value.terms.items()
@@ -509,15 +503,12 @@ def multiply(values: Iterable[Poly]) -> Poly:
                 coefficient *= c
                 for atom, exponent in monomial:
                     exponents[atom] = exponents.get(atom, 0) + exponent
-                pending = True
                 continue
-        if pending:
-            result = run() if result is None else result * run()
-            coefficient, exponents, pending = 1, {}, False
-        result = value if result is None else result * value
-    if pending:
-        result = run() if result is None else result * run()
-    return Poly.number(1) if result is None else result
+        others.append(value)
+    result = Poly({frozenset((a, e) for a, e in exponents.items() if e): coefficient} if coefficient else {}, 1.0)
+    for value in others:
+        result = result * value
+    return result
 
 
 def _combine(into: dict[Monomial, Rational], terms: dict[Monomial, Rational]) -> None:

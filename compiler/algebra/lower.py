@@ -135,11 +135,16 @@ def _argument_order(argument: Poly) -> tuple[Any, ...] | None:
         return (0, value)
     if len(argument.terms) > 1:
         return (2,)
-    ((monomial, coefficient),) = argument.terms.items()
+    multiple = _multiple(*next(iter(argument.terms.items())))
+    return None if multiple is None else (1, *multiple)
+
+
+def _multiple(monomial: Monomial, coefficient: Rational) -> tuple[str, int] | None:
+    """(name, n) for the term n * name, n an integer; None for any other term."""
     if len(monomial) != 1 or Fraction(coefficient).denominator != 1:
         return None
     ((atom, exponent),) = monomial
-    return (1, atom, coefficient) if isinstance(atom, str) and exponent == 1 else None
+    return (atom, int(coefficient)) if isinstance(atom, str) and exponent == 1 else None
 
 
 def _poly_text(poly: Poly) -> str | None:
@@ -158,27 +163,16 @@ def _sum_text(poly: Poly) -> str | None:
     sympy keeps a sum's terms in its own order: the number, the names by
     name, then the products; each term is printed with its sign.
     """
-    constant: list[str] = []
-    names: list[str] = []
-    multiples: list[tuple[str, int]] = []
-    for monomial, coefficient in poly.terms.items():
-        if Fraction(coefficient).denominator != 1:
-            return None
-        if not monomial:
-            constant.append(str(coefficient))
-            continue
-        if len(monomial) != 1:
-            return None
-        ((atom, exponent),) = monomial
-        if not isinstance(atom, str) or exponent != 1:
-            return None
-        if coefficient == 1:
-            names.append(atom)
-        else:
-            multiples.append((atom, int(coefficient)))
-    if len(multiples) > 1:
+    constant = poly.terms.get(frozenset(), 0)
+    found = [_multiple(m, c) for m, c in poly.terms.items() if m]
+    multiples = [f for f in found if f is not None]
+    if Fraction(constant).denominator != 1 or len(multiples) < len(found):
+        return None
+    products = [(name, c) for name, c in multiples if c != 1]
+    if len(products) > 1:
         return None  # two products: sympy compares their factors
-    terms = constant + sorted(names) + [("-" if c == -1 else f"{c}*") + name for name, c in multiples]
+    names = sorted(name for name, c in multiples if c == 1)
+    terms = ([str(constant)] if constant else []) + names + [("-" if c == -1 else f"{c}*") + name for name, c in products]
     text = terms[0]
     for term in terms[1:]:
         text += f" - {term[1:]}" if term.startswith("-") else f" + {term}"

@@ -281,7 +281,7 @@ print("imported:", [name for name in ("sympy", "lark") if name in sys.modules], 
         ("transformers.models.gemma3.modeling_gemma3.Gemma3ForCausalLM", "json"),  # its two `min` atoms are ordered by sympy's text of a sum
     ],
 )
-def test_kc_compile_of_llama_imports_neither_sympy_nor_lark(tmp_path: Path, model: str, emit_format: str) -> None:
+def test_kc_compile_of_core_models_imports_neither_sympy_nor_lark(tmp_path: Path, model: str, emit_format: str) -> None:
     """The core computes every formula of Llama (and Gemma 3), and the fast parse driver reads each: neither general library is imported."""
     arguments = ["compile", model, "--emit", emit_format, "-o", str(tmp_path / "out")]
     result = subprocess.run([sys.executable, "-c", _NO_SYMPY, *arguments], capture_output=True, text=True, cwd=ROOT, timeout=120)

@@ -42,14 +42,14 @@ def test_a_sum_prints_as_sympy_prints_it_or_is_left_to_sympy(terms: dict[str, in
 @given(st.lists(sums(), min_size=1, max_size=2), st.sampled_from(["min", "max"]), st.sampled_from([None, "a", "b"]), st.sampled_from([None, 1, 7]))
 def test_min_and_max_of_a_sum_print_as_sympy_prints_them(formulas: list[dict[str, int]], kind: str, name: str | None, number: int | None) -> None:
     """Beside names, a number, a product of a name (`{"a": 2}`) or another sum."""
-    given = [*formulas, *([{name: 1}] if name else []), *([{"": number}] if number is not None else [])]
-    atom = extreme(kind, map(core, given)).single()
+    arguments = [*formulas, *([{name: 1}] if name else []), *([{"": number}] if number is not None else [])]
+    atom = extreme(kind, map(core, arguments)).single()
     if not isinstance(atom, Fn):
         return  # reduced to one argument
     text = _atom_text(atom)
     if text is not None:
         function = sympy.Min if kind == "min" else sympy.Max
-        assert text == sympy.sstr(function(*map(sympy_of, given)), order="none")
+        assert text == sympy.sstr(function(*map(sympy_of, arguments)), order="none")
 
 
 def test_the_tie_of_gemma3s_layers_is_decided_by_that_text() -> None:
