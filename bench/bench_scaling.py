@@ -21,10 +21,11 @@ def _compile(directory: Path, root: str) -> int:
     """A cold compilation (a fresh library, empty parse caches); the number of modules it reached."""
     _parsed.cache_clear()
     frontend._parse.cache_clear()
-    compilation = compile_tree(Library.from_path([directory], environment=False), root)
-    assert compilation.tree is not None and compilation.graph is not None
+    library = Library.from_path([directory], environment=False)
+    compilation = compile_tree(library, root)
+    assert compilation.tree is not None
     emit(compilation.tree, "json")
-    return len(compilation.graph.modules)
+    return len(library.read())
 
 
 def _timed(modules: int, depth: int, fanout: int) -> tuple[float, int]:
