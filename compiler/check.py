@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 from compiler.diagnostics import Diagnostics, Location
 from compiler.input.library import NAME_MAP, Library, listing, valid_name
@@ -21,10 +21,14 @@ from compiler.passes.lint import callee_names, lint_module
 from compiler.passes.resolve import resolve_all
 
 
-@dataclass(frozen=True)
 class Checked:
-    modules: int
-    diagnostics: Diagnostics
+    """What `kc check` found: how many modules it checked, and every problem."""
+
+    __slots__ = ("diagnostics", "modules")
+
+    def __init__(self, modules: int, diagnostics: Diagnostics) -> None:
+        self.modules: Final = modules
+        self.diagnostics: Final = diagnostics
 
 
 def check(library: Library, directories: Iterable[str | os.PathLike[str]] = (), *, lenient: bool = False) -> Checked:

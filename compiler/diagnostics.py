@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from compiler.input import jsonpos
 from compiler.language.ir import Span
+from compiler.record import Record
 
 Path_ = tuple[str | int, ...]
 """A location inside a module file: ("kernels", 3, "memory_access", "read")."""
@@ -88,16 +88,19 @@ CODES: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Location:
+class Location(Record):
     """A place in a module file, and, for a formula, its text and a span of it."""
 
-    file: str | None
-    path: Path_ = ()
-    text: str | None = None
-    span: Span | None = None
-    offset: int | None = None
-    """A raw offset into the file, for problems that have no JSON path (bad JSON)."""
+    __slots__ = ("file", "offset", "path", "span", "text")
+    _fields = ("file", "path", "text", "span", "offset")
+
+    def __init__(self, file: str | None, path: Path_ = (), text: str | None = None, span: Span | None = None, offset: int | None = None) -> None:
+        self.file: Final = file
+        self.path: Final = path
+        self.text: Final = text
+        self.span: Final = span
+        self.offset: Final = offset
+        """A raw offset into the file, for problems that have no JSON path (bad JSON)."""
 
     @property
     def pointer(self) -> str:
@@ -107,35 +110,52 @@ class Location:
         return Location(self.file, self.path, self.text, span, self.offset)
 
 
-@dataclass(frozen=True, slots=True)
-class Related:
-    message: str
-    location: Location
+class Related(Record):
+    __slots__ = ("location", "message")
+    _fields = ("message", "location")
+
+    def __init__(self, message: str, location: Location) -> None:
+        self.message: Final = message
+        self.location: Final = location
 
 
-@dataclass(frozen=True, slots=True)
-class Diagnostic:
-    severity: Severity
-    code: str
-    message: str
-    location: Location | None = None
-    chain: tuple[str, ...] = ()
-    """Modules that led to the problem, root first."""
-    related: tuple[Related, ...] = ()
-    notes: tuple[str, ...] = ()
-    hint: str | None = None
+class Diagnostic(Record):
+    __slots__ = ("chain", "code", "hint", "location", "message", "notes", "related", "severity")
+    _fields = ("severity", "code", "message", "location", "chain", "related", "notes", "hint")
 
-    def __post_init__(self) -> None:
-        if self.code not in CODES:
-            raise ValueError(f"unknown diagnostic code {self.code}")
+    def __init__(
+        self,
+        severity: Severity,
+        code: str,
+        message: str,
+        location: Location | None = None,
+        chain: tuple[str, ...] = (),
+        related: tuple[Related, ...] = (),
+        notes: tuple[str, ...] = (),
+        hint: str | None = None,
+    ) -> None:
+        if code not in CODES:
+            raise ValueError(f"unknown diagnostic code {code}")
+        self.severity: Final = severity
+        self.code: Final = code
+        self.message: Final = message
+        self.location: Final = location
+        self.chain: Final = chain
+        """Modules that led to the problem, root first."""
+        self.related: Final = related
+        self.notes: Final = notes
+        self.hint: Final = hint
 
 
-@dataclass
 class Diagnostics:
     """Collects diagnostics of one run, each reported once."""
 
-    items: list[Diagnostic] = field(default_factory=list)
-    _seen: set[tuple[object, ...]] = field(default_factory=set, repr=False)
+    def __init__(self) -> None:
+        self.items: list[Diagnostic] = []
+        self._seen: set[tuple[object, ...]] = set()
+
+    def __repr__(self) -> str:
+        return f"Diagnostics({self.items!r})"
 
     def report(self, diagnostic: Diagnostic) -> None:
         location = diagnostic.location
@@ -158,14 +178,14 @@ class Diagnostics:
         for diagnostic in diagnostics:
             self.report(diagnostic)
 
-    def error(self, code: str, message: str, location: Location | None = None, **more: object) -> None:
-        self.report(Diagnostic(Severity.ERROR, code, message, location, **more))  # type: ignore[arg-type]
+    def error(self, code: str, message: str, location: Location | None = None, **more: Any) -> None:
+        self.report(Diagnostic(Severity.ERROR, code, message, location, **more))
 
-    def warning(self, code: str, message: str, location: Location | None = None, **more: object) -> None:
-        self.report(Diagnostic(Severity.WARNING, code, message, location, **more))  # type: ignore[arg-type]
+    def warning(self, code: str, message: str, location: Location | None = None, **more: Any) -> None:
+        self.report(Diagnostic(Severity.WARNING, code, message, location, **more))
 
-    def note(self, code: str, message: str, location: Location | None = None, **more: object) -> None:
-        self.report(Diagnostic(Severity.NOTE, code, message, location, **more))  # type: ignore[arg-type]
+    def note(self, code: str, message: str, location: Location | None = None, **more: Any) -> None:
+        self.report(Diagnostic(Severity.NOTE, code, message, location, **more))
 
     @property
     def errors(self) -> list[Diagnostic]:

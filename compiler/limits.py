@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import dataclasses
 import gc
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import Final
+
+from compiler.record import Record
 
 DEEPEST = 5000
 """The most levels of nesting or of references a run may allow (tested to fit the interpreter's stack)."""
@@ -23,30 +24,55 @@ FRAMES_PER_LEVEL = 12
 """Python frames a level may take, at most, through parsing, inlining and printing."""
 
 
-@dataclass(frozen=True, slots=True)
-class Limits:
-    formula_length: int = 20_000
-    """Characters in one formula."""
-    nesting_depth: int = 200
-    """Levels of nesting in one formula (parentheses, calls, and each operator of a chain: a + b + c is 2)."""
-    literal_digits: int = 200
-    """Digits in one number literal."""
-    literal_exponent: int = 200
-    """Absolute decimal exponent of one number literal (`1e200`)."""
-    number_bits: int = 4096
-    """Bits of an exact integer computed from literals (`2 ** 4096`); larger is refused."""
-    file_bytes: int = 4 * 1024 * 1024
-    """Size of one module file."""
-    library_modules: int = 100_000
-    """Modules on the search path that `kc check` and `kc list` will read."""
-    reference_depth: int = 100
-    """Levels of modules referencing modules below the root."""
-    tree_nodes: int = 1_000_000
-    """Nodes in the expanded tree; totals are still computed beyond it."""
-    expression_terms: int = 20_000
-    """Terms of one expanded formula before the simplifier stops expanding it."""
+class Limits(Record):
+    """Every resource limit of a run; each keyword changes one (`kc --limit NAME=N`)."""
 
-    def __post_init__(self) -> None:
+    __slots__ = _fields = (
+        "formula_length",
+        "nesting_depth",
+        "literal_digits",
+        "literal_exponent",
+        "number_bits",
+        "file_bytes",
+        "library_modules",
+        "reference_depth",
+        "tree_nodes",
+        "expression_terms",
+    )
+
+    def __init__(
+        self,
+        formula_length: int = 20_000,
+        nesting_depth: int = 200,
+        literal_digits: int = 200,
+        literal_exponent: int = 200,
+        number_bits: int = 4096,
+        file_bytes: int = 4 * 1024 * 1024,
+        library_modules: int = 100_000,
+        reference_depth: int = 100,
+        tree_nodes: int = 1_000_000,
+        expression_terms: int = 20_000,
+    ) -> None:
+        self.formula_length: Final = formula_length
+        """Characters in one formula."""
+        self.nesting_depth: Final = nesting_depth
+        """Levels of nesting in one formula (parentheses, calls, and each operator of a chain: a + b + c is 2)."""
+        self.literal_digits: Final = literal_digits
+        """Digits in one number literal."""
+        self.literal_exponent: Final = literal_exponent
+        """Absolute decimal exponent of one number literal (`1e200`)."""
+        self.number_bits: Final = number_bits
+        """Bits of an exact integer computed from literals (`2 ** 4096`); larger is refused."""
+        self.file_bytes: Final = file_bytes
+        """Size of one module file."""
+        self.library_modules: Final = library_modules
+        """Modules on the search path that `kc check` and `kc list` will read."""
+        self.reference_depth: Final = reference_depth
+        """Levels of modules referencing modules below the root."""
+        self.tree_nodes: Final = tree_nodes
+        """Nodes in the expanded tree; totals are still computed beyond it."""
+        self.expression_terms: Final = expression_terms
+        """Terms of one expanded formula before the simplifier stops expanding it."""
         for name in ("nesting_depth", "reference_depth"):
             if getattr(self, name) > DEEPEST:
                 raise ValueError(f"{name} can be at most {DEEPEST:,}")
@@ -78,7 +104,7 @@ class Limits:
 
     @classmethod
     def names(cls) -> list[str]:
-        return [f.name for f in dataclasses.fields(cls)]
+        return list(cls._fields)
 
 
 _current: contextvars.ContextVar[Limits] = contextvars.ContextVar("kc_limits", default=Limits())  # noqa: B039 - Limits is frozen

@@ -11,8 +11,7 @@ again with the sympy bridge, from the diagnostics as they stood before them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from compiler.algebra import Algebra, Unsupported, sympy_algebra
 from compiler.algebra.fast import CORE
@@ -42,12 +41,14 @@ PIPELINE = (*STATIC, *ALGEBRAIC)
 """Every pass, in the order `compile_tree` runs them."""
 
 
-@dataclass(frozen=True)
 class Compiled:
     """A compiled module: its simplified tree, and the warnings and notes found on the way."""
 
-    tree: Tree[ir.Expr]
-    diagnostics: Diagnostics
+    __slots__ = ("diagnostics", "tree")
+
+    def __init__(self, tree: Tree[ir.Expr], diagnostics: Diagnostics) -> None:
+        self.tree: Final = tree
+        self.diagnostics: Final = diagnostics
 
 
 def compile_tree(

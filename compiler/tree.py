@@ -7,22 +7,25 @@ simplified; the node types are the same for both.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 from compiler.language import ir
+from compiler.record import Record
 
 F = TypeVar("F")
 G = TypeVar("G")
 
 
-@dataclass(frozen=True, slots=True)
-class Footprint(Generic[F]):
+class Footprint(Record, Generic[F]):
     """Bytes in memory (SEMANTICS §9): weights owned, cache kept, transient activations."""
 
-    weights: F
-    cache: F
-    activations: F
+    __slots__ = ("activations", "cache", "weights")
+    _fields = ("weights", "cache", "activations")
+
+    def __init__(self, weights: F, cache: F, activations: F) -> None:
+        self.weights: Final = weights
+        self.cache: Final = cache
+        self.activations: Final = activations
 
     def formulas(self) -> tuple[F, F, F]:
         return (self.weights, self.cache, self.activations)
@@ -31,57 +34,94 @@ class Footprint(Generic[F]):
         return Footprint(function(self.weights), function(self.cache), function(self.activations))
 
 
-@dataclass(frozen=True, slots=True)
-class Leaf(Generic[F]):
-    operation: str
-    analysis: str | None
-    flops: F
-    read: F
-    write: F
-    extras: tuple[tuple[str, Any], ...] = ()
-    footprint: Footprint[F] | None = None
-    """None when the kernel carries no footprint."""
+class Leaf(Record, Generic[F]):
+    __slots__ = ("analysis", "extras", "flops", "footprint", "operation", "read", "write")
+    _fields = ("operation", "analysis", "flops", "read", "write", "extras", "footprint")
+
+    def __init__(
+        self,
+        operation: str,
+        analysis: str | None,
+        flops: F,
+        read: F,
+        write: F,
+        extras: tuple[tuple[str, Any], ...] = (),
+        footprint: Footprint[F] | None = None,
+    ) -> None:
+        self.operation: Final = operation
+        self.analysis: Final = analysis
+        self.flops: Final = flops
+        self.read: Final = read
+        self.write: Final = write
+        self.extras: Final = extras
+        self.footprint: Final = footprint
+        """None when the kernel carries no footprint."""
 
     def formulas(self) -> tuple[F, F, F]:
         return (self.flops, self.read, self.write)
 
 
-@dataclass(frozen=True, slots=True)
-class Composite(Generic[F]):
-    operation: str
-    analysis: str | None
-    children: tuple[Node[F], ...]
-    repeat: F | None = None
-    module: str | None = None
-    extras: tuple[tuple[str, Any], ...] = ()
+class Composite(Record, Generic[F]):
+    __slots__ = ("analysis", "children", "extras", "module", "operation", "repeat")
+    _fields = ("operation", "analysis", "children", "repeat", "module", "extras")
+
+    def __init__(
+        self,
+        operation: str,
+        analysis: str | None,
+        children: tuple[Node[F], ...],
+        repeat: F | None = None,
+        module: str | None = None,
+        extras: tuple[tuple[str, Any], ...] = (),
+    ) -> None:
+        self.operation: Final = operation
+        self.analysis: Final = analysis
+        self.children: Final = children
+        self.repeat: Final = repeat
+        self.module: Final = module
+        self.extras: Final = extras
 
 
 Node = Leaf[F] | Composite[F]
 
 
-@dataclass(frozen=True, slots=True)
-class Totals(Generic[F]):
-    flops: F
-    read: F
-    write: F
-    footprint: Footprint[F] | None = None
-    """None when no leaf carries a footprint."""
+class Totals(Record, Generic[F]):
+    __slots__ = ("flops", "footprint", "read", "write")
+    _fields = ("flops", "read", "write", "footprint")
+
+    def __init__(self, flops: F, read: F, write: F, footprint: Footprint[F] | None = None) -> None:
+        self.flops: Final = flops
+        self.read: Final = read
+        self.write: Final = write
+        self.footprint: Final = footprint
+        """None when no leaf carries a footprint."""
 
 
-@dataclass(frozen=True)
-class Tree(Generic[F]):
+class Tree(Record, Generic[F]):
     """A compiled module: its interface, closed-form totals and expanded kernels."""
 
-    class_name: str
-    parameters: tuple[ir.Parameter, ...]
-    """Free names of the result in order, precision names last; with declared defaults and descriptions."""
-    totals: Totals[F]
-    kernels: tuple[Node[F], ...] | None
-    """None when the tree was too large to build (totals are still exact)."""
-    source: str = ""
-    """The file the root module came from."""
-    size: int = 0
-    """An upper bound on the tree's nodes, known even when `kernels` is None."""
+    __slots__ = ("class_name", "kernels", "parameters", "size", "source", "totals")
+    _fields = ("class_name", "parameters", "totals", "kernels", "source", "size")
+
+    def __init__(
+        self,
+        class_name: str,
+        parameters: tuple[ir.Parameter, ...],
+        totals: Totals[F],
+        kernels: tuple[Node[F], ...] | None,
+        source: str = "",
+        size: int = 0,
+    ) -> None:
+        self.class_name: Final = class_name
+        self.parameters: Final = parameters
+        """Free names of the result in order, precision names last; with declared defaults and descriptions."""
+        self.totals: Final = totals
+        self.kernels: Final = kernels
+        """None when the tree was too large to build (totals are still exact)."""
+        self.source: Final = source
+        """The file the root module came from."""
+        self.size: Final = size
+        """An upper bound on the tree's nodes, known even when `kernels` is None."""
 
 
 def map_formulas(node: Node[F], function: Callable[[F], G], cache: dict[int, Any] | None = None) -> Node[G]:

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from fractions import Fraction
+from typing import Final
 
 from compiler.language import ir
 
 _FIRST = ("batch_size", "seq_len", "cache_len")
 
 
-@dataclass(frozen=True)
 class Order:
     """Ranks names for printing: the unified names, the signature, others, precision last."""
 
-    ranks: Mapping[str, int]
+    __slots__ = ("ranks",)
+
+    def __init__(self, ranks: Mapping[str, int]) -> None:
+        self.ranks: Final = ranks
 
     @classmethod
     def of(cls, signature: Iterable[str], later: Iterable[str] = ()) -> Order:

@@ -13,7 +13,6 @@ import json
 import os
 from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from compiler.diagnostics import Diagnostic, Location, Severity
@@ -48,18 +47,23 @@ def short_name(name: str) -> str:
     return name.rsplit(".", 1)[-1]
 
 
-@dataclass
 class Library:
-    directories: tuple[Path, ...]
-    renames: Mapping[str, str] = field(default_factory=lambda: dict(rename.ALIASES))
-    _loaded: dict[str, Loaded] = field(default_factory=dict, repr=False)
-    _sources: dict[str, str] = field(default_factory=dict, repr=False)
-    _listings: dict[Path, dict[str, Path]] = field(default_factory=dict, repr=False)
-    _real: dict[Path, Path] = field(default_factory=dict, repr=False)
-    _files: dict[str, list[Path]] | None = field(default=None, repr=False)
-    _builtin: dict[str, bool] = field(default_factory=dict, repr=False)
-    _aliases: dict[str, tuple[str, str]] | None = field(default=None, repr=False)
-    _alias_problems: list[Diagnostic] = field(default_factory=list, repr=False)
+    """A search path of module directories, and what has been read from it."""
+
+    def __init__(self, directories: tuple[Path, ...], renames: Mapping[str, str] | None = None) -> None:
+        self.directories = directories
+        self.renames: Mapping[str, str] = dict(rename.ALIASES) if renames is None else renames
+        self._loaded: dict[str, Loaded] = {}
+        self._sources: dict[str, str] = {}
+        self._listings: dict[Path, dict[str, Path]] = {}
+        self._real: dict[Path, Path] = {}
+        self._files: dict[str, list[Path]] | None = None
+        self._builtin: dict[str, bool] = {}
+        self._aliases: dict[str, tuple[str, str]] | None = None
+        self._alias_problems: list[Diagnostic] = []
+
+    def __repr__(self) -> str:
+        return f"Library(directories={self.directories!r})"
 
     @classmethod
     def from_path(
@@ -235,7 +239,7 @@ class Library:
         loaded = read_module(name, file, text, self.renames)
         if loaded.module is None:
             return loaded
-        return replace(loaded, module=self._dealiased(loaded.module))
+        return loaded.replace(module=self._dealiased(loaded.module))
 
     def _dealiased(self, module: ir.Module) -> ir.Module:
         """`module` with each reference to an alias made a reference to the module the alias stands for."""
@@ -245,20 +249,20 @@ class Library:
         def visit(node: ir.Expr) -> ir.Expr:
             node = ir.rebuild(node, visit)
             if isinstance(node, ir.Reference):
-                return replace(node, module=self.canonical(node.module))
+                return node.replace(module=self.canonical(node.module))
             return node
 
         def formula(f: ir.Formula | None) -> ir.Formula | None:
             if f is None or f.expr is None or not f.references:
                 return f
             expr = visit(f.expr)  # the names stay as they are: a reference's module is not a name
-            return replace(f, expr=expr, references=tuple(r for r in ir.walk(expr) if isinstance(r, ir.Reference)))
+            return f.replace(expr=expr, references=tuple(r for r in ir.walk(expr) if isinstance(r, ir.Reference)))
 
         def kernel(k: ir.Kernel) -> ir.Kernel:
             fields = None if k.fields is None else {key: formula(value) for key, value in k.fields.items()}
-            return replace(k, fields=fields, sub_kernels=tuple(map(kernel, k.sub_kernels)), repeat=formula(k.repeat))  # type: ignore[arg-type]
+            return k.replace(fields=fields, sub_kernels=tuple(map(kernel, k.sub_kernels)), repeat=formula(k.repeat))
 
-        return replace(module, kernels=tuple(map(kernel, module.kernels)))
+        return module.replace(kernels=tuple(map(kernel, module.kernels)))
 
 
 def listing(directory: Path) -> dict[str, Path]:

@@ -14,15 +14,15 @@ import json
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, Final
 
 from compiler.diagnostics import Diagnostic, Location, Severity
 from compiler.input import rename
 from compiler.language import ir
 from compiler.language import parse as frontend
 from compiler.limits import Limits
+from compiler.record import Record
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
 DOTTED_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*", re.ASCII)
@@ -37,14 +37,16 @@ _JSON_TYPES = {dict: "an object", list: "a list", str: "a string", bool: "a bool
 Path = tuple[str | int, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Loaded:
+class Loaded(Record):
     """The result of reading one module: the module, or None, and what went wrong."""
 
-    name: str
-    file: str | None
-    module: ir.Module | None
-    diagnostics: tuple[Diagnostic, ...] = ()
+    __slots__ = _fields = ("name", "file", "module", "diagnostics")
+
+    def __init__(self, name: str, file: str | None, module: ir.Module | None, diagnostics: tuple[Diagnostic, ...] = ()) -> None:
+        self.name: Final = name
+        self.file: Final = file
+        self.module: Final = module
+        self.diagnostics: Final = diagnostics
 
 
 def read_module(name: str, file: str, text: str, renames: Mapping[str, str]) -> Loaded:

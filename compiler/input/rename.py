@@ -8,7 +8,6 @@ aliases plus the user's `--rename OLD=NEW` entries.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 
 from compiler.diagnostics import Diagnostic, Location, Related, Severity
 from compiler.language import ir
@@ -74,16 +73,10 @@ def rename(module: ir.Module, table: Mapping[str, str]) -> tuple[ir.Module, list
             reference = call.references[0] if call.references else None
             if reference is not None:
                 call = ir.child_call(reference.module, call.text, call.path, bindings, table)
-            return replace(k, fields=dict.fromkeys(k.fields, call), bindings=bindings, repeat=formula(k.repeat))
+            return k.replace(fields=dict.fromkeys(k.fields, call), bindings=bindings, repeat=formula(k.repeat))
         fields = None if k.fields is None else {n: formula(f) for n, f in k.fields.items()}
         footprint = None if k.footprint is None else {n: formula(f) for n, f in k.footprint.items()}
-        return replace(
-            k,
-            fields=fields,  # type: ignore[arg-type]
-            footprint=footprint,  # type: ignore[arg-type]
-            repeat=formula(k.repeat),
-            sub_kernels=tuple(map(kernel, k.sub_kernels)),
-        )
+        return k.replace(fields=fields, footprint=footprint, repeat=formula(k.repeat), sub_kernels=tuple(map(kernel, k.sub_kernels)))
 
     parameters = module.parameters
     if parameters is not None:
@@ -93,9 +86,9 @@ def rename(module: ir.Module, table: Mapping[str, str]) -> tuple[ir.Module, list
             target = table.get(p.name, p.name)
             if spelled.setdefault(target, p.name) != p.name:
                 continue  # a second spelling of a declared name: its KC308 error says so, once
-            kept.append(replace(p, name=target, default=formula(p.default)))
+            kept.append(p.replace(name=target, default=formula(p.default)))
         parameters = tuple(kept)
-    return replace(module, parameters=parameters, kernels=tuple(map(kernel, module.kernels))), diagnostics
+    return module.replace(parameters=parameters, kernels=tuple(map(kernel, module.kernels))), diagnostics
 
 
 def _formulas(module: ir.Module) -> list[ir.Formula]:

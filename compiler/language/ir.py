@@ -7,9 +7,10 @@ so two references written differently but meaning the same compare equal.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
+
+from compiler.record import Record
 
 PRECISION_NAMES = ("a_bytes", "w_bytes", "kv_bytes")
 PRECISION_DEFAULTS = {"kv_bytes": "a_bytes"}
@@ -84,76 +85,120 @@ def reserved(name: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
-    start: int
-    end: int
+class Span(Record):
+    """Characters [start, end) of a formula's text."""
+
+    __slots__ = ("end", "start")
+    _fields = ("start", "end")
+
+    def __init__(self, start: int, end: int) -> None:
+        self.start: Final = start
+        self.end: Final = end
 
 
-@dataclass(frozen=True, slots=True)
-class Expr:
-    span: Span | None = field(default=None, compare=False, kw_only=True, repr=False)
+class Expr(Record):
+    """A node of a formula; `span`, where it is written, takes no part in equality."""
+
+    __slots__ = ("span",)
+
+    if TYPE_CHECKING:  # each node type sets it, as a final attribute
+
+        @property
+        def span(self) -> Span | None: ...
 
 
-@dataclass(frozen=True, slots=True)
 class Number(Expr):
-    value: Fraction
+    __slots__ = ("value",)
+    _fields = ("value",)
+
+    def __init__(self, value: Fraction, *, span: Span | None = None) -> None:
+        self.value: Final = value
+        self.span: Final = span
 
 
-@dataclass(frozen=True, slots=True)
 class Name(Expr):
-    id: str
+    __slots__ = ("id",)
+    _fields = ("id",)
+
+    def __init__(self, id: str, *, span: Span | None = None) -> None:
+        self.id: Final = id
+        self.span: Final = span
 
 
-@dataclass(frozen=True, slots=True)
 class Unary(Expr):
-    op: str  # "-" or "not"
-    operand: Expr
+    __slots__ = ("op", "operand")
+    _fields = ("op", "operand")
+
+    def __init__(self, op: str, operand: Expr, *, span: Span | None = None) -> None:
+        self.op: Final = op  # "-" or "not"
+        self.operand: Final = operand
+        self.span: Final = span
 
 
-@dataclass(frozen=True, slots=True)
 class Binary(Expr):
-    op: str  # + - * / // % ** and or == != < <= > >=
-    left: Expr
-    right: Expr
+    __slots__ = ("left", "op", "right")
+    _fields = ("op", "left", "right")
+
+    def __init__(self, op: str, left: Expr, right: Expr, *, span: Span | None = None) -> None:
+        self.op: Final = op  # + - * / // % ** and or == != < <= > >=
+        self.left: Final = left
+        self.right: Final = right
+        self.span: Final = span
 
 
-@dataclass(frozen=True, slots=True)
 class Call(Expr):
-    function: str
-    arguments: tuple[Expr, ...]
+    __slots__ = ("arguments", "function")
+    _fields = ("function", "arguments")
+
+    def __init__(self, function: str, arguments: tuple[Expr, ...], *, span: Span | None = None) -> None:
+        self.function: Final = function
+        self.arguments: Final = arguments
+        self.span: Final = span
 
 
-@dataclass(frozen=True, slots=True)
 class Conditional(Expr):
-    test: Expr
-    body: Expr
-    orelse: Expr
+    __slots__ = ("body", "orelse", "test")
+    _fields = ("test", "body", "orelse")
+
+    def __init__(self, test: Expr, body: Expr, orelse: Expr, *, span: Span | None = None) -> None:
+        self.test: Final = test
+        self.body: Final = body
+        self.orelse: Final = orelse
+        self.span: Final = span
 
 
-@dataclass(frozen=True, slots=True)
 class Keyword(Expr):
-    name: str
-    value: Expr
-    source: Formula | None = field(default=None, compare=False, repr=False)
-    """Where the value is written when it is a formula of its own (a cost-dialect binding); None inside a formula."""
+    __slots__ = ("name", "source", "value")
+    _fields = ("name", "value")
+
+    def __init__(self, name: str, value: Expr, source: Formula | None = None, *, span: Span | None = None) -> None:
+        self.name: Final = name
+        self.value: Final = value
+        self.source: Final = source
+        """Where the value is written when it is a formula of its own (a cost-dialect binding); None inside a formula."""
+        self.span: Final = span
 
 
-@dataclass(frozen=True, slots=True)
 class Reference(Expr):
     """`${module}(arguments, keywords)`; `called` is False for the bare `${module}` form."""
 
-    module: str
-    arguments: tuple[Expr, ...] = ()
-    keywords: tuple[Keyword, ...] = ()
-    called: bool = True
-    _hash: int | None = field(default=None, init=False, compare=False, repr=False)
+    __slots__ = ("_hash", "arguments", "called", "keywords", "module")
+    _fields = ("module", "arguments", "keywords", "called")
+
+    def __init__(
+        self, module: str, arguments: tuple[Expr, ...] = (), keywords: tuple[Keyword, ...] = (), called: bool = True, *, span: Span | None = None
+    ) -> None:
+        self.module: Final = module
+        self.arguments: Final = arguments
+        self.keywords: Final = keywords
+        self.called: Final = called
+        self.span: Final = span
+        self._hash: int | None = None
 
     def __hash__(self) -> int:
         """Hashed once: passes group and look up references by value, and hashing one walks its arguments."""
         if self._hash is None:
-            object.__setattr__(self, "_hash", hash((self.module, self.arguments, self.keywords, self.called)))
-        assert self._hash is not None
+            self._hash = hash((self.module, self.arguments, self.keywords, self.called))
         return self._hash
 
 
@@ -204,9 +249,9 @@ def rename(expr: Expr, mapping: Mapping[str, str]) -> Expr:
     def visit(node: Expr) -> Expr:
         match node:
             case Name(id=identifier) if identifier in mapping:
-                return replace(node, id=mapping[identifier])
+                return node.replace(id=mapping[identifier])
             case Keyword(name=name, value=value):
-                return replace(node, name=mapping.get(name, name), value=visit(value))
+                return node.replace(name=mapping.get(name, name), value=visit(value))
         return rebuild(node, visit)
 
     return visit(expr)
@@ -218,21 +263,17 @@ def rebuild(node: Expr, visit: Callable[[Expr], Expr]) -> Expr:
         case Number() | Name():
             return node
         case Unary(operand=operand):
-            return replace(node, operand=visit(operand))
+            return node.replace(operand=visit(operand))
         case Binary(left=left, right=right):
-            return replace(node, left=visit(left), right=visit(right))
+            return node.replace(left=visit(left), right=visit(right))
         case Call(arguments=arguments):
-            return replace(node, arguments=tuple(map(visit, arguments)))
+            return node.replace(arguments=tuple(map(visit, arguments)))
         case Conditional(test=test, body=body, orelse=orelse):
-            return replace(node, test=visit(test), body=visit(body), orelse=visit(orelse))
+            return node.replace(test=visit(test), body=visit(body), orelse=visit(orelse))
         case Keyword(value=value):
-            return replace(node, value=visit(value))
+            return node.replace(value=visit(value))
         case Reference(arguments=arguments, keywords=keywords):
-            return replace(
-                node,
-                arguments=tuple(map(visit, arguments)),
-                keywords=tuple(visit(k) for k in keywords),  # type: ignore[misc]
-            )
+            return node.replace(arguments=tuple(map(visit, arguments)), keywords=tuple(map(visit, keywords)))
     raise TypeError(f"not an IR node: {node!r}")
 
 
@@ -248,21 +289,32 @@ FOOTPRINT = ("weights", "cache", "activations")
 """The footprint formulas a leaf may carry (SEMANTICS §9), each 0 when absent."""
 
 
-@dataclass(frozen=True, slots=True)
-class Formula:
+class Formula(Record):
     """A formula as written (`text`) and parsed (`expr`, None when it did not parse).
 
     `names` and `references` list every occurrence in reading order, found
     once when the formula is made, so that passes need not walk it again.
     """
 
-    text: str
-    expr: Expr | None
-    path: tuple[str | int, ...] = field(compare=False)
-    names: tuple[Name, ...] = field(default=(), compare=False, repr=False)
-    references: tuple[Reference, ...] = field(default=(), compare=False, repr=False)
-    unknown: bool = field(default=False, compare=False)
-    """The formula is the word `unknown`: its writer does not know the cost (`expr` is 0)."""
+    __slots__ = ("expr", "names", "path", "references", "text", "unknown")
+    _fields = ("text", "expr")
+
+    def __init__(
+        self,
+        text: str,
+        expr: Expr | None,
+        path: tuple[str | int, ...],
+        names: tuple[Name, ...] = (),
+        references: tuple[Reference, ...] = (),
+        unknown: bool = False,
+    ) -> None:
+        self.text: Final = text
+        self.expr: Final = expr
+        self.path: Final = path
+        self.names: Final = names
+        self.references: Final = references
+        self.unknown: Final = unknown
+        """The formula is the word `unknown`: its writer does not know the cost (`expr` is 0)."""
 
     @classmethod
     def of(cls, text: str, expr: Expr | None, path: tuple[str | int, ...]) -> Formula:
@@ -276,44 +328,66 @@ class Formula:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Place:
+class Place(Record):
     """Where a name is written in its module's file: a JSON path, and in a formula its text and the name's span."""
 
-    path: tuple[str | int, ...]
-    text: str | None = None
-    span: Span | None = None
+    __slots__ = ("path", "span", "text")
+    _fields = ("path", "text", "span")
+
+    def __init__(self, path: tuple[str | int, ...], text: str | None = None, span: Span | None = None) -> None:
+        self.path: Final = path
+        self.text: Final = text
+        self.span: Final = span
 
 
-@dataclass(frozen=True, slots=True)
-class Parameter:
-    name: str
-    default: Formula | None = None
-    description: str | None = None
-    place: Place | None = field(default=None, compare=False, repr=False)
-    """Where its module's file declares it, or (in a compiled tree) where the root's file first writes it; None where neither is known."""
+class Parameter(Record):
+    __slots__ = ("default", "description", "name", "place")
+    _fields = ("name", "default", "description")
+
+    def __init__(self, name: str, default: Formula | None = None, description: str | None = None, place: Place | None = None) -> None:
+        self.name: Final = name
+        self.default: Final = default
+        self.description: Final = description
+        self.place: Final = place
+        """Where its module's file declares it, or (in a compiled tree) where the root's file first writes it; None where neither is known."""
 
 
-@dataclass(frozen=True, slots=True)
-class Kernel:
-    operation: str
-    analysis: str | None
-    path: tuple[str | int, ...]
-    fields: dict[str, Formula] | None = None
-    """flops, read and write of a leaf; None for a kernel with sub_kernels."""
-    sub_kernels: tuple[Kernel, ...] = ()
-    repeat: Formula | None = None
-    """How many times the kernel runs: it multiplies the sub-kernels, or the kernel's own fields."""
-    label: str | None = None
-    """`kernel_type` as written; informational only."""
-    module: str | None = None
-    """The callee a composite was expanded from, in compiled input."""
-    extras: tuple[tuple[str, object], ...] = ()
-    """Keys kc does not interpret, carried to the output unchanged, in input order."""
-    bindings: tuple[Formula, ...] = ()
-    """A cost-dialect child's bindings, each a formula of its own: its fields are the call they make."""
-    footprint: dict[str, Formula] | None = None
-    """The leaf's weights, cache and activations formulas that are given (SEMANTICS §9)."""
+class Kernel(Record):
+    __slots__ = ("analysis", "bindings", "extras", "fields", "footprint", "label", "module", "operation", "path", "repeat", "sub_kernels")
+    _fields = ("operation", "analysis", "path", "fields", "sub_kernels", "repeat", "label", "module", "extras", "bindings", "footprint")
+
+    def __init__(
+        self,
+        operation: str,
+        analysis: str | None,
+        path: tuple[str | int, ...],
+        fields: dict[str, Formula] | None = None,
+        sub_kernels: tuple[Kernel, ...] = (),
+        repeat: Formula | None = None,
+        label: str | None = None,
+        module: str | None = None,
+        extras: tuple[tuple[str, object], ...] = (),
+        bindings: tuple[Formula, ...] = (),
+        footprint: dict[str, Formula] | None = None,
+    ) -> None:
+        self.operation: Final = operation
+        self.analysis: Final = analysis
+        self.path: Final = path
+        self.fields: Final = fields
+        """flops, read and write of a leaf; None for a kernel with sub_kernels."""
+        self.sub_kernels: Final = sub_kernels
+        self.repeat: Final = repeat
+        """How many times the kernel runs: it multiplies the sub-kernels, or the kernel's own fields."""
+        self.label: Final = label
+        """`kernel_type` as written; informational only."""
+        self.module: Final = module
+        """The callee a composite was expanded from, in compiled input."""
+        self.extras: Final = extras
+        """Keys kc does not interpret, carried to the output unchanged, in input order."""
+        self.bindings: Final = bindings
+        """A cost-dialect child's bindings, each a formula of its own: its fields are the call they make."""
+        self.footprint: Final = footprint
+        """The leaf's weights, cache and activations formulas that are given (SEMANTICS §9)."""
 
     def formulas(self) -> Iterator[Formula]:
         """Every formula of this kernel and its sub-kernels, in reading order (footprint after the fields)."""
@@ -353,21 +427,31 @@ def child_call(
     return Formula(text, reference, path, (), (reference,))
 
 
-@dataclass(frozen=True, slots=True)
-class Module:
-    name: str
-    file: str
-    kernels: tuple[Kernel, ...]
-    parameters: tuple[Parameter, ...] | None = None
-    """The declared signature, or None when it is inferred."""
-    class_name: str | None = None
-    dialect: str = ANALYSIS
-    """The dialect of the file it was read from: which names are global in it."""
-    _formulas: tuple[Formula, ...] | None = field(default=None, init=False, compare=False, repr=False)
+class Module(Record):
+    __slots__ = ("_formulas", "class_name", "dialect", "file", "kernels", "name", "parameters")
+    _fields = ("name", "file", "kernels", "parameters", "class_name", "dialect")
+
+    def __init__(
+        self,
+        name: str,
+        file: str,
+        kernels: tuple[Kernel, ...],
+        parameters: tuple[Parameter, ...] | None = None,
+        class_name: str | None = None,
+        dialect: str = ANALYSIS,
+    ) -> None:
+        self.name: Final = name
+        self.file: Final = file
+        self.kernels: Final = kernels
+        self.parameters: Final = parameters
+        """The declared signature, or None when it is inferred."""
+        self.class_name: Final = class_name
+        self.dialect: Final = dialect
+        """The dialect of the file it was read from: which names are global in it."""
+        self._formulas: tuple[Formula, ...] | None = None
 
     def formulas(self) -> tuple[Formula, ...]:
         """Every formula of every kernel, in reading order; found once per module, since every pass reads them."""
         if self._formulas is None:
-            object.__setattr__(self, "_formulas", tuple(f for kernel in self.kernels for f in kernel.formulas()))
-        assert self._formulas is not None
+            self._formulas = tuple(f for kernel in self.kernels for f in kernel.formulas())
         return self._formulas

@@ -14,10 +14,9 @@ import functools
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from compiler.errors import KcError
 from compiler.language import lalr_table
@@ -38,18 +37,21 @@ from compiler.language.ir import (
     is_config,
 )
 from compiler.limits import Limits
+from compiler.record import Record
 
 if TYPE_CHECKING:
     import lark
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(Record):
     """One thing wrong with a formula: a diagnostic code, a message and where."""
 
-    code: str
-    message: str
-    span: Span | None
+    __slots__ = _fields = ("code", "message", "span")
+
+    def __init__(self, code: str, message: str, span: Span | None) -> None:
+        self.code: Final = code
+        self.message: Final = message
+        self.span: Final = span
 
 
 class FormulaError(KcError):
@@ -314,20 +316,26 @@ class _Spliced:
         self.children = children
 
 
-@dataclass(frozen=True)
 class _Driver:
     """The tables of `lalr_table`, compiled, with each reduction's builder looked up once."""
 
-    token: re.Pattern[str]
-    """The whitespace before a token, and the token: a named group per terminal."""
-    module: re.Pattern[str]
-    """The whitespace before a module name, and the name (group 1): the only token after `${`."""
-    ignore: re.Pattern[str]
-    reductions: tuple[tuple[int, str, Callable[..., Any] | None, bool, tuple[tuple[int, bool, int], ...] | None, int], ...]
-    units: tuple[bool, ...]
-    """Whether a reduction has one child that stands for its rule (sum: product, product: unary, …): it leaves the values as they are."""
-    chains: dict[tuple[int, int, str], int]
-    """(state below the top, top state, lookahead) to the top state after a run of those reductions, found once."""
+    def __init__(
+        self,
+        token: re.Pattern[str],
+        module: re.Pattern[str],
+        ignore: re.Pattern[str],
+        reductions: tuple[tuple[int, str, Callable[..., Any] | None, bool, tuple[tuple[int, bool, int], ...] | None, int], ...],
+    ) -> None:
+        self.token: Final = token
+        """The whitespace before a token, and the token: a named group per terminal."""
+        self.module: Final = module
+        """The whitespace before a module name, and the name (group 1): the only token after `${`."""
+        self.ignore: Final = ignore
+        self.reductions: Final = reductions
+        self.units: Final = tuple(size == 1 and expand and include is None for size, _, _, expand, include, _ in reductions)
+        """Whether a reduction has one child that stands for its rule (sum: product, product: unary, …): it leaves the values as they are."""
+        self.chains: Final[dict[tuple[int, int, str], int]] = {}
+        """(state below the top, top state, lookahead) to the top state after a run of those reductions, found once."""
 
     def chain(self, below: int, top: int, kind: str) -> int:
         key = (below, top, kind)
@@ -347,11 +355,8 @@ def _driver() -> _Driver:
         (size, origin, None if method is None else getattr(build, method), expand, include, append)
         for size, origin, method, expand, include, append in lalr_table.REDUCTIONS
     )
-    units = tuple(size == 1 and expand and include is None for size, _, _, expand, include, _ in reductions)
     space = f"(?:{lalr_table.IGNORE})?"
-    return _Driver(
-        re.compile(f"{space}(?:{lalr_table.TOKENS})"), re.compile(f"{space}({lalr_table.MODULE})"), re.compile(lalr_table.IGNORE), reductions, units, {}
-    )
+    return _Driver(re.compile(f"{space}(?:{lalr_table.TOKENS})"), re.compile(f"{space}({lalr_table.MODULE})"), re.compile(lalr_table.IGNORE), reductions)
 
 
 def _fast_parse(text: str) -> Expr | None:

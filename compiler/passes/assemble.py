@@ -12,7 +12,6 @@ limit on nodes it has no kernels, and its totals still stand.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from compiler.algebra import Algebra
@@ -66,14 +65,14 @@ def _scale(parts: Decomposed | None, factor: Expr) -> Decomposed | None:
     return direct * factor, [(r, f * factor) for r, f in terms]
 
 
-@dataclass
 class _Group:
     """One distinct callee expansion referenced by a kernel, with its factor in each field."""
 
-    module: str
-    scope: Scope
-    algebra: Algebra
-    factors: dict[str, Expr] = field(default_factory=dict)
+    __slots__ = ("algebra", "factors", "module", "scope")
+
+    def __init__(self, module: str, scope: Scope, algebra: Algebra) -> None:
+        self.module, self.scope, self.algebra = module, scope, algebra
+        self.factors: dict[str, Expr] = {}
 
     def factor(self, name: str) -> Expr:
         return self.factors.get(name, self.algebra.zero)
@@ -136,7 +135,7 @@ class Assembler:
                 self._renamed[key] = nodes
             else:
                 suffix = f" (from {short_name(group.module)})"
-                self._renamed[key] = tuple(replace(n, operation=n.operation + suffix) for n in nodes)
+                self._renamed[key] = tuple(n.replace(operation=n.operation + suffix) for n in nodes)
         return self._renamed[key]
 
     def _kernel(self, kernel: ir.Kernel, module: ir.Module, scope: Scope) -> Node[Expr]:
@@ -149,9 +148,9 @@ class Assembler:
         if canonical(repeat) == 1:
             return node
         if isinstance(node, Composite) and node.repeat is None:
-            return replace(node, repeat=canonical(repeat))
+            return node.replace(repeat=canonical(repeat))
         if isinstance(node, Composite):
-            return replace(node, repeat=canonical(repeat * node.repeat))
+            return node.replace(repeat=canonical(repeat * node.repeat))
         return Composite(kernel.operation, kernel.analysis, (node,), canonical(repeat), None, ())
 
     def _unrepeated(self, kernel: ir.Kernel, module: ir.Module, scope: Scope) -> Node[Expr]:
@@ -191,7 +190,7 @@ class Assembler:
     def _decompose(self, formula: ir.Formula, module: ir.Module, scope: Scope) -> Decomposed | None:
         if formula.expr is None:
             return self.algebra.zero, []
-        return decompose(formula.expr, lambda e: self.forms.value(replace(formula, expr=e), module, scope), self.algebra)
+        return decompose(formula.expr, lambda e: self.forms.value(formula.replace(expr=e), module, scope), self.algebra)
 
     def _composite(self, kernel: ir.Kernel, module: ir.Module, scope: Scope, parts: list[Decomposed]) -> Composite[Expr]:
         canonical = self.algebra.canonical
@@ -240,5 +239,5 @@ class Assembler:
 def _scaled(node: Node[Expr], factors: list[Expr]) -> Node[Expr]:
     if isinstance(node, Leaf):
         flops, read, write = (v * f for v, f in zip(node.formulas(), factors, strict=True))
-        return replace(node, flops=flops, read=read, write=write)
-    return replace(node, children=tuple(_scaled(c, factors) for c in node.children))
+        return node.replace(flops=flops, read=read, write=write)
+    return node.replace(children=tuple(_scaled(c, factors) for c in node.children))

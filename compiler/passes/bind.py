@@ -11,26 +11,27 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from typing import Final
 
 from compiler.diagnostics import Diagnostics, Location, Related
 from compiler.input.library import short_name
 from compiler.language import ir
 from compiler.passes.resolve import Graph, Site
+from compiler.record import Record
 
 
-@dataclass(frozen=True, slots=True)
-class Signature:
-    module: str
-    file: str
-    parameters: tuple[ir.Parameter, ...]
-    declared: bool
-    dialect: str = ir.ANALYSIS
-    names: tuple[str, ...] = field(init=False, compare=False, repr=False)
-    """The parameters' names, in order."""
+class Signature(Record):
+    __slots__ = ("declared", "dialect", "file", "module", "names", "parameters")
+    _fields = ("module", "file", "parameters", "declared", "dialect")
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "names", tuple(p.name for p in self.parameters))
+    def __init__(self, module: str, file: str, parameters: tuple[ir.Parameter, ...], declared: bool, dialect: str = ir.ANALYSIS) -> None:
+        self.module: Final = module
+        self.file: Final = file
+        self.parameters: Final = parameters
+        self.declared: Final = declared
+        self.dialect: Final = dialect
+        self.names: Final = tuple(p.name for p in parameters)
+        """The parameters' names, in order."""
 
     def describe(self) -> str:
         how = "declared" if self.declared else "inferred from its formulas"
@@ -55,14 +56,23 @@ def signature(module: ir.Module) -> Signature:
     return Signature(module.name, module.file, tuple(map(ir.Parameter, seen)), False, dialect)
 
 
-@dataclass(frozen=True, slots=True)
-class Binding:
+class Binding(Record):
     """What each parameter of a callee receives, as expressions in the caller's scope."""
 
-    arguments: tuple[tuple[str, ir.Expr], ...]
-    defaults: tuple[str, ...] = ()
-    unbound: tuple[str, ...] = ()
-    precision: tuple[tuple[str, ir.Expr], ...] = ()
+    __slots__ = ("arguments", "defaults", "precision", "unbound")
+    _fields = ("arguments", "defaults", "unbound", "precision")
+
+    def __init__(
+        self,
+        arguments: tuple[tuple[str, ir.Expr], ...],
+        defaults: tuple[str, ...] = (),
+        unbound: tuple[str, ...] = (),
+        precision: tuple[tuple[str, ir.Expr], ...] = (),
+    ) -> None:
+        self.arguments: Final = arguments
+        self.defaults: Final = defaults
+        self.unbound: Final = unbound
+        self.precision: Final = precision
 
 
 def check_declarations(module: ir.Module, diagnostics: Diagnostics, *, lenient: bool) -> None:
@@ -276,12 +286,14 @@ def _check_order(site: Site, callee: Signature, diagnostics: Diagnostics, chain:
             )
 
 
-@dataclass(frozen=True, slots=True)
 class Bindings:
     """What bind finds: the signature of every module of the graph, and the binding of every reference."""
 
-    signatures: dict[str, Signature]
-    references: dict[ir.Reference, Binding]
+    __slots__ = ("references", "signatures")
+
+    def __init__(self, signatures: dict[str, Signature], references: dict[ir.Reference, Binding]) -> None:
+        self.signatures: Final = signatures
+        self.references: Final = references
 
 
 def bind(graph: Graph, diagnostics: Diagnostics, *, lenient: bool) -> Bindings:

@@ -13,7 +13,6 @@ and a repeated layer reuses its working set.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 
 from compiler.algebra import Algebra, SymbolicError
 from compiler.language import ir
@@ -100,7 +99,7 @@ class Footprints:
     def _decompose(self, formula: ir.Formula, module: ir.Module, scope: Scope) -> tuple[Expr, list[tuple[ir.Reference, Expr]]] | None:
         if formula.expr is None:
             return self.algebra.zero, []
-        return decompose(formula.expr, lambda e: self.forms.value(replace(formula, expr=e), module, scope), self.algebra)
+        return decompose(formula.expr, lambda e: self.forms.value(formula.replace(expr=e), module, scope), self.algebra)
 
     def _kernel(self, kernel: ir.Kernel, module: ir.Module) -> Footprint[Expr]:
         algebra, one = self.algebra, self.algebra.one

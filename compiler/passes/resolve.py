@@ -10,35 +10,47 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from typing import Final
 
 from compiler.diagnostics import Diagnostics, Location
 from compiler.input.library import Library, short_name, valid_name
 from compiler.input.modulefile import Loaded
 from compiler.language import ir
 from compiler.limits import Limits
+from compiler.record import Record
 
 
-@dataclass(frozen=True, slots=True)
-class Site:
+class Site(Record):
     """One reference, where it is written."""
 
-    caller: str
-    reference: ir.Reference
-    location: Location
+    __slots__ = ("caller", "location", "reference")
+    _fields = ("caller", "reference", "location")
+
+    def __init__(self, caller: str, reference: ir.Reference, location: Location) -> None:
+        self.caller: Final = caller
+        self.reference: Final = reference
+        self.location: Final = location
 
 
-@dataclass
 class Graph:
-    root: str
-    modules: dict[str, ir.Module] = field(default_factory=dict)
-    sites: dict[str, list[Site]] = field(default_factory=dict)
-    chains: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    order: list[str] = field(default_factory=list)
-    """Expansion order: every module after the modules it references."""
-    missing: dict[str, list[Site]] = field(default_factory=dict)
-    groups: dict[str, list[tuple[Site, list[Site]]]] = field(default_factory=dict)
-    """The sites of each module grouped by kernel and reference (`kernel_sites`)."""
+    """The modules the root reaches, filled in as resolve finds them."""
+
+    def __init__(self, root: str, modules: dict[str, ir.Module] | None = None) -> None:
+        self.root = root
+        self.modules: dict[str, ir.Module] = {} if modules is None else modules
+        self.sites: dict[str, list[Site]] = {}
+        self.chains: dict[str, tuple[str, ...]] = {}
+        self.order: list[str] = []
+        """Expansion order: every module after the modules it references."""
+        self.missing: dict[str, list[Site]] = {}
+        self.groups: dict[str, list[tuple[Site, list[Site]]]] = {}
+        """The sites of each module grouped by kernel and reference (`kernel_sites`)."""
+
+    def with_modules(self, modules: dict[str, ir.Module]) -> Graph:
+        """The same graph with other modules of the same names (a later pass's versions of them)."""
+        graph = Graph(self.root, modules)
+        graph.sites, graph.chains, graph.order, graph.missing, graph.groups = self.sites, self.chains, self.order, self.missing, self.groups
+        return graph
 
     def callees(self, name: str) -> list[str]:
         return list(dict.fromkeys(s.reference.module for s in self.sites.get(name, ()) if s.reference.module in self.modules))

@@ -11,7 +11,6 @@ check` warns about the leaves whose tag stays unknown (KC506).
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from compiler.diagnostics import Diagnostics, Location
 from compiler.language import ir
@@ -72,7 +71,7 @@ def untagged(module: ir.Module) -> list[ir.Kernel]:
 
 def tag(graph: Graph, diagnostics: Diagnostics) -> Graph:
     """`graph` with the untagged matrix-multiply leaves of each known matrix multiply tagged `matmul`."""
-    return replace(graph, modules={name: infer(module, diagnostics) for name, module in graph.modules.items()})
+    return graph.with_modules({name: infer(module, diagnostics) for name, module in graph.modules.items()})
 
 
 def infer(module: ir.Module, diagnostics: Diagnostics) -> ir.Module:
@@ -86,9 +85,9 @@ def infer(module: ir.Module, diagnostics: Diagnostics) -> ir.Module:
 
     def tag(kernel: ir.Kernel) -> ir.Kernel:
         if kernel.sub_kernels:
-            return replace(kernel, sub_kernels=tuple(map(tag, kernel.sub_kernels)))
+            return kernel.replace(sub_kernels=tuple(map(tag, kernel.sub_kernels)))
         if kernel.path in paths:
-            return replace(kernel, extras=(*kernel.extras, ("compute", "matmul")))
+            return kernel.replace(extras=(*kernel.extras, ("compute", "matmul")))
         return kernel
 
     names = ", ".join(repr(k.operation) for k in chosen[:SHOWN]) + (f" and {len(chosen) - SHOWN} more" if len(chosen) > SHOWN else "")
@@ -99,7 +98,7 @@ def infer(module: ir.Module, diagnostics: Diagnostics) -> ir.Module:
         Location(module.file, chosen[0].path),
         hint='write "compute": "matmul" (or "vector", "none") on the kernel to say so yourself',
     )
-    return replace(module, kernels=tuple(map(tag, module.kernels)))
+    return module.replace(kernels=tuple(map(tag, module.kernels)))
 
 
 def warn_untagged(module: ir.Module, diagnostics: Diagnostics) -> None:

@@ -9,7 +9,6 @@ deeper modules contribute, then the precision names.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from compiler.algebra import Algebra
@@ -52,7 +51,7 @@ def interface(
     precision = [n for n in ir.PRINTED_LAST if n in names]
     parameters = (*signature.parameters, *map(ir.Parameter, later), *map(ir.Parameter, config), *map(_precision, precision))
     places = _places(module)
-    return tuple(p if p.place is not None or p.name not in places else replace(p, place=places[p.name]) for p in parameters)
+    return tuple(p if p.place is not None or p.name not in places else p.replace(place=places[p.name]) for p in parameters)
 
 
 def _places(module: ir.Module) -> dict[str, ir.Place]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import jinja2
 
@@ -105,8 +105,8 @@ def _python_names(tree: Tree[ir.Expr], diagnostics: Diagnostics) -> Tree[ir.Expr
     cache: dict[int, object] = {}
     kernels = None if tree.kernels is None else tuple(map_formulas(node, rename, cache) for node in tree.kernels)
     totals = Totals(rename(tree.totals.flops), rename(tree.totals.read), rename(tree.totals.write))
-    parameters = tuple(replace(p, name=table.get(p.name, p.name)) for p in tree.parameters)
-    return replace(tree, parameters=parameters, totals=totals, kernels=kernels)
+    parameters = tuple(p.replace(name=table.get(p.name, p.name)) for p in tree.parameters)
+    return tree.replace(parameters=parameters, totals=totals, kernels=kernels)
 
 
 def emit(tree: Tree[ir.Expr], *, command: str | None = None) -> str:
