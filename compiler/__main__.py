@@ -6,4 +6,4 @@ except KeyboardInterrupt:  # Ctrl-C while kc is still importing: no traceback, t
     print("kc: interrupted", file=sys.stderr)
     sys.exit(130)
 
-main(prog_name="kc")
+main()

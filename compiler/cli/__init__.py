@@ -1,10 +1,6 @@
-"""The `kc` command line: one group, its commands in one module per wing."""
+"""The `kc` command line: its parser in `app`, the commands in one module per wing, listed in the order imported here."""
 
-from compiler.cli import build, convert, eval, verify
+from compiler.cli import build, convert, eval, verify  # noqa: F401 - each declares its commands when imported
 from compiler.cli.app import main
-
-for command in (build.compile_command, build.plan_command, build.check_command, build.list_command, verify.verify_command,
-                eval.eval_command, eval.roofline_command, eval.hardware_command, build.schema_command, convert.convert_command):
-    main.add_command(command)
 
 __all__ = ["main"]

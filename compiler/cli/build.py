@@ -7,40 +7,49 @@ import shlex
 import sys
 from typing import Any
 
-import click
-
 from compiler.backends import FORMATS
 from compiler.cli.app import (
     EXIT_PROBLEMS,
     RENAME_HELP,
+    Argument,
     backend_options,
     check_output,
+    command,
+    directory,
     echo,
+    err,
     exit_with,
     fail_with,
-    guard,
-    lib_option,
+    flag,
+    lib_options,
     open_library,
     parse_renames,
+    repeated,
     show_diagnostics,
     use_color,
     without_collector,
     write_output,
 )
+from compiler.errors import OptionError
+
+OUTPUT = Argument("-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of standard output.")
+LENIENT = flag("--lenient", help="Drop extra arguments and keep unbound parameters as free names, with warnings, instead of failing.")
+RENAME = repeated("--rename", dest="renames", metavar="OLD=NEW", help=RENAME_HELP)
 
 
-@click.command("compile")
-@click.argument("module")
-@lib_option()
-@click.option("--emit", type=click.Choice(FORMATS), default="json", show_default=True, help="Output format (json: a summary instead on a terminal, unless -o is given).")
-@click.option("-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of standard output.")
-@click.option("--lenient", is_flag=True, help="Drop extra arguments and keep unbound parameters as free names, with warnings, instead of failing.")
-@click.option("--rename", "renames", multiple=True, metavar="OLD=NEW", help=RENAME_HELP)
-@click.option("--tex-fragment", is_flag=True, help="With --emit tex: only the body, for \\input into another document.")
-@click.option("--symbols", type=click.Choice(["long", "short"]), default="long", show_default=True, help="With --emit tex: names in full, or as short symbols (B, S, H, ...) with a legend.")
-@click.option("--hf-config", "hf_configs", multiple=True, metavar="FILE", help="With --emit html: a Hugging Face config.json the page offers in its config selector (repeatable; the first fills the form).")
-@click.option("--set", "settings", multiple=True, metavar="NAME=VALUE", help="With --emit html: a parameter's first value on the page (repeatable); wins over --hf-config.")
-@guard
+@command(
+    "compile",
+    Argument("module", metavar="MODULE", help="A module's class name, or the path to its JSON file."),
+    *lib_options(),
+    Argument("--emit", choices=FORMATS, default="json", help="Output format (json: a summary instead on a terminal, unless -o is given). Default: json."),
+    OUTPUT,
+    LENIENT,
+    RENAME,
+    flag("--tex-fragment", help="With --emit tex: only the body, for \\input into another document."),
+    Argument("--symbols", choices=["long", "short"], default="long", help="With --emit tex: names in full, or as short symbols (B, S, H, ...) with a legend. Default: long."),
+    repeated("--hf-config", dest="hf_configs", metavar="FILE", help="With --emit html: a Hugging Face config.json the page offers in its config selector (repeatable; the first fills the form)."),
+    repeated("--set", dest="settings", metavar="NAME=VALUE", help="With --emit html: a parameter's first value on the page (repeatable); wins over --hf-config."),
+)
 def compile_command(
     module: str,
     lib: tuple[str, ...],
@@ -63,7 +72,6 @@ def compile_command(
     levels, the commands to try next); a pipe or -o FILE gets the JSON, and
     -o - writes the JSON to a terminal too.
 
-    \b
     --emit html writes one self-contained page to explore the costs in a browser:
       kc compile transformers.models.llama.modeling_llama.LlamaForCausalLM --emit html \\
          --hf-config tests/hf_configs/Meta-Llama-3-8B.json --set seq_len=4096 -o llama.html
@@ -77,7 +85,8 @@ def compile_command(
     if emit == "html":
         options.update(html_options(hf_configs, settings))
     elif hf_configs or settings:
-        raise click.UsageError(f"{'--hf-config' if hf_configs else '--set'} is an option of --emit html")
+        option = "--hf-config" if hf_configs else "--set"
+        raise OptionError(option, f"{option} is an option of --emit html")
     check_output(output)
     library, name = open_library(module, lib, parse_renames(renames))
     compilation = compile_tree(library, name, lenient=lenient)
@@ -103,7 +112,7 @@ def html_options(hf_configs: tuple[str, ...], settings: tuple[str, ...]) -> dict
     """The page's configs and first values, from --hf-config and --set; a usage error for a bad one."""
     from compiler.backends.html import load_configs
     from compiler.backends.html.emitter import SHAPE_STARTS
-    from compiler.errors import EvalError, OptionError
+    from compiler.errors import EvalError
     from compiler.eval.values import parse_settings
 
     try:
@@ -129,13 +138,14 @@ def same_file(a: str, b: str) -> bool:
 
 
 
-@click.command("plan")
-@click.argument("module")
-@lib_option()
-@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output.")
-@click.option("--rename", "renames", multiple=True, metavar="OLD=NEW", help=RENAME_HELP)
-@click.option("--lenient", is_flag=True, help="Report binding problems as warnings, as kc compile --lenient would.")
-@guard
+@command(
+    "plan",
+    Argument("module", metavar="MODULE", help="A module's class name, or the path to its JSON file."),
+    *lib_options(),
+    Argument("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output."),
+    RENAME,
+    flag("--lenient", help="Report binding problems as warnings, as kc compile --lenient would."),
+)
 def plan_command(module: str, lib: tuple[str, ...], output: str | None, renames: tuple[str, ...], lenient: bool) -> None:
     """Show how MODULE would be expanded, as Markdown: references, files, order, depth, binding problems.
 
@@ -161,14 +171,15 @@ def plan_command(module: str, lib: tuple[str, ...], output: str | None, renames:
 
 
 
-@click.command("check")
-@click.argument("directories", nargs=-1, metavar="[LIB_DIR]...", type=click.Path(exists=True, file_okay=False))
-@lib_option("Also search DIR to resolve references (its own modules are not checked).")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Text for people, or one JSON object per line for editors and CI.")
-@click.option("--werror", is_flag=True, help="Exit 1 on warnings too.")
-@click.option("--lenient", is_flag=True, help="Report binding problems that --lenient compiles through as warnings.")
-@click.option("--rename", "renames", multiple=True, metavar="OLD=NEW", help=RENAME_HELP)
-@guard
+@command(
+    "check",
+    Argument("directories", nargs="*", metavar="LIB_DIR", type=directory, help="A directory of modules to check (any number; default: the whole search path)."),
+    *lib_options("Also search DIR to resolve references (its own modules are not checked)."),
+    Argument("--format", dest="output_format", choices=["text", "json"], default="text", help="Text for people, or one JSON object per line for editors and CI. Default: text."),
+    flag("--werror", help="Exit 1 on warnings too."),
+    flag("--lenient", help="Report binding problems that --lenient compiles through as warnings."),
+    RENAME,
+)
 def check_command(directories: tuple[str, ...], lib: tuple[str, ...], output_format: str, werror: bool, lenient: bool, renames: tuple[str, ...]) -> None:
     """Report every problem of every module in LIB_DIRs (default: the whole search path).
 
@@ -203,7 +214,7 @@ def check_command(directories: tuple[str, ...], lib: tuple[str, ...], output_for
     notes = sum(d.severity is Severity.NOTE for d in diagnostics)
     line = f"checked {result.modules} module{'s' if result.modules != 1 else ''}: {summary(diagnostics)}, {notes} note{'s' if notes != 1 else ''}"
     if output_format == "json":
-        click.echo(line, err=True)
+        err(line)
     else:
         echo(line)
     failing = result.diagnostics.errors or (werror and result.diagnostics.warnings)
@@ -211,9 +222,7 @@ def check_command(directories: tuple[str, ...], lib: tuple[str, ...], output_for
 
 
 
-@click.command("list")
-@lib_option()
-@guard
+@command("list", *lib_options())
 def list_command(lib: tuple[str, ...]) -> None:
     """List the modules on the search path and the file each comes from."""
     from compiler.input.library import Library
@@ -228,9 +237,7 @@ def list_command(lib: tuple[str, ...]) -> None:
 
 
 
-@click.command("schema")
-@click.argument("which", type=click.Choice(["input", "output", "resolved"]))
-@guard
+@command("schema", Argument("which", metavar="WHICH", choices=["input", "output", "resolved"], help="input, output or resolved."))
 def schema_command(which: str) -> None:
     """Print the JSON Schema of module files (input), of compiled trees (output), or of --emit resolved (resolved)."""
     from importlib import resources

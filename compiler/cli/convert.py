@@ -6,15 +6,28 @@ import os
 import sys
 from pathlib import Path
 
-import click
+from compiler.cli.app import (
+    EXIT_PROBLEMS,
+    Argument,
+    command,
+    directory,
+    err,
+    fail_with,
+    flag,
+    lib_options,
+    show_diagnostics,
+)
+from compiler.errors import OptionError
 
 
-@click.command("convert")
-@click.argument("directory", metavar="LIB_DIR", type=click.Path(exists=True, file_okay=False))
-@click.option("--to", "to", type=click.Choice(["analysis", "cost"]), required=True, help="The dialect to write.")
-@click.option("-o", "--output", metavar="OUT_DIR", required=True, type=click.Path(file_okay=False), help="The directory to write the converted files into (created if needed).")
-@click.option("--lib", "lib", multiple=True, metavar="DIR", type=click.Path(exists=True, file_okay=False), help="Also search DIR to resolve references (its modules are not converted).")
-@click.option("--lenient", is_flag=True, help="Convert through binding problems, as kc compile --lenient does, with warnings.")
+@command(
+    "convert",
+    Argument("directory", metavar="LIB_DIR", type=directory, help="The directory of modules to convert."),
+    Argument("--to", choices=["analysis", "cost"], required=True, help="The dialect to write."),
+    Argument("-o", "--output", metavar="OUT_DIR", required=True, help="The directory to write the converted files into (created if needed)."),
+    *lib_options("Also search DIR to resolve references (its modules are not converted)."),
+    flag("--lenient", help="Convert through binding problems, as kc compile --lenient does, with warnings."),
+)
 def convert_command(directory: str, to: str, output: str, lib: tuple[str, ...], lenient: bool) -> None:
     """Rewrite the modules of LIB_DIR in the other dialect: the analysis dialect
     (class_name, kernels, ${M}(args)) or LM-Predictor's cost dialect
@@ -27,27 +40,25 @@ def convert_command(directory: str, to: str, output: str, lib: tuple[str, ...], 
     Example:
       kc convert kernels/ --to analysis -o kernels-analysis/
     """
-    from compiler.cli.app import EXIT_PROBLEMS, fail_with, guard, show_diagnostics
     from compiler.input.convert import convert
     from compiler.input.library import Library, listing
     from compiler.output import write_atomic
 
-    def run() -> None:
-        if os.path.realpath(output) == os.path.realpath(directory):
-            raise click.BadParameter("write the converted library to another directory than LIB_DIR", param_hint="-o")
-        library = Library.from_path([directory, *lib])
-        result = convert(library, listing(Path(directory)), to, lenient=lenient)
-        if result.diagnostics.errors:
-            fail_with(result.diagnostics, library.source)
-        show_diagnostics(result.diagnostics, library.source)
-        target = Path(output)
-        try:
-            target.mkdir(parents=True, exist_ok=True)
-            for name, text in sorted(result.files.items()):
-                write_atomic(target / f"{name}.json", text)
-        except OSError as error:
-            click.echo(f"kc: {output}: cannot write: {error.strerror or error}", err=True)
-            sys.exit(EXIT_PROBLEMS)
-        click.echo(f"converted {len(result.files)} file{'s' if len(result.files) != 1 else ''} to the {to} dialect in {output}", err=True)
-
-    guard(run)()
+    if os.path.realpath(output) == os.path.realpath(directory):
+        raise OptionError("-o", "write the converted library to another directory than LIB_DIR")
+    if os.path.exists(output) and not os.path.isdir(output):
+        raise OptionError("-o", f"{output!r} is a file, not a directory")
+    library = Library.from_path([directory, *lib])
+    result = convert(library, listing(Path(directory)), to, lenient=lenient)
+    if result.diagnostics.errors:
+        fail_with(result.diagnostics, library.source)
+    show_diagnostics(result.diagnostics, library.source)
+    target = Path(output)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        for name, text in sorted(result.files.items()):
+            write_atomic(target / f"{name}.json", text)
+    except OSError as error:
+        err(f"kc: {output}: cannot write: {error.strerror or error}")
+        sys.exit(EXIT_PROBLEMS)
+    err(f"converted {len(result.files)} file{'s' if len(result.files) != 1 else ''} to the {to} dialect in {output}")

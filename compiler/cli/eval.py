@@ -2,76 +2,73 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
-
-import click
 
 if TYPE_CHECKING:
     from compiler.eval.driver import Prepared, Request
 
 from compiler.cli.app import (
-    Decorator,
+    Argument,
     check_output,
+    command,
+    count,
     echo,
-    guard,
-    lib_option,
+    err,
+    lib_options,
+    repeated,
     search_path,
     write_output,
 )
+from compiler.errors import OptionError
+
+ESTIMATE = (
+    Argument("module", metavar="MODULE", help="A module's class name, or the path to its JSON file."),
+    *lib_options(),
+    repeated("--set", dest="settings", metavar="NAME=VALUE", help="A parameter's value (repeatable); wins over --hf-config."),
+    Argument("--hf-config", dest="hf_config", metavar="FILE", help="Model parameters from a Hugging Face config.json (or its directory), for the built-in families."),
+    Argument("--phase", choices=["prefill", "decode"], default="prefill", help="prefill: cache_len defaults to 0; decode: seq_len=1, the context length given as --set cache_len=N. Default: prefill."),
+    Argument("--hardware", metavar="NAME", help="A device preset (`kc hardware` lists them) or one from --hardware-file. Default: h100-sxm."),
+    repeated("--hardware-file", dest="hardware_files", metavar="FILE", help="More devices, from a TOML or JSON file (repeatable)."),
+    Argument("--precision", choices=["fp32", "tf32", "bf16", "fp16", "fp8", "int8", "int4"], help="The matmul precision; default: from the wider of a_bytes and w_bytes (bf16 when neither is set)."),
+    Argument("--compute-efficiency", type=float, default=1.0, metavar="F", help="Fraction of the peak FLOP/s reached (0 < F <= 1). Default: 1."),
+    Argument("--memory-efficiency", type=float, default=1.0, metavar="F", help="Fraction of the peak bandwidth reached (0 < F <= 1). Default: 1."),
+    Argument("--memory-fraction", type=float, default=1.0, metavar="F", help="Share of the device's memory the footprint may use (0 < F <= 1), like an engine's gpu_memory_utilization. Default: 1."),
+)
+"""The arguments `kc eval` and `kc roofline` share: where the values come from, and the hardware."""
 
 
-def _estimate_options(command: Callable[..., None]) -> Callable[..., None]:
-    """The options `kc eval` and `kc roofline` share: where the values come from, and the hardware."""
-    options: list[Decorator] = [
-        click.argument("module"),
-        lib_option(),
-        click.option("--set", "settings", multiple=True, metavar="NAME=VALUE", help="A parameter's value (repeatable); wins over --hf-config."),
-        click.option("--hf-config", "hf_config", metavar="FILE", help="Model parameters from a Hugging Face config.json (or its directory), for the built-in families."),
-        click.option("--phase", type=click.Choice(["prefill", "decode"]), default="prefill", show_default=True, help="prefill: cache_len defaults to 0; decode: seq_len=1, the context length given as --set cache_len=N."),
-        click.option("--hardware", metavar="NAME", help="A device preset (`kc hardware` lists them) or one from --hardware-file. Default: h100-sxm."),
-        click.option("--hardware-file", "hardware_files", multiple=True, metavar="FILE", help="More devices, from a TOML or JSON file (repeatable)."),
-        click.option("--precision", type=click.Choice(["fp32", "tf32", "bf16", "fp16", "fp8", "int8", "int4"]), help="The matmul precision; default: from the wider of a_bytes and w_bytes (bf16 when neither is set)."),
-        click.option("--compute-efficiency", type=float, default=1.0, show_default=True, metavar="F", help="Fraction of the peak FLOP/s reached (0 < F <= 1)."),
-        click.option("--memory-efficiency", type=float, default=1.0, show_default=True, metavar="F", help="Fraction of the peak bandwidth reached (0 < F <= 1)."),
-        click.option("--memory-fraction", type=float, default=1.0, show_default=True, metavar="F", help="Share of the device's memory the footprint may use (0 < F <= 1), like an engine's gpu_memory_utilization."),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
-
-
-def _prepare(request: Request, outputs: Sequence[str | None] = (), plots: Sequence[str | None] = (), one_sweep: bool = False) -> Prepared:
+def _prepare(request: Request, outputs: Sequence[str | None] = (), plot: str | None = None, plot_option: str = "--plot", one_sweep: bool = False) -> Prepared:
     """The module's cost functions and the checked options.
 
     Everything that can fail without the module is checked before it is
-    compiled: the options, the directories of the `outputs`, and for
-    `plots` the file names and matplotlib (`one_sweep`: a time plot's sweep).
+    compiled: the options, the directories of the `outputs`, and for a
+    `plot` (given with `plot_option`) its file name and matplotlib
+    (`one_sweep`: a time plot's sweep).
     """
+    import dataclasses
+
     import compiler
     from compiler.eval.driver import parse, prepare
 
     directories, name = search_path(request.module, tuple(request.lib))
     request = dataclasses.replace(request, module=name)
     options = parse(request)  # usage errors first, then what the command line names
-    drawn = [plot for plot in plots if plot is not None]
-    if drawn:
+    if plot is not None:
         from compiler.errors import PlotError
         from compiler.eval.plots import check_path, check_sweep
 
         try:
-            for plot in drawn:
-                check_path(plot)
+            check_path(plot)
             if one_sweep:
                 check_sweep(options.axes)
         except PlotError as error:
-            raise click.UsageError(str(error)) from None
-    for output in (*outputs, *drawn):
+            raise OptionError(plot_option, str(error)) from None
+    for output in (*outputs, plot):
         check_output(output)
-    if drawn:
+    if plot is not None:
         from compiler.eval.plots import require
 
         require()
@@ -79,16 +76,17 @@ def _prepare(request: Request, outputs: Sequence[str | None] = (), plots: Sequen
     return prepare(request, model, options)
 
 
-@click.command("eval")
-@_estimate_options
-@click.option("--format", "output_format", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True, help="A table for people (rich in a terminal), or every number in JSON or CSV.")
-@click.option("--sweep", "sweeps", multiple=True, metavar="NAME=SPEC", help="Vary NAME: V1,V2,... or START:STOP[:STEP] (STOP included; STEP *F multiplies). Repeatable: the Cartesian product.")
-@click.option("--generate", type=click.IntRange(min=0), default=0, metavar="N", help="One prefill of seq_len tokens, then N decode steps, the cache growing by one token a step; summed.")
-@click.option("--plot", metavar="FILE", help="With one --sweep: draw time against the swept parameter, stacked by kernel kind (PNG or SVG; needs the `plot` extra).")
-@click.option("--solve", metavar="NAME", help="Set NAME (batch_size, cache_len, ...) to the largest integer at which weights + cache + activations fit in the device's memory, then evaluate there.")
-@click.option("-o", "--output", metavar="FILE", help="Write the table, JSON or CSV to FILE (atomically) instead of standard output.")
-@click.option("--html", metavar="FILE", help="Also write the page of `kc compile --emit html` to FILE, prefilled with this run's values, device and precision.")
-@guard
+@command(
+    "eval",
+    *ESTIMATE,
+    Argument("--format", dest="output_format", choices=["table", "json", "csv"], default="table", help="A table for people (rich in a terminal), or every number in JSON or CSV. Default: table."),
+    repeated("--sweep", dest="sweeps", metavar="NAME=SPEC", help="Vary NAME: V1,V2,... or START:STOP[:STEP] (STOP included; STEP *F multiplies). Repeatable: the Cartesian product."),
+    Argument("--generate", type=count, default=0, metavar="N", help="One prefill of seq_len tokens, then N decode steps, the cache growing by one token a step; summed."),
+    Argument("--plot", metavar="FILE", help="With one --sweep: draw time against the swept parameter, stacked by kernel kind (PNG or SVG; needs the `plot` extra)."),
+    Argument("--solve", metavar="NAME", help="Set NAME (batch_size, cache_len, ...) to the largest integer at which weights + cache + activations fit in the device's memory, then evaluate there."),
+    Argument("-o", "--output", metavar="FILE", help="Write the table, JSON or CSV to FILE (atomically) instead of standard output."),
+    Argument("--html", metavar="FILE", help="Also write the page of `kc compile --emit html` to FILE, prefilled with this run's values, device and precision."),
+)
 def eval_command(
     output_format: str, sweeps: tuple[str, ...], generate: int, plot: str | None, output: str | None, html: str | None, **options: Any
 ) -> None:
@@ -104,7 +102,6 @@ def eval_command(
     --memory-fraction), and whether it fits; --solve finds the largest value
     of one parameter that does.
 
-    \b
     Examples:
       kc eval transformers.models.llama.modeling_llama.LlamaForCausalLM --hf-config config.json --set seq_len=4096
       kc eval ... --hf-config config.json --phase decode --set cache_len=4096 --set batch_size=16 --hardware a100-80gb
@@ -117,7 +114,7 @@ def eval_command(
     from compiler.eval.driver import Request, notes, point, run_sweep
 
     request = Request(**options, sweeps=sweeps, generate=generate)  # the options are named as Request's fields
-    prepared = _prepare(request, outputs=[output], plots=[plot], one_sweep=True)
+    prepared = _prepare(request, outputs=[output], plot=plot, one_sweep=True)
     console = _console(output_format, output)
     if prepared.axes:
         progress = _progress(prepared, rows=output_format in ("csv", "json"))
@@ -134,22 +131,23 @@ def eval_command(
         write_output(text, output)
     if prepared.axes or output_format != "table":  # a point's table prints its notes under the totals
         for note in notes(prepared):
-            click.echo(f"kc: note: {note}", err=True)
+            err(f"kc: note: {note}")
     if plot is not None:
         from compiler.eval.plots import sweep
 
         sweep(prepared, result, plot)
-        click.echo(f"kc: wrote {plot}", err=True)
+        err(f"kc: wrote {plot}")
     if html is not None:
         write_output(_page(prepared), html)
-        click.echo(f"kc: wrote {html}", err=True)
+        err(f"kc: wrote {html}")
 
 
-@click.command("roofline")
-@_estimate_options
-@click.option("-o", "--output", metavar="FILE", required=True, help="The picture: FILE.png or FILE.svg.")
-@click.option("--labels", type=click.IntRange(min=0), default=5, show_default=True, metavar="N", help="Label the N kernels that take the most time.")
-@guard
+@command(
+    "roofline",
+    *ESTIMATE,
+    Argument("-o", "--output", metavar="FILE", required=True, help="The picture: FILE.png or FILE.svg."),
+    Argument("--labels", type=count, default=5, metavar="N", help="Label the N kernels that take the most time. Default: 5."),
+)
 def roofline_command(output: str, labels: int, **options: Any) -> None:
     """Draw MODULE's kernels on the device's roofline (needs the `plot` extra).
 
@@ -160,9 +158,9 @@ def roofline_command(output: str, labels: int, **options: Any) -> None:
     from compiler.eval.driver import Request, point
     from compiler.eval.plots import roofline
 
-    prepared = _prepare(Request(**options), plots=[output])
+    prepared = _prepare(Request(**options), plot=output, plot_option="-o")
     roofline(point(prepared), output, labels)
-    click.echo(f"kc: wrote {output}", err=True)
+    err(f"kc: wrote {output}")
 
 
 def _page(prepared: Prepared) -> str:
@@ -239,10 +237,11 @@ def _progress(prepared: Any, rows: bool = False) -> Any:
     return advance
 
 
-@click.command("hardware")
-@click.option("--hardware-file", "hardware_files", multiple=True, metavar="FILE", help="Also list the devices of FILE (TOML or JSON).")
-@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True)
-@guard
+@command(
+    "hardware",
+    repeated("--hardware-file", dest="hardware_files", metavar="FILE", help="Also list the devices of FILE (TOML or JSON)."),
+    Argument("--format", dest="output_format", choices=["table", "json"], default="table", help="Default: table."),
+)
 def hardware_command(hardware_files: tuple[str, ...], output_format: str) -> None:
     """List the hardware presets (and the devices of hardware files) with every figure and its source.
 

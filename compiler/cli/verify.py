@@ -4,22 +4,17 @@ from __future__ import annotations
 
 import sys
 
-import click
+from compiler.cli.app import EXIT_PROBLEMS, Argument, command, echo, lib_options, repeated
+from compiler.errors import OptionError
 
-from compiler.cli.app import (
-    EXIT_PROBLEMS,
-    echo,
-    guard,
-    lib_option,
+
+@command(
+    "verify",
+    Argument("module", metavar="MODULE", help="A built-in model's class name."),
+    Argument("--hf-config", dest="hf_config", required=True, metavar="FILE", help="A Hugging Face config.json (or its directory)."),
+    repeated("--set", dest="settings", metavar="NAME=VALUE", help="A shape (batch_size, seq_len, cache_len) or model parameter (repeatable)."),
+    *lib_options(),
 )
-
-
-@click.command("verify")
-@click.argument("module")
-@click.option("--hf-config", "hf_config", required=True, metavar="FILE", help="A Hugging Face config.json (or its directory).")
-@click.option("--set", "settings", multiple=True, metavar="NAME=VALUE", help="A shape (batch_size, seq_len, cache_len) or model parameter (repeatable).")
-@lib_option()
-@guard
 def verify_command(module: str, hf_config: str, settings: tuple[str, ...], lib: tuple[str, ...]) -> None:
     """Compare kc's matmul FLOPs of MODULE with PyTorch's FlopCounterMode for a config.
 
@@ -35,7 +30,7 @@ def verify_command(module: str, hf_config: str, settings: tuple[str, ...], lib: 
     try:
         values = parse_settings(settings)
     except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="--set") from None
+        raise OptionError("--set", str(error)) from None
     library = Library.from_path(lib)
     try:
         result = verify(module, hf_config, values, library)

@@ -93,17 +93,20 @@ def test_warnings_go_to_stderr_and_do_not_fail(library: Library) -> None:
 @pytest.mark.parametrize(
     ("arguments", "needle"),
     [
-        (["compile"], "Missing argument 'MODULE'"),
-        (["compile", MLP, "--emit", "yaml"], "Invalid value for '--emit'"),
-        (["compile", MLP, "--rename", "nonsense"], "expected OLD=NEW"),
-        (["frobnicate"], "No such command"),
-        (["schema", "middle"], "Invalid value"),
+        (["compile"], "kc compile: error: the following arguments are required: MODULE"),
+        (["compile", MLP, "--emit", "yaml"], "kc compile: error: argument --emit: invalid choice: 'yaml'"),
+        (["compile", MLP, "--rename", "nonsense"], "kc compile: error: argument --rename: expected OLD=NEW"),
+        (["compile", MLP, "--lib", "no/such/dir"], "kc compile: error: argument --lib: directory 'no/such/dir' does not exist"),
+        (["frobnicate"], "kc: error: argument COMMAND: invalid choice: 'frobnicate'"),
+        (["schema", "middle"], "kc schema: error: argument WHICH: invalid choice: 'middle'"),
+        (["--limit", "tree_nodes=0", "list"], "kc: error: argument --limit: expected NAME=N with N ≥ 1"),
     ],
 )
 def test_usage_errors_exit_2(arguments: list[str], needle: str) -> None:
     result = run_kc(*arguments)
     assert result.returncode == 2
-    assert needle in result.stderr and "Traceback" not in result.stderr
+    assert result.stderr.startswith("usage: kc"), result.stderr
+    assert needle in result.stderr and "Traceback" not in result.stderr, result.stderr
 
 
 def test_help_teaches() -> None:
