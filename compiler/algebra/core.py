@@ -473,7 +473,8 @@ def add(values: Iterable[Poly]) -> Poly:
     terms: dict[Monomial, Rational] = {}
     plain: dict[Monomial, Rational] | None = None
     later = 0.0
-    for item in sorted(values, key=lambda p: not p.flat):  # plain sums first, in the order the terms always had
+    values = values if isinstance(values, list | tuple) and all(v.flat for v in values) else sorted(values, key=lambda p: not p.flat)
+    for item in values:  # plain sums first, in the order the terms always had
         if not item.flat:
             later += item.estimate - len(item.plain)
             if plain is None:
@@ -521,29 +522,60 @@ def _combine(into: dict[Monomial, Rational], terms: dict[Monomial, Rational]) ->
 
 
 def substitute(expr: Poly, mapping: Mapping[str, Poly]) -> Poly:
-    """Replace names simultaneously, in one pass over the terms."""
-    mapping = {name: v for name, v in mapping.items() if v is not _NAMES.get(name)}
-    if not mapping or expr.names().isdisjoint(mapping):
+    """Replace names simultaneously, in one pass over the terms.
+
+    A name whose value is one plain term (`2 * hidden_size`, `1`) is
+    multiplied into its term's monomial and coefficient directly: such a
+    factor changes no estimate and commutes with every other, so only the
+    values that are sums (or hold powers of sums) are multiplied as `*` does."""
+    names = expr.names()
+    if not mapping or names.isdisjoint(mapping):
         return expr
+    mapping = {name: v for name, v in mapping.items() if name in names and v is not _NAMES.get(name)}
+    if not mapping:
+        return expr
+    singles: dict[str, tuple[Monomial, Rational]] = {}
+    for name, value in mapping.items():
+        if value.flat and len(value.terms) == 1:
+            ((monomial, coefficient),) = value.terms.items()
+            if not any(_is_power(atom) for atom, _ in monomial):
+                singles[name] = (monomial, coefficient)
     parts: list[Poly] = []
     for monomial, coefficient in expr.terms.items():
-        kept: dict[Atom, int] = {}
+        exponents: dict[Atom, int] = {}
         factors: list[tuple[Poly, int]] = []
+        changed = False
         for atom, exponent in monomial:
             if isinstance(atom, str):
+                single = singles.get(atom)
+                if single is not None:
+                    changed = True
+                    inner, scale = single
+                    coefficient *= scale**exponent if exponent > 0 else Fraction(scale) ** exponent
+                    for factor, power in inner:
+                        total = exponents.get(factor, 0) + power * exponent
+                        if total:
+                            exponents[factor] = total
+                        else:
+                            del exponents[factor]
+                    continue
                 if atom in mapping:
                     factors.append((mapping[atom], exponent))
                     continue
             elif not atom.names().isdisjoint(mapping):
                 factors.append((_substitute_atom(atom, mapping), exponent))
                 continue
-            kept[atom] = exponent
-        if not factors:
+            total = exponents.get(atom, 0) + exponent
+            if total:
+                exponents[atom] = total
+            else:
+                del exponents[atom]
+        if not changed and not factors:
             parts.append(Poly({monomial: coefficient}, 1.0))
             continue
-        term = Poly({frozenset(kept.items()): coefficient}, 1.0)
-        for factor, exponent in factors:
-            term = term * factor.power(exponent)
+        term = Poly({frozenset(exponents.items()): coefficient} if coefficient else {}, 1.0)
+        for value, exponent in factors:
+            term = term * value.power(exponent)
         parts.append(term)
     return add(parts)
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from compiler.algebra import Unsupported
 from compiler.algebra.core import Atom, Fn, Monomial, Poly, Rational
-from compiler.algebra.order import Order, product
+from compiler.algebra.order import Order, number, product
 from compiler.language import ir
 from compiler.language.printer import to_text
 
@@ -188,6 +188,7 @@ class Lowering:
         self._atoms: dict[Atom, ir.Expr] = {}
         self._keys: dict[Atom, tuple[Any, ...]] = {}
         self._splits: dict[Monomial, tuple[_Factors, _Factors]] = {}
+        self._rank_keys: dict[Monomial, tuple[Any, ...]] = {}
 
     def __call__(self, expr: Poly) -> ir.Expr:
         done = self._done.get(expr)
@@ -204,9 +205,9 @@ class Lowering:
         return self._sum(expr)
 
     def _number(self, value: Rational) -> ir.Expr:
-        value = Fraction(value)
-        number = ir.Number(abs(value))
-        return ir.Unary("-", number) if value < 0 else number
+        magnitude = -value if value < 0 else value
+        node = number(magnitude) if isinstance(magnitude, int) else ir.Number(magnitude)
+        return ir.Unary("-", node) if value < 0 else node
 
     def _atom(self, atom: Atom) -> ir.Expr:
         done = self._atoms.get(atom)
@@ -265,7 +266,7 @@ class Lowering:
     def _power(self, atom: Atom, exponent: int) -> ir.Expr:
         if exponent == 1:
             return self._atom(atom)
-        return ir.Binary("**", self._atom(atom), ir.Number(Fraction(exponent)))
+        return ir.Binary("**", self._atom(atom), number(exponent))
 
     def _term(self, coefficient: Rational, monomial: Monomial) -> ir.Expr:
         if not monomial:
@@ -273,17 +274,42 @@ class Lowering:
         numerator, denominator = self._split(monomial)
         if coefficient == 1 and not denominator and len(numerator) == 1 and numerator[0][1] == 1:
             return self._atom(numerator[0][0])
-        return product(Fraction(coefficient), [self._power(a, e) for a, e in numerator], [self._power(a, e) for a, e in denominator])
+        return product(coefficient, [self._power(a, e) for a, e in numerator], [self._power(a, e) for a, e in denominator])
 
-    def _term_key(self, monomial: Monomial, coefficient: Rational) -> tuple[Any, ...]:
-        numerator, _ = self._split(monomial)
-        ranks: list[tuple[Any, ...]] = []
-        for atom, exponent in numerator:
-            ranks.extend([self._factor_key(atom)] * (exponent if exponent < 64 else 1))
-        return (*ranks, _END, _Printed((monomial, coefficient), lambda: _monomial_text(coefficient, monomial)))
+    def _ranks(self, monomial: Monomial) -> tuple[Any, ...]:
+        """Where a term goes in a sum: the ranks of its factors above the bar, each as often as its exponent."""
+        ranks = self._rank_keys.get(monomial)
+        if ranks is None:
+            numerator, _ = self._split(monomial)
+            found: list[tuple[Any, ...]] = []
+            for atom, exponent in numerator:
+                found.extend([self._factor_key(atom)] * (exponent if exponent < 64 else 1))
+            ranks = self._rank_keys[monomial] = (*found, _END)
+        return ranks
+
+    def _ordered(self, expr: Poly) -> list[tuple[Monomial, Rational]]:
+        """A sum's terms by the ranks of their factors; terms that rank alike by how sympy prints them."""
+        terms = list(expr.terms.items())
+        ranks = [self._ranks(monomial) for monomial, _ in terms]
+        order = sorted(range(len(terms)), key=ranks.__getitem__)
+        start = 0
+        while start < len(order):  # each run of terms whose factors rank alike
+            end = start + 1
+            while end < len(order) and ranks[order[end]] == ranks[order[start]]:
+                end += 1
+            if end - start > 1:
+                texts: dict[int, str] = {}
+                for i in order[start:end]:
+                    text = _monomial_text(terms[i][1], terms[i][0])
+                    if text is None:
+                        raise Unsupported("an order that depends on how sympy prints a formula")
+                    texts[i] = text
+                order[start:end] = sorted(order[start:end], key=texts.__getitem__)
+            start = end
+        return [terms[i] for i in order]
 
     def _sum(self, expr: Poly) -> ir.Expr:
-        terms = sorted(expr.terms.items(), key=lambda t: self._term_key(t[0], t[1]))
+        terms = self._ordered(expr)
         result = self._term(terms[0][1], terms[0][0])
         for monomial, coefficient in terms[1:]:
             lowered = self._term(coefficient, monomial)

@@ -34,19 +34,35 @@ class Order:
         return (1, 0, name)
 
 
-def product(coefficient: Fraction, numerator: list[ir.Expr], denominator: list[ir.Expr]) -> ir.Expr:
+_NUMBERS: dict[int, ir.Number] = {}
+_SHARED = 1 << 16
+"""Naturals below this are made into IR once: nodes are immutable, and these recur in every formula."""
+
+
+def number(value: int) -> ir.Number:
+    """The IR of the natural number `value`."""
+    node = _NUMBERS.get(value)
+    if node is None:
+        node = ir.Number(Fraction(value))
+        if value < _SHARED:
+            _NUMBERS[value] = node
+    return node
+
+
+def product(coefficient: int | Fraction, numerator: list[ir.Expr], denominator: list[ir.Expr]) -> ir.Expr:
     """A product as both algebras print it: the number first, the factors in order, one `/` before the denominator."""
     negative = coefficient < 0
-    coefficient = abs(coefficient)
+    if negative:
+        coefficient = -coefficient
     parts = list(numerator)
     if coefficient.numerator != 1 or not parts:
-        parts.insert(0, ir.Number(Fraction(coefficient.numerator)))
+        parts.insert(0, number(coefficient.numerator))
     result = parts[0]
     for part in parts[1:]:
         result = ir.Binary("*", result, part)
     below = list(denominator)
     if coefficient.denominator != 1:
-        below.insert(0, ir.Number(Fraction(coefficient.denominator)))
+        below.insert(0, number(coefficient.denominator))
     if below:
         divisor = below[0]
         for part in below[1:]:

@@ -39,11 +39,15 @@ def to_text(node: ir.Expr) -> str:
 
 
 def _print(node: ir.Expr, context: int) -> str:
-    printer = _PRINTERS.get(type(node))
+    """`node` in parentheses where its level binds looser than `context` needs."""
+    kind = type(node)
+    if kind is ir.Name:  # the most common node by far: an atom, never in parentheses
+        return node.id  # type: ignore[attr-defined, no-any-return]
+    printer = _PRINTERS.get(kind)
     if printer is None:
         raise TypeError(f"not an IR node: {node!r}")
     text = printer(node)
-    return f"({text})" if precedence(node) < context else text
+    return f"({text})" if context and precedence(node) < context else text
 
 
 def _number(node: ir.Number) -> str:
@@ -64,11 +68,14 @@ def _binary(node: ir.Binary) -> str:
         return f"{_print(left, SUM)} {op} {_print(right, SUM)}"
     # A chain a + b - c + ... nests to the left: walk its spine instead of recursing
     # down it, so that a sum of thousands of terms prints within Python's stack.
-    rights = [f" {op} {_print(right, level + 1)}"]
-    while isinstance(left, ir.Binary) and left.op != "**" and BINARY[left.op] == level:
-        rights.append(f" {left.op} {_print(left.right, level + 1)}")
+    tighter = level + 1
+    rights = [f" {op} {_print(right, tighter)}"]
+    while type(left) is ir.Binary and left.op != "**" and BINARY[left.op] == level:
+        rights.append(f" {left.op} {_print(left.right, tighter)}")
         left = left.left
-    return _print(left, level) + "".join(reversed(rights))
+    rights.append(_print(left, level))
+    rights.reverse()
+    return "".join(rights)
 
 
 def _unary(node: ir.Unary) -> str:

@@ -20,7 +20,9 @@ from compiler.passes.resolve import Graph
 
 Expr = Value
 Scope = dict[str, Value]
-"""Callee names to expressions over the root's names; a name not in it stays itself."""
+"""Callee names to expressions over the root's names; a name not in it stays itself (none is bound to itself)."""
+
+_PRECISION = frozenset(ir.PRECISION_NAMES)
 
 
 def scope_key(scope: Scope) -> tuple[tuple[str, Expr], ...]:
@@ -56,14 +58,14 @@ class ClosedForms:
         return self._scope(reference, outer)
 
     def _scope(self, reference: ir.Reference, outer: Scope) -> Scope:
+        """The callee's names that the reference changes, each to its value; every other name stays itself."""
         algebra = self.algebra
         binding = self._bindings.get(id(reference)) or self.bindings[reference]
         callee = self.signatures[reference.module]
-        inner: Scope = {}
-        for name in self._free[reference.module] | set(ir.PRECISION_NAMES):
-            # Unbound parameters (lenient), undeclared names and precision names: the
-            # caller's name of the same name, as `${M}` without arguments binds them.
-            inner[name] = outer[name] if name in outer else algebra.symbol(name)
+        # Unbound parameters (lenient), undeclared names and precision names: the
+        # caller's name of the same name, as `${M}` without arguments binds them
+        # (in the caller's scope; a name the scope leaves out stays itself).
+        inner: Scope = {name: outer[name] for name in self._free[reference.module] | _PRECISION if name in outer}
         for name, value in binding.precision:
             inner[name] = algebra.substitute(self._value(value), outer)
         arguments = dict(binding.arguments)
@@ -72,7 +74,8 @@ class ClosedForms:
                 inner[parameter.name] = algebra.substitute(self._value(arguments[parameter.name]), outer)
             elif parameter.default is not None and parameter.default.expr is not None:
                 inner[parameter.name] = algebra.substitute(self._value(parameter.default.expr), inner)
-        return inner
+        symbol = algebra.symbol
+        return {name: value for name, value in inner.items() if value != symbol(name)}  # a name bound to itself stays itself
 
     def _value(self, expr: ir.Expr, field: int | None = None) -> Expr:
         """The value of `expr` in its module's own names, computed once per expression and field."""
