@@ -203,7 +203,10 @@ def _convert(node: ir.Expr, reference: Callable[[ir.Reference], Expr] | None) ->
             values = [value(a) for a in arguments]
             if function in _DOMAINS and values[0].is_number and not _DOMAINS[function](values[0]):
                 raise SymbolicError("KC105", f"{function}({values[0]}) has no value", node.span)
-            return _FUNCTIONS[function](*values)
+            try:
+                return _FUNCTIONS[function](*values)
+            except (TypeError, ValueError):  # min or max of a number that is not real, from a square root of a negative one
+                raise SymbolicError("KC105", f"{function} of a value that is not a real number", node.span) from None
         case ir.Conditional(test=test, body=body, orelse=orelse):
             return sympy.Piecewise((value(body), truth(test)), (value(orelse), True))
         case ir.Reference() if reference is not None:
@@ -213,7 +216,10 @@ def _convert(node: ir.Expr, reference: Callable[[ir.Reference], Expr] | None) ->
 
 def substitute(expr: Expr, mapping: Mapping[Any, Any]) -> Expr:
     """Replace symbols simultaneously."""
-    return expr.xreplace(mapping) if mapping else expr
+    try:
+        return expr.xreplace(mapping) if mapping else expr
+    except (TypeError, ValueError):  # min or max met a number that is not real, from a square root of a negative one
+        raise SymbolicError("KC105", "min or max of a value that is not a real number") from None
 
 
 def free_names(expr: Expr) -> set[str]:

@@ -3,8 +3,8 @@
 Two implementations share one interface, `Algebra`:
 
 - `compiler.algebra.core`, kc's own: canonical sums of products with rational
-  coefficients, where `floor`, `min` and `max` are atoms with canonical
-  arguments. It covers what real analyses are made of and answers in
+  coefficients, where `floor`, `min`, `max`, powers of sums and conditionals
+  are atoms with canonical arguments. It covers what real analyses are made of and answers in
   microseconds per term. When a formula leaves what it models exactly it
   raises `Unsupported` instead of guessing.
 - `compiler.symbolic`, the bridge to sympy: every formula of the language,

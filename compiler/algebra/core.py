@@ -3,16 +3,22 @@
 A `Poly` maps each monomial to its rational coefficient. A monomial is a
 frozenset of (atom, exponent) pairs with nonzero integer exponents; an atom
 is a name (a `str`) or a `Fn`: `floor`, `min` or `max` of canonical
-arguments, or `pow`, a sum raised to a formula (the expected experts a
-mixture-of-experts layer reads, `(1 - top_k / num_experts) ** (batch_size * seq_len)`).
+arguments, `pow`, a sum raised to a formula (the expected experts a
+mixture-of-experts layer reads, `(1 - top_k / num_experts) ** (batch_size * seq_len)`),
+or `if`, a conditional (the sliding window's cache,
+`min(cache_len, sliding_window - 1) if sliding_window > 0 else cache_len`).
 Every value is expanded when it is made, so like terms combine by hashing,
 equality is structural, and substitution is one pass over the terms.
+Conditionals are folded as sympy folds them (`piecewise_fold`): a product
+holding one becomes one conditional of the products, once the value is made
+canonical.
 
 The core answers exactly what the sympy bridge (`compiler.symbolic`) answers
 for the formulas it models, and raises `Unsupported` for every other one
-(conditionals, `%`, `ceil`, `abs`, `sqrt`, `log2`, fractional powers,
-symbolic powers of anything but a sum, division by a sum, any error): the
-bridge then computes them.
+(`%`, `ceil`, `abs`, `sqrt`, `log2`, fractional powers, symbolic powers of
+anything but a sum, division by a sum, tests joined by `and`, `or` or `not`
+or of other than a number times a name, conditionals of two tests in one
+product, any error): the bridge then computes them.
 
 Each value also carries `estimate`, an upper bound on the terms the bridge
 would estimate for the same formula before expanding it, so that the term
@@ -38,14 +44,17 @@ _ONE: Monomial = frozenset()
 
 
 class Fn:
-    """`floor(arg)`, `min(args)`, `max(args)` or `pow(base, exponent)` with canonical arguments."""
+    """`floor(arg)`, `min(args)`, `max(args)` or `pow(base, exponent)` with canonical arguments; a conditional
+    `if(test, body, orelse)`, whose test is a relation `op(lhs, rhs)` (kind `>`, `!=`, ...) as sympy keeps it."""
 
-    __slots__ = ("_hash", "_names", "args", "kind")
+    __slots__ = ("_hash", "_names", "args", "conditional", "kind")
 
     def __init__(self, kind: str, args: tuple[Poly, ...]) -> None:
         self.kind, self.args = kind, args
         self._hash = hash((kind, args))
         self._names: frozenset[str] | None = None
+        self.conditional = kind == "if" or any(a.conditional() for a in args)
+        """Whether a conditional is this atom or inside its arguments."""
 
     def __hash__(self) -> int:
         return self._hash
@@ -73,7 +82,8 @@ class Poly:
     counts them once each, whatever the other terms add.
     """
 
-    __slots__ = ("_hash", "_names", "estimate", "flat", "plain", "terms")
+    __slots__ = ("_conditional", "_hash", "_names", "estimate", "flat", "plain", "terms")
+    _conditional: bool
 
     def __init__(
         self, terms: dict[Monomial, Rational], estimate: float | None = None, flat: bool = True, plain: dict[Monomial, Rational] | None = None
@@ -98,6 +108,8 @@ class Poly:
             if known is None:
                 known = _NAMES[atom] = Poly({frozenset(((atom, 1),)): 1}, 1.0)
             return known
+        if atom.kind == "if":  # the bridge counts a conditional's terms as those of all its branches, and sums it apart
+            return Poly({frozenset(((atom, 1),)): 1}, atom.args[1].estimate + atom.args[2].estimate, False, {})
         return Poly({frozenset(((atom, 1),)): 1}, 1.0)
 
     # Inspection
@@ -123,20 +135,28 @@ class Poly:
     def names(self) -> frozenset[str]:
         if self._names is None:
             found: set[str] = set()
+            conditional = False
             for monomial in self.terms:
                 for atom, _ in monomial:
                     if isinstance(atom, str):
                         found.add(atom)
                     else:
                         found |= atom.names()
-            self._names = frozenset(found)
+                        conditional = conditional or atom.conditional
+            self._names, self._conditional = frozenset(found), conditional
         return self._names
 
+    def conditional(self) -> bool:
+        """Whether a conditional is among its atoms or inside them (found with the names, in one pass)."""
+        if self._names is None:
+            self.names()
+        return self._conditional
+
     def canonical(self) -> Poly:
-        """The same value as the bridge holds it once expanded: a flat sum of its terms."""
-        if self.flat:
-            return self
-        return Poly(self.terms)
+        """The same value as the bridge holds it once expanded: a flat sum of its terms, its conditionals merged (`merged`)."""
+        if self.conditional():
+            return merged(self)
+        return self if self.flat else Poly(self.terms)
 
     # Equality and hashing: structural, and a number equals its constant formula.
 
@@ -367,8 +387,212 @@ def extreme(kind: str, arguments: Iterable[Poly], signs: bool = True) -> Poly:
         return kept[0]
     if signs and numbers and any(not isinstance(atom, str) for argument in kept for monomial in argument.terms for atom, _ in monomial):
         raise Unsupported("a number beside a formula holding functions: sympy compares them")
+    if signs and any(argument.conditional() for argument in kept):
+        # Two arguments whose difference holds no name outside conditionals: sympy compares them (every
+        # branch of a difference may be a number); where another name stays, nothing can be compared.
+        shapes = {frozenset((m, c) for m, c in argument.terms.items() if m and not _conditional(m)) for argument in kept}
+        if len(shapes) < len(kept):
+            raise Unsupported("arguments of min or max apart only in their conditionals: sympy compares them")
     ordered = [Poly.number(pick(numbers))] if numbers else []
     return Poly.atom(Fn(kind, tuple(ordered + kept)))
+
+
+# Conditionals, as sympy's `Piecewise` keeps and folds them: one test at a time.
+
+_FLIPPED = {">": "<", "<": ">", ">=": "<=", "<=": ">=", "==": "==", "!=": "!="}
+_HOLDS: dict[str, Callable[[Rational, Rational], bool]] = {
+    ">": lambda a, b: a > b,
+    "<": lambda a, b: a < b,
+    ">=": lambda a, b: a >= b,
+    "<=": lambda a, b: a <= b,
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+}
+RELATIONS = tuple(_HOLDS)
+
+_Side: TypeAlias = tuple[Rational, str | None]
+"""A side of a test the core models: a number (`str` None), or a number times one name."""
+
+
+def relation(op: str, lhs: Poly, rhs: Poly) -> Poly:
+    """The test `lhs op rhs` as a conditional holds it: 1 or 0 where sympy decides it, else one atom.
+
+    sympy decides a comparison of two numbers, and an equation whose sides
+    are a number apart. The atom is in the form `Piecewise` gives its test
+    (sympy's `_canonical_coeff`): a number on the right, two names in order,
+    no sign or factor on the left (`0 < -2 * x` is `x < 0`). Only sides that
+    are a number or a number times one name are modelled."""
+    left, right = lhs.constant(), rhs.constant()
+    if left is not None and right is not None:
+        return Poly.number(int(_HOLDS[op](left, right)))
+    if op in ("==", "!="):
+        difference = (lhs - rhs).constant()
+        if difference is not None:
+            return Poly.number(int((difference == 0) == (op == "==")))
+    a, b = _side(lhs), _side(rhs)
+    if a[1] is None or (b[1] is not None and _sorts_after(a, b)):  # a number on the right, the simpler side first
+        a, b, op = b, a, _FLIPPED[op]
+    if a[0] < 0:  # no sign on the left
+        a, b, op = (-a[0], a[1]), (-b[0], b[1]), _FLIPPED[op]
+    elif b[1] is not None and b[0] < 0 and _sorts_after(a, (-b[0], b[1])):
+        a, b = (-b[0], b[1]), (-a[0], a[1])
+    if b[1] is None:  # the number on the right divided by the factor on the left
+        a, b = (1, a[1]), (Fraction(b[0]) / a[0] if a[0] != 1 else b[0], None)
+    sides = tuple(Poly.number(c) if name is None else Poly.number(c) * Poly.atom(name) for c, name in (a, b))
+    return Poly.atom(Fn(op, sides))
+
+
+def _side(poly: Poly) -> _Side:
+    value = poly.constant()
+    if value is not None:
+        return (value, None)
+    if len(poly.terms) == 1:
+        ((monomial, coefficient),) = poly.terms.items()
+        if len(monomial) == 1:
+            ((atom, exponent),) = monomial
+            if isinstance(atom, str) and exponent == 1:
+                return (coefficient, atom)
+    raise Unsupported("a test of a formula other than a number or a number times a name")
+
+
+def _sorts_after(a: _Side, b: _Side) -> bool:
+    """Whether sympy's `ordered` puts `b` before `a`: the one of fewer nodes (a name before a product), else by name."""
+    if (a[0] == 1) != (b[0] == 1):
+        return a[0] != 1
+    if a[0] != 1:
+        raise Unsupported("two products in a test: sympy orders them by rules of its own")
+    assert a[1] is not None and b[1] is not None
+    return a[1] > b[1]
+
+
+def conditional(test: Poly, body: Poly, orelse: Poly) -> Poly:
+    """`body if test else orelse` as `Piecewise` evaluates it: a decided test picks its branch, a body that is a
+    conditional of the same test is its own body, and equal branches are one value."""
+    decided = test.constant()
+    if decided is not None:
+        return body if decided else orelse
+    inner = body.single()
+    if isinstance(inner, Fn) and inner.kind == "if" and inner.args[0] == test:
+        body = inner.args[1]
+    if body == orelse:
+        return body
+    return Poly.atom(Fn("if", (test, body, orelse)))
+
+
+def merged(poly: Poly) -> Poly:
+    """`poly` as the bridge's canonical form holds its conditionals (`symbolic._merge_pieces`): each product
+    holding one folded into a conditional of its branches, the conditionals of one test added branch by branch."""
+    plain: dict[Monomial, Rational] = {}
+    pieces: dict[Poly, tuple[list[Poly], list[Poly]]] = {}
+    for monomial, coefficient in poly.terms.items():
+        if not _conditional(monomial) or (coefficient == 1 and len(monomial) == 1 and not _alone(monomial)):
+            _combine(plain, {monomial: coefficient})  # sympy folds a product or a conditional, not a function or a power alone
+            continue
+        folded = _folded(_term(monomial, coefficient))
+        atom = folded.single()
+        if isinstance(atom, Fn) and atom.kind == "if":
+            test, body, orelse = atom.args
+            bodies, orelses = pieces.setdefault(test, ([], []))
+            bodies.append(body)
+            orelses.append(orelse)
+        else:
+            _combine(plain, folded.terms)
+    parts = [conditional(test, add(bodies), add(orelses)) for test, (bodies, orelses) in pieces.items()]
+    return add([Poly(plain), *parts])
+
+
+def _folded(poly: Poly) -> Poly:
+    """`poly` as sympy's `piecewise_fold` gives it: one conditional whose branches are `poly` with every
+    conditional of its test (the only one: sympy joins two tests with `And`) taken as true, then as false."""
+    tests: set[Poly] = set()
+    for monomial in poly.terms:
+        for atom, _ in monomial:
+            if type(atom) is Fn and atom.conditional:
+                _tests(atom, tests)
+    if not tests:
+        return poly
+    if len(tests) > 1:
+        raise Unsupported("conditionals of two tests in one product: sympy joins their tests")
+    (test,) = tests
+    return conditional(test, _resolved(poly, test, True).canonical(), _resolved(poly, test, False).canonical())
+
+
+def fold(poly: Poly) -> Poly:
+    """The canonical form of `poly`, its conditionals folded over the whole sum (sympy's `_folded`, the footprint's maximum)."""
+    return _folded(poly.canonical()).canonical()
+
+
+def _tests(atom: Fn, found: set[Poly]) -> None:
+    if atom.kind == "if":
+        found.add(atom.args[0])
+    for argument in atom.args:
+        for monomial in argument.terms:
+            for inner, _ in monomial:
+                if type(inner) is Fn and inner.conditional:
+                    _tests(inner, found)
+
+
+def _resolved(poly: Poly, test: Poly, truth: bool) -> Poly:
+    """`poly` with each conditional of `test` replaced by its body (`truth`) or its other branch, wherever it is."""
+    if not poly.conditional():
+        return poly
+
+    def replace(atom: Fn) -> Poly | None:
+        if atom.kind == "if" and atom.args[0] == test:
+            return _resolved(atom.args[1 if truth else 2], test, truth)
+        return _evaluated(atom.kind, [_resolved(a, test, truth) for a in atom.args])
+
+    return _mapped(poly, replace)
+
+
+def _alone(monomial: Monomial) -> bool:
+    """Whether the term is one conditional, not a power of one nor a function holding one."""
+    ((atom, exponent),) = monomial
+    return exponent == 1 and type(atom) is Fn and atom.kind == "if"
+
+
+def _conditional(monomial: Monomial) -> bool:
+    return any(type(atom) is Fn and atom.conditional for atom, _ in monomial)
+
+
+def _term(monomial: Monomial, coefficient: Rational) -> Poly:
+    """One term; one holding a conditional counts the terms of its branches, as the bridge's estimate does."""
+    if not _conditional(monomial):
+        return Poly({monomial: coefficient}, 1.0)
+    estimate = math.prod(Poly.atom(atom).estimate for atom, _ in monomial)
+    return Poly({monomial: coefficient}, _checked(estimate), False, {})
+
+
+def _mapped(poly: Poly, replace: Callable[[Fn], Poly | None]) -> Poly:
+    """`poly` with each function atom that holds a conditional replaced by `replace`'s value of it (None: kept)."""
+    parts: list[Poly] = []
+    for monomial, coefficient in poly.terms.items():
+        kept: list[tuple[Atom, int]] = []
+        factors: list[tuple[Poly, int]] = []
+        for atom, exponent in monomial:
+            value = replace(atom) if type(atom) is Fn and atom.conditional else None
+            if value is None:
+                kept.append((atom, exponent))
+            else:
+                factors.append((value, exponent))
+        term = _term(frozenset(kept), coefficient)
+        for value, exponent in factors:
+            term = term * value.power(exponent)
+        parts.append(term)
+    return add(parts)
+
+
+def _evaluated(kind: str, arguments: list[Poly]) -> Poly:
+    """The atom `kind(arguments)` evaluated as the bridge evaluates it."""
+    if kind == "floor":
+        return floor(arguments[0])
+    if kind == "pow":
+        return _power(*arguments)
+    if kind == "if":
+        return conditional(*arguments)
+    if kind in _HOLDS:
+        return relation(kind, *arguments)
+    return extreme(kind, arguments)
 
 
 def _key(poly: Poly) -> str:
@@ -420,9 +644,19 @@ def value(expr: ir.Expr, reference: Callable[[ir.Reference], Poly] | None = None
                 return extreme(function, [convert(a) for a in arguments])
             case ir.Call(function="floor", arguments=(argument,)):
                 return floor(convert(argument))
+            case ir.Conditional(test=test, body=body, orelse=orelse):
+                return conditional(truth(test), convert(body), convert(orelse))
+            case ir.Binary(op=op, left=left, right=right) if op in _HOLDS:  # a truth value as a number: 1 or 0
+                return conditional(relation(op, convert(left), convert(right)), Poly.number(1), Poly.number(0))
             case ir.Reference() if reference is not None:
                 return reference(node)
         raise Unsupported(type(node).__name__)
+
+    def truth(node: ir.Expr) -> Poly:
+        """A test: a comparison, or a number that is true when it is not 0 (`and`, `or` and `not` are sympy's)."""
+        if isinstance(node, ir.Binary) and node.op in _HOLDS:
+            return relation(node.op, convert(node.left), convert(node.right))
+        return relation("!=", convert(node), Poly.number(0))
 
     return convert(expr)
 
@@ -540,6 +774,7 @@ def substitute(expr: Poly, mapping: Mapping[str, Poly]) -> Poly:
             ((monomial, coefficient),) = value.terms.items()
             if not any(_is_power(atom) for atom, _ in monomial):
                 singles[name] = (monomial, coefficient)
+    holds = expr.conditional()
     parts: list[Poly] = []
     for monomial, coefficient in expr.terms.items():
         exponents: dict[Atom, int] = {}
@@ -571,9 +806,13 @@ def substitute(expr: Poly, mapping: Mapping[str, Poly]) -> Poly:
             else:
                 del exponents[atom]
         if not changed and not factors:
-            parts.append(Poly({monomial: coefficient}, 1.0))
+            parts.append(_term(monomial, coefficient) if holds else Poly({monomial: coefficient}, 1.0))
             continue
-        term = Poly({frozenset(exponents.items()): coefficient} if coefficient else {}, 1.0)
+        if not coefficient:
+            term = Poly({}, 1.0)
+        else:
+            kept = frozenset(exponents.items())
+            term = _term(kept, coefficient) if holds else Poly({kept: coefficient}, 1.0)
         for value, exponent in factors:
             term = term * value.power(exponent)
         parts.append(term)
@@ -581,12 +820,7 @@ def substitute(expr: Poly, mapping: Mapping[str, Poly]) -> Poly:
 
 
 def _substitute_atom(atom: Fn, mapping: Mapping[str, Poly]) -> Poly:
-    arguments = [substitute(a, mapping) for a in atom.args]
-    if atom.kind == "floor":
-        return floor(arguments[0])
-    if atom.kind == "pow":
-        return _power(*arguments)
-    return extreme(atom.kind, arguments)
+    return _evaluated(atom.kind, [substitute(a, mapping) for a in atom.args])
 
 
 def walk_atoms(expr: Poly) -> Iterator[Atom]:

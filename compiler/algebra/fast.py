@@ -33,7 +33,7 @@ class Core:
     def equal(self, a: Poly, b: Poly) -> bool:
         same = a.terms == b.terms
         if (a.flat and b.flat and same) or a.estimate + b.estimate <= Limits.current().expression_terms:
-            return same
+            return same or ((a.conditional() or b.conditional()) and not (a - b).canonical().terms)
         raise Unsupported("past the term limit")
 
     def free_names(self, expr: Poly) -> set[str]:
@@ -43,7 +43,7 @@ class Core:
         return core.add(values)
 
     def maximum(self, values: Iterable[Poly]) -> Poly:
-        given = [v.canonical() for v in values]
+        given = [core.fold(v) for v in values]
         given = [v for v in given if v.terms]
         return core.extreme("max", given, signs=False) if given else self.zero
 

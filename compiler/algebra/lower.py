@@ -112,8 +112,8 @@ def _monomial_text(coefficient: Rational, monomial: Monomial) -> str | None:
 def _atom_text(atom: Atom) -> str | None:
     if isinstance(atom, str):
         return atom
-    if atom.kind == "pow":
-        return None  # sympy orders a power by how it prints the sum below it
+    if atom.kind in ("pow", "if"):
+        return None  # sympy orders a power by how it prints the sum below it, a conditional by its text
     if atom.kind == "floor":
         ((argument,),) = (atom.args,)
         if len(argument.terms) != 1:
@@ -233,8 +233,20 @@ class Lowering:
         if atom.kind == "pow":
             base, exponent = atom.args
             return ir.Binary("**", self(base), self(exponent))
+        if atom.kind == "if":
+            test, body, orelse = atom.args
+            return ir.Conditional(self._test(test), self(body), self(orelse))
         arguments = sorted(atom.args, key=self._argument_key)
         return ir.Call(atom.kind, tuple(map(self, arguments)))
+
+    def _test(self, test: Poly) -> ir.Expr:
+        """A conditional's test, one relation atom: `x != 0` is written `x`, as the bridge writes it."""
+        relation = test.single()
+        assert isinstance(relation, Fn)
+        left, right = relation.args
+        if relation.kind == "!=" and not right.terms:
+            return self(left)
+        return ir.Binary(relation.kind, self(left), self(right))
 
     def _argument_key(self, argument: Poly) -> tuple[Any, ...]:
         atom = argument.single()

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from compiler.algebra import Algebra
+from compiler.algebra import Algebra, SymbolicError
 from compiler.diagnostics import Location
 from compiler.input.library import short_name
 from compiler.language import ir
@@ -123,8 +123,19 @@ class Assembler:
         key = (name, scope_key(scope))
         if key not in self._nodes:
             module = self.graph.modules[name]
-            self._nodes[key] = tuple(self._kernel(k, module, scope) for k in module.kernels)
+            self._nodes[key] = tuple(self._checked(k, module, scope) for k in module.kernels)
         return self._nodes[key]
+
+    def _checked(self, kernel: ir.Kernel, module: ir.Module, scope: Scope) -> Node[Expr]:
+        """The kernel's node; a problem of its values (a square root of a negative number, once the arguments are in) is
+        reported at the kernel, and the node is left empty: the compilation stops after this pass."""
+        try:
+            return self._kernel(kernel, module, scope)
+        except SymbolicError as error:
+            where = Location(module.file, kernel.path)
+            self.diagnostics.error(error.code, f"{short_name(module.name)}: {error.message}", where, chain=self.graph.chains.get(module.name, ()))
+            zero = self.algebra.zero
+            return Leaf(kernel.operation, kernel.analysis, zero, zero, zero)
 
     def _suffixed(self, group: _Group) -> tuple[Node[Expr], ...]:
         key = (group.module, scope_key(group.scope))
