@@ -220,7 +220,8 @@ class Poly:
                     terms[monomial] = total
                 else:
                     del terms[monomial]
-        return Poly(terms, estimate, single)
+        product = Poly(terms, estimate, single)
+        return _powers_folded(product) if self.conditional() and other.conditional() else product
 
     __rmul__ = __mul__
 
@@ -230,7 +231,8 @@ class Poly:
             raise Unsupported("division by zero or by a sum")
         ((monomial, coefficient),) = self.terms.items()
         _no_powers(monomial)
-        return Poly({frozenset((a, -e) for a, e in monomial): Fraction(1) / coefficient}, 1.0, self.flat)
+        inverse = Poly({frozenset((a, -e) for a, e in monomial): Fraction(1) / coefficient}, 1.0, self.flat)
+        return _powers_folded(inverse) if self.conditional() else inverse
 
     def __truediv__(self, other: Poly | Rational) -> Poly:
         return self * _lift(other).inverse()
@@ -543,6 +545,23 @@ def _resolved(poly: Poly, test: Poly, truth: bool) -> Poly:
         return _evaluated(atom.kind, [_resolved(a, test, truth) for a in atom.args])
 
     return _mapped(poly, replace)
+
+
+def _powers_folded(poly: Poly) -> Poly:
+    """`poly` with each power of a conditional the conditional of the powers, as sympy makes it at once
+    (`Piecewise._eval_power`): a product of a conditional with itself, or one below a fraction bar."""
+    if not any(type(atom) is Fn and atom.kind == "if" and exponent != 1 for monomial in poly.terms for atom, exponent in monomial):
+        return poly
+    parts: list[Poly] = []
+    for monomial, coefficient in poly.terms.items():
+        kept = [(atom, exponent) for atom, exponent in monomial if not (type(atom) is Fn and atom.kind == "if" and exponent != 1)]
+        term = _term(frozenset(kept), coefficient)
+        for atom, exponent in monomial:
+            if type(atom) is Fn and atom.kind == "if" and exponent != 1:
+                test, body, orelse = atom.args
+                term = term * conditional(test, body.power(exponent), orelse.power(exponent))
+        parts.append(term)
+    return add(parts)
 
 
 def _alone(monomial: Monomial) -> bool:

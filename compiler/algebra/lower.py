@@ -112,8 +112,10 @@ def _monomial_text(coefficient: Rational, monomial: Monomial) -> str | None:
 def _atom_text(atom: Atom) -> str | None:
     if isinstance(atom, str):
         return atom
-    if atom.kind in ("pow", "if"):
-        return None  # sympy orders a power by how it prints the sum below it, a conditional by its text
+    if atom.kind == "pow":
+        return None  # sympy orders a power by how it prints the sum below it
+    if atom.kind == "if":
+        return _conditional_text(*atom.args)
     if atom.kind == "floor":
         ((argument,),) = (atom.args,)
         if len(argument.terms) != 1:
@@ -125,6 +127,19 @@ def _atom_text(atom: Atom) -> str | None:
     if len(known) < len(atom.args) or sum(key[0] == 2 for key, _ in known) > 1:
         return None  # sympy orders two sums, and other arguments, by rules of its own
     return f"{atom.kind.capitalize()}({', '.join(part for _, part in sorted(known, key=lambda pair: pair[0]))})"
+
+
+def _conditional_text(test: Poly, body: Poly, orelse: Poly) -> str | None:
+    """sympy's `sstr` of a `Piecewise`: `Piecewise((a, x > 0), (b, True))`, an equation `Eq(x, y)`; None where
+    a branch is a sum sympy orders by rules of its own."""
+    relation = test.single()
+    assert isinstance(relation, Fn)
+    parts = [_poly_text(p) for p in (body, *relation.args, orelse)]
+    if None in parts:
+        return None
+    then, left, right, otherwise = parts
+    written = {"==": f"Eq({left}, {right})", "!=": f"Ne({left}, {right})"}.get(relation.kind, f"{left} {relation.kind} {right}")
+    return f"Piecewise(({then}, {written}), ({otherwise}, True))"
 
 
 def _argument_order(argument: Poly) -> tuple[Any, ...] | None:
