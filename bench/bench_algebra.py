@@ -21,6 +21,7 @@ from pathlib import Path
 from common import Result, best_of, leaf, synthetic_library
 
 LLAMA = "transformers.models.llama.modeling_llama.LlamaForCausalLM"
+MISTRAL = "transformers.models.mistral.modeling_mistral.MistralForCausalLM"
 LINEAR = "torch.nn.modules.linear.Linear"
 
 _DRIVER = textwrap.dedent("""
@@ -139,6 +140,7 @@ def run() -> list[Result]:
         directory = Path(scratch)
         out = str(directory / "out")
         figure("`kc compile` of Llama to JSON, cold", ["compile", LLAMA, "-o", out], 0.5, "built-in library")
+        figure("`kc compile` of Mistral to JSON, cold", ["compile", MISTRAL, "-o", out], None, "built-in library; its sliding window is a conditional")
 
         library = directory / "library"
         root = synthetic_library(library, modules=1_000, depth=10)

@@ -109,7 +109,7 @@ class Poly:
                 known = _NAMES[atom] = Poly({frozenset(((atom, 1),)): 1}, 1.0)
             return known
         if atom.kind == "if":  # the bridge counts a conditional's terms as those of all its branches, and sums it apart
-            return Poly({frozenset(((atom, 1),)): 1}, atom.args[1].estimate + atom.args[2].estimate, False, {})
+            return Poly({frozenset(((atom, 1),)): 1}, _checked(atom.args[1].estimate + atom.args[2].estimate), False, {})
         return Poly({frozenset(((atom, 1),)): 1}, 1.0)
 
     # Inspection
@@ -410,7 +410,6 @@ _HOLDS: dict[str, Callable[[Rational, Rational], bool]] = {
     "==": lambda a, b: a == b,
     "!=": lambda a, b: a != b,
 }
-RELATIONS = tuple(_HOLDS)
 
 _Side: TypeAlias = tuple[Rational, str | None]
 """A side of a test the core models: a number (`str` None), or a number times one name."""
@@ -539,7 +538,7 @@ def _resolved(poly: Poly, test: Poly, truth: bool) -> Poly:
     if not poly.conditional():
         return poly
 
-    def replace(atom: Fn) -> Poly | None:
+    def replace(atom: Fn) -> Poly:
         if atom.kind == "if" and atom.args[0] == test:
             return _resolved(atom.args[1 if truth else 2], test, truth)
         return _evaluated(atom.kind, [_resolved(a, test, truth) for a in atom.args])
@@ -582,18 +581,17 @@ def _term(monomial: Monomial, coefficient: Rational) -> Poly:
     return Poly({monomial: coefficient}, _checked(estimate), False, {})
 
 
-def _mapped(poly: Poly, replace: Callable[[Fn], Poly | None]) -> Poly:
-    """`poly` with each function atom that holds a conditional replaced by `replace`'s value of it (None: kept)."""
+def _mapped(poly: Poly, replace: Callable[[Fn], Poly]) -> Poly:
+    """`poly` with each function atom that holds a conditional replaced by `replace`'s value of it."""
     parts: list[Poly] = []
     for monomial, coefficient in poly.terms.items():
         kept: list[tuple[Atom, int]] = []
         factors: list[tuple[Poly, int]] = []
         for atom, exponent in monomial:
-            value = replace(atom) if type(atom) is Fn and atom.conditional else None
-            if value is None:
-                kept.append((atom, exponent))
+            if type(atom) is Fn and atom.conditional:
+                factors.append((replace(atom), exponent))
             else:
-                factors.append((value, exponent))
+                kept.append((atom, exponent))
         term = _term(frozenset(kept), coefficient)
         for value, exponent in factors:
             term = term * value.power(exponent)

@@ -123,10 +123,10 @@ class Assembler:
         key = (name, scope_key(scope))
         if key not in self._nodes:
             module = self.graph.modules[name]
-            self._nodes[key] = tuple(self._checked(k, module, scope) for k in module.kernels)
+            self._nodes[key] = tuple(self._node(k, module, scope) for k in module.kernels)
         return self._nodes[key]
 
-    def _checked(self, kernel: ir.Kernel, module: ir.Module, scope: Scope) -> Node[Expr]:
+    def _node(self, kernel: ir.Kernel, module: ir.Module, scope: Scope) -> Node[Expr]:
         """The kernel's node; a problem of its values (a square root of a negative number, once the arguments are in) is
         reported at the kernel, and the node is left empty: the compilation stops after this pass."""
         try:
