@@ -32,6 +32,7 @@ from compiler.eval import sweep
 from compiler.eval.cost import Peaks
 from compiler.eval.hardware import lookup
 from compiler.hf import families, params_from_hf_config
+from compiler.hf.verify import meta_model
 
 CONFIGS = Path(__file__).resolve().parent.parent / "tests" / "hf_configs"
 TOTALS = 10**6
@@ -102,7 +103,7 @@ def run() -> list[Result]:
 def _against_torch(short: str, root: str, config: dict[str, object], model: object, fixed: dict[str, int]) -> list[Result]:
     try:
         import torch
-        import transformers
+        import transformers  # noqa: F401 - meta_model builds the model with it
         from torch.utils.flop_counter import FlopCounterMode
     except ImportError:
         return [Result(f"FlopCounterMode against kc for {short}", 0, "", note="skipped: torch and transformers are not installed")]
@@ -110,13 +111,8 @@ def _against_torch(short: str, root: str, config: dict[str, object], model: obje
     small = {**config, "num_hidden_layers": TORCH_LAYERS}
     values = {**fixed, **params_from_hf_config(small)}
     architecture = next(a for a, m in family.modules.items() if m == root)
-    settings = {k: v for k, v in small.items() if k not in ("model_type", "architectures")}
-    hf_config = transformers.AutoConfig.for_model(family.model_type).__class__.from_dict(settings)
-    hf_config._attn_implementation = "eager"  # counted by FlopCounterMode on every device (see compiler/hf/verify.py)
     started = time.perf_counter()
-    with torch.device("meta"):
-        torch_model = getattr(transformers, architecture)(hf_config)
-    torch_model.eval()
+    torch_model, _ = meta_model(family, architecture, small)  # attention and experts as FlopCounterMode counts them
     build = time.perf_counter() - started
 
     def count(batch: int, length: int) -> int:

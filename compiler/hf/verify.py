@@ -239,10 +239,29 @@ def torch_matmul(
     family: Family, architecture: str, config: dict[str, Any], shapes: Mapping[str, int]
 ) -> tuple[dict[str, int], int, tuple[str, str | None]]:
     """FlopCounterMode's FLOPs per module class and in total, for the model built from `config` on the meta device."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    model, experts = meta_model(family, architecture, config)
+    batch, length, cached = shapes["batch_size"], shapes["seq_len"], shapes["cache_len"]
+    keyword = "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
+    with torch.no_grad(), _refused(f"the forward pass of {architecture} fails on the meta device"):
+        arguments: dict[str, Any] = {}
+        if cached:
+            out = model(torch.zeros(batch, cached, dtype=torch.long, device="meta"), use_cache=True)
+            arguments = {keyword: getattr(out, keyword, None), "use_cache": True}
+        counter = FlopCounterMode(display=False)
+        with counter:
+            model(torch.zeros(batch, length, dtype=torch.long, device="meta"), **arguments)
+    return _per_class(model, counter.get_flop_counts()), int(counter.get_total_flops()), ("eager", experts)
+
+
+def meta_model(family: Family, architecture: str, config: dict[str, Any]) -> tuple[Any, str | None]:
+    """The model `architecture` built from `config` on the meta device, with the attention and experts
+    implementations FlopCounterMode counts; and the experts implementation chosen (None: the model has none)."""
     try:
         import torch
         import transformers
-        from torch.utils.flop_counter import FlopCounterMode
     except ImportError as error:
         raise VerifyError(
             f"kc verify needs PyTorch and transformers ({error.name or error} is not installed): {install_hint('torch', 'torch transformers')}"
@@ -263,17 +282,7 @@ def torch_matmul(
     with _refused(f"transformers cannot build {architecture} from this config"), torch.device("meta"):
         model = model_class(hf_config)
     model.eval()
-    batch, length, cached = shapes["batch_size"], shapes["seq_len"], shapes["cache_len"]
-    keyword = "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
-    with torch.no_grad(), _refused(f"the forward pass of {architecture} fails on the meta device"):
-        arguments: dict[str, Any] = {}
-        if cached:
-            out = model(torch.zeros(batch, cached, dtype=torch.long, device="meta"), use_cache=True)
-            arguments = {keyword: getattr(out, keyword, None), "use_cache": True}
-        counter = FlopCounterMode(display=False)
-        with counter:
-            model(torch.zeros(batch, length, dtype=torch.long, device="meta"), **arguments)
-    return _per_class(model, counter.get_flop_counts()), int(counter.get_total_flops()), ("eager", experts)
+    return model, experts
 
 
 @contextlib.contextmanager
