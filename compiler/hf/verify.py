@@ -239,10 +239,10 @@ def torch_matmul(
     family: Family, architecture: str, config: dict[str, Any], shapes: Mapping[str, int]
 ) -> tuple[dict[str, int], int, tuple[str, str | None]]:
     """FlopCounterMode's FLOPs per module class and in total, for the model built from `config` on the meta device."""
+    model, experts = meta_model(family, architecture, config)  # a VerifyError without PyTorch
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 
-    model, experts = meta_model(family, architecture, config)
     batch, length, cached = shapes["batch_size"], shapes["seq_len"], shapes["cache_len"]
     keyword = "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
     with torch.no_grad(), _refused(f"the forward pass of {architecture} fails on the meta device"):
