@@ -203,12 +203,14 @@ def _convert(node: ir.Expr, reference: Callable[[ir.Reference], Expr] | None) ->
             values = [value(a) for a in arguments]
             if function in _DOMAINS and values[0].is_number and not _DOMAINS[function](values[0]):
                 raise SymbolicError("KC105", f"{function}({values[0]}) has no value", node.span)
-            try:
-                return _FUNCTIONS[function](*values)
-            except (TypeError, ValueError):  # min or max of a number that is not real, from a square root of a negative one
-                raise SymbolicError("KC105", f"{function} of a value that is not a real number", node.span) from None
+            if function in ("min", "max") and any(v.has(sympy.I) for v in values):  # sympy's Min and Max refuse it
+                raise SymbolicError("KC105", f"{function} of a number that is not real (a square root of a negative number)", node.span)
+            return _FUNCTIONS[function](*values)
         case ir.Conditional(test=test, body=body, orelse=orelse):
-            return sympy.Piecewise((value(body), truth(test)), (value(orelse), True))
+            try:
+                return sympy.Piecewise((value(body), truth(test)), (value(orelse), True))
+            except (TypeError, ValueError) as error:  # sympy simplifies a test holding a conditional, and may fail on the way
+                raise SymbolicError("KC908", f"cannot compute this conditional: sympy failed on its test ({error})", node.span) from None
         case ir.Reference() if reference is not None:
             return reference(node)
     raise SymbolicError("KC101", f"cannot compute with {type(node).__name__}", node.span)
@@ -218,8 +220,10 @@ def substitute(expr: Expr, mapping: Mapping[Any, Any]) -> Expr:
     """Replace symbols simultaneously."""
     try:
         return expr.xreplace(mapping) if mapping else expr
-    except (TypeError, ValueError):  # min or max met a number that is not real, from a square root of a negative one
-        raise SymbolicError("KC105", "min or max of a value that is not a real number") from None
+    except (TypeError, ValueError) as error:
+        if "comparable" in str(error):  # sympy's Min and Max refuse a number that is not real
+            raise SymbolicError("KC105", "min or max of a number that is not real (a square root of a negative number)") from None
+        raise SymbolicError("KC908", f"cannot compute this formula: sympy failed on it ({error})") from None
 
 
 def free_names(expr: Expr) -> set[str]:

@@ -345,3 +345,17 @@ def test_a_square_root_of_a_negative_number_is_a_located_problem(library: Callab
     (problem,) = raised.value.diagnostics.errors
     assert problem.code == "KC105" and problem.location is not None and problem.location.file is not None, problem
     assert problem.location.pointer.startswith("kernels[0]"), problem
+
+
+def test_a_test_sympy_fails_on_is_a_located_problem(library: Callable[..., Path]) -> None:
+    """Found by the random libraries: sympy simplifies a test that holds a conditional (here a callee's closed
+    form), and failed inside with a ValueError, which was an internal error of kc."""
+    callee = {"class_name": "m.C", "parameters": ["b", "s"], "kernels": [{"operation": "k", "flops": "b if max(b, b / s) > (b if b > b else w_bytes) else s", "memory_access": {"read": "b", "write": "b"}}]}
+    model = {"class_name": "m.T", "parameters": ["b", "h"], "kernels": [{"operation": "k", "flops": "b if b > ${m.C}(b, b + h) else b", "memory_access": {"read": "b", "write": "b"}}]}
+    modules = Library.from_path([library({"m.C": callee, "m.T": model})], environment=False)
+    compare(modules, "m.T")
+    with pytest.raises(KcError) as raised:
+        compile_tree(modules, "m.T")
+    assert raised.value.diagnostics is not None
+    (problem,) = raised.value.diagnostics.errors
+    assert problem.code == "KC908" and problem.location is not None and problem.location.pointer == "kernels[0].flops", problem
