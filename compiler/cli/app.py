@@ -177,7 +177,19 @@ def parser() -> tuple[_Parser, dict[str, _Parser]]:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Run the command line `argv` (default: the process's), and end the process with its exit status."""
+    """Run the command line `argv` (default: the process's); a usage error, a problem, an interrupt or a bug of
+    kc ends the process with its exit status, and no traceback reaches the user."""
+    try:
+        _run(argv)
+    except BrokenPipeError:  # the reader has gone (kc list | head -1): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(EXIT_PROBLEMS)
+    except KeyboardInterrupt:
+        err("kc: interrupted")
+        sys.exit(EXIT_INTERRUPTED)
+
+
+def _run(argv: Sequence[str] | None) -> None:
     top, commands = parser()
     given = top.parse_args(argv)
     if given.command is None:
@@ -198,17 +210,11 @@ def main(argv: Sequence[str] | None = None) -> None:
             declared.run(**values)
         finally:
             flush_stdout()
-    except BrokenPipeError:  # the reader has gone (kc list | head -1): stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(EXIT_PROBLEMS)
-    except KeyboardInterrupt:
-        err("kc: interrupted")
-        sys.exit(EXIT_INTERRUPTED)
     except OptionError as error:
         usage.error(f"argument {error.option}: {error}")
     except KcError as error:
         report(error)
-    except SystemExit:
+    except BrokenPipeError:  # main's to handle, as everywhere in the run
         raise
     except Exception as error:
         if os.environ.get("KC_DEBUG"):
@@ -352,7 +358,7 @@ def flush_stdout() -> None:
 
 
 def to_stdout(write: Callable[[], object]) -> None:
-    """A failing standard output (a full disk) is one line and exit status 1; a closed pipe is left to the guard."""
+    """A failing standard output (a full disk) is one line and exit status 1; a closed pipe is left to `main`."""
     try:
         write()
     except BrokenPipeError:
