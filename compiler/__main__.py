@@ -1,9 +1,9 @@
-import sys
-
-try:
+try:  # from kc's first line: Ctrl-C while kc is still importing ends as an interrupted run, without a traceback
     from compiler.cli.app import main
-except KeyboardInterrupt:  # Ctrl-C while kc is still importing: no traceback, the status of an interrupted run
+except KeyboardInterrupt:
+    import sys
+
     print("kc: interrupted", file=sys.stderr)
-    sys.exit(130)
+    raise SystemExit(130) from None
 
 main()
