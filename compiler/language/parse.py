@@ -101,8 +101,10 @@ def _cover(first: Any, last: Any) -> Span:
 class _Build:
     """One method per grammar alias, called with the rule's children; each builds one IR node and its span."""
 
+    # number, name and binary make most nodes: their spans are made here rather than by _span and _cover
+
     def number(self, token: Token) -> Number:
-        return Number(_literal(token), span=_span(token))
+        return Number(_literal(token), span=Span(token.start_pos, token.end_pos))
 
     def name(self, token: Token) -> Expr:
         text = str(token)
@@ -112,10 +114,10 @@ class _Build:
             first = text.split(".", 1)[0]
             message = f"unexpected {text[len(first):]!r}: a dotted name is a configuration value, config.NAME"
             raise _BuildError("KC101", message, Span(_span(token).start + len(first), _span(token).end))
-        return Name(text, span=_span(token))
+        return Name(text, span=Span(token.start_pos, token.end_pos))
 
     def binary(self, left: Expr, op: Token, right: Expr) -> Binary:
-        return Binary(str(op), left, right, span=_cover(left, right))
+        return Binary(str(op), left, right, span=Span(left.span.start, right.span.end))  # type: ignore[union-attr]  # the parser's nodes have spans
 
     def power(self, left: Expr, op: Token, right: Expr) -> Binary:
         return Binary("**", left, right, span=_cover(left, right))

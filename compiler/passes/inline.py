@@ -98,8 +98,8 @@ class ClosedForms:
         algebra = self.algebra
         if formula.expr is None:
             return algebra.zero
-        try:
-            return algebra.substitute(self._value(formula.expr, field), scope)
+        try:  # a formula without references has one value whatever the field: computed once
+            return algebra.substitute(self._value(formula.expr, field if formula.references else None), scope)
         except SymbolicError as error:
             location = Location(module.file, formula.path, formula.text, error.span)
             self.diagnostics.error(error.code, error.message, location, chain=self.graph.chains.get(module.name, ()))
