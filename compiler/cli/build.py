@@ -32,8 +32,6 @@ from compiler.cli.app import (
 )
 from compiler.errors import OptionError
 
-OUTPUT = Argument("-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of standard output.")
-LENIENT = flag("--lenient", help="Drop extra arguments and keep unbound parameters as free names, with warnings, instead of failing.")
 RENAME = repeated("--rename", dest="renames", metavar="OLD=NEW", help=RENAME_HELP)
 
 
@@ -42,8 +40,8 @@ RENAME = repeated("--rename", dest="renames", metavar="OLD=NEW", help=RENAME_HEL
     Argument("module", metavar="MODULE", help="A module's class name, or the path to its JSON file."),
     *lib_options(),
     Argument("--emit", choices=FORMATS, default="json", help="Output format (json: a summary instead on a terminal, unless -o is given). Default: json."),
-    OUTPUT,
-    LENIENT,
+    Argument("-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of standard output."),
+    flag("--lenient", help="Drop extra arguments and keep unbound parameters as free names, with warnings, instead of failing."),
     RENAME,
     flag("--tex-fragment", help="With --emit tex: only the body, for \\input into another document."),
     Argument("--symbols", choices=["long", "short"], default="long", help="With --emit tex: names in full, or as short symbols (B, S, H, ...) with a legend. Default: long."),
