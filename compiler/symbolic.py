@@ -207,10 +207,10 @@ def _convert(node: ir.Expr, reference: Callable[[ir.Reference], Expr] | None) ->
                 raise SymbolicError("KC105", f"{function} of a number that is not real (a square root of a negative number)", node.span)
             return _FUNCTIONS[function](*values)
         case ir.Conditional(test=test, body=body, orelse=orelse):
-            try:
+            try:  # sympy simplifies a test holding a conditional, and may fail on the way
                 return sympy.Piecewise((value(body), truth(test)), (value(orelse), True))
-            except (TypeError, ValueError) as error:  # sympy simplifies a test holding a conditional, and may fail on the way
-                raise SymbolicError("KC908", f"cannot compute this conditional: sympy failed on its test ({error})", node.span) from None
+            except (TypeError, ValueError) as error:
+                raise _failed(error, node.span) from None
         case ir.Reference() if reference is not None:
             return reference(node)
     raise SymbolicError("KC101", f"cannot compute with {type(node).__name__}", node.span)
@@ -221,9 +221,13 @@ def substitute(expr: Expr, mapping: Mapping[Any, Any]) -> Expr:
     try:
         return expr.xreplace(mapping) if mapping else expr
     except (TypeError, ValueError) as error:
-        if "comparable" in str(error):  # sympy's Min and Max refuse a number that is not real
-            raise SymbolicError("KC105", "min or max of a number that is not real (a square root of a negative number)") from None
-        raise SymbolicError("KC908", f"cannot compute this formula: sympy failed on it ({error})") from None
+        raise _failed(error) from None
+
+
+def _failed(error: Exception, span: ir.Span | None = None) -> SymbolicError:
+    """A refusal of sympy's own as a problem of the formula: one sympy cannot compute (its Min and Max refuse a
+    number that is not real, or a nan met while it simplifies a test)."""
+    return SymbolicError("KC908", f"cannot compute this formula: sympy failed on it ({error})", span)
 
 
 def free_names(expr: Expr) -> set[str]:

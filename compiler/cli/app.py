@@ -3,7 +3,7 @@
 Exit status: 0 success, 1 problems in the input (diagnostics on stderr),
 2 usage errors, 3 an internal error of kc itself, 130 interrupted.
 The standard library's argparse reads the command line (click took 19 ms of
-every start, a third of compiling a small module); each command declares
+every start, more than a quarter of compiling a small formula); each command declares
 its arguments beside the function that runs it, and imports its heavy
 modules inside that function, so `kc --help` stays fast.
 """
