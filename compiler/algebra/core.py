@@ -82,7 +82,7 @@ class Poly:
     counts them once each, whatever the other terms add.
     """
 
-    __slots__ = ("_conditional", "_hash", "_names", "estimate", "flat", "plain", "terms")
+    __slots__ = ("_conditional", "_hash", "_key", "_names", "estimate", "flat", "plain", "terms")
     _conditional: bool
 
     def __init__(
@@ -94,6 +94,7 @@ class Poly:
         self.plain = terms if flat else plain or {}
         self._hash: int | None = None
         self._names: frozenset[str] | None = None
+        self._key: str | None = None
 
     # Construction
 
@@ -135,15 +136,14 @@ class Poly:
     def names(self) -> frozenset[str]:
         if self._names is None:
             found: set[str] = set()
-            conditional = False
-            for monomial in self.terms:
-                for atom, _ in monomial:
-                    if isinstance(atom, str):
-                        found.add(atom)
-                    else:
-                        found |= atom.names()
-                        conditional = conditional or atom.conditional
-            self._names, self._conditional = frozenset(found), conditional
+            functions: list[Fn] = []
+            for atom in {atom for monomial in self.terms for atom, _ in monomial}:  # terms share atoms: each seen once
+                if isinstance(atom, str):
+                    found.add(atom)
+                else:
+                    functions.append(atom)
+            found.update(*(f.names() for f in functions))
+            self._names, self._conditional = frozenset(found), any(f.conditional for f in functions)
         return self._names
 
     def conditional(self) -> bool:
@@ -211,16 +211,7 @@ class Poly:
         a, b = (self, other) if len(self.terms) >= len(other.terms) else (other, self)
         single = a.flat and b.flat and len(a.terms) == 1 and len(b.terms) == 1
         estimate = 1.0 if single else _checked(a.estimate * b.estimate)
-        terms: dict[Monomial, Rational] = {}
-        for m2, c2 in b.terms.items():
-            for m1, c1 in a.terms.items():
-                monomial = _times(m1, m2)
-                total = terms.get(monomial, 0) + c1 * c2
-                if total:
-                    terms[monomial] = total
-                else:
-                    del terms[monomial]
-        product = Poly(terms, estimate, single)
+        product = Poly(_expanded(a.terms, b.terms), estimate, single)
         return _powers_folded(product) if self.conditional() and other.conditional() else product
 
     __rmul__ = __mul__
@@ -285,6 +276,31 @@ def _checked(estimate: float) -> float:
     if estimate > Limits.current().expression_terms:
         raise Unsupported("past the term limit")
     return estimate
+
+
+def _expanded(a: dict[Monomial, Rational], b: dict[Monomial, Rational]) -> dict[Monomial, Rational]:
+    """The terms of the product of two sums, each term of `a` times each of `b`."""
+    terms: dict[Monomial, Rational] = {}
+    for m2, c2 in b.items():
+        for m1, c1 in a.items():
+            monomial = _times(m1, m2)
+            total = terms.get(monomial, 0) + c1 * c2
+            if total:
+                terms[monomial] = total
+            else:
+                del terms[monomial]
+    return terms
+
+
+def _term_times(monomial: Monomial, coefficient: Rational, value: Poly) -> Poly:
+    """`Poly({monomial: coefficient}) * value` for a monomial that is not 1, a nonzero coefficient and a value that is
+    neither a number nor conditional, as `*` makes it, without making the term first: what a substitution does to a term
+    whose one name is replaced by a sum."""
+    term = {monomial: coefficient}
+    if len(value.terms) > 1:
+        return Poly(_expanded(value.terms, term), _checked(value.estimate), False)
+    single = value.flat and len(value.terms) == 1
+    return Poly(_expanded(term, value.terms), 1.0 if single else _checked(value.estimate), single)
 
 
 def _times(a: Monomial, b: Monomial) -> Monomial:
@@ -613,8 +629,11 @@ def _evaluated(kind: str, arguments: list[Poly]) -> Poly:
 
 
 def _key(poly: Poly) -> str:
-    """An order of formulas that does not depend on how they were built."""
-    return repr(sorted((sorted((_atom_key(a), e) for a, e in m), str(c)) for m, c in poly.terms.items()))
+    """An order of formulas that does not depend on how they were built (kept: the footprint's nested maxima meet
+    the same arguments again)."""
+    if poly._key is None:
+        poly._key = repr(sorted((sorted((_atom_key(a), e) for a, e in m), str(c)) for m, c in poly.terms.items()))
+    return poly._key
 
 
 def _atom_key(atom: Atom) -> str:
@@ -628,6 +647,11 @@ def value(expr: ir.Expr, reference: Callable[[ir.Reference], Poly] | None = None
     """The exact value of `expr`; `reference` gives the value of each reference."""
 
     def convert(node: ir.Expr) -> Poly:
+        if type(node) is ir.Binary:  # most nodes: sums and products first
+            if node.op == "*":
+                return product(node)
+            if node.op in ("+", "-"):
+                return total(node)
         match node:
             case ir.Number(value=v):
                 return Poly.number(v.numerator if v.denominator == 1 else v)
@@ -635,22 +659,6 @@ def value(expr: ir.Expr, reference: Callable[[ir.Reference], Poly] | None = None
                 return Poly.atom(name)
             case ir.Unary(op="-", operand=operand):
                 return -convert(operand)
-            case ir.Binary(op="+" | "-"):
-                # a + b - c + ... parses left-deep: walk its spine
-                terms = []
-                while isinstance(node, ir.Binary) and node.op in ("+", "-"):
-                    term = convert(node.right)
-                    terms.append(term if node.op == "+" else -term)
-                    node = node.left
-                terms.append(convert(node))
-                return add(reversed(terms))
-            case ir.Binary(op="*"):
-                factors = []  # a * b * c parses left-deep too
-                while isinstance(node, ir.Binary) and node.op == "*":
-                    factors.append(node.right)
-                    node = node.left
-                factors.append(node)
-                return multiply(convert(f) for f in reversed(factors))
             case ir.Binary(op="/", left=left, right=right):
                 return convert(left) / convert(right)
             case ir.Binary(op="//", left=left, right=right):
@@ -668,6 +676,39 @@ def value(expr: ir.Expr, reference: Callable[[ir.Reference], Poly] | None = None
             case ir.Reference() if reference is not None:
                 return reference(node)
         raise Unsupported(type(node).__name__)
+
+    def total(node: ir.Expr) -> Poly:
+        """a + b - c + ... parses left-deep: its spine is walked, and its terms added in one step."""
+        terms = []
+        while type(node) is ir.Binary and node.op in ("+", "-"):
+            right = node.right
+            term = product(right) if type(right) is ir.Binary and right.op == "*" else convert(right)
+            terms.append(term if node.op == "+" else -term)
+            node = node.left
+        terms.append(convert(node))
+        return add(terms[::-1])
+
+    def product(node: ir.Expr) -> Poly:
+        """a * b * c parses left-deep too; its names and numbers, most of an analysis, are multiplied straight
+        into one term, as `multiply` would."""
+        factors = []
+        while type(node) is ir.Binary and node.op == "*":
+            factors.append(node.right)
+            node = node.left
+        factors.append(node)
+        coefficient: Rational = 1
+        exponents: dict[Atom, int] = {}
+        others = []
+        for factor in reversed(factors):
+            if type(factor) is ir.Name:
+                exponents[factor.id] = exponents.get(factor.id, 0) + 1
+            elif type(factor) is ir.Number:
+                number = factor.value
+                coefficient *= number.numerator if number.denominator == 1 else number
+            else:
+                others.append(convert(factor))
+        term = Poly({frozenset(exponents.items()): coefficient} if coefficient else {}, 1.0)
+        return multiply((term, *others)) if others else term
 
     def truth(node: ir.Expr) -> Poly:
         """A test: a comparison, or a number that is true when it is not 0 (`and`, `or` and `not` are sympy's)."""
@@ -792,6 +833,7 @@ def substitute(expr: Poly, mapping: Mapping[str, Poly]) -> Poly:
             if not any(_is_power(atom) for atom, _ in monomial):
                 singles[name] = (monomial, coefficient)
     holds = expr.conditional()
+    plain: dict[Monomial, Rational] = {}  # the terms that stay one term, added as they come (without a conditional)
     parts: list[Poly] = []
     for monomial, coefficient in expr.terms.items():
         exponents: dict[Atom, int] = {}
@@ -822,18 +864,33 @@ def substitute(expr: Poly, mapping: Mapping[str, Poly]) -> Poly:
                 exponents[atom] = total
             else:
                 del exponents[atom]
+        if not factors and not holds:
+            key = frozenset(exponents.items()) if changed else monomial
+            added = plain.get(key, 0) + coefficient
+            if added:
+                plain[key] = added
+            else:
+                del plain[key]
+            continue
         if not changed and not factors:
-            parts.append(_term(monomial, coefficient) if holds else Poly({monomial: coefficient}, 1.0))
+            parts.append(_term(monomial, coefficient))
             continue
         if not coefficient:
             term = Poly({}, 1.0)
         else:
             kept = frozenset(exponents.items())
+            if not holds and kept and len(factors) == 1:  # the common case: one name of the term becomes a sum
+                value, exponent = factors[0]
+                if exponent == 1 and value.terms and value.constant() is None and not value.conditional():
+                    parts.append(_term_times(kept, coefficient, value))
+                    continue
             term = _term(kept, coefficient) if holds else Poly({kept: coefficient}, 1.0)
         for value, exponent in factors:
             term = term * value.power(exponent)
         parts.append(term)
-    return add(parts)
+    if not parts:
+        return Poly(plain, _checked(float(len(plain) or 1)))
+    return add([Poly(plain), *parts] if plain else parts)
 
 
 def _substitute_atom(atom: Fn, mapping: Mapping[str, Poly]) -> Poly:

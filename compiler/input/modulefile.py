@@ -51,6 +51,14 @@ class Loaded(Record):
 
 def read_module(name: str, file: str, text: str, renames: Mapping[str, str]) -> Loaded:
     """Module `name` from the JSON `text` of `file`, renamed with `renames`."""
+    return _read(name, file, text, tuple(renames.items()), Limits.current())
+
+
+@functools.lru_cache(maxsize=1024)
+def _read(name: str, file: str, text: str, renames: tuple[tuple[str, str], ...], limits: Limits) -> Loaded:
+    # Read once per text in a process, as formulas are parsed once: a process that
+    # compiles several models (the tests, `kc verify`, a notebook) reads the built-in
+    # library's files again for each, and the result is immutable.
     try:
         data = json.loads(text, parse_int=_json_int, parse_float=_json_float, parse_constant=_json_constant)
     except json.JSONDecodeError as error:
@@ -65,7 +73,7 @@ def read_module(name: str, file: str, text: str, renames: Mapping[str, str]) -> 
     module = reader.module(name, data)
     if reader.invalid or module is None:
         return Loaded(name, file, None, tuple(reader.diagnostics))
-    module, collisions = rename.rename(module, renames)
+    module, collisions = rename.rename(module, dict(renames))
     return Loaded(name, file, module, (*reader.diagnostics, *collisions))
 
 

@@ -40,7 +40,8 @@ class ClosedForms:
         self.graph, self.signatures, self.bindings = graph, bindings.signatures, bindings.references
         self.diagnostics = diagnostics
         self.algebra = algebra
-        self._free = {name: {n.id for f in m.formulas() for n in f.names} for name, m in graph.modules.items()}
+        self._free = {name: {n.id for f in m.formulas() for n in f.names} | _PRECISION for name, m in graph.modules.items()}
+        """Each module's names that a caller's scope passes through: those its formulas use, and the precision names."""
         self._values: dict[tuple[int, int | None], tuple[ir.Expr, Expr]] = {}
         self._bindings = {id(r): b for r, b in self.bindings.items()}  # found without hashing the reference's tree
         self._closed: dict[str, tuple[Expr, Expr, Expr]] = {}
@@ -65,7 +66,8 @@ class ClosedForms:
         # Unbound parameters (lenient), undeclared names and precision names: the
         # caller's name of the same name, as `${M}` without arguments binds them
         # (in the caller's scope; a name the scope leaves out stays itself).
-        inner: Scope = {name: outer[name] for name in self._free[reference.module] | _PRECISION if name in outer}
+        free = self._free[reference.module]
+        inner: Scope = {name: value for name, value in outer.items() if name in free}
         for name, value in binding.precision:
             inner[name] = algebra.substitute(self._value(value), outer)
         arguments = dict(binding.arguments)

@@ -93,6 +93,7 @@ def lint_units(module: ir.Module, diagnostics: Diagnostics) -> None:
         location = Location(module.file, formula.path, formula.text)
         field = _FIELDS.get(str(formula.path[-1]), str(formula.path[-1]))
         precision = ir.PRINTED_LAST  # `bytes`, the cost dialect's width, is a byte factor in either dialect
+        scaled_flops = field == "flops" and any(name.id in ir.PRECISION_NAMES for name in formula.names)
         for term in terms(formula.expr):
             if field == "cache" and not has_bytes(term, precision):
                 diagnostics.warning(
@@ -108,7 +109,7 @@ def lint_units(module: ir.Module, diagnostics: Diagnostics) -> None:
                     location.at(term.span),
                     hint="multiply by a_bytes (activations), w_bytes (weights), 4 for fp32 upcasts, or 8 for int64 tensors such as token ids",
                 )
-            if field == "flops":
+            if scaled_flops:
                 for name in _precision_names(term):
                     diagnostics.warning(
                         "KC502",
