@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import resource
+import os
 import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -30,38 +31,41 @@ _DRIVER = textwrap.dedent("""
         from compiler.algebra import sympy_algebra
         from compiler.pipeline import compile_tree
         compile_tree.__kwdefaults__["algebra"] = sympy_algebra()
-    from compiler.cli import main
+    from compiler.cli.app import run
     sys.argv = ["kc", *sys.argv[2:]]
-    try:
-        main()
-    except SystemExit as exit:
-        assert not exit.code, exit.code
-    print([l.split()[1] for l in open("/proc/self/status") if l.startswith("VmHWM")][0])
+    run()
 """)
+"""`kc` itself (`compiler.cli.app.run`, as the installed command runs it), on kc's core or on the sympy bridge."""
 
 
 BEFORE_LIMIT = 300
 """Seconds a run on the sympy algebra may take before it is reported as longer than that."""
 
 
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def _kc(algebra: str, arguments: list[str], timeout: float | None = None) -> float:
-    """Seconds of one cold `kc` process; its memory peak (MiB) is kept in `_peaks`, its least CPU time in `_cpu`."""
-    start, cpu = time.perf_counter(), _children_cpu()
-    try:
-        done = subprocess.run([sys.executable, "-c", _DRIVER, algebra, *arguments], capture_output=True, text=True, check=False, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return float("inf")
-    seconds = time.perf_counter() - start
-    if done.returncode:
-        raise RuntimeError(done.stderr[-2000:])
+    """Seconds of one cold `kc` process; its memory peak (MiB) is kept in `_peaks`, its least CPU time in `_cpu`.
+
+    The process is waited for with `os.wait4`, which gives the resources of
+    that one process: its peak resident memory and its CPU time."""
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        process = subprocess.Popen([sys.executable, "-c", _DRIVER, algebra, *arguments], stdout=subprocess.DEVNULL, stderr=errors)
+        timer = threading.Timer(timeout, process.kill) if timeout is not None else None
+        if timer is not None:
+            timer.start()
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
+        if timer is not None:
+            timer.cancel()
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode < 0:  # killed at the limit
+            return float("inf")
+        if process.returncode:
+            errors.seek(0)
+            raise RuntimeError(errors.read()[-2000:].decode(errors="replace"))
     key = (algebra, *arguments)
-    _peaks[tuple(arguments)] = int(done.stdout.split()[-1]) / 1024
-    _cpu[key] = min(_cpu.get(key, float("inf")), _children_cpu() - cpu)
+    _peaks[tuple(arguments)] = usage.ru_maxrss / 1024  # KiB on Linux
+    _cpu[key] = min(_cpu.get(key, float("inf")), usage.ru_utime + usage.ru_stime)
     return seconds
 
 
@@ -72,9 +76,11 @@ the time it waits for a CPU inflates the wall-clock time, not this."""
 
 
 def _yardstick_cpu() -> float:
-    start = _children_cpu()
-    subprocess.run([sys.executable, "-c", "import sympy"], check=True)
-    return _children_cpu() - start
+    process = subprocess.Popen([sys.executable, "-c", "import sympy"])
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    assert not process.returncode
+    return usage.ru_utime + usage.ru_stime
 
 
 def _module(directory: Path, name: str, kernels: list[dict[str, object]], parameters: list[str]) -> None:

@@ -189,6 +189,32 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(EXIT_INTERRUPTED)
 
 
+def run() -> NoReturn:
+    """The `kc` program: `main`, then the process ends at once, its output flushed.
+
+    Python's own exit would free every value the command built, one at a
+    time, after collecting them all once more (the collector runs at exit
+    even where it was off): 100 of the 600 ms of compiling 1,000 Linear
+    calls, measured with and without. kc registers no exit handler and
+    leaves no file open, so nothing else is skipped."""
+    status = 0
+    try:
+        main()
+    except SystemExit as exit:
+        if isinstance(exit.code, int):
+            status = exit.code
+        elif exit.code is not None:  # sys.exit("message"), ended as Python ends it
+            err(str(exit.code))
+            status = EXIT_PROBLEMS
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):  # a closed pipe or stream: what it held has nowhere to go
+            pass
+    os._exit(status)
+
+
 def _run(argv: Sequence[str] | None) -> None:
     top, commands = parser()
     given = top.parse_args(argv)
