@@ -318,47 +318,79 @@ class _Spliced:
         self.children = children
 
 
+_Reduction = tuple[int, str, Callable[..., Any] | None, bool, tuple[tuple[int, bool, int], ...] | None, int]
+
+_UNIT, _NAME, _NUMBER, _BINARY, _OTHER = range(5)
+"""How the fast driver takes a reduction: `_UNIT`, one child that stands for its rule, leaves the values as
+they are; `_NAME`, `_NUMBER` and `_BINARY`, the builders most nodes come from, are written out in the
+driver; `_OTHER` is done as lark's tree builder does it."""
+
+_INLINE = {"name": _NAME, "number": _NUMBER, "binary": _BINARY}
+"""The builders written out in the driver, for the rules that keep all their children."""
+
+
+class _Jumps(dict[tuple[int, int, str], int]):
+    """(state below a reduction's children, the reduction, lookahead) to the state the reduction leads to: its
+    rule's goto, then those of the run of one-child reductions (sum: product, product: unary, …) the lookahead
+    takes from there, which leave the values as they are. Each is found when first needed."""
+
+    def __init__(self, origins: tuple[str, ...], units: tuple[bool, ...]) -> None:
+        super().__init__()
+        self.origins: Final = origins
+        self.units: Final = units
+
+    def __missing__(self, key: tuple[int, int, str]) -> int:
+        below, rule, kind = key
+        found = lalr_table.ACTIONS[below][self.origins[rule]]
+        while (action := lalr_table.ACTIONS[found].get(kind, 0)) < 0 and self.units[-1 - action]:
+            found = lalr_table.ACTIONS[below][self.origins[-1 - action]]
+        self[key] = found
+        return found
+
+
 class _Driver:
     """The tables of `lalr_table`, compiled, with each reduction's builder looked up once."""
 
-    def __init__(
-        self,
-        token: re.Pattern[str],
-        module: re.Pattern[str],
-        ignore: re.Pattern[str],
-        reductions: tuple[tuple[int, str, Callable[..., Any] | None, bool, tuple[tuple[int, bool, int], ...] | None, int], ...],
-    ) -> None:
+    def __init__(self, token: re.Pattern[str], module: re.Pattern[str], ignore: re.Pattern[str], build: _Build) -> None:
         self.token: Final = token
         """The whitespace before a token, and the token: a named group per terminal."""
         self.module: Final = module
         """The whitespace before a module name, and the name (group 1): the only token after `${`."""
         self.ignore: Final = ignore
-        self.reductions: Final = reductions
-        self.units: Final = tuple(size == 1 and expand and include is None for size, _, _, expand, include, _ in reductions)
-        """Whether a reduction has one child that stands for its rule (sum: product, product: unary, …): it leaves the values as they are."""
-        self.chains: Final[dict[tuple[int, int, str], int]] = {}
-        """(state below the top, top state, lookahead) to the top state after a run of those reductions, found once."""
+        groups = {index: name for name, index in token.groupindex.items()}
+        self.kinds: Final = tuple(lalr_table.TYPES.get(groups.get(index, ""), "") for index in range(token.groups + 1))
+        """A token's terminal type by the number of its group, `Match.lastindex` (a terminal's group closes after those inside it)."""
+        end = lalr_table.END
+        self.actions: Final = (*lalr_table.ACTIONS[:end], {"$END": end}, *lalr_table.ACTIONS[end + 1 :])
+        """lark's table, where the end state (which lark leaves empty) shifts `$END`: the one shift of `$END`, which ends the parse."""
+        self.build: Final = build
+        self.reductions: Final[tuple[_Reduction, ...]] = tuple(
+            (size, origin, None if method is None else getattr(build, method), expand, include, append)
+            for size, origin, method, expand, include, append in lalr_table.REDUCTIONS
+        )
+        reductions = self.reductions
+        origins = tuple(origin for _, origin, *_ in reductions)
+        # whether a reduction has one child that stands for its rule (sum: product, product: unary, …)
+        units = tuple(size == 1 and expand and include is None for size, _, _, expand, include, _ in reductions)
+        self.shapes: Final = tuple(_shape(reduction, unit) for reduction, unit in zip(reductions, units, strict=True))
+        self.kept: Final = tuple(tuple((index, False, 0) for index in range(size)) if include is None else include for size, _, _, _, include, _ in reductions)
+        """The children each reduction keeps, (index, spliced, Nones inserted before it): `include`, or all of them."""
+        self.jumps: Final = _Jumps(origins, units)
+        self.shifted: Final = frozenset(target for row in lalr_table.ACTIONS for symbol, target in row.items() if target >= 0 and symbol not in origins)
+        """The states a shift enters: their values on the stack are tokens (each state is entered on one symbol, a terminal or a rule)."""
 
-    def chain(self, below: int, top: int, kind: str) -> int:
-        key = (below, top, kind)
-        found = self.chains.get(key)
-        if found is None:
-            found = top
-            while found != lalr_table.END and (action := lalr_table.ACTIONS[found].get(kind, 0)) < 0 and self.units[-1 - action]:
-                found = lalr_table.ACTIONS[below][self.reductions[-1 - action][1]]
-            self.chains[key] = found
-        return found
+
+def _shape(reduction: _Reduction, unit: bool) -> int:
+    _, _, method, _, include, _ = reduction
+    if unit:
+        return _UNIT
+    return _INLINE.get(method.__name__, _OTHER) if method is not None and include is None else _OTHER
 
 
 @functools.cache
 def _driver() -> _Driver:
-    build = _Build()
-    reductions = tuple(
-        (size, origin, None if method is None else getattr(build, method), expand, include, append)
-        for size, origin, method, expand, include, append in lalr_table.REDUCTIONS
-    )
     space = f"(?:{lalr_table.IGNORE})?"
-    return _Driver(re.compile(f"{space}(?:{lalr_table.TOKENS})"), re.compile(f"{space}({lalr_table.MODULE})"), re.compile(lalr_table.IGNORE), reductions)
+    return _Driver(re.compile(f"{space}(?:{lalr_table.TOKENS})"), re.compile(f"{space}({lalr_table.MODULE})"), re.compile(lalr_table.IGNORE), _Build())
 
 
 def _fast_parse(text: str) -> Expr | None:
@@ -370,17 +402,18 @@ def _fast_parse(text: str) -> Expr | None:
     a module name only after `${`, the one place the grammar accepts it), the
     loop below is lark's `ParserState.feed_token` over lark's table (with a
     run of one-child reductions, `sum: product` and the like, taken in one
-    step), and each reduction does what lark's tree builder does, so the IR
-    is the same.
+    step), and each reduction does what lark's tree builder does (the nodes of
+    names, numbers and arithmetic, most of a formula, made in place), so the
+    IR is the same.
     Anything else, an error above all, is left to `lark.Lark.parse`, which
     reports it; lark is imported only then.
     """
     driver = _driver()
-    match_token, match_module = driver.token.match, driver.module.match
-    types, keywords, actions, reductions, dollar = lalr_table.TYPES, lalr_table.KEYWORDS, lalr_table.ACTIONS, driver.reductions, lalr_table.DOLLAR
-    units = driver.units
+    match_token, match_module, kinds, keywords, dollar = driver.token.match, driver.module.match, driver.kinds, lalr_table.KEYWORDS, lalr_table.DOLLAR
+    actions, reductions, shapes, jumps, shifted, kept, build = driver.actions, driver.reductions, driver.shapes, driver.jumps, driver.shifted, driver.kept, driver.build
+    digits = Limits.current().literal_digits
     states: list[int] = [0]
-    values: list[Any] = []
+    values: list[Any] = []  # a token waits here as (type, text, start, end): only a builder that takes one gets a `Token`
     position, end, kind = 0, len(text), ""
     try:
         while True:
@@ -391,46 +424,55 @@ def _fast_parse(text: str) -> Expr | None:
                 kind, token = "$END", None
             else:
                 if kind == dollar:
-                    kind, value = "MODULE", found.group(1)
+                    kind, value = "MODULE", found[1]
                 else:
-                    group = found.lastgroup or ""
-                    kind, value = types[group], found.group(group)
+                    group = found.lastindex or 0
+                    kind, value = kinds[group], found[group]
                     if kind == "NAME":
                         kind = keywords.get(value, kind)
                 position = found.end()
-                token = Token(kind, value, position - len(value), position)
-            while True:  # lark's feed_token: reduce until the token shifts
-                action = actions[states[-1]][kind]
-                if action < 0 and units[-1 - action]:
-                    states[-1] = driver.chain(states[-2], states[-1], kind)
-                    if token is None and states[-1] == lalr_table.END:
-                        return cast(Expr, values[-1])
-                    action = actions[states[-1]][kind]
-                if action >= 0:
-                    if token is None:
-                        return None
-                    states.append(action)
-                    values.append(token)
-                    break
-                size, origin, method, expand, include, append = reductions[-1 - action]
-                children = values[-size:] if size else []
-                if size:
-                    del states[-size:], values[-size:]
-                if include is not None:
-                    kept: list[Any] = []
-                    for index, splice, nones in include:
+                token = (kind, value, position - len(value), position)
+            while (action := actions[states[-1]][kind]) < 0:  # lark's feed_token: reduce until the token shifts
+                rule = -1 - action
+                shape = shapes[rule]
+                if shape == _OTHER:  # as lark's tree builder does it
+                    size, _, method, expand, _, append = reductions[rule]
+                    children: list[Any] = []
+                    for index, splice, nones in kept[rule]:
                         if nones:
-                            kept += [None] * nones
+                            children += [None] * nones
+                        child = values[index - size]
                         if splice:
-                            kept += children[index].children
+                            children += child.children
                         else:
-                            kept.append(children[index])
-                    children = kept + [None] * append if append else kept
-                node = children[0] if expand and len(children) == 1 else _Spliced(children) if method is None else method(*children)
-                states.append(actions[states[-1]][origin])
-                values.append(node)
-                if token is None and states[-1] == lalr_table.END:
-                    return cast(Expr, values[-1])
+                            children.append(Token(*child) if states[index - size] in shifted else child)
+                    if append:
+                        children += [None] * append
+                    if size:
+                        del states[-size:], values[-size:]
+                    node = children[0] if expand and len(children) == 1 else _Spliced(children) if method is None else method(*children)
+                    states.append(jumps[states[-1], rule, kind])
+                    values.append(node)
+                    continue
+                if shape == _BINARY:  # left, operator, right: the node `_Build.binary` makes
+                    right = values.pop()
+                    operator = values.pop()[1]
+                    left = values[-1]
+                    values[-1] = Binary(operator, left, right, span=Span(left.span.start, right.span.end))
+                    del states[-2:]
+                elif shape == _NAME:  # `_Build.name`'s node, where the name is neither a literal nor dotted
+                    _, name, start, stop = values[-1]
+                    plain = name not in LITERALS and "." not in name
+                    values[-1] = Name(name, span=Span(start, stop)) if plain else build.name(Token(*values[-1]))
+                elif shape == _NUMBER:  # `_Build.number`'s node, where the number is an integer of at most `literal_digits` digits
+                    _, number, start, stop = values[-1]
+                    small = number.isdigit() and len(number) <= digits
+                    values[-1] = Number(Fraction(int(number)), span=Span(start, stop)) if small else build.number(Token(*values[-1]))
+                states[-1] = jumps[states[-2], rule, kind]  # (a `_UNIT` reduction leaves the values as they are)
+            if token is None:  # `$END`, shifted in the end state only: the formula is read
+                return cast(Expr, values[-1])
+            states.append(action)
+            values.append(token)
     except (KeyError, _BuildError):
         return None
 
@@ -519,24 +561,45 @@ def _reference_parse(text: str) -> Expr:
 def check(expr: Expr, limits: Limits) -> list[Problem]:
     """Unknown functions, wrong function arity, and nesting beyond the limit."""
     problems = []
+    depth = 1  # of the deepest node
+    stack: list[tuple[Expr, int]] = [(expr, 1)]
+    while stack:
+        node, level = stack.pop()
+        while type(node) is Binary:  # most nodes: down the left side, stacking the right unless it is a leaf, no deeper than the left
+            level += 1
+            if type(node.right) is not Name and type(node.right) is not Number:
+                stack.append((node.right, level))
+            node = node.left
+        if type(node) is Call:
+            problems.extend(_check_call(node))
+        below = children(node)
+        if below:
+            level += 1
+            stack.extend((child, level) for child in below)
+        if level > depth:
+            depth = level
+    if depth > limits.nesting_depth:
+        deepest = _deepest(expr)
+        problems.append(
+            Problem(
+                "KC903",
+                f"formula nests {depth} levels deep (each operator of a chain such as a + b + c counts); the limit is {limits.nesting_depth}",
+                deepest.span,
+            )
+        )
+    return sorted(problems, key=lambda p: p.span.start if p.span else 0)
+
+
+def _deepest(expr: Expr) -> Expr:
+    """The node a formula that nests too deep is reported at: of the deepest (leaves all), the last in reading order."""
     stack: list[tuple[Expr, int]] = [(expr, 1)]
     deepest: tuple[Expr, int] = (expr, 1)
     while stack:
         node, depth = stack.pop()
         if depth > deepest[1]:
             deepest = (node, depth)
-        if isinstance(node, Call):
-            problems.extend(_check_call(node))
         stack.extend((child, depth + 1) for child in children(node))
-    if deepest[1] > limits.nesting_depth:
-        problems.append(
-            Problem(
-                "KC903",
-                f"formula nests {deepest[1]} levels deep (each operator of a chain such as a + b + c counts); the limit is {limits.nesting_depth}",
-                deepest[0].span,
-            )
-        )
-    return sorted(problems, key=lambda p: p.span.start if p.span else 0)
+    return deepest[0]
 
 
 def _check_call(call: Call) -> list[Problem]:
