@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from fractions import Fraction
+from operator import eq
 from typing import Any
 
 from compiler.algebra import Unsupported
@@ -22,8 +23,9 @@ from compiler.language import ir
 from compiler.language.printer import to_text
 
 _END = (9,)
-_Factors = tuple[tuple[Atom, int], ...]
-"""(atom, exponent) pairs of a product, in printing order."""
+_Split = tuple[tuple[Any, ...], list[ir.Expr], list[ir.Expr]]
+"""A term's place in a sum (the ranks of its factors above the fraction bar, each as often as its
+exponent), and its factors above and below the bar as IR, each in printing order."""
 
 
 class _Printed:
@@ -194,6 +196,19 @@ def _sum_text(poly: Poly) -> str | None:
     return text
 
 
+class _Keys(dict[Atom, tuple[Any, ...]]):
+    """Where each atom goes among the factors of a product, worked out on first use: a name by its rank,
+    another atom by how sympy prints it."""
+
+    def __init__(self, order: Order) -> None:
+        super().__init__()
+        self.order = order
+
+    def __missing__(self, atom: Atom) -> tuple[Any, ...]:
+        key = self[atom] = self.order.key(atom) if isinstance(atom, str) else (2, 0, _Printed(atom, lambda: _atom_text(atom)))
+        return key
+
+
 class Lowering:
     """Converts core polynomials to ordered IR, remembering what it did."""
 
@@ -201,9 +216,8 @@ class Lowering:
         self.order = order
         self._done: dict[Poly, ir.Expr] = {}
         self._atoms: dict[Atom, ir.Expr] = {}
-        self._keys: dict[Atom, tuple[Any, ...]] = {}
-        self._splits: dict[Monomial, tuple[_Factors, _Factors]] = {}
-        self._rank_keys: dict[Monomial, tuple[Any, ...]] = {}
+        self._keys = _Keys(order)
+        self._splits: dict[Monomial, _Split] = {}
 
     def __call__(self, expr: Poly) -> ir.Expr:
         done = self._done.get(expr)
@@ -273,21 +287,24 @@ class Lowering:
             return (2, 0, to_text(self(argument)))
         return (2, 0, _number_text(value))
 
-    def _factor_key(self, atom: Atom) -> tuple[Any, ...]:
-        key = self._keys.get(atom)
-        if key is None and isinstance(atom, str):
-            key = self._keys[atom] = self.order.key(atom)
-        elif key is None:
-            key = self._keys[atom] = (2, 0, _Printed(atom, lambda: _atom_text(atom)))
-        return key
-
-    def _split(self, monomial: Monomial) -> tuple[_Factors, _Factors]:
-        """The factors above and below the fraction bar, each in order; a sum asks twice (its order, its terms)."""
-        split = self._splits.get(monomial)
-        if split is None:
-            numerator = tuple(sorted(((a, e) for a, e in monomial if e > 0), key=lambda f: self._factor_key(f[0])))
-            denominator = tuple(sorted(((a, -e) for a, e in monomial if e < 0), key=lambda f: self._factor_key(f[0])))
-            split = self._splits[monomial] = (numerator, denominator)
+    def _split(self, monomial: Monomial) -> _Split:
+        """The ranks and factors of `monomial`, made once: callers look in `_splits` first (a sum asks for
+        its terms' ranks, then for their factors)."""
+        key = self._keys.__getitem__
+        exponents = dict(monomial)
+        numerator = sorted([atom for atom, exponent in monomial if exponent > 0], key=key)
+        denominator: list[Atom] = []
+        if len(numerator) < len(exponents):
+            denominator = sorted([atom for atom, exponent in monomial if exponent < 0], key=key)
+        ranks: list[tuple[Any, ...]] = []
+        above: list[ir.Expr] = []
+        for atom in numerator:
+            exponent = exponents[atom]
+            ranks.extend([key(atom)] * (exponent if exponent < 64 else 1))
+            above.append(self._power(atom, exponent))
+        ranks.append(_END)
+        below = [self._power(atom, -exponents[atom]) for atom in denominator]
+        split = self._splits[monomial] = (tuple(ranks), above, below)
         return split
 
     def _power(self, atom: Atom, exponent: int) -> ir.Expr:
@@ -298,29 +315,25 @@ class Lowering:
     def _term(self, coefficient: Rational, monomial: Monomial) -> ir.Expr:
         if not monomial:
             return self._number(coefficient)
-        numerator, denominator = self._split(monomial)
-        if coefficient == 1 and not denominator and len(numerator) == 1 and numerator[0][1] == 1:
-            return self._atom(numerator[0][0])
-        return product(coefficient, [self._power(a, e) for a, e in numerator], [self._power(a, e) for a, e in denominator])
-
-    def _ranks(self, monomial: Monomial) -> tuple[Any, ...]:
-        """Where a term goes in a sum: the ranks of its factors above the bar, each as often as its exponent."""
-        ranks = self._rank_keys.get(monomial)
-        if ranks is None:
-            numerator, _ = self._split(monomial)
-            found: list[tuple[Any, ...]] = []
-            for atom, exponent in numerator:
-                found.extend([self._factor_key(atom)] * (exponent if exponent < 64 else 1))
-            ranks = self._rank_keys[monomial] = (*found, _END)
-        return ranks
+        _, above, below = self._splits.get(monomial) or self._split(monomial)
+        return product(coefficient, above, below)
 
     def _ordered(self, expr: Poly) -> list[tuple[Monomial, Rational]]:
         """A sum's terms by the ranks of their factors; terms that rank alike by how sympy prints them."""
+        splits = self._splits
         terms = list(expr.terms.items())
-        ranks = [self._ranks(monomial) for monomial, _ in terms]
+        ranks = [(splits.get(monomial) or self._split(monomial))[0] for monomial, _ in terms]
         order = sorted(range(len(terms)), key=ranks.__getitem__)
+        ordered = [ranks[i] for i in order]
+        if any(map(eq, ordered, ordered[1:])):  # seldom: terms alike above the fraction bar, `a / b` and `a / c`
+            self._ties_by_text(terms, ranks, order)
+        return [terms[i] for i in order]
+
+    @staticmethod
+    def _ties_by_text(terms: list[tuple[Monomial, Rational]], ranks: list[tuple[Any, ...]], order: list[int]) -> None:
+        """Sorts each run of `order` whose terms' factors rank alike by how sympy prints the terms."""
         start = 0
-        while start < len(order):  # each run of terms whose factors rank alike
+        while start < len(order):
             end = start + 1
             while end < len(order) and ranks[order[end]] == ranks[order[start]]:
                 end += 1
@@ -333,17 +346,15 @@ class Lowering:
                     texts[i] = text
                 order[start:end] = sorted(order[start:end], key=texts.__getitem__)
             start = end
-        return [terms[i] for i in order]
 
     def _sum(self, expr: Poly) -> ir.Expr:
-        terms = self._ordered(expr)
-        result = self._term(terms[0][1], terms[0][0])
-        for monomial, coefficient in terms[1:]:
-            lowered = self._term(coefficient, monomial)
-            if isinstance(lowered, ir.Unary) and lowered.op == "-":
-                result = ir.Binary("-", result, lowered.operand)
+        (monomial, coefficient), *rest = self._ordered(expr)
+        result = self._term(coefficient, monomial)
+        for monomial, coefficient in rest:
+            if coefficient < 0:  # a - b, where the term is -b
+                result = ir.Binary("-", result, self._term(-coefficient, monomial))
             else:
-                result = ir.Binary("+", result, lowered)
+                result = ir.Binary("+", result, self._term(coefficient, monomial))
         return result
 
 

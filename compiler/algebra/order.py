@@ -54,18 +54,15 @@ def product(coefficient: int | Fraction, numerator: list[ir.Expr], denominator: 
     negative = coefficient < 0
     if negative:
         coefficient = -coefficient
-    parts = list(numerator)
-    if coefficient.numerator != 1 or not parts:
-        parts.insert(0, number(coefficient.numerator))
-    result = parts[0]
-    for part in parts[1:]:
-        result = ir.Binary("*", result, part)
-    below = list(denominator)
-    if coefficient.denominator != 1:
-        below.insert(0, number(coefficient.denominator))
-    if below:
-        divisor = below[0]
-        for part in below[1:]:
-            divisor = ir.Binary("*", divisor, part)
+    above, below = coefficient.numerator, coefficient.denominator
+    factors = iter(numerator)
+    result = number(above) if above != 1 or not numerator else next(factors)
+    for factor in factors:
+        result = ir.Binary("*", result, factor)
+    if below != 1 or denominator:
+        factors = iter(denominator)
+        divisor = number(below) if below != 1 else next(factors)
+        for factor in factors:
+            divisor = ir.Binary("*", divisor, factor)
         result = ir.Binary("/", result, divisor)
     return ir.Unary("-", result) if negative else result

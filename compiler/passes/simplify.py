@@ -26,13 +26,15 @@ class Simplifier:
         self.diagnostics = diagnostics
 
     def __call__(self, expr: Expr) -> ir.Expr:
-        if expr not in self._done:
+        done = self._done.get(expr)
+        if done is None:
             try:
-                self._done[expr] = self._lower(self._canonical(expr))
+                done = self._lower(self._canonical(expr))
             except SymbolicError as error:
                 self.diagnostics.error(error.code, error.message)
-                self._done[expr] = ir.Number(Fraction(0))
-        return self._done[expr]
+                done = ir.Number(Fraction(0))
+            self._done[expr] = done
+        return done
 
 
 def simplify(tree: Tree[Expr], diagnostics: Diagnostics, algebra: Algebra = CORE) -> Tree[ir.Expr]:
