@@ -318,14 +318,20 @@ class Formula(Record):
 
     @classmethod
     def of(cls, text: str, expr: Expr | None, path: tuple[str | int, ...]) -> Formula:
-        nodes = list(walk(expr)) if expr is not None else []
-        return cls(
-            text,
-            expr,
-            path,
-            tuple(n for n in nodes if isinstance(n, Name)),
-            tuple(n for n in nodes if isinstance(n, Reference)),
-        )
+        names: list[Name] = []
+        references: list[Reference] = []
+        stack = [] if expr is None else [expr]
+        while stack:  # `walk`, with its most common nodes written out: a formula may hold tens of thousands
+            node = stack.pop()
+            if type(node) is Binary:
+                stack += (node.right, node.left)
+            elif type(node) is Name:
+                names.append(node)
+            elif type(node) is not Number:
+                if type(node) is Reference:
+                    references.append(node)
+                stack.extend(reversed(children(node)))
+        return cls(text, expr, path, tuple(names), tuple(references))
 
 
 class Place(Record):

@@ -60,7 +60,8 @@ def _places(module: ir.Module) -> dict[str, ir.Place]:
     for formula in module.formulas():
         if formula.path[:1] == ("kernels",) and formula.path[-1] in _COUNTS:
             for name in formula.names:
-                places.setdefault(name.id, ir.Place(formula.path, formula.text, name.span))
+                if name.id not in places:
+                    places[name.id] = ir.Place(formula.path, formula.text, name.span)
     return places
 
 
