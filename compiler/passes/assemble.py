@@ -206,9 +206,12 @@ class Assembler:
     def _composite(self, kernel: ir.Kernel, module: ir.Module, scope: Scope, parts: list[Decomposed]) -> Composite[Expr]:
         canonical = self.algebra.canonical
         groups: dict[tuple[str, object], _Group] = {}
+        inners: dict[int, Scope] = {}  # a call written in every field is one parsed reference: its scope is made once
         for name, (_, terms) in zip(ir.FIELDS, parts, strict=True):
             for reference, factor in terms:
-                inner = self.forms.scope(reference, scope)
+                inner = inners.get(id(reference))
+                if inner is None:
+                    inner = inners[id(reference)] = self.forms.scope(reference, scope)
                 group = groups.setdefault((reference.module, scope_key(inner)), _Group(reference.module, inner, self.algebra))
                 group.factors[name] = group.factor(name) + factor
         direct = [canonical(d) for d, _ in parts]
