@@ -206,6 +206,8 @@ class Poly:
             if constant is not None and y.flat:
                 if not constant:
                     return Poly({})
+                if constant == 1:  # values are immutable: one times a value is the value
+                    return x
                 plain = None if x.flat else _scaled(x.plain, constant)  # the bridge distributes a number over a sum
                 return Poly(x._scaled(constant), x.estimate, x.flat, plain)
         a, b = (self, other) if len(self.terms) >= len(other.terms) else (other, self)
@@ -872,19 +874,13 @@ def substitute(expr: Poly, mapping: Mapping[str, Poly]) -> Poly:
             else:
                 del plain[key]
             continue
-        if not changed and not factors:
-            parts.append(_term(monomial, coefficient))
-            continue
-        if not coefficient:
-            term = Poly({}, 1.0)
-        else:
-            kept = frozenset(exponents.items())
-            if not holds and kept and len(factors) == 1:  # the common case: one name of the term becomes a sum
-                value, exponent = factors[0]
-                if exponent == 1 and value.terms and value.constant() is None and not value.conditional():
-                    parts.append(_term_times(kept, coefficient, value))
-                    continue
-            term = _term(kept, coefficient) if holds else Poly({kept: coefficient}, 1.0)
+        kept = frozenset(exponents.items()) if changed or factors else monomial
+        if not holds and kept and len(factors) == 1:  # the common case: one name of the term becomes a sum
+            value, exponent = factors[0]
+            if exponent == 1 and value.terms and value.constant() is None and not value.conditional():
+                parts.append(_term_times(kept, coefficient, value))
+                continue
+        term = _term(kept, coefficient) if holds else Poly({kept: coefficient}, 1.0)
         for value, exponent in factors:
             term = term * value.power(exponent)
         parts.append(term)

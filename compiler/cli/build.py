@@ -10,7 +10,7 @@ from typing import Any
 from compiler.backends import FORMATS
 from compiler.cli.app import (
     EXIT_PROBLEMS,
-    RENAME_HELP,
+    MODULE,
     Argument,
     backend_options,
     check_output,
@@ -32,12 +32,12 @@ from compiler.cli.app import (
 )
 from compiler.errors import OptionError
 
-RENAME = repeated("--rename", dest="renames", metavar="OLD=NEW", help=RENAME_HELP)
+RENAME = repeated("--rename", dest="renames", metavar="OLD=NEW", help="Also spell OLD as NEW in every module (repeatable), after the built-in aliases.")
 
 
 @command(
     "compile",
-    Argument("module", metavar="MODULE", help="A module's class name, or the path to its JSON file."),
+    MODULE,
     *lib_options(),
     Argument("--emit", choices=FORMATS, default="json", help="Output format (json: a summary instead on a terminal, unless -o is given). Default: json."),
     Argument("-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of standard output."),
@@ -138,7 +138,7 @@ def same_file(a: str, b: str) -> bool:
 
 @command(
     "plan",
-    Argument("module", metavar="MODULE", help="A module's class name, or the path to its JSON file."),
+    MODULE,
     *lib_options(),
     Argument("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output."),
     RENAME,

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from compiler.eval.driver import Prepared, Request
 
 from compiler.cli.app import (
+    MODULE,
     Argument,
     check_output,
     command,
@@ -25,7 +26,7 @@ from compiler.cli.app import (
 from compiler.errors import OptionError
 
 ESTIMATE = (
-    Argument("module", metavar="MODULE", help="A module's class name, or the path to its JSON file."),
+    MODULE,
     *lib_options(),
     repeated("--set", dest="settings", metavar="NAME=VALUE", help="A parameter's value (repeatable); wins over --hf-config."),
     Argument("--hf-config", dest="hf_config", metavar="FILE", help="Model parameters from a Hugging Face config.json (or its directory), for the built-in families."),

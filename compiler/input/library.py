@@ -256,7 +256,7 @@ class Library:
             if f is None or f.expr is None or not f.references:
                 return f
             expr = visit(f.expr)  # the names stay as they are: a reference's module is not a name
-            return f.replace(expr=expr, references=tuple(r for r in ir.walk(expr) if isinstance(r, ir.Reference)))
+            return f.replace(expr=expr, references=tuple(ir.references(expr)))
 
         def kernel(k: ir.Kernel) -> ir.Kernel:
             fields = None if k.fields is None else {key: formula(value) for key, value in k.fields.items()}

@@ -29,10 +29,9 @@ def none(algebra: Algebra) -> Footprint[Expr]:
 def combined(parts: Iterable[tuple[Expr, Footprint[Expr]]], algebra: Algebra) -> Footprint[Expr]:
     """Footprints each counted `factor` times: weights and cache summed, activations the largest."""
     parts = list(parts)
-    one = algebra.one
     return Footprint(
-        algebra.add([p.weights if f is one else f * p.weights for f, p in parts]),  # most parts count once
-        algebra.add([p.cache if f is one else f * p.cache for f, p in parts]),
+        algebra.add([f * p.weights for f, p in parts]),
+        algebra.add([f * p.cache for f, p in parts]),
         algebra.maximum(p.activations for _, p in parts),
     )
 

