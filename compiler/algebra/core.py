@@ -384,6 +384,8 @@ def extreme(kind: str, arguments: Iterable[Poly], signs: bool = True) -> Poly:
             names.add(atom)
         elif isinstance(atom, Fn) and atom.kind == kind:
             pending.extend(atom.args)
+        elif signs and isinstance(atom, Fn) and atom.kind in ("min", "max"):
+            raise Unsupported("a max in a min or a min in a max: sympy collapses their arguments by rules of its own")
         else:
             formulas[argument.canonical()] = None
     if not names and not formulas:

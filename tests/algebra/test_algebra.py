@@ -28,6 +28,7 @@ from compiler.algebra.fast import CORE
 from compiler.backends import emit
 from compiler.errors import KcError
 from compiler.input.library import Library
+from compiler.language import ir
 from compiler.limits import Limits
 from compiler.pipeline import compile_tree
 from tests.helpers import ROOT, SHARED, TooSlow, at_most, examples, requires_shared
@@ -359,3 +360,12 @@ def test_a_test_sympy_fails_on_is_a_located_problem(library: Callable[..., Path]
     assert raised.value.diagnostics is not None
     (problem,) = raised.value.diagnostics.errors
     assert problem.code == "KC908" and problem.location is not None and problem.location.pointer == "kernels[0].flops", problem
+
+
+def test_a_max_in_a_min_is_left_to_sympy(library: Callable[..., Path]) -> None:
+    """Found by the random libraries: sympy's Min absorbs a Max that holds one of its own arguments
+    (`min(b, max(b, a))` is `b`), and the core had kept it as written."""
+    model = {"class_name": "m.T", "parameters": ["b"], "kernels": [{"operation": "k", "flops": "b", "memory_access": {"read": "b * a_bytes", "write": "min(b, max(b, a_bytes))"}}]}
+    modules = Library.from_path([library({"m.T": model})], environment=False)
+    assert not compare(modules, "m.T")
+    assert compile_tree(modules, "m.T").tree.totals.write == ir.Name("b")
