@@ -18,7 +18,8 @@ for the formulas it models, and raises `Unsupported` for every other one
 (`%`, `ceil`, `abs`, `sqrt`, `log2`, fractional powers, symbolic powers of
 anything but a sum, division by a sum, tests joined by `and`, `or` or `not`
 or of other than a number times a name, conditionals of two tests in one
-product, any error): the bridge then computes them.
+product, a max in a min or a min in a max, any error): the bridge then
+computes them.
 
 Each value also carries `estimate`, an upper bound on the terms the bridge
 would estimate for the same formula before expanding it, so that the term
