@@ -40,9 +40,10 @@ _DRIVER = textwrap.dedent("""
             print([l.split()[1] for l in open("/proc/self/status") if l.startswith("VmHWM")][0])
     app.main = main
     sys.argv = ["kc", *sys.argv[2:]]
-    app.run()
+    from compiler.__main__ import kc
+    kc()
 """)
-"""`kc` itself (`compiler.cli.app.run`, as the installed command runs it, ending the process at once), on kc's
+"""`kc` itself (`compiler.__main__.kc`, as the installed command runs it, ending the process at once), on kc's
 core or on the sympy bridge; it prints its memory peak (KiB) last."""
 
 

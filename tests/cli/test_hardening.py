@@ -289,3 +289,22 @@ def test_only_the_cost_model_loader_executes_code() -> None:
                         found.append((where, f"{owner}.{function.attr}"))
     # load_cost_model runs the --emit py source kc itself generated, from checked pieces.
     assert sorted(found) == [("compiler/__init__.py", "compile"), ("compiler/__init__.py", "exec")]
+
+
+def test_an_interrupt_python_cannot_raise_ends_the_run_as_interrupted() -> None:
+    """Ctrl-C landing in a callback of the import system is an exception Python cannot raise: it would print it
+    and go on to the end. kc's entry point notes it instead, and the run ends interrupted."""
+    code = textwrap.dedent("""
+        import sys
+        import compiler.__main__ as entry
+        sys.unraisablehook = entry._unraisable
+
+        class Callback:
+            def __del__(self):
+                raise KeyboardInterrupt  # as in `_get_module_lock`'s callback: Python cannot raise it here
+
+        Callback()
+        print(entry._interrupted)
+    """)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert result.stdout == "True\n" and result.stderr == "", result
